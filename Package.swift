@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "imis-fhir",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "imis-fhir", targets: ["imis-fhir"]),
+        .executable(name: "imis-fhir-bench", targets: ["imis-fhir-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // FHIR R4 value types, generated from the official definitions; Foundation only.
+        .target(name: "FHIRModels"),
+        // The openIMIS domain: records under openIMIS table names, migrations, stores.
+        .target(
+            name: "IMISData",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Users, roles, tokens, OTP, notifications (uses IMISData, never FHIRServer).
+        .target(name: "Membership", dependencies: ["IMISData"]),
+        // HTTP: routes, handlers, search, mapping.
+        .target(
+            name: "FHIRServer",
+            dependencies: [
+                "FHIRModels", "IMISData", "Membership",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "imis-fhir",
+            dependencies: [
+                "FHIRServer", "IMISData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Micro-benchmarks of the model layer (run by hand in release mode; not a test).
+        .executableTarget(name: "imis-fhir-bench", dependencies: ["FHIRModels"]),
+        .testTarget(name: "FHIRModelsTests", dependencies: ["FHIRModels"]),
+        .testTarget(name: "IMISDataTests", dependencies: ["IMISData"]),
+        .testTarget(name: "MembershipTests", dependencies: ["Membership"]),
+        .testTarget(
+            name: "FHIRServerTests",
+            dependencies: [
+                "FHIRServer", "FHIRModels", "IMISData",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

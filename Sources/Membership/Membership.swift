@@ -1,0 +1,2 @@
+import IMISData
+public enum MembershipModule {}

@@ -1,0 +1,3 @@
+import ArgumentParser
+import FHIRServer
+print("imis-fhir")

@@ -1,0 +1,3 @@
+import Testing
+@testable import FHIRServer
+@Test func placeholder() { #expect(Bool(true)) }

@@ -1,0 +1,3 @@
+import Testing
+@testable import IMISData
+@Test func placeholder() { #expect(Bool(true)) }

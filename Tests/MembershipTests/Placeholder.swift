@@ -1,0 +1,3 @@
+import Testing
+@testable import Membership
+@Test func placeholder() { #expect(Bool(true)) }
