@@ -702,7 +702,8 @@ def case_name(code):
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", code) if p]
     if not parts:
         return "code"
-    name = parts[0][0].lower() + parts[0][1:] + "".join(cap(p) for p in parts[1:])
+    first = parts[0].lower() if parts[0].isupper() else parts[0][0].lower() + parts[0][1:]
+    name = first + "".join(cap(p) for p in parts[1:])
     if name[0].isdigit():
         name = "_" + name
     return name

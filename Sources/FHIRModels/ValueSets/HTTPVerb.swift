@@ -4,12 +4,12 @@
 ///
 /// Required binding, codes from http://hl7.org/fhir/ValueSet/http-verb
 public enum HTTPVerb: String, FHIRCodeEnum {
-    case gET = "GET"
-    case hEAD = "HEAD"
-    case pOST = "POST"
-    case pUT = "PUT"
-    case dELETE = "DELETE"
-    case pATCH = "PATCH"
+    case get = "GET"
+    case head = "HEAD"
+    case post = "POST"
+    case put = "PUT"
+    case delete = "DELETE"
+    case patch = "PATCH"
 
     public static let valueSetURL = "http://hl7.org/fhir/ValueSet/http-verb"
 }

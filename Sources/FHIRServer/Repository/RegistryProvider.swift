@@ -1,0 +1,156 @@
+import FHIRModels
+import Foundation
+import IMISData
+
+/// A ``ResourceProvider`` over one legacy-versioned openIMIS table: reads by UUID (or business
+/// code), history from the ValidityFrom/ValidityTo/LegacyID rows, keyset-paged search from the
+/// type's parameter table, rendering through a pure mapping.
+public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
+    public let resourceType: String
+    public let interactions: Set<Interaction>
+    public let searchParameters: [SearchParameter]
+    public let documentation: String
+    let store: SQLiteRegistryStore
+    /// Reads also accept the business code (CHF ID, location code, ...) as openIMIS does.
+    let readsByCode: Bool
+    /// Extra conditions every search and read applies (e.g. the kind of Organization).
+    let scope: [RowPredicate]
+    let render: @Sendable (Versioned<Record>) async throws -> Resource
+
+    public init(
+        resourceType: String, store: SQLiteRegistryStore, readsByCode: Bool = true,
+        interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType],
+        searchParameters: [SearchParameter], documentation: String = "Read-only view of the openIMIS registry.",
+        scope: [RowPredicate] = [], render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
+    ) {
+        self.resourceType = resourceType
+        self.store = store
+        self.readsByCode = readsByCode
+        self.interactions = interactions
+        self.searchParameters = searchParameters
+        self.documentation = documentation
+        self.scope = scope
+        self.render = render
+    }
+
+    /// The current row for `id` (UUID, or business code); the closed row when it was deleted.
+    func row(_ id: String) throws(FHIRError) -> Versioned<Record> {
+        let found: Versioned<Record>?
+        do {
+            if RowUUID.normalized(id) != nil {
+                found = try store.record(Record.self, uuid: id, includeDeleted: true)
+            } else if readsByCode {
+                found = try store.record(Record.self, code: id)
+            } else {
+                found = nil
+            }
+        } catch {
+            throw FHIRError.storage(error)
+        }
+        guard let found else { throw FHIRError(.notFound, "\(resourceType)/\(id) is not known") }
+        return found
+    }
+
+    func stored(_ row: Versioned<Record>) async throws(FHIRError) -> StoredResource {
+        do {
+            var resource = try await render(row).resource
+            resource.meta = Meta(
+                versionId: FHIRPrimitive(FHIRId(String(row.versionId))),
+                lastUpdated: FHIRPrimitive(FHIRInstant(row.record.validityFrom)))
+            return StoredResource(
+                resource: Resource(resource), versionId: row.versionId, lastUpdated: row.record.validityFrom,
+                deleted: row.record.isDeleted)
+        } catch let error as FHIRError {
+            throw error
+        } catch {
+            throw FHIRError.storage(error)
+        }
+    }
+
+    public func read(id: String) async throws(FHIRError) -> StoredResource {
+        let found = try row(id)
+        if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
+        return try await stored(found)
+    }
+
+    public func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {
+        let all = try await history(id: id)
+        guard let match = all.first(where: { $0.versionId == version }) else {
+            throw FHIRError(.notFound, "\(resourceType)/\(id) has no version \(version)")
+        }
+        if match.deleted { throw FHIRError(.gone, "\(resourceType)/\(id) version \(version) is a deletion") }
+        return match
+    }
+
+    public func history(id: String) async throws(FHIRError) -> [StoredResource] {
+        let head = try row(id)
+        guard let key = head.record.id else { return [] }
+        let versions: [Versioned<Record>]
+        do { versions = try store.versions(Record.self, id: key) } catch { throw FHIRError.storage(error) }
+        var result: [StoredResource] = []
+        for version in versions.reversed() {
+            var item = try await stored(version)
+            item.resource = idFixed(item.resource, id: head.record.uuid)
+            result.append(item)
+        }
+        return result
+    }
+
+    /// History rows carry their own UUID; as versions of one resource they show the current id.
+    func idFixed(_ resource: Resource, id: String) -> Resource {
+        var inner = resource.resource
+        inner.id = id
+        return Resource(inner)
+    }
+
+    public func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
+        let byName = Dictionary(searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var predicates = scope
+        for criterion in query.criteria {
+            guard let parameter = byName[criterion.name] else { continue }
+            predicates.append(try await parameter.translate(criterion))
+        }
+        for ids in query.ids {
+            predicates.append(.or(ids.map { .uuidEquals($0) }))
+        }
+        for criterion in query.lastUpdated {
+            predicates.append(try Translate.lastUpdated(criterion))
+        }
+        var rowQuery = RowQuery(
+            predicates: predicates, order: query.order, after: query.cursor,
+            limit: query.summaryCount ? 0 : query.count,
+            countTotal: query.summaryCount || query.total != .none)
+        if let pageOffset = query.pageOffset, pageOffset > 1, query.cursor == nil {
+            rowQuery.limit = query.count * (pageOffset - 1) + query.count
+        }
+        let page: RowPage<Record>
+        do { page = try store.search(Record.self, rowQuery) } catch { throw FHIRError.storage(error) }
+        var items = page.items
+        if let pageOffset = query.pageOffset, pageOffset > 1, query.cursor == nil {
+            items = Array(items.dropFirst(query.count * (pageOffset - 1)))
+        }
+        var resources: [StoredResource] = []
+        resources.reserveCapacity(items.count)
+        for item in items { resources.append(try await stored(item)) }
+        return SearchMatches(resources: resources, total: page.total, nextCursor: page.next?.token)
+    }
+}
+
+extension FHIRError {
+    /// A store failure: a business rule when the store says so, otherwise a server fault whose
+    /// details stay in the log, never in the response.
+    static func storage(_ error: any Error) -> FHIRError {
+        if let error = error as? FHIRError { return error }
+        if let error = error as? RegistryError {
+            switch error {
+            case .notFound: return FHIRError(.notFound, "not found")
+            case .conflict(let message): return FHIRError(.conflict, message)
+            case .invalidReference(let message): return FHIRError(.unprocessable, message)
+            case .versionMismatch(let expected, let actual):
+                return FHIRError(.preconditionFailed, "version \(expected) is not the current version \(actual)")
+            case .invalidValue(let message): return FHIRError(.unprocessable, message)
+            }
+        }
+        return FHIRError(.server, "the request could not be completed")
+    }
+}

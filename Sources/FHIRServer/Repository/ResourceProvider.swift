@@ -1,0 +1,80 @@
+import FHIRModels
+import Foundation
+
+/// A resource as stored: the FHIR model with its version metadata.
+public struct StoredResource: Sendable {
+    public var resource: Resource
+    public var versionId: Int
+    public var lastUpdated: Date
+    /// True for the tombstone of a deleted resource (history and vread show it; read answers 410).
+    public var deleted: Bool
+
+    public init(resource: Resource, versionId: Int, lastUpdated: Date, deleted: Bool = false) {
+        self.resource = resource
+        self.versionId = versionId
+        self.lastUpdated = lastUpdated
+        self.deleted = deleted
+    }
+}
+
+/// One page of search matches, in order, plus what paging needs.
+public struct SearchMatches: Sendable {
+    public var resources: [StoredResource]
+    /// Every match across pages, when asked (`_total=accurate`) or cheap.
+    public var total: Int?
+    /// Opaque position after the last resource of this page, when there may be more.
+    public var nextCursor: String?
+
+    public init(resources: [StoredResource], total: Int?, nextCursor: String?) {
+        self.resources = resources
+        self.total = total
+        self.nextCursor = nextCursor
+    }
+}
+
+/// What the handlers need of one resource type. Implementations translate to the openIMIS
+/// stores and map rows to FHIR with the pure functions of `Mapping/`; they hold no HTTP concerns.
+///
+/// Every method throws ``FHIRError``: `.notFound`, `.gone`, `.preconditionFailed`,
+/// `.unprocessable` for business rules, `.methodNotAllowed` for interactions not offered.
+public protocol ResourceProvider: Sendable {
+    /// The FHIR type served.
+    var resourceType: String { get }
+    /// The interactions offered (the CapabilityStatement lists them).
+    var interactions: Set<Interaction> { get }
+    /// The search parameters understood, beyond the common ones.
+    var searchParameters: [SearchParameter] { get }
+    /// How writes handle elements without a column (mapping.md §Decisions 5), for the CapabilityStatement.
+    var documentation: String { get }
+
+    /// The current version (http://hl7.org/fhir/R4/http.html#read); `.gone` when deleted.
+    func read(id: String) async throws(FHIRError) -> StoredResource
+    /// One version (http://hl7.org/fhir/R4/http.html#vread).
+    func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource
+    /// Every version, newest first (http://hl7.org/fhir/R4/http.html#history).
+    func history(id: String) async throws(FHIRError) -> [StoredResource]
+    /// One page of matches (http://hl7.org/fhir/R4/search.html).
+    func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches
+    /// Creates a resource (http://hl7.org/fhir/R4/http.html#create).
+    func create(_ resource: Resource) async throws(FHIRError) -> StoredResource
+    /// Updates a resource; `ifMatch` is the version the client saw (http://hl7.org/fhir/R4/http.html#update).
+    func update(id: String, _ resource: Resource, ifMatch: Int?) async throws(FHIRError) -> StoredResource
+    /// Deletes a resource (soft delete; http://hl7.org/fhir/R4/http.html#delete).
+    func delete(id: String) async throws(FHIRError)
+}
+
+extension ResourceProvider {
+    public var documentation: String { "Read-only view of the openIMIS registry." }
+
+    public func create(_ resource: Resource) async throws(FHIRError) -> StoredResource {
+        throw FHIRError(.methodNotAllowed, "create is not supported for \(resourceType)")
+    }
+
+    public func update(id: String, _ resource: Resource, ifMatch: Int?) async throws(FHIRError) -> StoredResource {
+        throw FHIRError(.methodNotAllowed, "update is not supported for \(resourceType)")
+    }
+
+    public func delete(id: String) async throws(FHIRError) {
+        throw FHIRError(.methodNotAllowed, "delete is not supported for \(resourceType)")
+    }
+}

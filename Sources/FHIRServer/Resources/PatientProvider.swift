@@ -1,0 +1,94 @@
+import FHIRModels
+import IMISData
+import NIOConcurrencyHelpers
+
+/// Patient ← `tblInsuree` (mapping.md; reference §3.1): the provider's search table and loader.
+enum PatientResource {
+    static let genderCodes = ["male": "M", "female": "F", "other": "O"]
+    static let genderSystem = "http://hl7.org/fhir/administrative-gender"
+
+    static func provider(store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryProvider<Insuree> {
+        let identifierKinds = [
+            Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.insuranceNumber], column: "CHFID"),
+            Translate.IdentifierKind(typeCode: "UUID", column: "InsureeUUID", ignoreCase: true),
+        ]
+        let parameters: [SearchParameter] = [
+            SearchParameter("identifier", .token, documentation: "Insurance number (CHF ID) or UUID; `|value`, `system|value`, `:of-type`.") { c throws(FHIRError) in
+                try Translate.identifier(c, kinds: identifierKinds)
+            },
+            SearchParameter("name", .string, documentation: "Family or given names; starts-with, case- and accent-insensitive.") { c throws(FHIRError) in
+                try Translate.string(c, columns: ["LastName", "OtherNames"])
+            },
+            SearchParameter("family", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["LastName"]) },
+            SearchParameter("given", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["OtherNames"]) },
+            SearchParameter("birthdate", .date) { c throws(FHIRError) in try Translate.day(c, column: "DOB") },
+            SearchParameter("gender", .token) { c throws(FHIRError) in
+                try Translate.code(c, column: "Gender", system: genderSystem, codes: genderCodes)
+            },
+            SearchParameter("phone", .token) { c throws(FHIRError) in try Translate.text(c, column: "Phone") },
+            SearchParameter("email", .token) { c throws(FHIRError) in try Translate.text(c, column: "Email") },
+            SearchParameter("telecom", .token) { c throws(FHIRError) in
+                .or([try Translate.text(c, column: "Phone"), try Translate.text(c, column: "Email")])
+            },
+            SearchParameter("general-practitioner", .reference, targets: ["Organization"]) { c throws(FHIRError) in
+                try Translate.reference(
+                    c, column: "HFID", target: "Organization", table: "tblHF", keyColumn: "HfID", uuidColumn: "HfUUID",
+                    codeColumn: "HFCode")
+            },
+            SearchParameter("group", .reference, targets: ["Group"], documentation: "The family (Group) of the insuree.") { c throws(FHIRError) in
+                try Translate.reference(
+                    c, column: "FamilyID", target: "Group", table: "tblFamilies", keyColumn: "FamilyID",
+                    uuidColumn: "FamilyUUID", codeColumn: nil)
+            },
+        ]
+        return RegistryProvider<Insuree>(
+            resourceType: "Patient", store: store, searchParameters: parameters,
+            documentation: "Insurees (tblInsuree). Reads accept the UUID or the insurance number (CHF ID).",
+            render: { row in
+                let relations = try await loadRelations(row.record, store: store, codes: try codes.get(store))
+                return .patient(PatientMapping.patient(row, relations, context: mapping))
+            })
+    }
+
+    /// Loads the rows a Patient shows (family, head, address chain, photo, facility).
+    static func loadRelations(_ insuree: Insuree, store: SQLiteRegistryStore, codes: CodeDisplays) async throws -> PatientRelations {
+        var relations = PatientRelations(codes: codes)
+        if let familyID = insuree.familyID, let family = try store.record(Family.self, id: familyID)?.record {
+            relations.family = family
+            let headID = family.headInsureeID
+            relations.familyHead = headID == insuree.id ? insuree : try store.record(Insuree.self, id: headID)?.record
+        }
+        if let locationID = PatientMapping.addressLocationID(of: insuree, family: relations.family) {
+            relations.addressLocations = LocationChain(ancestors: try store.locationAncestors(id: locationID))
+        }
+        if let photoID = insuree.photoID {
+            relations.photo = try store.photos(insureeID: insuree.id ?? 0).first { $0.id == photoID }
+        }
+        if let hfID = insuree.hfID {
+            relations.healthFacility = try store.record(HealthFacility.self, id: hfID)?.record
+        }
+        return relations
+    }
+}
+
+/// The reference-table displays, loaded once on first use.
+final class CodeDisplayCache: Sendable {
+    private let box = NIOLockedValueBox<CodeDisplays?>(nil)
+
+    func get(_ store: SQLiteRegistryStore) async throws -> CodeDisplays {
+        if let cached = box.withLockedValue({ $0 }) { return cached }
+        let loaded = try await CodeDisplays.load(from: store)
+        box.withLockedValue { $0 = loaded }
+        return loaded
+    }
+}
+
+/// Every resource type the server serves, over the registry store.
+enum RegistryProviders {
+    static func all(store: SQLiteRegistryStore, mapping: MappingContext) -> [any ResourceProvider] {
+        let codes = CodeDisplayCache()
+        return [
+            PatientResource.provider(store: store, mapping: mapping, codes: codes)
+        ]
+    }
+}

@@ -1,0 +1,67 @@
+import FHIRModels
+import IMISData
+
+/// A search parameter one resource type supports, with how it becomes a store condition.
+public struct SearchParameter: Sendable {
+    public let name: String
+    public let type: SearchParamType
+    /// For reference parameters: the types it may point to.
+    public let targets: [String]
+    public let documentation: String
+    /// Turns one occurrence (its values are ORed) into a condition on the type's table.
+    public let translate: @Sendable (SearchCriterion) async throws(FHIRError) -> RowPredicate
+
+    public init(
+        _ name: String, _ type: SearchParamType, targets: [String] = [], documentation: String = "",
+        translate: @escaping @Sendable (SearchCriterion) async throws(FHIRError) -> RowPredicate
+    ) {
+        self.name = name
+        self.type = type
+        self.targets = targets
+        self.documentation = documentation
+        self.translate = translate
+    }
+
+    /// The modifiers accepted for this parameter's type (http://hl7.org/fhir/R4/search.html#modifiers).
+    public var allowedModifiers: Set<String> {
+        switch type {
+        case .string: return ["exact", "contains", "missing"]
+        case .token: return ["not", "missing", "of-type", "text"]
+        case .date, .number, .quantity: return ["missing"]
+        case .reference: return Set(["missing", "identifier"]).union(targets)
+        case .uri: return ["missing", "below", "above"]
+        case .special, .composite: return []
+        }
+    }
+}
+
+/// One occurrence of a search parameter in a request: `name[:modifier]=v1,v2` (values ORed).
+public struct SearchCriterion: Sendable {
+    public let name: String
+    public let modifier: String?
+    public let values: [String]
+    public let type: SearchParamType
+
+    /// `:missing=true|false`.
+    public func missing() throws(FHIRError) -> Bool {
+        guard values.count == 1, let value = values.first, value == "true" || value == "false" else {
+            throw FHIRError(.badSearch, "\(name):missing takes true or false")
+        }
+        return value == "true"
+    }
+
+    public func tokens() -> [TokenValue] { values.map { TokenValue(parsing: $0) } }
+
+    public func dates() throws(FHIRError) -> [DateValue] {
+        var result: [DateValue] = []
+        for value in values { result.append(try DateValue(parsing: value)) }
+        return result
+    }
+
+    public func references(defaultType: String?) throws(FHIRError) -> [ReferenceValue] {
+        var result: [ReferenceValue] = []
+        let type = modifier.flatMap { $0.first?.isUppercase == true ? $0 : nil } ?? defaultType
+        for value in values { result.append(try ReferenceValue(parsing: value, defaultType: type)) }
+        return result
+    }
+}

@@ -1,0 +1,167 @@
+import FHIRModels
+import IMISData
+
+/// A parsed search request (http://hl7.org/fhir/R4/search.html): criteria, result parameters
+/// and paging, plus the parameters that were applied (for `Bundle.link[self]`).
+public struct SearchQuery: Sendable {
+    public var criteria: [SearchCriterion] = []
+    /// `_id` values (ORed), when given.
+    public var ids: [[String]] = []
+    /// `_lastUpdated` conditions (ANDed).
+    public var lastUpdated: [SearchCriterion] = []
+    public var count: Int = SearchQuery.defaultCount
+    public var order: RowOrder = .lastUpdated(descending: false)
+    public var cursor: RowCursor?
+    /// `page-offset` of the openIMIS alias (1-based page number).
+    public var pageOffset: Int?
+    public var total: TotalMode = .accurate
+    public var summaryCount = false
+    public var elements: [String]?
+    public var includes: [IncludeSpec] = []
+    public var revIncludes: [IncludeSpec] = []
+    /// What was applied, in request order, without paging position.
+    public var applied: QueryParameters = QueryParameters()
+
+    public static let defaultCount = 20
+    public static let maxCount = 1000
+
+    public enum TotalMode: String, Sendable { case none, estimate, accurate }
+
+    /// `_include=Type:param[:Target]` / `_revinclude=Type:param[:Target]`.
+    public struct IncludeSpec: Sendable, Hashable {
+        public var sourceType: String
+        public var parameter: String
+        public var targetType: String?
+    }
+
+    /// Parameters that control the request rather than the search.
+    static let controlParameters: Set<String> = ["_format", "_pretty"]
+
+    /// Parses the query of a search on `provider`'s type. Unknown parameters are ignored, or
+    /// rejected with `strict` (`Prefer: handling=strict`); unknown modifiers are always rejected.
+    public static func parse(
+        _ params: QueryParameters, for provider: any ResourceProvider, strict: Bool
+    ) throws(FHIRError) -> SearchQuery {
+        var query = SearchQuery()
+        let byName = Dictionary(provider.searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var applied: [(String, String)] = []
+        for (rawName, value) in params.items {
+            if controlParameters.contains(rawName) { continue }
+            let parts = rawName.split(separator: ":", maxSplits: 1).map(String.init)
+            let name = parts[0]
+            let modifier = parts.count > 1 ? parts[1] : nil
+            switch name {
+            case "_count":
+                guard modifier == nil, let n = Int(value), n >= 0 else {
+                    throw FHIRError(.badSearch, "_count must be a non-negative integer")
+                }
+                query.count = min(n, maxCount)
+                applied.append((rawName, String(query.count)))
+                continue
+            case "_cursor":
+                guard let cursor = RowCursor(token: value) else { throw FHIRError(.badSearch, "invalid paging cursor") }
+                query.cursor = cursor
+                continue
+            case "page-offset":
+                guard let n = Int(value), n >= 1 else { throw FHIRError(.badSearch, "page-offset must be 1 or more") }
+                query.pageOffset = n
+                continue
+            case "_sort":
+                query.order = try parseSort(value)
+            case "_total":
+                guard let mode = TotalMode(rawValue: value) else {
+                    throw FHIRError(.badSearch, "_total must be none, estimate or accurate")
+                }
+                query.total = mode
+            case "_summary":
+                if value == "count" {
+                    query.summaryCount = true
+                } else if value != "false" {
+                    throw FHIRError(.badSearch, "_summary=\(value) is not supported (count and false are)")
+                }
+            case "_elements":
+                query.elements = value.split(separator: ",").map { String($0).trimmed }
+            case "_include", "_revinclude":
+                let spec = try parseInclude(value, name: name)
+                if name == "_include" { query.includes.append(spec) } else { query.revIncludes.append(spec) }
+            case "_id":
+                if let modifier, modifier != "not" && modifier != "missing" {
+                    throw FHIRError(.badSearch, "unknown modifier :\(modifier) on _id")
+                }
+                query.ids.append(value.split(separator: ",").map(String.init))
+            case "_lastUpdated":
+                if let modifier, modifier != "missing" { throw FHIRError(.badSearch, "unknown modifier :\(modifier) on _lastUpdated") }
+                let criterion = SearchCriterion(name: name, modifier: modifier, values: splitValues(value), type: .date)
+                _ = try criterion.dates()
+                query.lastUpdated.append(criterion)
+            default:
+                guard let parameter = byName[name] else {
+                    if strict {
+                        throw FHIRError(.badSearch, "unknown search parameter '\(name)' for \(provider.resourceType)")
+                    }
+                    continue
+                }
+                if let modifier, !parameter.allowedModifiers.contains(modifier) {
+                    throw FHIRError(.badSearch, "unknown or unsupported modifier ':\(modifier)' on '\(name)'")
+                }
+                if value.isEmpty { throw FHIRError(.badSearch, "empty value for '\(name)'") }
+                query.criteria.append(
+                    SearchCriterion(name: name, modifier: modifier, values: splitValues(value), type: parameter.type))
+            }
+            applied.append((rawName, value))
+        }
+        query.applied = QueryParameters(applied)
+        return query
+    }
+
+    static func parseSort(_ value: String) throws(FHIRError) -> RowOrder {
+        switch value {
+        case "_lastUpdated": return .lastUpdated(descending: false)
+        case "-_lastUpdated": return .lastUpdated(descending: true)
+        case "_id": return .uuid(descending: false)
+        case "-_id": return .uuid(descending: true)
+        default: throw FHIRError(.badSearch, "_sort=\(value) is not supported (_lastUpdated, -_lastUpdated, _id, -_id are)")
+        }
+    }
+
+    static func parseInclude(_ value: String, name: String) throws(FHIRError) -> IncludeSpec {
+        let parts = value.split(separator: ":").map(String.init)
+        guard parts.count == 2 || parts.count == 3 else {
+            throw FHIRError(.badSearch, "\(name) takes Type:parameter[:Target]")
+        }
+        return IncludeSpec(sourceType: parts[0], parameter: parts[1], targetType: parts.count == 3 ? parts[2] : nil)
+    }
+
+    /// Splits `a,b\,c` on unescaped commas.
+    static func splitValues(_ value: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var escaped = false
+        for ch in value {
+            if escaped {
+                if ch != "," { current.append("\\") }
+                current.append(ch)
+                escaped = false
+            } else if ch == "\\" {
+                escaped = true
+            } else if ch == "," {
+                result.append(current)
+                current = ""
+            } else {
+                current.append(ch)
+            }
+        }
+        if escaped { current.append("\\") }
+        result.append(current)
+        return result
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s = s.dropFirst() }
+        while s.last?.isWhitespace == true { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,38 @@
+import Hummingbird
+import IMISData
+import Logging
+
+/// Everything the application is built from.
+public struct ApplicationEnvironment: Sendable {
+    public var configuration: ServerConfiguration
+    public var database: IMISDatabase
+    public var mapping: MappingContext
+    public var logger: Logger
+
+    public init(configuration: ServerConfiguration, database: IMISDatabase, mapping: MappingContext = MappingContext(), logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.mapping = mapping
+        self.logger = logger
+    }
+}
+
+/// Builds the HTTP application: one place where storage, providers and the responder are wired.
+public func buildApplication(_ environment: ApplicationEnvironment) -> some ApplicationProtocol {
+    let service = buildService(environment)
+    return Application(
+        responder: FHIRResponder(service: service),
+        configuration: .init(
+            address: .hostname(environment.configuration.host, port: environment.configuration.port),
+            serverName: "imis-fhir"),
+        logger: environment.logger)
+}
+
+/// The FHIR service with every provider, over the environment's database.
+public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
+    let store = SQLiteRegistryStore(database: environment.database)
+    return FHIRService(
+        configuration: environment.configuration,
+        providers: RegistryProviders.all(store: store, mapping: environment.mapping),
+        logger: environment.logger)
+}

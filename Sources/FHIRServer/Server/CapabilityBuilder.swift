@@ -1,0 +1,71 @@
+import FHIRModels
+
+/// Builds the server's CapabilityStatement from the providers and the route table, so that what
+/// `/metadata` promises is what the router and the search tables do
+/// (http://hl7.org/fhir/R4/capabilitystatement.html). The committed `capability-statement.json`
+/// is held equal to it by a test.
+public enum CapabilityBuilder {
+    public static let version = "0.1.0"
+
+    public static func statement(providers: [any ResourceProvider]) -> CapabilityStatement {
+        let resources = providers.sorted { $0.resourceType < $1.resourceType }.map(resource)
+        return CapabilityStatement(
+            id: "imis-fhir",
+            url: "urn:imis-fhir:capability-statement",
+            version: FHIRPrimitive(FHIRString(version)),
+            name: "ImisFhirServer",
+            title: "imis-fhir: FHIR R4 facade over openIMIS",
+            status: FHIRPrimitive(.active),
+            date: FHIRPrimitive(FHIRDateTime("2026-11-22")),
+            publisher: "imis-fhir",
+            description: "A FHIR R4 server over the openIMIS social health insurance domain.",
+            kind: FHIRPrimitive(.instance),
+            implementation: CapabilityStatementImplementation(description: "imis-fhir"),
+            fhirVersion: FHIRPrimitive(._401),
+            format: [FHIRPrimitive(FHIRCode("json")), FHIRPrimitive(FHIRCode("application/fhir+json"))],
+            rest: [
+                CapabilityStatementRest(
+                    mode: FHIRPrimitive(.server),
+                    resource: resources,
+                    searchParam: commonSearchParameters)
+            ])
+    }
+
+    static let commonSearchParameters: [CapabilityStatementRestResourceSearchParam] = [
+        CapabilityStatementRestResourceSearchParam(
+            name: "_id", definition: "http://hl7.org/fhir/SearchParameter/Resource-id", type: FHIRPrimitive(.token)),
+        CapabilityStatementRestResourceSearchParam(
+            name: "_lastUpdated", definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+            type: FHIRPrimitive(.date)),
+    ]
+
+    static func resource(_ provider: any ResourceProvider) -> CapabilityStatementRestResource {
+        let order: [Interaction] = [.read, .vread, .update, .delete, .historyInstance, .create, .searchType]
+        let interactions = order.filter { provider.interactions.contains($0) }.compactMap { interaction in
+            TypeRestfulInteraction(rawValue: interaction.rawValue).map {
+                CapabilityStatementRestResourceInteraction(code: FHIRPrimitive($0))
+            }
+        }
+        let params = provider.searchParameters.map { p in
+            CapabilityStatementRestResourceSearchParam(
+                name: FHIRPrimitive(FHIRString(p.name)),
+                definition: definition(provider.resourceType, p.name).map { FHIRPrimitive(FHIRCanonical($0)) },
+                type: FHIRPrimitive(p.type),
+                documentation: p.documentation.isEmpty ? nil : FHIRPrimitive(FHIRMarkdown(p.documentation)))
+        }
+        return CapabilityStatementRestResource(
+            type: FHIRPrimitive(ResourceType(rawValue: provider.resourceType) ?? .patient),
+            documentation: FHIRPrimitive(FHIRMarkdown(provider.documentation)),
+            interaction: interactions,
+            versioning: FHIRPrimitive(.versioned),
+            readHistory: true,
+            updateCreate: false,
+            conditionalCreate: provider.interactions.contains(.create) ? true : nil,
+            searchParam: params.isEmpty ? nil : params)
+    }
+
+    /// The R4 definition URL of a core search parameter, when one exists for this type and name.
+    static func definition(_ type: String, _ name: String) -> String? {
+        SearchParameterTable.all.first { ($0.base == type || $0.base == "Resource" || $0.base == "DomainResource") && $0.code == name }?.url
+    }
+}

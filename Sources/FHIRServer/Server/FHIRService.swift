@@ -1,0 +1,26 @@
+import FHIRModels
+import Foundation
+import Logging
+
+/// The FHIR API: the providers per resource type and the request handlers over them.
+public struct FHIRService: Sendable {
+    public let configuration: ServerConfiguration
+    public let providers: [String: any ResourceProvider]
+    public let capabilityStatement: CapabilityStatement
+    let logger: Logger
+
+    public init(configuration: ServerConfiguration, providers: [any ResourceProvider], logger: Logger) {
+        self.configuration = configuration
+        self.providers = Dictionary(providers.map { ($0.resourceType, $0) }, uniquingKeysWith: { a, _ in a })
+        self.capabilityStatement = CapabilityBuilder.statement(providers: providers)
+        self.logger = logger
+    }
+
+    /// The provider of a type, or 404 for a type this server does not serve.
+    func provider(_ type: String?) throws(FHIRError) -> any ResourceProvider {
+        guard let type, let provider = providers[type] else {
+            throw FHIRError(.notFound, "resource type '\(type ?? "")' is not served here")
+        }
+        return provider
+    }
+}

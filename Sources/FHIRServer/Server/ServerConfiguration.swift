@@ -1,0 +1,37 @@
+/// The settings of the HTTP surface (see the configuration spec; the executable reads them from
+/// flags, the environment and `.env`).
+public struct ServerConfiguration: Sendable {
+    /// `MODE`: DEV or PROD.
+    public var production: Bool
+    /// `HOST`, `PORT`.
+    public var host: String
+    public var port: Int
+    /// `SITE_ROOT`: a path prefix before every route (openIMIS uses `api`).
+    public var siteRoot: String
+    /// `SITE_URL`: the absolute base written into links; nil: taken from the request.
+    public var siteURL: String?
+    /// `DATA_UPLOAD_MAX_MEMORY_SIZE`: the largest request body.
+    public var maxBodySize: Int
+
+    public init(
+        production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
+        siteURL: String? = nil, maxBodySize: Int = 10_485_760
+    ) {
+        self.production = production
+        self.host = host
+        self.port = port
+        self.siteRoot = siteRoot
+        self.siteURL = siteURL
+        self.maxBodySize = maxBodySize
+    }
+
+    /// The path of the FHIR base, e.g. `/fhir` or `/api/fhir`.
+    public var fhirBasePath: String { prefix + "/fhir" }
+    /// The path of the openIMIS-compatible alias, e.g. `/api/api_fhir_r4`.
+    public var aliasBasePath: String { (siteRoot.isEmpty ? "/api" : prefix) + "/api_fhir_r4" }
+
+    var prefix: String {
+        let trimmed = siteRoot.split(separator: "/").joined(separator: "/")
+        return trimmed.isEmpty ? "" : "/" + trimmed
+    }
+}

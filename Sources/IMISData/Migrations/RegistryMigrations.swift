@@ -1,0 +1,37 @@
+import GRDB
+
+/// The schema migrations of the registry (GRDB `DatabaseMigrator`); identifiers never change once released.
+enum RegistryMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 openIMIS registry tables") { db in
+            for sql in [RegistrySchema.referenceTables, RegistrySchema.locations, RegistrySchema.people,
+                        RegistrySchema.staff, RegistrySchema.catalog] {
+                try db.execute(sql: sql)
+            }
+            for index in RegistryIndexes.all {
+                try db.execute(sql: index.createSQL)
+            }
+        }
+        migrator.registerMigration("v1 openIMIS reference data") { db in
+            for (table, entries) in ReferenceSeed.values {
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO \(table.tableName) (\(table.codeColumn), \(table.displayColumn), SortOrder)
+                    VALUES (?, ?, ?)
+                    """)
+                for (order, (code, display)) in entries.enumerated() {
+                    let key: any DatabaseValueConvertible = table.hasIntegerCodes ? Int(code)! : code
+                    try statement.execute(arguments: [key, display, order + 1])
+                }
+            }
+        }
+        return migrator
+    }
+
+    /// Recreates any missing secondary index (for instance after an interrupted bulk load); a no-op otherwise.
+    static func ensureIndexes(_ db: Database) throws {
+        for index in RegistryIndexes.all {
+            try db.execute(sql: index.createSQL)
+        }
+    }
+}

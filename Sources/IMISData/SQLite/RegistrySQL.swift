@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+
+/// The SQL of versioned reads and writes, over any mapped table, inside a caller's database access.
+enum RegistrySQL {
+    // MARK: Reads
+
+    static func one<R: SQLiteRecord>(_ db: Database, _ type: R.Type, where condition: String,
+                                     _ arguments: StatementArguments, suffix: String = "") throws -> Versioned<R>? {
+        let statement = try db.cachedStatement(sql: "\(R.sql.select) WHERE \(condition)\(suffix) LIMIT 1")
+        return try VersionedRow<R>.fetchOne(statement, arguments: arguments)?.value
+    }
+
+    static func all<R: SQLiteRecord>(_ db: Database, _ type: R.Type, where condition: String,
+                                     _ arguments: StatementArguments, suffix: String = "") throws -> [Versioned<R>] {
+        let statement = try db.cachedStatement(sql: "\(R.sql.select) WHERE \(condition)\(suffix)")
+        return try VersionedRow<R>.fetchAll(statement, arguments: arguments).map(\.value)
+    }
+
+    /// By UUID, ignoring case (the UUID columns are `COLLATE NOCASE`); current rows, or also deleted ones.
+    static func byUUID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ uuid: String,
+                                        includeDeleted: Bool = false) throws -> Versioned<R>? {
+        let sql = R.sql
+        let filter: String
+        if !sql.versioned { filter = includeDeleted ? "1" : sql.current }
+        else { filter = includeDeleted ? "t.\(sql.legacyColumn) IS NULL" : sql.current }
+        return try one(db, type, where: "t.\(sql.uuidColumn) = ? AND \(filter)", [uuid])
+    }
+
+    static func byCode<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ code: String) throws -> Versioned<R>? {
+        guard let column = R.sql.codeColumn else {
+            throw RegistryError.invalidValue("\(R.sql.table) has no code column")
+        }
+        let order = R.sql.versioned ? " ORDER BY t.ValidityFrom DESC, t.\(R.sql.idColumn) DESC" : ""
+        return try one(db, type, where: "t.\(column) = ? AND \(R.sql.current)", [code], suffix: order)
+    }
+
+    static func byID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ id: Int64) throws -> Versioned<R>? {
+        try one(db, type, where: "t.\(R.sql.idColumn) = ? AND \(R.sql.current)", [id])
+    }
+
+    /// A page over current rows matching `conditions`, ordered by `ValidityFrom` (or `orderColumn`) then key.
+    ///
+    /// With `selective`, the conditions have an index of their own (a name prefix, an identifier): the order
+    /// term is written `+t.ValidityFrom` so that SQLite filters through that index and sorts the few matches,
+    /// instead of walking the whole `ValidityFrom` index to find them.
+    static func page<R: SQLiteRecord>(_ db: Database, _ type: R.Type, conditions: [String],
+                                      arguments: [(any DatabaseValueConvertible)?], query: PageQuery,
+                                      orderColumn: String = "ValidityFrom", selective: Bool = false) throws -> SearchPage<R> {
+        var conditions = [R.sql.current] + conditions
+        var arguments = arguments
+        if let from = query.lastUpdatedFrom {
+            conditions.append("t.\(orderColumn) >= ?")
+            arguments.append(from.databaseText)
+        }
+        if let before = query.lastUpdatedBefore {
+            conditions.append("t.\(orderColumn) < ?")
+            arguments.append(before.databaseText)
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let direction = query.descending ? "DESC" : "ASC"
+        let plus = selective ? "+" : ""
+        let order = " ORDER BY \(plus)t.\(orderColumn) \(direction), \(plus)t.\(R.sql.idColumn) \(direction) LIMIT ? OFFSET ?"
+        let items = try all(db, type, where: filter,
+                            StatementArguments(arguments + [max(0, query.count), max(0, query.offset)]),
+                            suffix: order)
+        var total: Int?
+        if query.includeTotal {
+            let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM \(R.sql.table) t WHERE \(filter)")
+            total = try Int.fetchOne(statement, arguments: StatementArguments(arguments)) ?? 0
+        }
+        return SearchPage(items: items, total: total)
+    }
+
+    /// History rows (oldest first) then the row itself, numbered from 1.
+    static func versions<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64) throws -> [Versioned<R>] {
+        let sql = R.sql
+        let history = try all(db, type, where: "t.\(sql.legacyColumn) = ?", [id], suffix: " ORDER BY t.\(sql.idColumn)")
+        guard let head = try one(db, type, where: "t.\(sql.idColumn) = ? AND t.\(sql.legacyColumn) IS NULL", [id])
+        else { return [] }
+        let rows = history.map(\.record) + [head.record]
+        return rows.enumerated().map { Versioned(record: $1, versionId: $0 + 1) }
+    }
+
+    // MARK: Writes
+
+    /// Inserts `record` as a new current row at `now`.
+    static func insert<R: SQLiteVersionedRecord>(_ db: Database, _ record: R, now: Date) throws -> Versioned<R> {
+        var row = record
+        guard let uuid = RowUUID.normalized(row.uuid) else {
+            throw RegistryError.invalidValue("\(R.sql.uuidColumn) is not a UUID")
+        }
+        row.uuid = uuid
+        row.validityFrom = now
+        row.validityTo = nil
+        row.legacyID = nil
+        try translatingErrors {
+            try db.cachedStatement(sql: R.sql.insert).execute(arguments: StatementArguments(row.databaseValues))
+        }
+        row.id = row.id ?? db.lastInsertedRowID
+        return Versioned(record: row, versionId: 1)
+    }
+
+    /// Copies the current row to history, then updates it in place with `record`'s values at `now`.
+    static func update<R: SQLiteVersionedRecord>(_ db: Database, _ record: R, now: Date,
+                                                 ifVersion: Int?) throws -> Versioned<R> {
+        guard let id = record.id else { throw RegistryError.invalidValue("\(R.sql.idColumn) is missing") }
+        let current = try requireCurrent(db, R.self, id: id, ifVersion: ifVersion)
+        try writeHistoryCopy(db, R.self, id: id, now: now)
+        var row = record
+        row.validityFrom = now
+        row.validityTo = nil
+        row.legacyID = nil
+        let values = Array(row.databaseValues.dropFirst(2)) + [id]
+        try translatingErrors {
+            try db.cachedStatement(sql: R.sql.update).execute(arguments: StatementArguments(values))
+        }
+        row.uuid = current.record.uuid
+        return Versioned(record: row, versionId: current.versionId + 1)
+    }
+
+    /// Copies the current row to history, then closes it (`ValidityFrom = ValidityTo = now`).
+    static func delete<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64, now: Date,
+                                                 auditUserID: Int64) throws -> Versioned<R> {
+        let current = try requireCurrent(db, type, id: id, ifVersion: nil)
+        try writeHistoryCopy(db, type, id: id, now: now)
+        try db.cachedStatement(sql: R.sql.close).execute(arguments: [now.databaseText, auditUserID, id])
+        var row = current.record
+        row.validityFrom = now
+        row.validityTo = now
+        row.auditUserID = auditUserID
+        return Versioned(record: row, versionId: current.versionId + 1)
+    }
+
+    static func requireCurrent<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64,
+                                                         ifVersion: Int?) throws -> Versioned<R> {
+        guard let current = try byID(db, type, id) else {
+            throw RegistryError.notFound(table: R.sql.table, key: String(id))
+        }
+        if let expected = ifVersion, expected != current.versionId {
+            throw RegistryError.versionMismatch(expected: expected, actual: current.versionId)
+        }
+        return current
+    }
+
+    static func writeHistoryCopy<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64,
+                                                           now: Date) throws {
+        try db.cachedStatement(sql: R.sql.historyCopy).execute(arguments: [RowUUID.make(), now.databaseText, id])
+    }
+
+    /// Runs `body`, turning SQLite constraint failures into `RegistryError`s.
+    static func translatingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            let message = error.message ?? "constraint failed"
+            switch error.extendedResultCode {
+            case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY: throw RegistryError.conflict(message)
+            case .SQLITE_CONSTRAINT_FOREIGNKEY: throw RegistryError.invalidReference(message)
+            case .SQLITE_CONSTRAINT_CHECK, .SQLITE_CONSTRAINT_NOTNULL: throw RegistryError.invalidValue(message)
+            default: throw error
+            }
+        }
+    }
+}

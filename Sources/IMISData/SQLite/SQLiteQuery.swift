@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+
+/// Compiles backend-neutral ``RowPredicate`` values to SQLite SQL with bound arguments.
+///
+/// Column and table names come only from the FHIR layer's parameter tables (never from a request);
+/// they are still checked to be plain identifiers before they reach SQL.
+struct SQLiteQueryCompiler {
+    let uuidColumn: String
+    var arguments: [(any DatabaseValueConvertible)?] = []
+    var aliasCounter = 0
+
+    mutating func compile(_ predicate: RowPredicate, alias: String = "t") throws -> String {
+        switch predicate {
+        case .compare(let column, let op, let value):
+            return "\(try col(alias, column)) \(op.rawValue) \(bind(value))"
+        case .equalsIgnoringCase(let column, let value):
+            return "\(try col(alias, column)) = \(bind(.text(value))) COLLATE NOCASE"
+        case .foldedEquals(let column, let value):
+            return "\(NameFolding.sqlFunctionName)(\(try col(alias, column))) = \(bind(.text(NameFolding.fold(value))))"
+        case .foldedStartsWith(let column, let value):
+            let folded = NameFolding.fold(value)
+            let expression = "\(NameFolding.sqlFunctionName)(\(try col(alias, column)))"
+            return "(\(expression) >= \(bind(.text(folded))) AND \(expression) < \(bind(.text(NameFolding.upperBound(ofPrefix: folded)))))"
+        case .foldedContains(let column, let value):
+            let pattern = "%" + Self.escapeLike(NameFolding.fold(value)) + "%"
+            return "\(NameFolding.sqlFunctionName)(\(try col(alias, column))) LIKE \(bind(.text(pattern))) ESCAPE '\\'"
+        case .exact(let column, let value):
+            return "\(try col(alias, column)) = \(bind(.text(value))) COLLATE BINARY"
+        case .isNull(let column):
+            return "(\(try col(alias, column)) IS NULL OR \(try col(alias, column)) = '')"
+        case .isNotNull(let column):
+            return "(\(try col(alias, column)) IS NOT NULL AND \(try col(alias, column)) <> '')"
+        case .oneOf(let column, let values):
+            if values.isEmpty { return "0" }
+            return "\(try col(alias, column)) IN (\(values.map { bind($0) }.joined(separator: ", ")))"
+        case .and(let items):
+            if items.isEmpty { return "1" }
+            return "(" + (try items.map { try compile($0, alias: alias) }).joined(separator: " AND ") + ")"
+        case .or(let items):
+            if items.isEmpty { return "0" }
+            return "(" + (try items.map { try compile($0, alias: alias) }).joined(separator: " OR ") + ")"
+        case .not(let inner):
+            return "NOT (\(try compile(inner, alias: alias)))"
+        case .related(let table, let column, let outerColumn, let conditions):
+            aliasCounter += 1
+            let inner = "r\(aliasCounter)"
+            var terms = ["\(try col(inner, column)) = \(try col(alias, outerColumn))", "\(inner).ValidityTo IS NULL"]
+            for condition in conditions { terms.append(try compile(condition, alias: inner)) }
+            return "EXISTS (SELECT 1 FROM \(try identifier(table)) \(inner) WHERE \(terms.joined(separator: " AND ")))"
+        case .uuidEquals(let value):
+            return "\(try col(alias, uuidColumn)) = \(bind(.text(value))) COLLATE NOCASE"
+        case .lastUpdated(let op, let date):
+            return "\(try col(alias, "ValidityFrom")) \(op.rawValue) \(bind(.text(date.databaseText)))"
+        case .constant(let value):
+            return value ? "1" : "0"
+        }
+    }
+
+    mutating func bind(_ value: SQLValue) -> String {
+        switch value {
+        case .text(let s): arguments.append(s)
+        case .integer(let i): arguments.append(i)
+        case .null: arguments.append(nil)
+        }
+        return "?"
+    }
+
+    func col(_ alias: String, _ column: String) throws -> String { "\(alias).\(try identifier(column))" }
+
+    func identifier(_ name: String) throws -> String {
+        guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F })
+        else { throw RegistryError.invalidValue("not an identifier") }
+        return name
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+}
+
+extension RegistrySQL {
+    /// A keyset page over current rows matching `query` (see ``RowQuery``).
+    static func search<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
+        var compiler = SQLiteQueryCompiler(uuidColumn: R.sql.uuidColumn)
+        var terms = [R.sql.current]
+        for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }
+        let filterArguments = compiler.arguments
+        let id = "t.\(R.sql.idColumn)"
+        let keyColumn: String
+        let descending: Bool
+        switch query.order {
+        case .lastUpdated(let d):
+            keyColumn = "t.ValidityFrom"
+            descending = d
+        case .uuid(let d):
+            keyColumn = "t.\(R.sql.uuidColumn)"
+            descending = d
+        }
+        var pageTerms = terms
+        var pageArguments = filterArguments
+        if let after = query.after {
+            let op = descending ? "<" : ">"
+            pageTerms.append("(\(keyColumn) \(op) ? OR (\(keyColumn) = ? AND \(id) \(op) ?))")
+            pageArguments += [after.key, after.key, after.id]
+        }
+        var total: Int?
+        if query.countTotal {
+            let statement = try db.cachedStatement(
+                sql: "SELECT COUNT(*) FROM \(R.sql.table) t WHERE \(terms.joined(separator: " AND "))")
+            total = try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
+        }
+        guard query.limit > 0 else { return RowPage(items: [], total: total, next: nil) }
+        let direction = descending ? "DESC" : "ASC"
+        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(keyColumn) \(direction), \(id) \(direction) LIMIT ?"
+        let statement = try db.cachedStatement(sql: sql)
+        let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
+            .map(\.value)
+        var items = rows
+        var next: RowCursor?
+        if rows.count > query.limit {
+            items = Array(rows.prefix(query.limit))
+            if let last = items.last, let record = last.record as? any VersionedRecord, let lastID = record.id {
+                let key: String
+                switch query.order {
+                case .lastUpdated: key = record.validityFrom.databaseText
+                case .uuid: key = record.uuid
+                }
+                next = RowCursor(key: key, id: lastID)
+            }
+        }
+        return RowPage(items: items, total: total, next: next)
+    }
+}
+
+extension SQLiteRegistryStore {
+    /// A keyset-paged search over the current rows of `type` (see ``RowQuery``).
+    public func search<R: VersionedRecord>(_ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
+        let mapped = try Self.mapped(type)
+        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> RowPage<R> {
+            let page = try database.read { db in try RegistrySQL.search(db, s, query) }
+            return Self.cast(page, to: RowPage<R>.self)
+        }
+        return try run(mapped)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+
+/// How a record maps onto its table: the column list (decoding and binding order) and prepared SQL texts.
+protocol SQLiteRecord: Sendable, Hashable {
+    /// Table name, column order and derived SQL.
+    static var sql: TableSQL { get }
+    /// Decodes the current row of `SELECT <sql.columns> ...` by column position.
+    init(columns: inout ColumnReader) throws
+    /// The values of `sql.columns`, in order.
+    var databaseValues: [(any DatabaseValueConvertible)?] { get }
+}
+
+/// A record of a legacy-versioned table: `sql.columns` ends with `ValidityFrom`, `ValidityTo`, the legacy id
+/// column and the audit user column, in that order, and starts with the primary key then the UUID.
+protocol SQLiteVersionedRecord: SQLiteRecord, VersionedRecord {}
+
+/// Reads the columns of the current result row of a statement in order, straight from SQLite.
+///
+/// This skips GRDB's `Row`, whose creation maps every column name (a cost per query that dominates a point
+/// lookup of a wide row).
+struct ColumnReader {
+    let statement: SQLiteStatement
+    private(set) var index: CInt = 0
+
+    init(_ statement: SQLiteStatement) { self.statement = statement }
+
+    mutating func next<V: StatementColumnConvertible>() throws -> V {
+        defer { index += 1 }
+        guard let value = V.fromStatement(statement, atUncheckedIndex: index) else {
+            throw RegistryError.invalidValue("column \(index) does not hold a \(V.self)")
+        }
+        return value
+    }
+
+    mutating func date() throws -> LocalDate {
+        guard let value: LocalDate = try optionalDate() else { throw decodingError("date") }
+        return value
+    }
+
+    mutating func optionalDate() throws -> LocalDate? {
+        guard let text: String = try next() else { return nil }
+        guard let value = LocalDate(text) else { throw decodingError("date") }
+        return value
+    }
+
+    mutating func timestamp() throws -> Date {
+        guard let value = try optionalTimestamp() else { throw decodingError("timestamp") }
+        return value
+    }
+
+    mutating func optionalTimestamp() throws -> Date? {
+        guard let text: String = try next() else { return nil }
+        guard let value = Timestamp.date(from: text) else { throw decodingError("timestamp") }
+        return value
+    }
+
+    private func decodingError(_ kind: String) -> RegistryError {
+        RegistryError.invalidValue("column \(index - 1) does not hold a \(kind)")
+    }
+}
+
+/// Binding helpers: dates and instants are stored as text (see `RegistrySchema`).
+extension LocalDate {
+    var databaseText: String { description }
+}
+
+extension Optional where Wrapped == LocalDate {
+    var databaseText: String? { self?.description }
+}
+
+extension Date {
+    var databaseText: String { Timestamp.string(from: self) }
+}
+
+extension Optional where Wrapped == Date {
+    var databaseText: String? { self.map { Timestamp.string(from: $0) } }
+}
+
+/// Precomputed SQL texts for one table.
+struct TableSQL: Sendable {
+    let table: String
+    let columns: [String]
+    let uuidColumn: String
+    let codeColumn: String?
+    let versioned: Bool
+
+    var idColumn: String { columns[0] }
+    var legacyColumn: String { columns[columns.count - 2] }
+    var auditColumn: String { columns[columns.count - 1] }
+
+    /// `SELECT <columns>, <version> FROM table t`; the version is `1 + history rows` (or `Version`).
+    let select: String
+    /// `WHERE` term that keeps current rows.
+    let current: String
+    let insert: String
+    /// Copies the current row `?3` into a history row with UUID `?1` and `ValidityTo` `?2`.
+    let historyCopy: String
+    /// Updates every column but the key and UUID of the current row whose key is the last argument.
+    let update: String
+    /// Closes the current row: `ValidityFrom = ValidityTo = ?1`, audit user `?2`, key `?3`.
+    let close: String
+
+    init(table: String, columns: [String], uuidColumn: String, codeColumn: String?, versioned: Bool = true,
+         versionExpression: String? = nil, currentCondition: String? = nil) {
+        self.table = table
+        self.columns = columns
+        self.uuidColumn = uuidColumn
+        self.codeColumn = codeColumn
+        self.versioned = versioned
+        let id = columns[0]
+        let list = columns.map { "t.\($0)" }.joined(separator: ", ")
+        let legacy = columns[columns.count - 2]
+        let version = versionExpression
+            ?? "(SELECT COUNT(*) FROM \(table) h WHERE h.\(legacy) = t.\(id)) + 1"
+        select = "SELECT \(list), \(version) FROM \(table) t"
+        current = currentCondition ?? "t.ValidityTo IS NULL"
+        insert = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        let copied = columns.dropFirst()
+        let expressions = copied.map { column -> String in
+            switch column {
+            case uuidColumn: return "?1"
+            case "ValidityTo": return "?2"
+            case legacy: return id
+            default: return column
+            }
+        }
+        historyCopy = "INSERT INTO \(table) (\(copied.joined(separator: ", "))) SELECT \(expressions.joined(separator: ", ")) FROM \(table) WHERE \(id) = ?3"
+        let assignments = columns.dropFirst(2).map { "\($0) = ?" }.joined(separator: ", ")
+        update = "UPDATE \(table) SET \(assignments) WHERE \(id) = ? AND ValidityTo IS NULL"
+        close = "UPDATE \(table) SET ValidityFrom = ?1, ValidityTo = ?1, \(columns[columns.count - 1]) = ?2 WHERE \(id) = ?3 AND ValidityTo IS NULL"
+    }
+}
+
+/// A fetched row with its version number (the extra last column of `TableSQL.select`), decoded as one
+/// "column value" so that GRDB's fast value cursors hand us the raw statement.
+struct VersionedRow<Record: SQLiteRecord>: DatabaseValueConvertible, StatementColumnConvertible {
+    let value: Versioned<Record>
+
+    init?(sqliteStatement: SQLiteStatement, index: CInt) {
+        var columns = ColumnReader(sqliteStatement)
+        guard let record = try? Record(columns: &columns),
+              let version = Int.fromStatement(sqliteStatement, atUncheckedIndex: columns.index)
+        else { return nil }
+        value = Versioned(record: record, versionId: version)
+    }
+
+    /// Never bound as a value.
+    var databaseValue: DatabaseValue { .null }
+
+    /// Never built from a single value.
+    static func fromDatabaseValue(_ dbValue: DatabaseValue) -> VersionedRow? { nil }
+}

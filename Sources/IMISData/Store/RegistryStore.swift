@@ -1,0 +1,111 @@
+import Foundation
+
+/// The openIMIS registry as the FHIR layer sees it: current-row lookups, searches, history and versioned writes
+/// (reference §5.1) over insurees, families, locations, health facilities, officers, claim administrators,
+/// products, items, services and policy holders.
+///
+/// Requirements are `async` so that a PostgreSQL implementation can suspend; the SQLite implementation
+/// (`SQLiteRegistryStore`) satisfies them with synchronous methods, so a call through this protocol costs no
+/// thread hop. Lookups by UUID ignore case. Lookups return current rows only unless said otherwise.
+public protocol RegistryStore: Sendable {
+    // MARK: Generic versioned tables
+
+    /// The current row with this UUID; with `includeDeleted`, also a soft-deleted row (never a history row).
+    func record<R: VersionedRecord>(_ type: R.Type, uuid: String, includeDeleted: Bool) async throws -> Versioned<R>?
+    /// The current row with this business code (`CHFID`, `LocationCode`, `HFCode`, `Code`, `ClaimAdminCode`,
+    /// `ProductCode`, `ItemCode`, `ServiceCode`); the newest when a code repeats (products).
+    func record<R: VersionedRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>?
+    /// The current row with this integer id (how rows reference each other).
+    func record<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>?
+    /// Current rows in `_lastUpdated` order (`ValidityFrom`, then id), one page.
+    func page<R: VersionedRecord>(_ type: R.Type, _ query: PageQuery) async throws -> SearchPage<R>
+    /// Every version of the row `id`: history rows oldest first, then the current (or deleted) row; numbered from 1.
+    func versions<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>]
+    /// Inserts a new current row (`ValidityFrom` = now) and returns it as version 1.
+    func insert<R: VersionedRecord>(_ record: R) async throws -> Versioned<R>
+    /// Versioned update of the current row `record.id`: a history copy is written, then the row is updated in place
+    /// (its id and UUID never change). `ifVersion` rejects the write when the current version differs.
+    func update<R: VersionedRecord>(_ record: R, ifVersion: Int?) async throws -> Versioned<R>
+    /// Soft delete of the current row `id`: a history copy is written, then `ValidityFrom = ValidityTo = now`.
+    func delete<R: VersionedRecord>(_ type: R.Type, id: Int64, auditUserID: Int64) async throws -> Versioned<R>
+
+    // MARK: Insurees and families
+
+    /// The current insuree with this insurance number.
+    func insuree(chfid: String) async throws -> Versioned<Insuree>?
+    /// FHIR Patient search over current insurees.
+    func searchInsurees(_ query: InsureeQuery) async throws -> SearchPage<Insuree>
+    /// The current members of a family, head first.
+    func familyMembers(familyID: Int64) async throws -> [Versioned<Insuree>]
+    /// The current family whose head has this insurance number (openIMIS's Group "code").
+    func family(headCHFID: String) async throws -> Versioned<Family>?
+    /// Inserts a family and its head in one transaction (`tblFamilies.InsureeID` = head,
+    /// `tblInsuree.FamilyID` = family, `IsHead` = true).
+    func createFamily(_ family: Family, head: Insuree) async throws -> CreatedFamily
+    /// The current photos of an insuree, newest first.
+    func photos(insureeID: Int64) async throws -> [InsureePhoto]
+    /// Stores a photo row and returns it with its id.
+    func insertPhoto(_ photo: InsureePhoto) async throws -> InsureePhoto
+
+    // MARK: Locations, facilities, staff
+
+    /// The location and its parents up to the region: `[village, ward, district, region]` for a village.
+    func locationAncestors(id: Int64) async throws -> [Location]
+    /// The current locations directly under `parentID` (regions when `nil`), by code.
+    func childLocations(parentID: Int64?) async throws -> [Location]
+    /// The current claim administrators of a health facility, by code.
+    func claimAdministrators(healthFacilityID: Int64) async throws -> [Versioned<ClaimAdministrator>]
+
+    // MARK: Policy holders (history-model table)
+
+    /// The live policy holder with this UUID.
+    func policyHolder(uuid: String) async throws -> Versioned<PolicyHolder>?
+    /// The live policy holder with this code.
+    func policyHolder(code: String) async throws -> Versioned<PolicyHolder>?
+    /// Inserts a policy holder (version 1).
+    func insertPolicyHolder(_ holder: PolicyHolder) async throws -> Versioned<PolicyHolder>
+    /// Updates a live policy holder; `Version` + 1, `DateUpdated` = now.
+    func updatePolicyHolder(_ holder: PolicyHolder, ifVersion: Int?) async throws -> Versioned<PolicyHolder>
+    /// Marks a policy holder deleted (`isDeleted`); `Version` + 1.
+    func deletePolicyHolder(uuid: String) async throws -> Versioned<PolicyHolder>
+
+    // MARK: Reference data
+
+    /// The entries of a reference table (gender, relations, ...), by sort order.
+    func referenceCodes(_ table: ReferenceTable) async throws -> [ReferenceCode]
+}
+
+/// The family and head written by `createFamily`.
+public struct CreatedFamily: Sendable, Hashable {
+    /// The new family.
+    public var family: Versioned<Family>
+    /// The new head insuree.
+    public var head: Versioned<Insuree>
+}
+
+extension RegistryStore {
+    /// The current insuree with this UUID.
+    public func insuree(uuid: String) async throws -> Versioned<Insuree>? {
+        try await record(Insuree.self, uuid: uuid, includeDeleted: false)
+    }
+    /// The current family with this UUID.
+    public func family(uuid: String) async throws -> Versioned<Family>? {
+        try await record(Family.self, uuid: uuid, includeDeleted: false)
+    }
+    /// The current location with this UUID.
+    public func location(uuid: String) async throws -> Versioned<Location>? {
+        try await record(Location.self, uuid: uuid, includeDeleted: false)
+    }
+    /// The current location with this code.
+    public func location(code: String) async throws -> Versioned<Location>? {
+        try await record(Location.self, code: code)
+    }
+    /// The current health facility with this UUID.
+    public func healthFacility(uuid: String) async throws -> Versioned<HealthFacility>? {
+        try await record(HealthFacility.self, uuid: uuid, includeDeleted: false)
+    }
+    /// The current health facility with this code.
+    public func healthFacility(code: String) async throws -> Versioned<HealthFacility>? {
+        try await record(HealthFacility.self, code: code)
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import FHIRServer
+import Foundation
+import IMISData
+import Logging
+
+/// The `imis-fhir` command: `serve` (default), `migrate`, `demo-data`, `capability-statement`.
+@main
+struct IMISFHIR: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "imis-fhir",
+        abstract: "FHIR R4 facade server for openIMIS.",
+        subcommands: [Serve.self, Migrate.self, DemoData.self, Capabilities.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct CommonOptions: ParsableArguments {
+    @Option(help: "SQLite database file (DB_NAME).") var database: String?
+    @Option(help: "Run schema migrations at start (DJANGO_MIGRATE).") var migrate: Bool?
+}
+
+func makeLogger(_ settings: Settings) throws -> Logger {
+    var logger = Logger(label: "imis-fhir")
+    logger.logLevel = try settings.logLevel
+    return logger
+}
+
+func openDatabase(_ settings: Settings, _ options: CommonOptions, logger: Logger) throws -> IMISDatabase {
+    let database = try IMISDatabase.open(path: options.database ?? settings.databasePath, logger: logger)
+    if try options.migrate ?? settings.bool("DJANGO_MIGRATE", true) { try database.migrate() }
+    return database
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the FHIR API (creates, migrates and seeds the database on first start in DEV).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to listen on (HOST).") var host: String?
+    @Option(help: "Port (PORT).") var port: Int?
+
+    func run() async throws {
+        let settings = Settings.load()
+        let logger = try makeLogger(settings)
+        let configuration = try settings.serverConfiguration(host: host, port: port)
+        let database = try openDatabase(settings, common, logger: logger)
+        let demo = try settings.bool("DEMO_DATASET", !configuration.production)
+        if demo, !(try DemoDataset.isLoaded(in: database)) {
+            try DemoDataset.load(into: database)
+            logger.info("loaded the demo dataset")
+        }
+        let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, logger: logger))
+        logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath)")
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let settings = Settings.load()
+        let logger = try makeLogger(settings)
+        let database = try IMISDatabase.open(path: common.database ?? settings.databasePath, logger: logger)
+        try database.migrate()
+        print("migrated \(database.path)")
+    }
+}
+
+struct DemoData: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-data", abstract: "Load synthetic families for benchmarks (deterministic for a seed).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Number of families.") var families: Int = 1000
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+
+    func run() async throws {
+        let settings = Settings.load()
+        let logger = try makeLogger(settings)
+        let database = try openDatabase(settings, common, logger: logger)
+        let started = Date()
+        let result = try SyntheticData.generate(families: families, seed: seed, into: database) { done, total in
+            if isatty(STDOUT_FILENO) != 0 {
+                let width = 40
+                let filled = total > 0 ? width * done / total : width
+                FileHandle.standardOutput.write(Data(("\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done)/\(total) families").utf8))
+            }
+        }
+        if isatty(STDOUT_FILENO) != 0 { print("") }
+        print("loaded \(result.families) families, \(result.insurees) insurees in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+    }
+}
+
+struct Capabilities: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capability-statement",
+        abstract: "Print the CapabilityStatement the server serves (the source of capability-statement.json).")
+
+    func run() async throws {
+        let database = try IMISDatabase.inMemory()
+        try database.migrate()
+        let service = buildService(
+            ApplicationEnvironment(configuration: ServerConfiguration(), database: database, logger: Logger(label: "imis-fhir")))
+        print(service.capabilityStatement.jsonString(pretty: true))
+    }
+}
+

@@ -1,0 +1,83 @@
+import FHIRServer
+import Foundation
+import Logging
+
+/// Settings read once at start: command-line flags, then the environment, then `.env`, then
+/// defaults (names as openIMIS's own variables; see the README's configuration table).
+struct Settings {
+    var values: [String: String]
+
+    /// The environment over the `.env` file in the working directory (if any).
+    static func load(dotEnvPath: String = ".env") -> Settings {
+        var values: [String: String] = [:]
+        if let text = try? String(contentsOfFile: dotEnvPath, encoding: .utf8) {
+            for line in text.split(whereSeparator: \.isNewline) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let eq = trimmed.firstIndex(of: "=") else { continue }
+                let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
+                var value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                if value.count >= 2, value.hasPrefix("\"") && value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+                values[key] = value
+            }
+        }
+        for (key, value) in ProcessInfo.processInfo.environment { values[key] = value }
+        return Settings(values: values)
+    }
+
+    func string(_ key: String, _ fallback: String) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? fallback }
+
+    func int(_ key: String, _ fallback: Int) throws -> Int {
+        guard let raw = values[key], !raw.isEmpty else { return fallback }
+        guard let value = Int(raw), value >= 0 else { throw SettingsError(key: key, message: "must be a non-negative integer") }
+        return value
+    }
+
+    func bool(_ key: String, _ fallback: Bool) throws -> Bool {
+        guard let raw = values[key]?.lowercased(), !raw.isEmpty else { return fallback }
+        switch raw {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw SettingsError(key: key, message: "must be true or false")
+        }
+    }
+
+    var production: Bool {
+        get throws {
+            let mode = string("MODE", "DEV").uppercased()
+            guard mode == "DEV" || mode == "PROD" else { throw SettingsError(key: "MODE", message: "must be DEV or PROD") }
+            return mode == "PROD"
+        }
+    }
+
+    func serverConfiguration(host: String?, port: Int?) throws -> ServerConfiguration {
+        let port = try port ?? int("PORT", 8080)
+        guard (1...65535).contains(port) else { throw SettingsError(key: "PORT", message: "must be 1-65535") }
+        let siteURL = values["SITE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let siteURL, URL(string: siteURL)?.scheme == nil {
+            throw SettingsError(key: "SITE_URL", message: "must be an absolute URL")
+        }
+        return ServerConfiguration(
+            production: try production, host: host ?? string("HOST", "127.0.0.1"), port: port,
+            siteRoot: string("SITE_ROOT", ""), siteURL: siteURL,
+            maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760))
+    }
+
+    var databasePath: String { string("DB_NAME", "imis.sqlite3") }
+
+    var logLevel: Logger.Level {
+        get throws {
+            let raw = (values["LOG_LEVEL"] ?? values["DJANGO_LOG_LEVEL"] ?? "INFO").lowercased()
+            let name = raw == "warning" ? "warning" : raw
+            guard let level = Logger.Level(rawValue: name) else {
+                throw SettingsError(key: "LOG_LEVEL", message: "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            return level
+        }
+    }
+}
+
+struct SettingsError: Error, CustomStringConvertible {
+    var key: String
+    var message: String
+    var description: String { "invalid setting \(key): \(message)" }
+}

@@ -1,3 +1,0 @@
-import ArgumentParser
-import FHIRServer
-print("imis-fhir")

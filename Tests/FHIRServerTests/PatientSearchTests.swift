@@ -1,0 +1,104 @@
+import FHIRModels
+import Foundation
+import HummingbirdTesting
+import IMISData
+import Testing
+
+@testable import FHIRServer
+
+@Suite struct PatientSearchTests {
+    func search(_ query: String) async throws -> JSON {
+        let (app, _) = try makeTestApplication()
+        return try await app.test(.router) { client in
+            try await client.execute(uri: "/fhir/Patient?\(query)", method: .get) { response in
+                #expect(response.status == .ok, "\(query)")
+                return fhirBody(response)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        "identifier=123456789", "identifier=%7C123456789",
+        "identifier:of-type=https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers%7CCode%7C123456789",
+    ])
+    func identifierSearchFindsJohnDoe(_ query: String) async throws {
+        let bundle = try await search(query)
+        #expect(bundle["type"]?.string == "searchset")
+        #expect(entryIDs(bundle) == [DemoDataset.UUIDs.johnDoe])
+        #expect(bundle["total"]?.number == "1")
+    }
+
+    @Test func identifierWithAnUnknownSystemFindsNothing() async throws {
+        #expect(entryIDs(try await search("identifier=http://other.org%7C123456789")).isEmpty)
+    }
+
+    @Test func identifierNotExcludesTheMatch() async throws {
+        let ids = entryIDs(try await search("identifier:not=123456789&_count=100"))
+        #expect(!ids.contains(DemoDataset.UUIDs.johnDoe))
+        #expect(ids.contains(DemoDataset.UUIDs.janeDoe))
+    }
+
+    @Test func familyNameSearchIsStartsWithAndCaseInsensitive() async throws {
+        let ids = Set(entryIDs(try await search("family=dO")))
+        #expect(ids == [DemoDataset.UUIDs.johnDoe, DemoDataset.UUIDs.janeDoe])
+    }
+
+    @Test func genderAndBirthdateCombine() async throws {
+        #expect(entryIDs(try await search("family=Doe&gender=female")) == [DemoDataset.UUIDs.janeDoe])
+        #expect(entryIDs(try await search("family=Doe&birthdate=1962")) == [DemoDataset.UUIDs.johnDoe])
+        #expect(entryIDs(try await search("family=Doe&birthdate=lt1963-01-01")) == [DemoDataset.UUIDs.johnDoe])
+        #expect(entryIDs(try await search("family=Doe&birthdate=ge1964-05-15")) == [DemoDataset.UUIDs.janeDoe])
+    }
+
+    @Test func unknownModifierIsRejectedAndUnknownParameterIgnored() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/fhir/Patient?family:fuzzy=Doe", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(fhirBody(response)["resourceType"]?.string == "OperationOutcome")
+            }
+            try await client.execute(uri: "/fhir/Patient?foo=bar&family=Doe", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = fhirBody(response)
+                let selfLink = body["link"]?.array?.first?["url"]?.string ?? ""
+                #expect(selfLink.hasSuffix("/fhir/Patient?family=Doe"))
+            }
+            try await client.execute(
+                uri: "/fhir/Patient?foo=bar", method: .get, headers: [.init("Prefer")!: "handling=strict"]
+            ) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func pagingFollowsNextLinksWithoutDuplicates() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            var seen: [String] = []
+            var uri: String? = "/fhir/Patient?_count=2"
+            var total: String?
+            while let current = uri {
+                uri = nil
+                try await client.execute(uri: current, method: .get) { response in
+                    #expect(response.status == .ok)
+                    let body = fhirBody(response)
+                    total = body["total"]?.number
+                    seen += entryIDs(body)
+                    if let next = body["link"]?.array?.first(where: { $0["relation"]?.string == "next" })?["url"]?.string,
+                        let range = next.range(of: "/fhir/")
+                    {
+                        uri = String(next[range.lowerBound...])
+                    }
+                }
+            }
+            #expect(Set(seen).count == seen.count)
+            #expect(String(seen.count) == total)
+        }
+    }
+
+    @Test func summaryCountAnswersOnlyTheTotal() async throws {
+        let bundle = try await search("family=Doe&_summary=count")
+        #expect(bundle["total"]?.number == "2")
+        #expect(bundle["entry"] == nil)
+    }
+}

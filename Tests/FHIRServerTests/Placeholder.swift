@@ -1,3 +1,0 @@
-import Testing
-@testable import FHIRServer
-@Test func placeholder() { #expect(Bool(true)) }

@@ -1,3 +1,0 @@
-import Testing
-@testable import IMISData
-@Test func placeholder() { #expect(Bool(true)) }
