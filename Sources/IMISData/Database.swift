@@ -21,7 +21,7 @@ public final class IMISDatabase: Sendable {
     }
 
     /// The connection settings every connection gets.
-    static func configuration(label: String, cacheKiB: Int) -> Configuration {
+    static func configuration(label: String, cacheKiB: Int, mmapBytes: Int = 0) -> Configuration {
         var config = Configuration()
         config.label = label
         config.busyMode = .timeout(10)
@@ -32,18 +32,17 @@ public final class IMISDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Memory-mapped reads skip a read() system call per page.
+            if mmapBytes > 0 { try db.execute(sql: "PRAGMA mmap_size = \(mmapBytes)") }
         }
         return config
     }
 
     /// Opens (creating if needed) the SQLite file at `path`. Call `migrate()` before use.
     public static func open(path: String, logger: Logger = Logger(label: "imis.database")) throws -> IMISDatabase {
-        var config = configuration(label: "imis", cacheKiB: 65_536)
+        var config = configuration(label: "imis", cacheKiB: 65_536, mmapBytes: 1 << 30)
         config.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
         let pool = try DatabasePool(path: path, configuration: config)
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
-        }
         logger.debug("opened database", metadata: ["journal": "wal", "synchronous": "full"])
         return IMISDatabase(writer: pool, path: path, logger: logger)
     }

@@ -113,3 +113,55 @@ import Testing
         }
     }
 }
+
+@Suite struct RegistryResourceTests {
+    @Test func groupReadsByUUIDAndByHeadInsuranceNumberAndSearchesByMember() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            for id in [DemoDataset.UUIDs.doeFamily, DemoDataset.janeDoeCHFID] {
+                try await client.execute(uri: "/fhir/Group/\(id)", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let body = fhirBody(response)
+                    #expect(body["id"]?.string == DemoDataset.UUIDs.doeFamily)
+                    #expect(body["quantity"]?.number == "2")
+                }
+            }
+            try await client.execute(uri: "/fhir/Group?member=Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
+                #expect(entryIDs(fhirBody(response)) == [DemoDataset.UUIDs.doeFamily])
+            }
+            try await client.execute(uri: "/fhir/Group?identifier=\(DemoDataset.janeDoeCHFID)", method: .get) { response in
+                #expect(entryIDs(fhirBody(response)) == [DemoDataset.UUIDs.doeFamily])
+            }
+        }
+    }
+
+    @Test func locationsSearchByTypeAndParent() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/fhir/Location/R1D1M2V1", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(fhirBody(response)["id"]?.string == DemoDataset.UUIDs.jamulaVillage)
+            }
+            try await client.execute(uri: "/fhir/Location?partof=Location/\(DemoDataset.UUIDs.jamuMunicipality)&type=V", method: .get) { response in
+                #expect(entryIDs(fhirBody(response)).contains(DemoDataset.UUIDs.jamulaVillage))
+            }
+            try await client.execute(uri: "/fhir/Location?name=jamu", method: .get) { response in
+                let ids = Set(entryIDs(fhirBody(response)))
+                #expect(ids == [DemoDataset.UUIDs.jamuMunicipality, DemoDataset.UUIDs.jamulaVillage])
+            }
+        }
+    }
+
+    @Test func catalogResourcesReadByCode() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/fhir/Medication/0001", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(fhirBody(response)["id"]?.string == DemoDataset.UUIDs.aspirin)
+            }
+            try await client.execute(uri: "/fhir/ActivityDefinition?identifier=A1", method: .get) { response in
+                #expect(entryIDs(fhirBody(response)) == [DemoDataset.UUIDs.generalConsultation])
+            }
+        }
+    }
+}

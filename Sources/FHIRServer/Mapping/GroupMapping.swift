@@ -30,6 +30,11 @@ public struct GroupRelations: Sendable, Hashable {
 
 /// Group ← Family (reference §3.2; IG profile `openimis-group`, example `doe-family`).
 public enum GroupMapping {
+    /// The write rule for `CapabilityStatement.rest.resource.documentation` (mapping.md decision 5).
+    public static let writeRule =
+        "Writes refuse (422) elements without an openIMIS family column, naming the element; name, quantity "
+        + "and active are derived and recomputed."
+
     /// Renders a family as an IG Group: identifiers `UUID` + `Code` (the head's CHF ID),
     /// `type` person, `actual` true, `name` = head's last name, `quantity` and `member[]`
     /// (`Patient/<uuid>`, display CHF ID), extensions `group-address`, `group-poverty-status`,

@@ -81,8 +81,9 @@ public struct InsureeDraft: Sendable, Hashable {
         self.cardIssued = false
     }
 
-    /// The row to write: `existing` with every mapped column replaced (update), or a new row.
-    public func insuree(updating existing: Insuree? = nil, auditUserID: Int64 = -1) -> Insuree {
+    /// The row to write: `existing` with every mapped column replaced (update), or a new row;
+    /// `auditUserID` is the writing user (nil keeps the row's).
+    public func insuree(updating existing: Insuree? = nil, auditUserID: Int64? = nil) -> Insuree {
         var row = existing ?? Insuree(uuid: uuid ?? RowUUID.make(), chfid: chfid, lastName: lastName,
                                       otherNames: otherNames, dob: dob)
         row.chfid = chfid
@@ -105,7 +106,7 @@ public struct InsureeDraft: Sendable, Hashable {
         row.currentAddress = currentAddress
         row.vulnerability = vulnerability
         if let familyID { row.familyID = familyID }
-        row.auditUserID = auditUserID
+        if let auditUserID { row.auditUserID = auditUserID }
         return row
     }
 
@@ -145,8 +146,9 @@ public struct FamilyDraft: Sendable, Hashable {
         self.memberInsureeIDs = []
     }
 
-    /// The row to write: `existing` with every mapped column replaced (update), or a new row.
-    public func family(updating existing: Family? = nil, auditUserID: Int64 = -1) -> Family {
+    /// The row to write: `existing` with every mapped column replaced (update), or a new row;
+    /// `auditUserID` is the writing user (nil keeps the row's).
+    public func family(updating existing: Family? = nil, auditUserID: Int64? = nil) -> Family {
         var row = existing ?? Family(uuid: uuid ?? RowUUID.make())
         row.locationID = locationID
         row.familyAddress = familyAddress
@@ -155,7 +157,7 @@ public struct FamilyDraft: Sendable, Hashable {
         row.confirmationNo = confirmationNo
         row.confirmationType = confirmationType
         if let headInsureeID { row.headInsureeID = headInsureeID }
-        row.auditUserID = auditUserID
+        if let auditUserID { row.auditUserID = auditUserID }
         return row
     }
 }

@@ -55,3 +55,10 @@ public struct MappingError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(what ?? path) has no openIMIS column and would be lost; remove it from the resource")
     }
 }
+
+extension MappingError {
+    /// The error as the FHIR surface's error: 422 with one issue at ``path``.
+    public var fhirError: FHIRError {
+        FHIRError(.unprocessable, message, issues: [validationIssue])
+    }
+}

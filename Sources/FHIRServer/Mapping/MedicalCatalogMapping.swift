@@ -27,8 +27,10 @@ public enum MedicalCatalogMapping {
         if let price = Build.money(item.price, context) {
             extensions.append(Build.ext(X.unitPrice, .money(price)))
         }
-        extensions.append(Build.ext(X.medicationType, .codeableConcept(
-            Build.igConcept("medication-item-type", item.type, itemTypes[item.type]))))
+        if Build.string(item.type) != nil {
+            extensions.append(Build.ext(X.medicationType, .codeableConcept(
+                Build.igConcept("medication-item-type", item.type, itemTypes[item.type]))))
+        }
         if let frequency = item.frequency {
             extensions.append(Build.ext(X.medicationFrequency, .timing(timing(days: frequency))))
         }
@@ -38,7 +40,7 @@ public enum MedicalCatalogMapping {
                 Extension(url: $0.slice, value: .usageContext($0.context))
             }))
         }
-        medication.extension = extensions
+        medication.extension = Build.nonEmpty(extensions)
         medication.identifier = Build.identifiers(uuid: item.uuid, code: item.code, kind: .itemCode, context)
         medication.code = CodeableConcept(text: Build.string(item.name))
         medication.status = FHIRPrimitive(item.isCurrent ? .active : .inactive)

@@ -3,6 +3,11 @@ import Foundation
 import IMISData
 
 extension PatientMapping {
+    /// The write rule for `CapabilityStatement.rest.resource.documentation` (mapping.md decision 5).
+    public static let writeRule =
+        "Writes refuse (422) elements without an openIMIS insuree column, naming the element; derived elements "
+        + "(active, address city/district/state/municipality, contact name) are recomputed."
+
     /// Reads a posted Patient (create or update) into the insuree columns (reference §3.1 "in").
     ///
     /// Required: `identifier[type=Code]` (CHF ID), `name` with `family` and `given`, `gender`,
@@ -87,11 +92,7 @@ extension PatientMapping {
         return draft
     }
 
-    private struct PostedIdentifiers {
-        var chfid: String
-        var uuid: String?
-        var passport: String?
-    }
+    private struct PostedIdentifiers { var chfid: String, uuid: String?, passport: String? }
 
     private static func identifiers(_ identifiers: [Identifier], existing: Insuree?, _ context: MappingContext) throws(MappingError) -> PostedIdentifiers {
         var chfid: String?
@@ -219,15 +220,11 @@ extension PatientMapping {
     }
 
     private struct PostedExtensions {
-        var isHead: Bool?
-        var education: Int?
-        var profession: Int?
-        var cardIssued: Bool?
+        var isHead: Bool?, cardIssued: Bool?, vulnerability: Bool?
+        var education: Int?, profession: Int?
         var family: Family?
         var familyPath = "Patient.extension"
-        var passport: String?
-        var typeOfId: String?
-        var vulnerability: Bool?
+        var passport: String?, typeOfId: String?
     }
 
     private static func extensions(_ extensions: [Extension], resolver: ReferenceResolver, codes: CodeDisplays) async throws -> PostedExtensions {

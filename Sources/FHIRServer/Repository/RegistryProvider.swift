@@ -15,13 +15,16 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     let readsByCode: Bool
     /// Extra conditions every search and read applies (e.g. the kind of Organization).
     let scope: [RowPredicate]
+    /// How a business code is looked up, when not by the table's own code column.
+    let codeLookup: (@Sendable (String) throws -> Versioned<Record>?)?
     let render: @Sendable (Versioned<Record>) async throws -> Resource
 
     public init(
         resourceType: String, store: SQLiteRegistryStore, readsByCode: Bool = true,
         interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType],
         searchParameters: [SearchParameter], documentation: String = "Read-only view of the openIMIS registry.",
-        scope: [RowPredicate] = [], render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
+        scope: [RowPredicate] = [], codeLookup: (@Sendable (String) throws -> Versioned<Record>?)? = nil,
+        render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
     ) {
         self.resourceType = resourceType
         self.store = store
@@ -30,6 +33,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         self.searchParameters = searchParameters
         self.documentation = documentation
         self.scope = scope
+        self.codeLookup = codeLookup
         self.render = render
     }
 
@@ -39,6 +43,8 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         do {
             if RowUUID.normalized(id) != nil {
                 found = try store.record(Record.self, uuid: id, includeDeleted: true)
+            } else if let codeLookup {
+                found = try codeLookup(id)
             } else if readsByCode {
                 found = try store.record(Record.self, code: id)
             } else {

@@ -88,7 +88,11 @@ enum RegistryProviders {
     static func all(store: SQLiteRegistryStore, mapping: MappingContext) -> [any ResourceProvider] {
         let codes = CodeDisplayCache()
         return [
-            PatientResource.provider(store: store, mapping: mapping, codes: codes)
+            PatientResource.provider(store: store, mapping: mapping, codes: codes),
+            GroupResource.provider(store: store, mapping: mapping, codes: codes),
+            LocationResource.provider(store: store, mapping: mapping),
+            CatalogResources.medication(store: store, mapping: mapping),
+            CatalogResources.activityDefinition(store: store, mapping: mapping),
         ]
     }
 }

@@ -17,26 +17,27 @@ enum RegistrySQL {
         return try VersionedRow<R>.fetchAll(statement, arguments: arguments).map(\.value)
     }
 
+    static func prepared<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ sql: String,
+                                          _ arguments: StatementArguments) throws -> Versioned<R>? {
+        try VersionedRow<R>.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)?.value
+    }
+
     /// By UUID, ignoring case (the UUID columns are `COLLATE NOCASE`); current rows, or also deleted ones.
     static func byUUID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ uuid: String,
                                         includeDeleted: Bool = false) throws -> Versioned<R>? {
-        let sql = R.sql
-        let filter: String
-        if !sql.versioned { filter = includeDeleted ? "1" : sql.current }
-        else { filter = includeDeleted ? "t.\(sql.legacyColumn) IS NULL" : sql.current }
-        return try one(db, type, where: "t.\(sql.uuidColumn) = ? AND \(filter)", [uuid])
+        try prepared(db, type, includeDeleted ? R.sql.selectByUUIDIncludingDeleted : R.sql.selectByUUID, [uuid])
     }
 
+    /// By business code, current rows; the newest when a code repeats.
     static func byCode<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ code: String) throws -> Versioned<R>? {
-        guard let column = R.sql.codeColumn else {
+        guard let sql = R.sql.selectByCode else {
             throw RegistryError.invalidValue("\(R.sql.table) has no code column")
         }
-        let order = R.sql.versioned ? " ORDER BY t.ValidityFrom DESC, t.\(R.sql.idColumn) DESC" : ""
-        return try one(db, type, where: "t.\(column) = ? AND \(R.sql.current)", [code], suffix: order)
+        return try prepared(db, type, sql, [code])
     }
 
     static func byID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ id: Int64) throws -> Versioned<R>? {
-        try one(db, type, where: "t.\(R.sql.idColumn) = ? AND \(R.sql.current)", [id])
+        try prepared(db, type, R.sql.selectByID, [id])
     }
 
     /// A page over current rows matching `conditions`, ordered by `ValidityFrom` (or `orderColumn`) then key.

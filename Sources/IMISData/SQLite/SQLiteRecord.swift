@@ -100,6 +100,8 @@ struct TableSQL: Sendable {
     let update: String
     /// Closes the current row: `ValidityFrom = ValidityTo = ?1`, audit user `?2`, key `?3`.
     let close: String
+    /// Point lookups, prepared once: current row by UUID, live-or-deleted row by UUID, by code, by key.
+    let selectByUUID: String, selectByUUIDIncludingDeleted: String, selectByCode: String?, selectByID: String
 
     init(table: String, columns: [String], uuidColumn: String, codeColumn: String?, versioned: Bool = true,
          versionExpression: String? = nil, currentCondition: String? = nil) {
@@ -128,6 +130,14 @@ struct TableSQL: Sendable {
         historyCopy = "INSERT INTO \(table) (\(copied.joined(separator: ", "))) SELECT \(expressions.joined(separator: ", ")) FROM \(table) WHERE \(id) = ?3"
         let assignments = columns.dropFirst(2).map { "\($0) = ?" }.joined(separator: ", ")
         update = "UPDATE \(table) SET \(assignments) WHERE \(id) = ? AND ValidityTo IS NULL"
+        selectByUUID = "\(select) WHERE t.\(uuidColumn) = ? AND \(current) LIMIT 1"
+        selectByUUIDIncludingDeleted = versioned
+            ? "\(select) WHERE t.\(uuidColumn) = ? AND t.\(legacy) IS NULL LIMIT 1"
+            : "\(select) WHERE t.\(uuidColumn) = ? LIMIT 1"
+        let newest = versioned ? " ORDER BY t.ValidityFrom DESC, t.\(id) DESC" : ""
+        let (selectSQL, currentSQL) = (select, current)
+        selectByCode = codeColumn.map { "\(selectSQL) WHERE t.\($0) = ? AND \(currentSQL)\(newest) LIMIT 1" }
+        selectByID = "\(select) WHERE t.\(id) = ? AND \(current) LIMIT 1"
         close = "UPDATE \(table) SET ValidityFrom = ?1, ValidityTo = ?1, \(columns[columns.count - 1]) = ?2 WHERE \(id) = ?3 AND ValidityTo IS NULL"
     }
 }
