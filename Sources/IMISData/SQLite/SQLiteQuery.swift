@@ -113,7 +113,9 @@ extension RegistrySQL {
         }
         guard query.limit > 0 else { return RowPage(items: [], total: total, next: nil) }
         let direction = descending ? "DESC" : "ASC"
-        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(keyColumn) \(direction), \(id) \(direction) LIMIT ?"
+        // With conditions, `+` keeps SQLite from walking the sort index instead of the filter's index.
+        let orderKey = query.predicates.isEmpty ? keyColumn : "+" + keyColumn
+        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(orderKey) \(direction), \(id) \(direction) LIMIT ?"
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
             .map(\.value)
