@@ -29,18 +29,21 @@ extension FHIRService {
                 fullUrl: FHIRPrimitive(FHIRURI("\(request.base)/\(type)/\(stored.resource.id ?? "")")),
                 resource: stored.resource, search: FHIRBundleEntrySearch(mode: FHIRPrimitive(.match)))
         }
-        entries += try await included(query, matches: matches, base: request.base)
+        entries += try await included(query, matches: matches, type: type, base: request.base)
+        if let elements = query.elements {
+            entries = entries.map { entry in
+                var entry = entry
+                if let resource = entry.resource, entry.search?.mode?.value == .match {
+                    entry.resource = ElementsFilter.apply(elements, to: resource)
+                }
+                return entry
+            }
+        }
         let bundle = FHIRBundle(
             type: FHIRPrimitive(.searchset),
             total: matches.total.map { FHIRPrimitive(FHIRUnsignedInt(UInt32($0))) },
             link: links,
             entry: entries.isEmpty ? nil : entries)
         return .resource(.bundle(bundle), pretty: request.pretty)
-    }
-
-    /// `_include` and `_revinclude` targets (http://hl7.org/fhir/R4/search.html#include).
-    func included(_ query: SearchQuery, matches: SearchMatches, base: String) async throws(FHIRError) -> [FHIRBundleEntry] {
-        guard !query.includes.isEmpty || !query.revIncludes.isEmpty else { return [] }
-        throw FHIRError(.badSearch, "_include and _revinclude are not supported yet")
     }
 }

@@ -17,6 +17,8 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     let scope: [RowPredicate]
     /// How a business code is looked up, when not by the table's own code column.
     let codeLookup: (@Sendable (String) throws -> Versioned<Record>?)?
+    /// Create, update and delete, for the types that accept writes.
+    let writer: RegistryWriter<Record>?
     let render: @Sendable (Versioned<Record>) async throws -> Resource
 
     public init(
@@ -24,16 +26,17 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType],
         searchParameters: [SearchParameter], documentation: String = "Read-only view of the openIMIS registry.",
         scope: [RowPredicate] = [], codeLookup: (@Sendable (String) throws -> Versioned<Record>?)? = nil,
-        render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
+        writer: RegistryWriter<Record>? = nil, render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
     ) {
         self.resourceType = resourceType
         self.store = store
         self.readsByCode = readsByCode
-        self.interactions = interactions
+        self.interactions = writer.map { interactions.union($0.interactions) } ?? interactions
         self.searchParameters = searchParameters
         self.documentation = documentation
         self.scope = scope
         self.codeLookup = codeLookup
+        self.writer = writer
         self.render = render
     }
 

@@ -30,12 +30,25 @@ enum PatientResource {
             SearchParameter("telecom", .token) { c throws(FHIRError) in
                 .or([try Translate.text(c, column: "Phone"), try Translate.text(c, column: "Email")])
             },
-            SearchParameter("general-practitioner", .reference, targets: ["Organization"]) { c throws(FHIRError) in
+            SearchParameter(
+                "general-practitioner", .reference, targets: ["Organization"],
+                references: { resource in
+                    resource.as(Patient.self)?.generalPractitioner?.compactMap { $0.reference?.value?.string } ?? []
+                }
+            ) { c throws(FHIRError) in
                 try Translate.reference(
                     c, column: "HFID", target: "Organization", table: "tblHF", keyColumn: "HfID", uuidColumn: "HfUUID",
                     codeColumn: "HFCode")
             },
-            SearchParameter("group", .reference, targets: ["Group"], documentation: "The family (Group) of the insuree.") { c throws(FHIRError) in
+            SearchParameter(
+                "group", .reference, targets: ["Group"], documentation: "The family (Group) of the insuree.",
+                references: { resource in
+                    (resource.as(Patient.self)?.extension ?? []).compactMap { ext -> String? in
+                        guard ext.url.hasSuffix("patient-group-reference"), case .reference(let ref)? = ext.value else { return nil }
+                        return ref.reference?.value?.string
+                    }
+                }
+            ) { c throws(FHIRError) in
                 try Translate.reference(
                     c, column: "FamilyID", target: "Group", table: "tblFamilies", keyColumn: "FamilyID",
                     uuidColumn: "FamilyUUID", codeColumn: nil)
@@ -43,7 +56,9 @@ enum PatientResource {
         ]
         return RegistryProvider<Insuree>(
             resourceType: "Patient", store: store, searchParameters: parameters,
-            documentation: "Insurees (tblInsuree). Reads accept the UUID or the insurance number (CHF ID).",
+            documentation: "Insurees (tblInsuree). Reads accept the UUID or the insurance number (CHF ID). "
+                + PatientMapping.writeRule,
+            writer: RegistryWrites.patientWriter(store: store, mapping: mapping, codes: codes),
             render: { row in
                 let relations = try await loadRelations(row.record, store: store, codes: try codes.get(store))
                 return .patient(PatientMapping.patient(row, relations, context: mapping))
@@ -90,7 +105,11 @@ enum RegistryProviders {
         return [
             PatientResource.provider(store: store, mapping: mapping, codes: codes),
             GroupResource.provider(store: store, mapping: mapping, codes: codes),
-            LocationResource.provider(store: store, mapping: mapping),
+            LocationResource.composite(store: store, mapping: mapping),
+            OrganizationResource.provider(store: store, mapping: mapping, codes: codes),
+            PractitionerResources.practitioner(store: store, mapping: mapping),
+            PractitionerResources.practitionerRole(store: store, mapping: mapping),
+            InsurancePlanResource.provider(store: store, mapping: mapping),
             CatalogResources.medication(store: store, mapping: mapping),
             CatalogResources.activityDefinition(store: store, mapping: mapping),
         ]

@@ -27,7 +27,11 @@ enum GroupResource {
                 let match = RowPredicate.or([own, head])
                 return c.modifier == "not" ? .not(match) : match
             },
-            SearchParameter("member", .reference, targets: ["Patient"], documentation: "A member insuree.", translate: memberOf),
+            SearchParameter(
+                "member", .reference, targets: ["Patient"], documentation: "A member insuree.",
+                references: { resource in
+                    resource.as(FHIRGroup.self)?.member?.compactMap { $0.entity.reference?.value?.string } ?? []
+                }, translate: memberOf),
             SearchParameter("name", .string, documentation: "The head's last name.") { c throws(FHIRError) in
                 .related(
                     table: "tblInsuree", column: "InsureeID", outerColumn: "InsureeID",
@@ -36,8 +40,10 @@ enum GroupResource {
         ]
         return RegistryProvider<Family>(
             resourceType: "Group", store: store, searchParameters: parameters,
-            documentation: "Families (tblFamilies). Reads accept the UUID or the head's insurance number.",
+            documentation: "Families (tblFamilies). Reads accept the UUID or the head's insurance number. "
+                + GroupMapping.writeRule,
             codeLookup: { code in try store.family(headCHFID: code) },
+            writer: RegistryWrites.groupWriter(store: store, mapping: mapping, codes: codes),
             render: { row in
                 let family = row.record
                 let members = try store.familyMembers(familyID: family.id ?? 0).map(\.record)
@@ -67,7 +73,12 @@ enum LocationResource {
                 try Translate.code(
                     c, column: "LocationType", system: OpenIMISIG.codeSystem("location-type"), codes: types)
             },
-            SearchParameter("partof", .reference, targets: ["Location"]) { c throws(FHIRError) in
+            SearchParameter(
+                "partof", .reference, targets: ["Location"],
+                references: { resource in
+                    [resource.as(FHIRModels.Location.self)?.partOf?.reference?.value?.string].compactMap { $0 }
+                }
+            ) { c throws(FHIRError) in
                 try Translate.reference(
                     c, column: "ParentLocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
                     uuidColumn: "LocationUUID", codeColumn: "LocationCode")

@@ -10,15 +10,20 @@ public struct SearchParameter: Sendable {
     public let documentation: String
     /// Turns one occurrence (its values are ORed) into a condition on the type's table.
     public let translate: @Sendable (SearchCriterion) async throws(FHIRError) -> RowPredicate
+    /// For reference parameters: the references (`Type/id`) a resource holds in this parameter's
+    /// element, so that `_include` can follow them.
+    public let references: (@Sendable (Resource) -> [String])?
 
     public init(
         _ name: String, _ type: SearchParamType, targets: [String] = [], documentation: String = "",
+        references: (@Sendable (Resource) -> [String])? = nil,
         translate: @escaping @Sendable (SearchCriterion) async throws(FHIRError) -> RowPredicate
     ) {
         self.name = name
         self.type = type
         self.targets = targets
         self.documentation = documentation
+        self.references = references
         self.translate = translate
     }
 

@@ -92,9 +92,11 @@ extension FHIRService {
         case .vread: return try await vread(request)
         case .historyInstance: return try await history(request)
         case .searchType: return try await search(request)
-        case .create, .update, .delete, .batch, .transaction:
-            let provider = try provider(request.match.type)
-            throw FHIRError(.methodNotAllowed, "\(request.method.rawValue) is not supported for \(provider.resourceType)")
+        case .create: return try await create(request)
+        case .update: return try await update(request)
+        case .delete: return try await delete(request)
+        case .batch, .transaction:
+            throw FHIRError(.methodNotAllowed, "batch and transaction Bundles are not supported yet")
         }
     }
 }

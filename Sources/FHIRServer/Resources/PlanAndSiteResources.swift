@@ -1,0 +1,91 @@
+import FHIRModels
+import Foundation
+import IMISData
+
+/// InsurancePlan ← `tblProduct` (reference §3.13).
+enum InsurancePlanResource {
+    static func provider(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<Product> {
+        RegistryProvider<Product>(
+            resourceType: "InsurancePlan", store: store,
+            searchParameters: [
+                SearchParameter("identifier", .token, documentation: "Product code or UUID.") { c throws(FHIRError) in
+                    try Translate.identifier(c, kinds: [
+                        Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.productCode], column: "ProductCode"),
+                        Translate.IdentifierKind(typeCode: "UUID", column: "ProdUUID", ignoreCase: true),
+                    ])
+                },
+                SearchParameter("name", .string, documentation: "Product name; starts-with, case- and accent-insensitive.") { c throws(FHIRError) in
+                    try Translate.string(c, columns: ["ProductName"])
+                },
+            ],
+            documentation: "Insurance products (tblProduct); status as of today. Reads accept the UUID or the product code.",
+            render: { row in
+                let product = row.record
+                let area = try product.locationID.flatMap { try store.record(IMISData.Location.self, id: $0)?.record }
+                let conversion = try product.conversionProductID.flatMap { try store.record(Product.self, id: $0)?.record }
+                return .insurancePlan(InsurancePlanMapping.insurancePlan(
+                    row, coverageArea: area, conversionProduct: conversion, asOf: today(store.clock), context: mapping))
+            })
+    }
+
+    /// The calendar day (UTC) of the store's clock.
+    static func today(_ clock: RegistryClock) -> LocalDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: clock.now())
+        return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)!
+    }
+}
+
+/// Location: administrative locations (`tblLocations`, physicalType R/D/W/V) then health facilities as
+/// sites (`tblHF`, physicalType `si`) (reference §3.10). `physicalType` selects the kinds — the openIMIS
+/// `GET Location?physicalType=si` — and, for administrative locations, filters `LocationType` as `type`
+/// does; without it, both kinds. A read tries the administrative locations first, then the sites.
+extension LocationResource {
+    static let siteTypes = ["HOSP": "H", "COMM": "D", "OF": "C"]
+
+    static func composite(store: SQLiteRegistryStore, mapping: MappingContext) -> CompositeProvider {
+        let adminCodes = ["R", "D", "W", "V"].map { CompositeKind.Code(OpenIMISIG.codeSystem("location-type"), $0) }
+        return CompositeProvider(
+            resourceType: "Location",
+            kinds: [
+                CompositeKind(provider(store: store, mapping: mapping), codes: adminCodes, aliases: ["physicalType": "type"]),
+                CompositeKind(sites(store: store, mapping: mapping), codes: [.init(HL7System.locationPhysicalType, "si")]),
+            ],
+            selector: "physicalType",
+            selectorDocumentation: "`si` health facility sites (system \(HL7System.locationPhysicalType)), or the "
+                + "location type R, D, W, V (openIMIS location-type); `:not`, `:missing`. Without it, both kinds.",
+            documentation: "Administrative locations (tblLocations) then health facilities as sites (tblHF, "
+                + "physicalType si). Reads accept the UUID or the location code, then the HF UUID or code.",
+            parameterDocumentation: [
+                "identifier": "Location code or HF code, or UUID.",
+                "type": "Location type R, D, W or V (openIMIS location-type), or a site's HOSP, COMM, OF (v3-RoleCode).",
+                "partof": "The parent location (a site's district).",
+            ])
+    }
+
+    /// Health facilities as Location sites.
+    static func sites(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<HealthFacility> {
+        RegistryProvider<HealthFacility>(
+            resourceType: "Location", store: store,
+            searchParameters: [
+                SearchParameter("identifier", .token) { c throws(FHIRError) in
+                    try Translate.identifier(c, kinds: OrganizationResource.hfIdentifiers(mapping))
+                },
+                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["HFName"]) },
+                SearchParameter("type", .token) { c throws(FHIRError) in
+                    try Translate.code(c, column: "HFLevel", system: HL7System.roleCode, codes: siteTypes)
+                },
+                SearchParameter("partof", .reference, targets: ["Location"]) { c throws(FHIRError) in
+                    try Translate.reference(
+                        c, column: "LocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
+                        uuidColumn: "LocationUUID", codeColumn: "LocationCode")
+                },
+            ],
+            documentation: "Health facilities (tblHF) as sites.",
+            render: { row in
+                let district = try store.record(IMISData.Location.self, id: row.record.locationID)?.record
+                return .location(LocationMapping.site(row, district: district, context: mapping))
+            })
+    }
+}

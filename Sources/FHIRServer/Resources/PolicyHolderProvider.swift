@@ -1,0 +1,99 @@
+import FHIRModels
+import Foundation
+import IMISData
+
+/// Organization of type `bus` ← `tblPolicyHolder` (reference §3.9), a history-model table: key `UUID`,
+/// `Version` is `meta.versionId`, `DateUpdated` is `meta.lastUpdated`, deletion sets `isDeleted`.
+///
+/// The table keeps no earlier versions, so history shows the current version (or the deletion) only.
+/// Reads accept the UUID or the policy holder code; a deleted policy holder answers 410.
+struct PolicyHolderProvider: ResourceProvider {
+    let resourceType = "Organization"
+    let interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType]
+    let searchParameters: [SearchParameter]
+    let documentation = "Policy holders (tblPolicyHolder), type bus. Reads accept the UUID or the policy holder code."
+    let store: SQLiteRegistryStore
+    let mapping: MappingContext
+
+    init(store: SQLiteRegistryStore, mapping: MappingContext) {
+        self.store = store
+        self.mapping = mapping
+        let kinds = [
+            Translate.IdentifierKind(
+                typeCode: "Code", system: mapping.identifierSystems[.policyHolderCode], column: "PolicyHolderCode"),
+            Translate.IdentifierKind(typeCode: "UUID", column: "UUID", ignoreCase: true),
+        ]
+        searchParameters = [
+            SearchParameter("identifier", .token, documentation: "Policy holder code or UUID.") { c throws(FHIRError) in
+                try Translate.identifier(c, kinds: kinds)
+            },
+            SearchParameter("name", .string, documentation: "Trade name.") { c throws(FHIRError) in
+                try Translate.string(c, columns: ["TradeName"])
+            },
+        ]
+    }
+
+    /// The row for `id` (UUID, deleted or not; or the code of a live row).
+    func row(_ id: String) throws(FHIRError) -> Versioned<PolicyHolder> {
+        let found: Versioned<PolicyHolder>?
+        do {
+            found = RowUUID.normalized(id) != nil
+                ? try store.policyHolder(uuid: id, includeDeleted: true) : try store.policyHolder(code: id)
+        } catch {
+            throw FHIRError.storage(error)
+        }
+        guard let found else { throw FHIRError(.notFound, "\(resourceType)/\(id) is not known") }
+        return found
+    }
+
+    func stored(_ row: Versioned<PolicyHolder>) throws(FHIRError) -> StoredResource {
+        let chain: LocationChain
+        do {
+            chain = try row.record.locationID.map { LocationChain(ancestors: try store.locationAncestors(id: $0)) } ?? .empty
+        } catch {
+            throw FHIRError.storage(error)
+        }
+        let organization = OrganizationMapping.policyHolder(row, locations: chain, context: mapping)
+        return StoredResource(
+            resource: .organization(organization), versionId: row.versionId, lastUpdated: row.record.dateUpdated,
+            deleted: row.record.isDeleted)
+    }
+
+    func read(id: String) async throws(FHIRError) -> StoredResource {
+        let found = try row(id)
+        if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
+        return try stored(found)
+    }
+
+    func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {
+        let found = try row(id)
+        guard found.versionId == version else { throw FHIRError(.notFound, "\(resourceType)/\(id) has no version \(version)") }
+        if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) version \(version) is a deletion") }
+        return try stored(found)
+    }
+
+    func history(id: String) async throws(FHIRError) -> [StoredResource] { [try stored(try row(id))] }
+
+    func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
+        let byName = Dictionary(searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var predicates: [RowPredicate] = []
+        for criterion in query.criteria {
+            guard let parameter = byName[criterion.name] else { continue }
+            predicates.append(try await parameter.translate(criterion))
+        }
+        for ids in query.ids { predicates.append(.or(ids.map { .uuidEquals($0) })) }
+        for criterion in query.lastUpdated { predicates.append(try Translate.lastUpdated(criterion)) }
+        if case .lastUpdated = query.order, let cursor = query.cursor, !cursor.key.contains("|") {
+            throw FHIRError(.badSearch, "invalid paging cursor")
+        }
+        let skip = (query.pageOffset ?? 1) > 1 && query.cursor == nil ? query.count * ((query.pageOffset ?? 1) - 1) : 0
+        let rowQuery = RowQuery(
+            predicates: predicates, order: query.order, after: query.cursor,
+            limit: query.summaryCount ? 0 : query.count + skip, countTotal: query.summaryCount || query.total != .none)
+        let page: RowPage<PolicyHolder>
+        do { page = try store.searchPolicyHolders(rowQuery) } catch { throw FHIRError.storage(error) }
+        var resources: [StoredResource] = []
+        for item in page.items.dropFirst(skip) { resources.append(try stored(item)) }
+        return SearchMatches(resources: resources, total: page.total, nextCursor: page.next?.token)
+    }
+}

@@ -1,0 +1,115 @@
+import FHIRModels
+import IMISData
+
+/// Practitioner and PractitionerRole ← claim administrators (`CA`, `tblClaimAdmin`) and enrolment officers
+/// (`EO`, `tblOfficer`), in that order (reference §3.11). A PractitionerRole has the id of its Practitioner.
+enum PractitionerResources {
+    static let roleSystem = OpenIMISIG.codeSystem(PractitionerMapping.qualificationSystem)
+
+    static func practitioner(store: SQLiteRegistryStore, mapping: MappingContext) -> CompositeProvider {
+        let admins = RegistryProvider<ClaimAdministrator>(
+            resourceType: "Practitioner", store: store, searchParameters: personParameters(admin, mapping),
+            documentation: "Claim administrators (tblClaimAdmin).",
+            render: { row in .practitioner(PractitionerMapping.practitioner(claimAdministrator: row, context: mapping)) })
+        let officers = RegistryProvider<EnrolmentOfficer>(
+            resourceType: "Practitioner", store: store, searchParameters: personParameters(officer, mapping),
+            documentation: "Enrolment officers (tblOfficer).",
+            render: { row in .practitioner(PractitionerMapping.practitioner(enrolmentOfficer: row, context: mapping)) })
+        return CompositeProvider(
+            resourceType: "Practitioner", kinds: [CompositeKind(admins), CompositeKind(officers)],
+            documentation: "Claim administrators (tblClaimAdmin, qualification CA) then enrolment officers (tblOfficer, "
+                + "qualification EO). Reads accept the UUID or the code.",
+            parameterDocumentation: ["identifier": "Claim administrator or officer code, or UUID."])
+    }
+
+    static func practitionerRole(store: SQLiteRegistryStore, mapping: MappingContext) -> CompositeProvider {
+        let adminParameters = roleParameters(admin, mapping) + [
+            SearchParameter("organization", .reference, targets: ["Organization"], documentation: "The claim administrator's health facility.") { c throws(FHIRError) in
+                try Translate.reference(
+                    c, column: "HFId", target: "Organization", table: "tblHF", keyColumn: "HfID", uuidColumn: "HfUUID",
+                    codeColumn: "HFCode")
+            }
+        ]
+        let officerParameters = roleParameters(officer, mapping) + [
+            SearchParameter("location", .reference, targets: ["Location"], documentation: "The enrolment officer's location.") { c throws(FHIRError) in
+                try Translate.reference(
+                    c, column: "LocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
+                    uuidColumn: "LocationUUID", codeColumn: "LocationCode")
+            }
+        ]
+        let admins = RegistryProvider<ClaimAdministrator>(
+            resourceType: "PractitionerRole", store: store, searchParameters: adminParameters,
+            documentation: "Claim administrators (tblClaimAdmin).",
+            render: { row in
+                let hf = try row.record.hfID.flatMap { try store.record(HealthFacility.self, id: $0)?.record }
+                return .practitionerRole(PractitionerMapping.practitionerRole(
+                    claimAdministrator: row, healthFacility: hf, context: mapping))
+            })
+        let officers = RegistryProvider<EnrolmentOfficer>(
+            resourceType: "PractitionerRole", store: store, searchParameters: officerParameters,
+            documentation: "Enrolment officers (tblOfficer).",
+            render: { row in
+                let officer = row.record
+                let location = try officer.locationID.flatMap { try store.record(IMISData.Location.self, id: $0)?.record }
+                let substitute = try officer.substituteOfficerID.flatMap { try store.record(EnrolmentOfficer.self, id: $0)?.record }
+                return .practitionerRole(PractitionerMapping.practitionerRole(
+                    enrolmentOfficer: row, location: location, substitute: substitute, context: mapping))
+            })
+        return CompositeProvider(
+            resourceType: "PractitionerRole",
+            kinds: [
+                CompositeKind(admins, codes: [.init(roleSystem, "CA")]),
+                CompositeKind(officers, codes: [.init(roleSystem, "EO")]),
+            ],
+            selector: "role",
+            selectorDocumentation: "`CA` claim administrator or `EO` enrolment officer (system \(roleSystem)); "
+                + "`:not`, `:missing`. Without it, both.",
+            documentation: "Roles of claim administrators (organization = their health facility) then of enrolment "
+                + "officers (location = their district); ids are those of the Practitioners. Reads accept the UUID or the code.",
+            parameterDocumentation: ["identifier": "Claim administrator or officer code, or UUID."])
+    }
+
+    /// The columns of one staff table.
+    struct Table: Sendable {
+        var codeColumn: String
+        var uuidColumn: String
+        var codeKind: IdentifierKind
+    }
+
+    static let admin = Table(codeColumn: "ClaimAdminCode", uuidColumn: "ClaimAdminUUID", codeKind: .claimAdministratorCode)
+    static let officer = Table(codeColumn: "Code", uuidColumn: "OfficerUUID", codeKind: .officerCode)
+
+    static func identifier(_ table: Table, _ mapping: MappingContext) -> SearchParameter {
+        SearchParameter("identifier", .token, documentation: "Code or UUID.") { c throws(FHIRError) in
+            try Translate.identifier(c, kinds: [
+                Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[table.codeKind], column: table.codeColumn),
+                Translate.IdentifierKind(typeCode: "UUID", column: table.uuidColumn, ignoreCase: true),
+            ])
+        }
+    }
+
+    static func personParameters(_ table: Table, _ mapping: MappingContext) -> [SearchParameter] {
+        [
+            identifier(table, mapping),
+            SearchParameter("name", .string, documentation: "Last name or other names; starts-with, case- and accent-insensitive.") { c throws(FHIRError) in
+                try Translate.string(c, columns: ["LastName", "OtherNames"])
+            },
+        ]
+    }
+
+    /// `identifier` and `practitioner` (the role's own row: same UUID or code).
+    static func roleParameters(_ table: Table, _ mapping: MappingContext) -> [SearchParameter] {
+        [
+            identifier(table, mapping),
+            SearchParameter("practitioner", .reference, targets: ["Practitioner"], documentation: "The Practitioner (same UUID or code).") { c throws(FHIRError) in
+                if c.modifier == "missing" { return .constant(!(try c.missing())) }
+                var keys: [RowPredicate] = []
+                for ref in try c.references(defaultType: "Practitioner") where ref.type == nil || ref.type == "Practitioner" {
+                    keys.append(.uuidEquals(ref.id))
+                    keys.append(.compare(table.codeColumn, .equal, .text(ref.id)))
+                }
+                return .or(keys)
+            },
+        ]
+    }
+}
