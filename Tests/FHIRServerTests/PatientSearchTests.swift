@@ -102,3 +102,38 @@ import Testing
         #expect(bundle["entry"] == nil)
     }
 }
+
+@Suite struct PreviousLinkTests {
+    @Test func previousLinksWalkBackThroughTheSamePages() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            func page(_ uri: String) async throws -> (ids: [String], next: String?, previous: String?) {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let body = fhirBody(response)
+                    func link(_ relation: String) -> String? {
+                        guard let url = body["link"]?.array?.first(where: { $0["relation"]?.string == relation })?["url"]?.string,
+                            let range = url.range(of: "/fhir/")
+                        else { return nil }
+                        return String(url[range.lowerBound...])
+                    }
+                    return (entryIDs(body), link("next"), link("previous"))
+                }
+            }
+            var forward: [[String]] = []
+            var current = try await page("/fhir/Patient?_count=2")
+            #expect(current.previous == nil)
+            forward.append(current.ids)
+            while let next = current.next {
+                current = try await page(next)
+                forward.append(current.ids)
+            }
+            #expect(forward.count >= 3)
+            var backward: [[String]] = [current.ids]
+            while let previous = current.previous {
+                current = try await page(previous)
+                backward.append(current.ids)
+            }
+            #expect(Array(backward.reversed()) == forward)
+        }
+    }
+}

@@ -24,6 +24,11 @@ extension FHIRService {
             let nextParams = QueryParameters(query.applied.items + [("_cursor", next)])
             links.append(FHIRBundleLink(relation: "next", url: FHIRPrimitive(FHIRURI("\(request.base)/\(type)?\(nextParams.encoded)"))))
         }
+        if let previous = matches.previousCursor, !query.summaryCount {
+            let previousParams = QueryParameters(query.applied.items + [("_before", previous)])
+            links.append(
+                FHIRBundleLink(relation: "previous", url: FHIRPrimitive(FHIRURI("\(request.base)/\(type)?\(previousParams.encoded)"))))
+        }
         var entries = matches.resources.map { stored in
             FHIRBundleEntry(
                 fullUrl: FHIRPrimitive(FHIRURI("\(request.base)/\(type)/\(stored.resource.id ?? "")")),

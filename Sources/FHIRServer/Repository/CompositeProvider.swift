@@ -74,7 +74,8 @@ public struct CompositeProvider: ResourceProvider {
         }
         self.searchParameters = declared.map { p in
             guard let text = parameterDocumentation[p.name] else { return p }
-            return SearchParameter(p.name, p.type, targets: p.targets, documentation: text, translate: p.translate)
+            return SearchParameter(
+                p.name, p.type, targets: p.targets, documentation: text, references: p.references, translate: p.translate)
         }
     }
 

@@ -126,7 +126,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
             predicates.append(try Translate.lastUpdated(criterion))
         }
         var rowQuery = RowQuery(
-            predicates: predicates, order: query.order, after: query.cursor,
+            predicates: predicates, order: query.order, after: query.cursor, before: query.beforeCursor,
             limit: query.summaryCount ? 0 : query.count,
             countTotal: query.summaryCount || query.total != .none)
         if let pageOffset = query.pageOffset, pageOffset > 1, query.cursor == nil {
@@ -141,7 +141,8 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         var resources: [StoredResource] = []
         resources.reserveCapacity(items.count)
         for item in items { resources.append(try await stored(item)) }
-        return SearchMatches(resources: resources, total: page.total, nextCursor: page.next?.token)
+        return SearchMatches(
+            resources: resources, total: page.total, nextCursor: page.next?.token, previousCursor: page.previous?.token)
     }
 }
 

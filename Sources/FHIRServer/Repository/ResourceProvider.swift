@@ -24,11 +24,14 @@ public struct SearchMatches: Sendable {
     public var total: Int?
     /// Opaque position after the last resource of this page, when there may be more.
     public var nextCursor: String?
+    /// Opaque position before the first resource of this page, when there is a page before.
+    public var previousCursor: String?
 
-    public init(resources: [StoredResource], total: Int?, nextCursor: String?) {
+    public init(resources: [StoredResource], total: Int?, nextCursor: String?, previousCursor: String? = nil) {
         self.resources = resources
         self.total = total
         self.nextCursor = nextCursor
+        self.previousCursor = previousCursor
     }
 }
 

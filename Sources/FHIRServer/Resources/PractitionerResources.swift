@@ -24,14 +24,20 @@ enum PractitionerResources {
 
     static func practitionerRole(store: SQLiteRegistryStore, mapping: MappingContext) -> CompositeProvider {
         let adminParameters = roleParameters(admin, mapping) + [
-            SearchParameter("organization", .reference, targets: ["Organization"], documentation: "The claim administrator's health facility.") { c throws(FHIRError) in
+            SearchParameter(
+                "organization", .reference, targets: ["Organization"], documentation: "The claim administrator's health facility.",
+                references: { resource in [resource.as(PractitionerRole.self)?.organization?.reference?.value?.string].compactMap { $0 } }
+            ) { c throws(FHIRError) in
                 try Translate.reference(
                     c, column: "HFId", target: "Organization", table: "tblHF", keyColumn: "HfID", uuidColumn: "HfUUID",
                     codeColumn: "HFCode")
             }
         ]
         let officerParameters = roleParameters(officer, mapping) + [
-            SearchParameter("location", .reference, targets: ["Location"], documentation: "The enrolment officer's location.") { c throws(FHIRError) in
+            SearchParameter(
+                "location", .reference, targets: ["Location"], documentation: "The enrolment officer's location.",
+                references: { resource in resource.as(PractitionerRole.self)?.location?.compactMap { $0.reference?.value?.string } ?? [] }
+            ) { c throws(FHIRError) in
                 try Translate.reference(
                     c, column: "LocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
                     uuidColumn: "LocationUUID", codeColumn: "LocationCode")
@@ -101,7 +107,10 @@ enum PractitionerResources {
     static func roleParameters(_ table: Table, _ mapping: MappingContext) -> [SearchParameter] {
         [
             identifier(table, mapping),
-            SearchParameter("practitioner", .reference, targets: ["Practitioner"], documentation: "The Practitioner (same UUID or code).") { c throws(FHIRError) in
+            SearchParameter(
+                "practitioner", .reference, targets: ["Practitioner"], documentation: "The Practitioner (same UUID or code).",
+                references: { resource in [resource.as(PractitionerRole.self)?.practitioner?.reference?.value?.string].compactMap { $0 } }
+            ) { c throws(FHIRError) in
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 var keys: [RowPredicate] = []
                 for ref in try c.references(defaultType: "Practitioner") where ref.type == nil || ref.type == "Practitioner" {

@@ -11,7 +11,10 @@ public struct SearchQuery: Sendable {
     public var lastUpdated: [SearchCriterion] = []
     public var count: Int = SearchQuery.defaultCount
     public var order: RowOrder = .lastUpdated(descending: false)
+    /// Start after this position (`_cursor`, the `next` link).
     public var cursor: RowCursor?
+    /// End before this position (`_before`, the `previous` link).
+    public var beforeCursor: RowCursor?
     /// `page-offset` of the openIMIS alias (1-based page number).
     public var pageOffset: Int?
     public var total: TotalMode = .accurate
@@ -61,6 +64,10 @@ public struct SearchQuery: Sendable {
             case "_cursor":
                 guard let cursor = RowCursor(token: value) else { throw FHIRError(.badSearch, "invalid paging cursor") }
                 query.cursor = cursor
+                continue
+            case "_before":
+                guard let cursor = RowCursor(token: value) else { throw FHIRError(.badSearch, "invalid paging cursor") }
+                query.beforeCursor = cursor
                 continue
             case "page-offset":
                 guard let n = Int(value), n >= 1 else { throw FHIRError(.badSearch, "page-offset must be 1 or more") }

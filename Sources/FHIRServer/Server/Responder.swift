@@ -54,7 +54,13 @@ public struct FHIRResponder: HTTPResponder {
         try FHIRFormat.checkAcceptable(format: query.first("_format"), accept: request.headers[.accept])
         var body: [UInt8] = []
         if request.method == .post || request.method == .put {
-            var buffer = try await request.body.collect(upTo: config.maxBodySize)
+            var buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: config.maxBodySize)
+            } catch {
+                // The framework stops reading past the limit (NIOTooManyBytesError or HTTPError 413).
+                throw FHIRError(.tooLarge, "the request body is larger than \(config.maxBodySize) bytes")
+            }
             body = buffer.readBytes(length: buffer.readableBytes) ?? []
         }
         let fhirRequest = FHIRRequest(

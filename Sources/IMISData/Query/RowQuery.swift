@@ -92,8 +92,10 @@ public struct RowQuery: Sendable, Hashable {
     /// Conditions, all of which must hold.
     public var predicates: [RowPredicate]
     public var order: RowOrder
-    /// Start after this position.
+    /// Start after this position (the next page).
     public var after: RowCursor?
+    /// End before this position (the previous page); exclusive with `after`.
+    public var before: RowCursor?
     /// Page size; 0 asks for the total only.
     public var limit: Int
     /// Count every match.
@@ -101,11 +103,12 @@ public struct RowQuery: Sendable, Hashable {
 
     public init(
         predicates: [RowPredicate] = [], order: RowOrder = .lastUpdated(descending: false), after: RowCursor? = nil,
-        limit: Int = 20, countTotal: Bool = false
+        before: RowCursor? = nil, limit: Int = 20, countTotal: Bool = false
     ) {
         self.predicates = predicates
         self.order = order
         self.after = after
+        self.before = before
         self.limit = limit
         self.countTotal = countTotal
     }
@@ -117,10 +120,13 @@ public struct RowPage<Record: Sendable & Hashable>: Sendable, Hashable {
     public var total: Int?
     /// Where the next page starts; nil when this is the last page.
     public var next: RowCursor?
+    /// Where the previous page ends; nil on the first page.
+    public var previous: RowCursor?
 
-    public init(items: [Versioned<Record>], total: Int?, next: RowCursor?) {
+    public init(items: [Versioned<Record>], total: Int?, next: RowCursor?, previous: RowCursor? = nil) {
         self.items = items
         self.total = total
         self.next = next
+        self.previous = previous
     }
 }

@@ -100,10 +100,12 @@ extension RegistrySQL {
         }
         var pageTerms = terms
         var pageArguments = filterArguments
-        if let after = query.after {
-            let op = descending ? "<" : ">"
+        // Backward (previous page): walk the order in reverse from `before`, then flip the rows.
+        let backward = query.before != nil && query.after == nil
+        if let cursor = query.after ?? query.before {
+            let op = (descending != backward) ? "<" : ">"
             pageTerms.append("(\(keyColumn) \(op) ? OR (\(keyColumn) = ? AND \(id) \(op) ?))")
-            pageArguments += [after.key, after.key, after.id]
+            pageArguments += [cursor.key, cursor.key, cursor.id]
         }
         var total: Int?
         if query.countTotal {
@@ -112,27 +114,28 @@ extension RegistrySQL {
             total = try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
         }
         guard query.limit > 0 else { return RowPage(items: [], total: total, next: nil) }
-        let direction = descending ? "DESC" : "ASC"
+        let direction = (descending != backward) ? "DESC" : "ASC"
         // With conditions, `+` keeps SQLite from walking the sort index instead of the filter's index.
         let orderKey = query.predicates.isEmpty ? keyColumn : "+" + keyColumn
         let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(orderKey) \(direction), \(id) \(direction) LIMIT ?"
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
             .map(\.value)
-        var items = rows
-        var next: RowCursor?
-        if rows.count > query.limit {
-            items = Array(rows.prefix(query.limit))
-            if let last = items.last, let record = last.record as? any VersionedRecord, let lastID = record.id {
-                let key: String
-                switch query.order {
-                case .lastUpdated: key = record.validityFrom.databaseText
-                case .uuid: key = record.uuid
-                }
-                next = RowCursor(key: key, id: lastID)
+        let more = rows.count > query.limit
+        var items = Array(rows.prefix(query.limit))
+        if backward { items.reverse() }
+        func cursor(_ item: Versioned<R>?) -> RowCursor? {
+            guard let item, let record = item.record as? any VersionedRecord, let rowID = record.id else { return nil }
+            switch query.order {
+            case .lastUpdated: return RowCursor(key: record.validityFrom.databaseText, id: rowID)
+            case .uuid: return RowCursor(key: record.uuid, id: rowID)
             }
         }
-        return RowPage(items: items, total: total, next: next)
+        let hasNext = backward ? true : more
+        let hasPrevious = backward ? more : query.after != nil
+        return RowPage(
+            items: items, total: total, next: hasNext ? cursor(items.last) : nil,
+            previous: hasPrevious ? cursor(items.first) : nil)
     }
 }
 
