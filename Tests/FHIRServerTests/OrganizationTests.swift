@@ -158,6 +158,10 @@ import Testing
         #expect(all["entry"] == nil)
         #expect(try await search("type=bus,ins&_summary=count")["total"]?.number == "2")
         #expect(try await search("_total=none")["total"] == nil)
+        let none = try await search("_count=0")
+        #expect(none["total"]?.number == "3")
+        #expect(none["entry"] == nil)
+        #expect(none["link"]?.array?.contains { $0["relation"]?.string == "next" } == false)
     }
 
     @Test func badTypeModifierAndTamperedCursorAre400() async throws {
