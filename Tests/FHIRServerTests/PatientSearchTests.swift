@@ -137,3 +137,36 @@ import Testing
         }
     }
 }
+
+@Suite struct AliasTests {
+    @Test func aliasServesTheSameResourcesWithTrailingSlashesAndPageOffset() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/api_fhir_r4/Patient/\(DemoDataset.johnDoeCHFID)/", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(fhirBody(response)["id"]?.string == DemoDataset.UUIDs.johnDoe)
+            }
+            try await client.execute(uri: "/api/api_fhir_r4/metadata/", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            var seen: [String] = []
+            var page = 1
+            var more = true
+            while more {
+                more = try await client.execute(uri: "/api/api_fhir_r4/Patient/?_count=3&page-offset=\(page)", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let body = fhirBody(response)
+                    seen += entryIDs(body)
+                    let links = body["link"]?.array ?? []
+                    let selfURL = links.first { $0["relation"]?.string == "self" }?["url"]?.string ?? ""
+                    #expect(selfURL.contains("/api/api_fhir_r4/Patient?") && selfURL.hasSuffix("page-offset=\(page)"))
+                    #expect((links.first { $0["relation"]?.string == "previous" } != nil) == (page > 1))
+                    return links.first { $0["relation"]?.string == "next" }?["url"]?.string?.hasSuffix("page-offset=\(page + 1)") ?? false
+                }
+                page += 1
+            }
+            #expect(Set(seen).count == seen.count)
+            #expect(seen.count == 8)
+        }
+    }
+}

@@ -20,14 +20,18 @@ extension FHIRService {
         let type = provider.resourceType
         let selfURL = "\(request.base)/\(type)" + (query.applied.items.isEmpty ? "" : "?" + query.applied.encoded)
         var links = [FHIRBundleLink(relation: "self", url: FHIRPrimitive(FHIRURI(selfURL)))]
-        if let next = matches.nextCursor, !query.summaryCount {
-            let nextParams = QueryParameters(query.applied.items + [("_cursor", next)])
-            links.append(FHIRBundleLink(relation: "next", url: FHIRPrimitive(FHIRURI("\(request.base)/\(type)?\(nextParams.encoded)"))))
+        func link(_ relation: String, _ extra: (String, String)) -> FHIRBundleLink {
+            let params = QueryParameters(query.applied.items + [extra])
+            return FHIRBundleLink(relation: FHIRPrimitive(FHIRString(relation)), url: FHIRPrimitive(FHIRURI("\(request.base)/\(type)?\(params.encoded)")))
         }
-        if let previous = matches.previousCursor, !query.summaryCount {
-            let previousParams = QueryParameters(query.applied.items + [("_before", previous)])
-            links.append(
-                FHIRBundleLink(relation: "previous", url: FHIRPrimitive(FHIRURI("\(request.base)/\(type)?\(previousParams.encoded)"))))
+        if let pageOffset = query.pageOffset, !query.summaryCount {
+            // openIMIS paging: 1-based page numbers.
+            links[0] = link("self", ("page-offset", String(pageOffset)))
+            if matches.nextCursor != nil { links.append(link("next", ("page-offset", String(pageOffset + 1)))) }
+            if pageOffset > 1 { links.append(link("previous", ("page-offset", String(pageOffset - 1)))) }
+        } else if !query.summaryCount {
+            if let next = matches.nextCursor { links.append(link("next", ("_cursor", next))) }
+            if let previous = matches.previousCursor { links.append(link("previous", ("_before", previous))) }
         }
         var entries = matches.resources.map { stored in
             FHIRBundleEntry(

@@ -15,6 +15,40 @@ public struct FHIRResponder: HTTPResponder {
     public init(service: FHIRService) { self.service = service }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = await respondWithoutLog(to: request, context: context)
+        if context.logger.logLevel <= .info {
+            // No query string, ids or bodies: they can carry personal data (security.md).
+            let elapsed = ContinuousClock.now - started
+            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            context.logger.info(
+                "request",
+                metadata: [
+                    "method": "\(request.method.rawValue)", "route": "\(routeLabel(request.uri.path))",
+                    "status": "\(response.status.code)", "duration_us": "\(micros)",
+                ])
+        }
+        return response
+    }
+
+    /// The path with ids replaced: `/fhir/Patient/{id}/_history/{vid}`.
+    func routeLabel(_ path: String) -> String {
+        let segments = path.split(separator: "/")
+        var label: [String] = []
+        for (i, segment) in segments.enumerated() {
+            let previous = i > 0 ? segments[i - 1] : ""
+            if previous.first?.isUppercase == true && segment.first != "_" && segment.first != "$" {
+                label.append("{id}")
+            } else if previous == "_history" {
+                label.append("{vid}")
+            } else {
+                label.append(String(segment))
+            }
+        }
+        return "/" + label.joined(separator: "/")
+    }
+
+    func respondWithoutLog(to request: Request, context: Context) async -> Response {
         let pretty = request.uri.query.map { $0.contains("_pretty=true") } ?? false
         do {
             return try await route(request, context: context).hummingbird
