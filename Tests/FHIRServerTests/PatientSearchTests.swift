@@ -2,6 +2,7 @@ import FHIRModels
 import Foundation
 import HummingbirdTesting
 import IMISData
+import NIOCore
 import Testing
 
 @testable import FHIRServer
@@ -167,6 +168,42 @@ import Testing
             }
             #expect(Set(seen).count == seen.count)
             #expect(seen.count == 8)
+        }
+    }
+}
+
+@Suite struct SearchFormTests {
+    @Test func postSearchTakesAFormBodyAndMergesTheQuery() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/fhir/Patient/_search?gender=male", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "family=Doe&_count=5")
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(entryIDs(fhirBody(response)) == [DemoDataset.UUIDs.johnDoe])
+            }
+            try await client.execute(
+                uri: "/fhir/Patient/_search", method: .post, headers: [.contentType: "application/fhir+json"],
+                body: ByteBuffer(string: "{}")
+            ) { response in
+                #expect(response.status == .unsupportedMediaType)
+            }
+        }
+    }
+
+    @Test func formatJSONAndPrettyAreHonoured() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/fhir/Patient/\(DemoDataset.johnDoeCHFID)?_format=application/fhir%2Bjson&_pretty=true", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.hasPrefix("{\n  \"resourceType\": \"Patient\""))
+                #expect(fhirBody(response)["id"]?.string == DemoDataset.UUIDs.johnDoe)
+            }
+            try await client.execute(uri: "/fhir/Patient?family=Doe&_total=none", method: .get) { response in
+                #expect(fhirBody(response)["total"] == nil)
+            }
         }
     }
 }
