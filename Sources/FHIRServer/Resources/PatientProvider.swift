@@ -8,19 +8,15 @@ enum PatientResource {
     static let genderSystem = "http://hl7.org/fhir/administrative-gender"
 
     static func provider(store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryProvider<Insuree> {
-        let identifierKinds = [
-            Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.insuranceNumber], column: "CHFID"),
-            Translate.IdentifierKind(typeCode: "UUID", column: "InsureeUUID", ignoreCase: true),
-        ]
         let parameters: [SearchParameter] = [
-            SearchParameter("identifier", .token, documentation: "Insurance number (CHF ID) or UUID; `|value`, `system|value`, `:of-type`.") { c throws(FHIRError) in
-                try Translate.identifier(c, kinds: identifierKinds)
-            },
-            SearchParameter("name", .string, documentation: "Family or given names; starts-with, case- and accent-insensitive.") { c throws(FHIRError) in
-                try Translate.string(c, columns: ["LastName", "OtherNames"])
-            },
-            SearchParameter("family", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["LastName"]) },
-            SearchParameter("given", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["OtherNames"]) },
+            .identifier(
+                code: "CHFID", system: mapping.identifierSystems[.insuranceNumber], uuid: "InsureeUUID",
+                documentation: "Insurance number (CHF ID) or UUID; `|value`, `system|value`, `:of-type`."),
+            .text(
+                "name", columns: ["LastName", "OtherNames"],
+                documentation: "Family or given names; starts-with, case- and accent-insensitive."),
+            .text("family", columns: ["LastName"]),
+            .text("given", columns: ["OtherNames"]),
             SearchParameter("birthdate", .date) { c throws(FHIRError) in try Translate.day(c, column: "DOB") },
             SearchParameter("gender", .token) { c throws(FHIRError) in
                 try Translate.code(c, column: "Gender", system: genderSystem, codes: genderCodes)

@@ -8,15 +8,10 @@ enum InsurancePlanResource {
         RegistryProvider<Product>(
             resourceType: "InsurancePlan", store: store,
             searchParameters: [
-                SearchParameter("identifier", .token, documentation: "Product code or UUID.") { c throws(FHIRError) in
-                    try Translate.identifier(c, kinds: [
-                        Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.productCode], column: "ProductCode"),
-                        Translate.IdentifierKind(typeCode: "UUID", column: "ProdUUID", ignoreCase: true),
-                    ])
-                },
-                SearchParameter("name", .string, documentation: "Product name; starts-with, case- and accent-insensitive.") { c throws(FHIRError) in
-                    try Translate.string(c, columns: ["ProductName"])
-                },
+                .identifier(
+                    code: "ProductCode", system: mapping.identifierSystems[.productCode], uuid: "ProdUUID",
+                    documentation: "Product code or UUID."),
+                .text("name", columns: ["ProductName"], documentation: "Product name; starts-with, case- and accent-insensitive."),
             ],
             documentation: "Insurance products (tblProduct); status as of today. Reads accept the UUID or the product code.",
             render: { row in

@@ -86,12 +86,9 @@ enum PractitionerResources {
     static let officer = Table(codeColumn: "Code", uuidColumn: "OfficerUUID", codeKind: .officerCode)
 
     static func identifier(_ table: Table, _ mapping: MappingContext) -> SearchParameter {
-        SearchParameter("identifier", .token, documentation: "Code or UUID.") { c throws(FHIRError) in
-            try Translate.identifier(c, kinds: [
-                Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[table.codeKind], column: table.codeColumn),
-                Translate.IdentifierKind(typeCode: "UUID", column: table.uuidColumn, ignoreCase: true),
-            ])
-        }
+        .identifier(
+            code: table.codeColumn, system: mapping.identifierSystems[table.codeKind], uuid: table.uuidColumn,
+            documentation: "Code or UUID.")
     }
 
     static func personParameters(_ table: Table, _ mapping: MappingContext) -> [SearchParameter] {

@@ -62,13 +62,10 @@ enum LocationResource {
 
     static func provider(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<IMISData.Location> {
         let parameters: [SearchParameter] = [
-            SearchParameter("identifier", .token, documentation: "Location code or UUID.") { c throws(FHIRError) in
-                try Translate.identifier(c, kinds: [
-                    Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.locationCode], column: "LocationCode"),
-                    Translate.IdentifierKind(typeCode: "UUID", column: "LocationUUID", ignoreCase: true),
-                ])
-            },
-            SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["LocationName"]) },
+            .identifier(
+                code: "LocationCode", system: mapping.identifierSystems[.locationCode], uuid: "LocationUUID",
+                documentation: "Location code or UUID."),
+            .text("name", columns: ["LocationName"]),
             SearchParameter("type", .token, documentation: "Location type R, D, W or V (openIMIS location-type).") { c throws(FHIRError) in
                 try Translate.code(
                     c, column: "LocationType", system: OpenIMISIG.codeSystem("location-type"), codes: types)
@@ -100,12 +97,9 @@ enum CatalogResources {
         RegistryProvider<MedicalItem>(
             resourceType: "Medication", store: store,
             searchParameters: [
-                SearchParameter("identifier", .token, documentation: "Item code or UUID.") { c throws(FHIRError) in
-                    try Translate.identifier(c, kinds: [
-                        Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.itemCode], column: "ItemCode"),
-                        Translate.IdentifierKind(typeCode: "UUID", column: "ItemUUID", ignoreCase: true),
-                    ])
-                }
+                .identifier(
+                    code: "ItemCode", system: mapping.identifierSystems[.itemCode], uuid: "ItemUUID",
+                    documentation: "Item code or UUID.")
             ],
             documentation: "Medical items (tblItems). Reads accept the UUID or the item code.",
             render: { row in .medication(MedicalCatalogMapping.medication(row, context: mapping)) })
@@ -115,13 +109,10 @@ enum CatalogResources {
         RegistryProvider<MedicalService>(
             resourceType: "ActivityDefinition", store: store,
             searchParameters: [
-                SearchParameter("identifier", .token, documentation: "Service code or UUID.") { c throws(FHIRError) in
-                    try Translate.identifier(c, kinds: [
-                        Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.serviceCode], column: "ServiceCode"),
-                        Translate.IdentifierKind(typeCode: "UUID", column: "ServiceUUID", ignoreCase: true),
-                    ])
-                },
-                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["ServiceName"]) },
+                .identifier(
+                    code: "ServiceCode", system: mapping.identifierSystems[.serviceCode], uuid: "ServiceUUID",
+                    documentation: "Service code or UUID."),
+                .text("name", columns: ["ServiceName"]),
             ],
             documentation: "Medical services (tblServices). Reads accept the UUID or the service code.",
             render: { row in .activityDefinition(MedicalCatalogMapping.activityDefinition(row, context: mapping)) })

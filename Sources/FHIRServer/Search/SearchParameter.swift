@@ -70,3 +70,24 @@ public struct SearchCriterion: Sendable {
         return result
     }
 }
+
+extension SearchParameter {
+    /// `identifier` (token) over a table's business-code column (type `Code`, with the configured
+    /// `Identifier.system` if any) and its UUID column (type `UUID`).
+    static func identifier(code: String, system: String?, uuid: String, documentation: String) -> SearchParameter {
+        let kinds = [
+            Translate.IdentifierKind(typeCode: "Code", system: system, column: code),
+            Translate.IdentifierKind(typeCode: "UUID", column: uuid, ignoreCase: true),
+        ]
+        return SearchParameter("identifier", .token, documentation: documentation) { c throws(FHIRError) in
+            try Translate.identifier(c, kinds: kinds)
+        }
+    }
+
+    /// A string parameter over one or more text columns.
+    static func text(_ name: String, columns: [String], documentation: String = "") -> SearchParameter {
+        SearchParameter(name, .string, documentation: documentation) { c throws(FHIRError) in
+            try Translate.string(c, columns: columns)
+        }
+    }
+}
