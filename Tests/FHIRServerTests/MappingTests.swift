@@ -38,8 +38,8 @@ import Testing
         #expect(address.line?.map { $0.value?.string } == ["5 Tsoka"])
         #expect(address.text == nil)
         #expect(address.city?.value?.string == "Jamula")
-        #expect(address.district?.value?.string == "Jimara")
-        #expect(address.state?.value?.string == "Upper River Region")
+        #expect(address.district?.value?.string == "Rapta")
+        #expect(address.state?.value?.string == "Ultha")
         guard case .string(let ward)? = igExt(address.extension, X.addressMunicipality)?.value else {
             Issue.record("no address-municipality")
             return

@@ -98,8 +98,8 @@ import Testing
         #expect(firstCoding(org.type?.first).code == "prov")
         #expect(org.name?.value?.string == "Rapta District Hospital")
         let address = try #require(org.address?.first)
-        #expect(address.district?.value?.string == "Jimara")
-        #expect(address.state?.value?.string == "Upper River Region")
+        #expect(address.district?.value?.string == "Rapta")
+        #expect(address.state?.value?.string == "Ultha")
         #expect(address.city == nil)
         guard case .reference(let district)? = igExt(address.extension, X.addressLocationReference)?.value,
             case .codeableConcept(let legalForm)? = igExt(org.extension, X.organizationHFLegalForm)?.value,

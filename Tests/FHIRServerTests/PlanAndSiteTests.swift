@@ -113,7 +113,7 @@ import Testing
         ("physicalType=si&type=HOSP", [hf]), ("type=http://terminology.hl7.org/CodeSystem/v3-RoleCode%7CHOSP", [hf]),
         ("physicalType=si&type=COMM", []), ("type=D", [district, DemoDataset.UUIDs.tahidaDistrict]),
         ("physicalType=si&partof=Location/\(district)", [hf]), ("physicalType=si&partof=R1D2", []),
-        ("partof=R1D1", [DemoDataset.UUIDs.jamuMunicipality, hf]), ("name=rapta", [hf]),
+        ("partof=R1D1", [DemoDataset.UUIDs.jamuMunicipality, hf]), ("name=rapta", [DemoDataset.UUIDs.jimaraDistrict, hf]),
     ])
     func locationSearchSelectsSitesByPhysicalType(_ query: String, _ expected: [String]) async throws {
         let bundle = try await search("Location", query)

@@ -40,7 +40,7 @@ import Testing
         let family = try #require(try await store.family(uuid: DemoDataset.UUIDs.doeFamily))
         let chain = try await store.locationAncestors(id: try #require(family.locationID))
         #expect(chain.map(\.code) == ["R1D1M2V1", "R1D1M2", "R1D1", "R1"])
-        #expect(chain.map(\.name) == ["Jamula", "Jamu", "Jimara", "Upper River Region"])
+        #expect(chain.map(\.name) == ["Jamula", "Jamu", "Rapta", "Ultha"])
         #expect(chain.map(\.kind) == [.village, .ward, .district, .region])
         #expect(chain.last?.uuid == DemoDataset.UUIDs.upperRiverRegion)
         let regions = try await store.childLocations(parentID: nil)

@@ -13,7 +13,7 @@ extension DemoDataset {
             head: Insuree(
                 uuid: UUIDs.janeDoe, chfid: janeDoeCHFID, lastName: "Doe", otherNames: "Jane",
                 dob: date("1964-05-15"), gender: "F", marital: "M", passport: "NationaID2", typeOfId: "N",
-                cardIssued: true, profession: 3, education: 4, hfID: hospital), now: now)
+                cardIssued: false, profession: 3, education: 3, hfID: hospital), now: now)
         _ = try RegistrySQL.insert(db, Insuree(
             uuid: UUIDs.johnDoe, familyID: doe.family.record.id, chfid: johnDoeCHFID, lastName: "Doe",
             otherNames: "John", dob: date("1962-02-05"), gender: "M", marital: "M", passport: "NationaID1",

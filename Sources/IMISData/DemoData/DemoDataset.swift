@@ -73,8 +73,8 @@ public enum DemoDataset {
         }
         func date(_ text: String) -> LocalDate { LocalDate(text)! }
 
-        let region = try add(Location(uuid: UUIDs.upperRiverRegion, code: "R1", name: "Upper River Region", kind: .region))
-        let jimara = try add(Location(uuid: UUIDs.jimaraDistrict, code: "R1D1", name: "Jimara", parentID: region, kind: .district))
+        let region = try add(Location(uuid: UUIDs.upperRiverRegion, code: "R1", name: "Ultha", kind: .region))
+        let jimara = try add(Location(uuid: UUIDs.jimaraDistrict, code: "R1D1", name: "Rapta", parentID: region, kind: .district))
         let jamu = try add(Location(uuid: UUIDs.jamuMunicipality, code: "R1D1M2", name: "Jamu", parentID: jimara, kind: .ward))
         let jamula = try add(Location(uuid: UUIDs.jamulaVillage, code: "R1D1M2V1", name: "Jamula", parentID: jamu, kind: .village))
         let kalamata = try add(Location(uuid: UUIDs.kalamataVillage, code: "R1D1M2V2", name: "Kalamata", parentID: jamu, kind: .village))
