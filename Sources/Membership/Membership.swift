@@ -1,2 +1,0 @@
-import IMISData
-public enum MembershipModule {}

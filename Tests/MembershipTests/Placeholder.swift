@@ -1,3 +1,0 @@
-import Testing
-@testable import Membership
-@Test func placeholder() { #expect(Bool(true)) }
