@@ -112,5 +112,6 @@ public enum DemoDataset {
             activityCode: 2), now: now)
 
         try loadFamilies(db, now: now, villages: (jamula, kalamata, rulu), hospital: hospital)
+        try loadInsurance(db, now: now)
     }
 }

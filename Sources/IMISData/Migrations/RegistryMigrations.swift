@@ -25,12 +25,21 @@ enum RegistryMigrations {
                 }
             }
         }
+        migrator.registerMigration("v2 policies, contributions, claims, invoices and payments") { db in
+            for sql in [InsuranceSchema.policies, InsuranceSchema.claims, InsuranceSchema.coverage,
+                        InsuranceSchema.payments] {
+                try db.execute(sql: sql)
+            }
+            for index in InsuranceIndexes.all {
+                try db.execute(sql: index.createSQL)
+            }
+        }
         return migrator
     }
 
     /// Recreates any missing secondary index (for instance after an interrupted bulk load); a no-op otherwise.
     static func ensureIndexes(_ db: Database) throws {
-        for index in RegistryIndexes.all {
+        for index in RegistryIndexes.all + InsuranceIndexes.all {
             try db.execute(sql: index.createSQL)
         }
     }

@@ -45,7 +45,8 @@ struct SQLiteQueryCompiler {
         case .related(let table, let column, let outerColumn, let conditions):
             aliasCounter += 1
             let inner = "r\(aliasCounter)"
-            var terms = ["\(try col(inner, column)) = \(try col(alias, outerColumn))", "\(inner).ValidityTo IS NULL"]
+            let live = HistorySearch.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
+            var terms = ["\(try col(inner, column)) = \(try col(alias, outerColumn))", live]
             for condition in conditions { terms.append(try compile(condition, alias: inner)) }
             return "EXISTS (SELECT 1 FROM \(try identifier(table)) \(inner) WHERE \(terms.joined(separator: " AND ")))"
         case .uuidEquals(let value):

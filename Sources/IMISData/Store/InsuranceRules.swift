@@ -1,0 +1,71 @@
+import Foundation
+
+/// The openIMIS business rules the insurance store applies.
+///
+/// **Overlap** (enrolment): a family may not hold two current policies on the same product whose periods
+/// (`StartDate`...`ExpiryDate`, inclusive) overlap, whatever their status; the enrolment is refused with
+/// `RegistryError.invalidValue`. The start date must also fall within the product's sale period
+/// (`DateFrom`...`DateTo`), and every member must be a current member of the family.
+///
+/// **Policy value** (when the enrolment leaves `PolicyValue` empty), after openIMIS's `uspPolicyValue` without
+/// its discounts: with a lump sum, `LumpSum` covers `Threshold` members and each member above it pays
+/// `PremiumAdult` (adults first) or `PremiumChild`; without one, every member pays `PremiumAdult` or
+/// `PremiumChild`. A new policy (stage `N`) adds `RegistrationLumpSum`, else `RegistrationFee` per member; every
+/// policy adds `GeneralAssemblyLumpSum`, else `GeneralAssemblyFee` per member. Adults are 18 or older on
+/// the start date. Enrolment and renewal discounts are not applied.
+///
+/// **Activation**: a policy whose current contributions (photo fees excluded) add up to at least its
+/// `PolicyValue` is active (`PolicyStatus` 2). Its `EffectiveDate` (and that of its `tblInsureePolicy` rows) is
+/// the later of `StartDate` and the `PayDate` of the contribution that completed the value. Only idle (1) and
+/// ready (16) policies are activated; suspended and expired ones are left alone. The status change is a
+/// versioned update (a history row), so Coverage history shows it.
+///
+/// **Payment** (`recordPayment`): one transaction inserts `tblPaymentInvoice`, one `tblDetailPaymentInvoice`
+/// (status accepted) and the notice identifier. When the invoice has `policy` lines it is a contribution invoice:
+/// the amount is credited to those policies as `tblPremium` rows (each line up to its total, the rest to the
+/// last line), then the activation rule runs. When the accepted payments of the invoice reach `AmountTotal`, the
+/// invoice becomes paid (2) with `DatePayed`. Payments of draft, cancelled or deleted invoices, or in another
+/// currency, are refused. A second request with the same identifier writes nothing and returns the first
+/// payment; if it names another invoice or amount it is refused with `RegistryError.conflict`.
+///
+/// **Cancellation** (`cancelPayment`): the payment becomes `ReconciliationStatus` 3 and its details `Status` 3;
+/// the contributions it wrote are closed (versioned delete); a paid invoice no longer covered returns to
+/// validated (1); an active policy no longer covered returns to idle (1) with no `EffectiveDate`. The identifier
+/// stays recorded, so a replayed notice does not pay again.
+public enum InsuranceRules {
+    /// The age from which a member pays the adult premium.
+    public static let adultAge = 18
+
+    /// The policy value of `product` for members born on `birthDates`, starting on `startDate`.
+    public static func policyValue(product: Product, birthDates: [LocalDate], startDate: LocalDate,
+                                   stage: String?) throws -> Decimal {
+        func amount(_ text: String?) throws -> Decimal { try text.map { try DecimalText.require($0, "product amount") } ?? 0 }
+        let adults = birthDates.filter { age($0, on: startDate) >= adultAge }.count
+        let children = birthDates.count - adults
+        let (adult, child) = (try amount(product.premiumAdult), try amount(product.premiumChild))
+        let lumpSum = try amount(product.lumpSum)
+        var value: Decimal
+        if lumpSum > 0 {
+            let threshold = max(0, product.threshold ?? 0)
+            let adultsOver = max(0, adults - threshold)
+            let childrenOver = max(0, children - max(0, threshold - adults))
+            value = lumpSum + Decimal(adultsOver) * adult + Decimal(childrenOver) * child
+        } else {
+            value = Decimal(adults) * adult + Decimal(children) * child
+        }
+        let members = Decimal(birthDates.count)
+        if stage == nil || stage == "N" {
+            let registration = try amount(product.registrationLumpSum)
+            value += registration > 0 ? registration : members * (try amount(product.registrationFee))
+        }
+        let assembly = try amount(product.generalAssemblyLumpSum)
+        value += assembly > 0 ? assembly : members * (try amount(product.generalAssemblyFee))
+        return value
+    }
+
+    /// Whole years from `birth` to `date`.
+    public static func age(_ birth: LocalDate, on date: LocalDate) -> Int {
+        let years = date.year - birth.year
+        return (date.month, date.day) < (birth.month, birth.day) ? years - 1 : years
+    }
+}
