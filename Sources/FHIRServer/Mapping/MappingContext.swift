@@ -34,6 +34,10 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
     case policyHolderCode
     /// The configured insurer's code (`openIMIS` by default).
     case insurerCode
+    /// `tblClaim.ClaimCode`.
+    case claimCode
+    /// `tblInvoice.Code`.
+    case invoiceCode
 }
 
 /// The insurer organization (`Organization` of type `ins`): not a table in openIMIS but

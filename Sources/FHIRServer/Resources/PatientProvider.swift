@@ -93,21 +93,3 @@ final class CodeDisplayCache: Sendable {
         return loaded
     }
 }
-
-/// Every resource type the server serves, over the registry store.
-enum RegistryProviders {
-    static func all(store: SQLiteRegistryStore, mapping: MappingContext) -> [any ResourceProvider] {
-        let codes = CodeDisplayCache()
-        return [
-            PatientResource.provider(store: store, mapping: mapping, codes: codes),
-            GroupResource.provider(store: store, mapping: mapping, codes: codes),
-            LocationResource.composite(store: store, mapping: mapping),
-            OrganizationResource.provider(store: store, mapping: mapping, codes: codes),
-            PractitionerResources.practitioner(store: store, mapping: mapping),
-            PractitionerResources.practitionerRole(store: store, mapping: mapping),
-            InsurancePlanResource.provider(store: store, mapping: mapping),
-            CatalogResources.medication(store: store, mapping: mapping),
-            CatalogResources.activityDefinition(store: store, mapping: mapping),
-        ]
-    }
-}
