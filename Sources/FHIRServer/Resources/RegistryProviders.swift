@@ -15,6 +15,7 @@ enum RegistryProviders {
             CatalogResources.medication(store: store, mapping: mapping),
             CatalogResources.activityDefinition(store: store, mapping: mapping),
             CoverageResource.provider(store: store, mapping: mapping),
+            ContractResource.provider(store: store, mapping: mapping),
             ClaimResources.claim(store: store, mapping: mapping),
             ClaimResources.claimResponse(store: store, mapping: mapping),
         ]
