@@ -24,8 +24,13 @@ extension FHIRService {
                 return try respond(request, existing, status: .ok)
             }
         }
-        let stored = try await provider.create(resource)
-        return try respond(request, stored, status: .created, location: true)
+        var stored = try await provider.create(resource)
+        var location = "\(request.base)/\(stored.resource.resourceType)/\(stored.resource.id ?? "")/_history/\(stored.versionId)"
+        if let answerType = provider.createAnswerType, let id = stored.resource.id {
+            location = "\(request.base)/\(provider.resourceType)/\(id)/_history/\(stored.versionId)"
+            stored = try await self.provider(answerType).read(id: id)
+        }
+        return try respond(request, stored, status: stored.existing ? .ok : .created, location: location)
     }
 
     /// update: `PUT [base]/[type]/[id]`, with `If-Match` (http://hl7.org/fhir/R4/http.html#update).
@@ -99,13 +104,13 @@ extension FHIRService {
     }
 
     /// The answer to a write, shaped by `Prefer: return=` (http://hl7.org/fhir/R4/http.html#ops).
-    func respond(_ request: FHIRRequest, _ stored: StoredResource, status: HTTPResponse.Status, location: Bool = false)
+    func respond(_ request: FHIRRequest, _ stored: StoredResource, status: HTTPResponse.Status, location: String? = nil)
         throws(FHIRError) -> FHIRResponse
     {
         var headers = HTTPFields()
         let type = stored.resource.resourceType
         let id = stored.resource.id ?? ""
-        if location { headers[.location] = "\(request.base)/\(type)/\(id)/_history/\(stored.versionId)" }
+        if let location { headers[.location] = location }
         switch request.preferReturn {
         case "minimal":
             var response = FHIRResponse.stored(stored, status: status, pretty: request.pretty, extra: headers)

@@ -19,6 +19,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     let codeLookup: (@Sendable (String) throws -> Versioned<Record>?)?
     /// Create, update and delete, for the types that accept writes.
     let writer: RegistryWriter<Record>?
+    public let createAnswerType: String?
     let render: @Sendable (Versioned<Record>) async throws -> Resource
 
     public init(
@@ -26,7 +27,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType],
         searchParameters: [SearchParameter], documentation: String = "Read-only view of the openIMIS registry.",
         scope: [RowPredicate] = [], codeLookup: (@Sendable (String) throws -> Versioned<Record>?)? = nil,
-        writer: RegistryWriter<Record>? = nil, render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
+        writer: RegistryWriter<Record>? = nil, createAnswerType: String? = nil, render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
     ) {
         self.resourceType = resourceType
         self.store = store
@@ -37,6 +38,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         self.scope = scope
         self.codeLookup = codeLookup
         self.writer = writer
+        self.createAnswerType = createAnswerType
         self.render = render
     }
 

@@ -8,12 +8,15 @@ public struct StoredResource: Sendable {
     public var lastUpdated: Date
     /// True for the tombstone of a deleted resource (history and vread show it; read answers 410).
     public var deleted: Bool
+    /// True when a create found the resource already stored (an idempotent create): answered 200, not 201.
+    public var existing: Bool
 
-    public init(resource: Resource, versionId: Int, lastUpdated: Date, deleted: Bool = false) {
+    public init(resource: Resource, versionId: Int, lastUpdated: Date, deleted: Bool = false, existing: Bool = false) {
         self.resource = resource
         self.versionId = versionId
         self.lastUpdated = lastUpdated
         self.deleted = deleted
+        self.existing = existing
     }
 }
 
@@ -49,6 +52,9 @@ public protocol ResourceProvider: Sendable {
     var searchParameters: [SearchParameter] { get }
     /// How writes handle elements without a column (mapping.md §Decisions 5), for the CapabilityStatement.
     var documentation: String { get }
+    /// The type a create answers with, when not the created type itself (a posted Claim is answered
+    /// with its ClaimResponse, as openIMIS does).
+    var createAnswerType: String? { get }
 
     /// The current version (http://hl7.org/fhir/R4/http.html#read); `.gone` when deleted.
     func read(id: String) async throws(FHIRError) -> StoredResource
@@ -68,6 +74,7 @@ public protocol ResourceProvider: Sendable {
 
 extension ResourceProvider {
     public var documentation: String { "Read-only view of the openIMIS registry." }
+    public var createAnswerType: String? { nil }
 
     public func create(_ resource: Resource) async throws(FHIRError) -> StoredResource {
         throw FHIRError(.methodNotAllowed, "create is not supported for \(resourceType)")

@@ -73,7 +73,9 @@ enum ClaimResources {
         ]
         return RegistryProvider<IMISData.Claim>(
             resourceType: "Claim", store: store, searchParameters: parameters,
-            documentation: "Claims (tblClaim with tblClaimItems and tblClaimServices). Reads accept the UUID or the claim code.",
+            documentation: "Claims (tblClaim with tblClaimItems and tblClaimServices). Reads accept the UUID or the claim code. "
+                + "POST checks and stores a claim and answers 201 with its ClaimResponse; unknown references are 422.",
+            writer: ClaimSubmission.writer(store: store), createAnswerType: "ClaimResponse",
             render: { row in
                 let details = try await details(row, store: store)
                 return .claim(ClaimMapping.claim(details, try await relations(details, store: store), context: mapping))

@@ -18,6 +18,9 @@ enum RegistryProviders {
             ContractResource.provider(store: store, mapping: mapping),
             ClaimResources.claim(store: store, mapping: mapping),
             ClaimResources.claimResponse(store: store, mapping: mapping),
+            InvoiceProvider(store: store, mapping: mapping),
+            PaymentNoticeProvider(store: store, mapping: mapping),
+            PaymentReconciliationProvider(store: store, mapping: mapping),
         ]
     }
 }
