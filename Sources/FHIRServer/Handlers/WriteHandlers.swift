@@ -25,6 +25,7 @@ extension FHIRService {
             }
         }
         var stored = try await provider.create(resource)
+        if provider.createIsEnquiry { return .resource(stored.resource, pretty: request.pretty) }
         var location = "\(request.base)/\(stored.resource.resourceType)/\(stored.resource.id ?? "")/_history/\(stored.versionId)"
         if let answerType = provider.createAnswerType, let id = stored.resource.id {
             location = "\(request.base)/\(provider.resourceType)/\(id)/_history/\(stored.versionId)"

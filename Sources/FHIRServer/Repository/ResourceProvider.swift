@@ -55,6 +55,9 @@ public protocol ResourceProvider: Sendable {
     /// The type a create answers with, when not the created type itself (a posted Claim is answered
     /// with its ClaimResponse, as openIMIS does).
     var createAnswerType: String? { get }
+    /// A create that only computes an answer and stores nothing (CoverageEligibilityRequest): it is
+    /// answered 200 with the computed resource and no `Location`.
+    var createIsEnquiry: Bool { get }
 
     /// The current version (http://hl7.org/fhir/R4/http.html#read); `.gone` when deleted.
     func read(id: String) async throws(FHIRError) -> StoredResource
@@ -75,6 +78,7 @@ public protocol ResourceProvider: Sendable {
 extension ResourceProvider {
     public var documentation: String { "Read-only view of the openIMIS registry." }
     public var createAnswerType: String? { nil }
+    public var createIsEnquiry: Bool { false }
 
     public func create(_ resource: Resource) async throws(FHIRError) -> StoredResource {
         throw FHIRError(.methodNotAllowed, "create is not supported for \(resourceType)")

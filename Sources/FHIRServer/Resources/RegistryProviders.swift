@@ -21,6 +21,7 @@ enum RegistryProviders {
             InvoiceProvider(store: store, mapping: mapping),
             PaymentNoticeProvider(store: store, mapping: mapping),
             PaymentReconciliationProvider(store: store, mapping: mapping),
+            EligibilityProvider(store: store, mapping: mapping),
         ]
     }
 }

@@ -1,0 +1,68 @@
+import FHIRModels
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import IMISData
+import NIOCore
+import Testing
+
+@testable import FHIRServer
+
+/// POST CoverageEligibilityRequest answers a CoverageEligibilityResponse (reference §3.8).
+@Suite struct EligibilityTests {
+    static let ig = "https://openimis.github.io/openimis_fhir_r4_ig"
+
+    func enquiry(patient: String, date: String, item: (String, String)? = nil) -> String {
+        let items = item.map {
+            #", "item": [{"category": {"coding": [{"system": "\#(Self.ig)/CodeSystem/coverage-item-category", "code": "\#($0.0)"}]}, "productOrService": {"text": "\#($0.1)"}}]"#
+        } ?? ""
+        return """
+            {"resourceType": "CoverageEligibilityRequest", "status": "active", "purpose": ["benefits"],
+             "patient": {"reference": "Patient/\(patient)"}, "servicedDate": "\(date)", "created": "\(date)",
+             "insurer": {"reference": "Organization/openIMIS-Implementation"}\(items)}
+            """
+    }
+
+    func post(_ body: String) async throws -> (HTTPResponse.Status, HTTPFields, JSON) {
+        let (app, _) = try makeTestApplication()
+        return try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/fhir/CoverageEligibilityRequest", method: .post, headers: [.contentType: "application/fhir+json"],
+                body: ByteBuffer(string: body)
+            ) { response in (response.status, response.headers, fhirBody(response)) }
+        }
+    }
+
+    @Test func anInsuredPatientGetsTheBenefitsOfItsPolicyAndTheCoverageOfTheService() async throws {
+        let (status, headers, response) = try await post(enquiry(patient: DemoDataset.johnDoeCHFID, date: "2021-09-15", item: ("service", "A1")))
+        #expect(status == .ok)
+        #expect(headers[.location] == nil)
+        #expect(response["resourceType"]?.string == "CoverageEligibilityResponse")
+        #expect(response["outcome"]?.string == "complete")
+        let insurance = try #require(response["insurance"]?.array?.first)
+        #expect(insurance["coverage"]?["reference"]?.string == "Coverage/\(DemoDataset.UUIDs.doePolicy)")
+        let items = insurance["item"]?.array ?? []
+        #expect(items.first?["description"]?.string == "RX01")
+        let service = items.first { $0["productOrService"]?["text"]?.string == "A1" }
+        #expect(service?["excluded"] == .bool(false))
+    }
+
+    @Test func noActivePolicyOnTheDateMeansNoInsurance() async throws {
+        let (status, _, response) = try await post(enquiry(patient: DemoDataset.johnDoeCHFID, date: "2024-01-01"))
+        #expect(status == .ok)
+        #expect(response["insurance"] == nil)
+        #expect(response["disposition"]?.string?.contains("No active policy") == true)
+    }
+
+    @Test func anUnknownPatientIs422AndReadsAre405() async throws {
+        let (status, _, outcome) = try await post(enquiry(patient: "000000000", date: "2021-09-15"))
+        #expect(status == .unprocessableContent)
+        #expect(outcome["issue"]?.array?.first?["expression"]?.array?.first?.string == "CoverageEligibilityRequest.patient")
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/fhir/CoverageEligibilityRequest/x", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+        }
+    }
+}
