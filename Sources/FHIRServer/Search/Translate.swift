@@ -44,7 +44,11 @@ public enum Translate {
                 continue
             }
             let token = TokenValue(parsing: raw)
-            for kind in kinds {
+            // A UUID-typed identifier only ever holds a UUID, and business codes are never UUIDs:
+            // asking only the kinds that can match keeps the lookup a single index hit (an OR
+            // across two indexed columns makes SQLite scan the table).
+            let valueIsUUID = token.code.map { RowUUID.normalized($0) != nil } ?? false
+            for kind in kinds where token.code == nil || (kind.typeCode == "UUID") == valueIsUUID {
                 switch (token.system, token.code) {
                 case (nil, let code?):
                     alternatives.append(kind.equals(code))
