@@ -75,25 +75,7 @@ struct PolicyHolderProvider: ResourceProvider {
     func history(id: String) async throws(FHIRError) -> [StoredResource] { [try stored(try row(id))] }
 
     func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
-        let byName = Dictionary(searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var predicates: [RowPredicate] = []
-        for criterion in query.criteria {
-            guard let parameter = byName[criterion.name] else { continue }
-            predicates.append(try await parameter.translate(criterion))
-        }
-        for ids in query.ids { predicates.append(.or(ids.map { .uuidEquals($0) })) }
-        for criterion in query.lastUpdated { predicates.append(try Translate.lastUpdated(criterion)) }
-        if case .lastUpdated = query.order, let cursor = query.cursor, !cursor.key.contains("|") {
-            throw FHIRError(.badSearch, "invalid paging cursor")
-        }
-        let skip = (query.pageOffset ?? 1) > 1 && query.cursor == nil ? query.count * ((query.pageOffset ?? 1) - 1) : 0
-        let rowQuery = RowQuery(
-            predicates: predicates, order: query.order, after: query.cursor,
-            limit: query.summaryCount ? 0 : query.count + skip, countTotal: query.summaryCount || query.total != .none)
-        let page: RowPage<PolicyHolder>
-        do { page = try store.searchPolicyHolders(rowQuery) } catch { throw FHIRError.storage(error) }
-        var resources: [StoredResource] = []
-        for item in page.items.dropFirst(skip) { resources.append(try stored(item)) }
-        return SearchMatches(resources: resources, total: page.total, nextCursor: page.next?.token)
+        try await HistoryTableSearch.search(
+            PolicyHolder.self, query, parameters: searchParameters, store: store, render: { row throws(FHIRError) in try stored(row) })
     }
 }
