@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Server throughput benchmark: loads the demo dataset plus N synthetic families into a fresh SQLite file,
-# serves it on loopback, and measures four routes with wrk (requests/s, p50, p99) plus the server's RSS.
+# serves it on loopback, and measures Patient read, identifier search, name search and /metadata with wrk
+# (requests/s, p50, p99; /health/live as a reference), plus the server's RSS. The server takes its settings from
+# the environment as usual (e.g. RESOURCE_CACHE_MB=0 measures without the render cache).
 #
 #   Scripts/benchmark.sh --insurees 10000          # ~3,000 families (a family averages 3.3 members)
 #   Scripts/benchmark.sh --insurees 1000000 --duration 10
@@ -8,7 +10,7 @@
 #
 # Needs: wrk, sqlite3 and curl (Debian: `apt-get install -y wrk sqlite3 curl`); the script installs nothing.
 # It builds the release binary into .build-release/ (its own scratch folder, so debug builds are untouched),
-# writes bench-results/<date>-<insurees>.md and prints the same table. Traffic goes to 127.0.0.1 only; every
+# writes bench-results/<date>-<insurees>.md (-2, -3... for later runs that day) and prints the same table. Traffic goes to 127.0.0.1 only; every
 # wrk run is bounded by --duration and a timeout, and the server and the temporary database are removed on
 # exit, also on Ctrl-C or failure.
 #
@@ -20,10 +22,12 @@
 #   --sample K        how many ids / insurance numbers / name prefixes to cycle through (default 1000)
 #   --port P          server port (default 18000-18999, from the process id)
 #   --no-build        reuse the binary already in .build-release
+#   --binary FILE     measure this imis-fhir binary (implies --no-build)
 #   --out DIR         where the result file goes (default bench-results)
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+cd "$(dirname "$SCRIPT")/.."
 ROOT=$(pwd)
 
 INSUREES=""
@@ -35,9 +39,10 @@ THREADS=1
 SAMPLE=1000
 PORT=$((18000 + $$ % 1000))
 BUILD=1
+BIN=""
 OUT_DIR="$ROOT/bench-results"
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
         --sample) SAMPLE="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --binary) BIN="$2"; BUILD=0; shift 2 ;;
         --out) OUT_DIR="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -68,7 +74,7 @@ fi
 [ "$FAMILIES" -le 2000000 ] || { echo "--families is capped at 2,000,000" >&2; exit 2; }
 
 missing=()
-for tool in wrk sqlite3 curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for program in wrk sqlite3 curl; do command -v "$program" >/dev/null 2>&1 || missing+=("$program"); done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "missing: ${missing[*]} (Debian: apt-get install -y ${missing[*]})" >&2
     exit 1
@@ -92,7 +98,9 @@ if [ "$BUILD" = 1 ]; then
     echo "building the release binary (.build-release)..."
     swift build -c release --product imis-fhir --scratch-path .build-release 2>&1 | tail -n 3
 fi
-BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)/imis-fhir"
+if [ -z "$BIN" ]; then
+    BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)/imis-fhir"
+fi
 [ -x "$BIN" ] || { echo "no release binary at $BIN (run without --no-build)" >&2; exit 1; }
 
 # --- data ----------------------------------------------------------------------------------------------
@@ -125,10 +133,24 @@ sqlite3 "file:$DB?mode=ro" "SELECT CHFID FROM tblInsuree WHERE ValidityTo IS NUL
 sqlite3 "file:$DB?mode=ro" "SELECT lower(substr(CASE WHEN random() % 2 = 0 THEN LastName ELSE OtherNames END, 1, 3))
     FROM tblInsuree WHERE ValidityTo IS NULL ORDER BY random() LIMIT $SAMPLE" >"$WORK/names.txt"
 echo "metadata" >"$WORK/metadata.txt"
+echo "live" >"$WORK/live.txt"
+# Names may have letters outside ASCII (Müller, Peña): percent-encode them for the URL.
+urlencode() {
+    local LC_ALL=C s="$1" out="" c i
+    for ((i = 0; i < ${#s}; i++)); do
+        c=${s:i:1}
+        case "$c" in
+            [a-zA-Z0-9.~_-]) out+="$c" ;;
+            *) out+=$(printf '%%%02X' "'$c") ;;
+        esac
+    done
+    printf '%s\n' "$out"
+}
+while IFS= read -r name; do urlencode "$name"; done <"$WORK/names.txt" >"$WORK/names.url.txt"
 
 # Every route must answer 200 before it is measured.
 for probe in "/fhir/Patient/$(head -n 1 "$WORK/uuids.txt")" "/fhir/Patient?identifier=$(head -n 1 "$WORK/chfids.txt")" \
-    "/fhir/Patient?name=$(head -n 1 "$WORK/names.txt")" "/fhir/metadata"; do
+    "/fhir/Patient?name=$(head -n 1 "$WORK/names.url.txt")" "/fhir/metadata"; do
     status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$BASE$probe")
     [ "$status" = 200 ] || { echo "GET $probe answered $status" >&2; exit 1; }
 done
@@ -165,7 +187,8 @@ run() {
     rps=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-    errors=$(awk '/Non-2xx or 3xx responses:/ { n = $NF } /Socket errors:/ { s = ", socket errors: " $3 $4 $5 $6 $7 $8 $9 }
+    errors=$(awk '/Non-2xx or 3xx responses:/ { n = $NF }
+        /Socket errors:/ { sub(/^ *Socket errors: */, ""); s = " (socket errors: " $0 ")" }
         END { printf "%d%s", n, s }' "$out")
     local formatted
     formatted=$(echo "$rps" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta')
@@ -177,8 +200,10 @@ echo "measuring ($CONNECTIONS connections, $THREADS wrk thread(s), ${DURATION}s 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 run "Patient read (\`/Patient/<uuid>\`)" "/fhir/Patient/" "$WORK/uuids.txt"
 run "identifier search (\`/Patient?identifier=<CHF ID>\`)" "/fhir/Patient?identifier=" "$WORK/chfids.txt"
-run "name search (\`/Patient?name=<3 letters>\`, 20 per page)" "/fhir/Patient?name=" "$WORK/names.txt"
+run "name search (\`/Patient?name=<3 letters>\`, 20 per page)" "/fhir/Patient?name=" "$WORK/names.url.txt"
 run "\`/metadata\`" "/fhir/" "$WORK/metadata.txt"
+# No FHIR work at all: what the server and wrk reach on this machine at this moment, to read the rows above by.
+run "\`/health/live\` (reference: no FHIR work)" "/health/" "$WORK/live.txt"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 RSS_KB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")
@@ -190,8 +215,11 @@ DB_MB=$(du -m "$DB" | cut -f1)
 mkdir -p "$OUT_DIR"
 STAMP=$(date -u +%Y-%m-%d)
 RESULT="$OUT_DIR/$STAMP-$INSUREE_COUNT.md"
+# A later run on the same day keeps the earlier file: -2, -3, ...
+n=2
+while [ -e "$RESULT" ]; do RESULT="$OUT_DIR/$STAMP-$INSUREE_COUNT-$n.md"; n=$((n + 1)); done
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git status --porcelain -- Sources Package.swift 2>/dev/null | head -n 1)
+DIRTY=$( (git status --porcelain -- Sources Package.swift 2>/dev/null || true) | head -n 1)
 {
     echo "# Server benchmark: $INSUREE_COUNT insurees"
     echo

@@ -56,10 +56,13 @@ struct Settings {
         if let siteURL, URL(string: siteURL)?.scheme == nil {
             throw SettingsError(key: "SITE_URL", message: "must be an absolute URL")
         }
+        let cacheMB = try int("RESOURCE_CACHE_MB", 32)
+        guard cacheMB <= 1_048_576 else { throw SettingsError(key: "RESOURCE_CACHE_MB", message: "must be at most 1048576") }
         return ServerConfiguration(
             production: try production, host: host ?? string("HOST", "127.0.0.1"), port: port,
             siteRoot: string("SITE_ROOT", ""), siteURL: siteURL,
-            maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760))
+            maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760),
+            resourceCacheBytes: cacheMB * 1_048_576)
     }
 
     var databasePath: String { string("DB_NAME", "imis.sqlite3") }

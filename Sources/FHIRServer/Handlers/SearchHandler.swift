@@ -33,6 +33,12 @@ extension FHIRService {
             if let next = matches.nextCursor { links.append(link("next", ("_cursor", next))) }
             if let previous = matches.previousCursor { links.append(link("previous", ("_before", previous))) }
         }
+        if !request.pretty, query.elements == nil, query.includes.isEmpty, query.revIncludes.isEmpty,
+            let body = SearchBundleJSON.encode(
+                total: matches.total, links: links, matches: matches.resources, base: request.base, type: type)
+        {
+            return FHIRResponse(status: .ok, headers: [.contentType: FHIRFormat.mediaType], body: body)
+        }
         var entries = matches.resources.map { stored in
             FHIRBundleEntry(
                 fullUrl: FHIRPrimitive(FHIRURI("\(request.base)/\(type)/\(stored.resource.id ?? "")")),

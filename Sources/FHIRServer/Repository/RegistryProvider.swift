@@ -21,13 +21,16 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     let writer: RegistryWriter<Record>?
     public let createAnswerType: String?
     let render: @Sendable (Versioned<Record>) async throws -> Resource
+    /// Renderings of current rows, for the types whose provider passes one (see ``RenderCache``).
+    let cache: RenderCache?
 
     public init(
         resourceType: String, store: SQLiteRegistryStore, readsByCode: Bool = true,
         interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType],
         searchParameters: [SearchParameter], documentation: String = "Read-only view of the openIMIS registry.",
         scope: [RowPredicate] = [], codeLookup: (@Sendable (String) throws -> Versioned<Record>?)? = nil,
-        writer: RegistryWriter<Record>? = nil, createAnswerType: String? = nil, render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
+        writer: RegistryWriter<Record>? = nil, createAnswerType: String? = nil, cache: RenderCache? = nil,
+        render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
     ) {
         self.resourceType = resourceType
         self.store = store
@@ -40,6 +43,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         self.writer = writer
         self.createAnswerType = createAnswerType
         self.render = render
+        self.cache = cache
     }
 
     /// The current row for `id` (UUID, or business code); the closed row when it was deleted.
@@ -62,7 +66,32 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         return found
     }
 
+    /// The resource of `row`: from the cache when it holds this version, else rendered (and cached).
     func stored(_ row: Versioned<Record>) async throws(FHIRError) -> StoredResource {
+        let lastUpdated = row.record.validityFrom
+        guard let cache, row.record.isCurrent, let key = RowKey.of(row.record) else { return try await rendered(row) }
+        let id = row.record.uuid
+        if let json = cache.lookup(type: resourceType, id: id, versionId: row.versionId, lastUpdated: lastUpdated) {
+            return StoredResource(json: json, id: id, versionId: row.versionId, lastUpdated: lastUpdated)
+        }
+        // The ticket comes before the reads, the recorder lists them: see RenderCache.
+        let ticket = cache.ticket
+        let recorder = ReadRecorder()
+        var result: StoredResource
+        do {
+            result = try await ReadRecorder.$current.withValue(recorder) { try await rendered(row) }
+        } catch {
+            throw FHIRError.storage(error)
+        }
+        let json = result.resource.jsonBytes()
+        result.json = json
+        cache.insert(
+            type: resourceType, id: id, versionId: row.versionId, lastUpdated: lastUpdated, json: json,
+            dependencies: Array(recorder.rows.union([key])), ticket: ticket)
+        return result
+    }
+
+    func rendered(_ row: Versioned<Record>) async throws(FHIRError) -> StoredResource {
         do {
             var resource = try await render(row).resource
             resource.meta = Meta(

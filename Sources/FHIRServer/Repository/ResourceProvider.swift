@@ -1,9 +1,24 @@
 import FHIRModels
 import Foundation
+import NIOConcurrencyHelpers
 
 /// A resource as stored: the FHIR model with its version metadata.
 public struct StoredResource: Sendable {
-    public var resource: Resource
+    /// The resource. One served from the cache of renderings has only its JSON until something asks for
+    /// the model, which is then decoded once.
+    public var resource: Resource {
+        get { model ?? cached?.resource ?? .operationOutcome(FHIRError(.server, "no resource").operationOutcome) }
+        set {
+            model = newValue
+            cached = nil
+            json = nil
+        }
+    }
+    private var model: Resource?
+    private var cached: CachedJSONResource?
+    /// The compact FHIR JSON of `resource`, when already known (a cached rendering); cleared when
+    /// `resource` is set.
+    public var json: [UInt8]?
     public var versionId: Int
     public var lastUpdated: Date
     /// True for the tombstone of a deleted resource (history and vread show it; read answers 410).
@@ -12,11 +27,49 @@ public struct StoredResource: Sendable {
     public var existing: Bool
 
     public init(resource: Resource, versionId: Int, lastUpdated: Date, deleted: Bool = false, existing: Bool = false) {
-        self.resource = resource
+        self.model = resource
         self.versionId = versionId
         self.lastUpdated = lastUpdated
         self.deleted = deleted
         self.existing = existing
+    }
+}
+
+extension StoredResource {
+    /// A current resource known by its compact JSON (from ``RenderCache``); `id` is its id.
+    init(json: [UInt8], id: String, versionId: Int, lastUpdated: Date) {
+        self.init(resource: .patient(Patient()), versionId: versionId, lastUpdated: lastUpdated)
+        self.model = nil
+        self.cached = CachedJSONResource(json: json, id: id)
+        self.json = json
+    }
+
+    /// The resource's id, without decoding a cached rendering.
+    var resourceID: String? { model?.id ?? cached?.id }
+}
+
+/// The model of a cached rendering, decoded from its JSON on first use (the JSON is this server's own
+/// output, which the tests hold to decode and validate).
+final class CachedJSONResource: Sendable {
+    let json: [UInt8]
+    let id: String
+    private let decoded = NIOLockedValueBox<Resource?>(nil)
+
+    init(json: [UInt8], id: String) {
+        self.json = json
+        self.id = id
+    }
+
+    var resource: Resource {
+        if let resource = decoded.withLockedValue({ $0 }) { return resource }
+        let resource: Resource
+        do {
+            resource = try Resource.decode(json)
+        } catch {
+            resource = .operationOutcome(FHIRError(.server, "a cached rendering could not be read back").operationOutcome)
+        }
+        decoded.withLockedValue { $0 = resource }
+        return resource
     }
 }
 

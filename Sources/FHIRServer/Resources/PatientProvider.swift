@@ -7,7 +7,9 @@ enum PatientResource {
     static let genderCodes = ["male": "M", "female": "F", "other": "O"]
     static let genderSystem = "http://hl7.org/fhir/administrative-gender"
 
-    static func provider(store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryProvider<Insuree> {
+    static func provider(
+        store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache, cache: RenderCache? = nil
+    ) -> RegistryProvider<Insuree> {
         let parameters: [SearchParameter] = [
             .identifier(
                 code: "CHFID", system: mapping.identifierSystems[.insuranceNumber], uuid: "InsureeUUID",
@@ -55,30 +57,33 @@ enum PatientResource {
             documentation: "Insurees (tblInsuree). Reads accept the UUID or the insurance number (CHF ID). "
                 + PatientMapping.writeRule,
             writer: RegistryWrites.patientWriter(store: store, mapping: mapping, codes: codes),
+            cache: cache,
             render: { row in
-                let relations = try await loadRelations(row.record, store: store, codes: try codes.get(store))
+                let relations = try loadRelations(row.record, store: store, codes: try await codes.get(store))
                 return .patient(PatientMapping.patient(row, relations, context: mapping))
             })
     }
 
-    /// Loads the rows a Patient shows (family, head, address chain, photo, facility).
-    static func loadRelations(_ insuree: Insuree, store: SQLiteRegistryStore, codes: CodeDisplays) async throws -> PatientRelations {
-        var relations = PatientRelations(codes: codes)
-        if let familyID = insuree.familyID, let family = try store.record(Family.self, id: familyID)?.record {
-            relations.family = family
-            let headID = family.headInsureeID
-            relations.familyHead = headID == insuree.id ? insuree : try store.record(Insuree.self, id: headID)?.record
+    /// Loads the rows a Patient shows (family, head, address chain, photo, facility) in one database access.
+    static func loadRelations(_ insuree: Insuree, store: SQLiteRegistryStore, codes: CodeDisplays) throws -> PatientRelations {
+        try store.read { reader in
+            var relations = PatientRelations(codes: codes)
+            if let familyID = insuree.familyID, let family = try reader.record(Family.self, id: familyID)?.record {
+                relations.family = family
+                let headID = family.headInsureeID
+                relations.familyHead = headID == insuree.id ? insuree : try reader.record(Insuree.self, id: headID)?.record
+            }
+            if let locationID = PatientMapping.addressLocationID(of: insuree, family: relations.family) {
+                relations.addressLocations = LocationChain(ancestors: try reader.locationAncestors(id: locationID))
+            }
+            if let photoID = insuree.photoID {
+                relations.photo = try reader.photo(id: photoID, insureeID: insuree.id ?? 0)
+            }
+            if let hfID = insuree.hfID {
+                relations.healthFacility = try reader.record(HealthFacility.self, id: hfID)?.record
+            }
+            return relations
         }
-        if let locationID = PatientMapping.addressLocationID(of: insuree, family: relations.family) {
-            relations.addressLocations = LocationChain(ancestors: try store.locationAncestors(id: locationID))
-        }
-        if let photoID = insuree.photoID {
-            relations.photo = try store.photos(insureeID: insuree.id ?? 0).first { $0.id == photoID }
-        }
-        if let hfID = insuree.hfID {
-            relations.healthFacility = try store.record(HealthFacility.self, id: hfID)?.record
-        }
-        return relations
     }
 }
 

@@ -2,10 +2,10 @@ import IMISData
 
 /// Every resource type the server serves, over the registry store.
 enum RegistryProviders {
-    static func all(store: SQLiteRegistryStore, mapping: MappingContext) -> [any ResourceProvider] {
+    static func all(store: SQLiteRegistryStore, mapping: MappingContext, cache: RenderCache? = nil) -> [any ResourceProvider] {
         let codes = CodeDisplayCache()
         return [
-            PatientResource.provider(store: store, mapping: mapping, codes: codes),
+            PatientResource.provider(store: store, mapping: mapping, codes: codes, cache: cache),
             GroupResource.provider(store: store, mapping: mapping, codes: codes),
             LocationResource.composite(store: store, mapping: mapping),
             OrganizationResource.provider(store: store, mapping: mapping, codes: codes),

@@ -31,8 +31,14 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
 /// The FHIR service with every provider, over the environment's database.
 public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     let store = SQLiteRegistryStore(database: environment.database)
+    let limit = environment.configuration.resourceCacheBytes
+    let cache = limit > 0 ? RenderCache(byteLimit: limit) : nil
+    if let cache {
+        // Every commit drops the renderings made from the rows it changed, before the write returns.
+        environment.database.observeCommittedChanges { changes in cache.apply(changes) }
+    }
     return FHIRService(
         configuration: environment.configuration,
-        providers: RegistryProviders.all(store: store, mapping: environment.mapping),
-        logger: environment.logger)
+        providers: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache),
+        renderCache: cache, logger: environment.logger)
 }

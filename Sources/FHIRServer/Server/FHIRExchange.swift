@@ -56,6 +56,10 @@ public struct FHIRResponse: Sendable {
         var fields = extra
         fields[.eTag] = "W/\"\(stored.versionId)\""
         fields[.lastModified] = HTTPDate.format(stored.lastUpdated)
+        if !pretty, let json = stored.json {
+            fields[.contentType] = FHIRFormat.mediaType
+            return FHIRResponse(status: status, headers: fields, body: json)
+        }
         return resource(stored.resource, status: status, pretty: pretty, headers: fields)
     }
 
@@ -65,17 +69,41 @@ public struct FHIRResponse: Sendable {
     }
 }
 
-/// RFC 9110 HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+/// RFC 9110 HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`), computed without `Calendar` (which costs
+/// microseconds per call on the response path).
 enum HTTPDate {
     static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.weekday, .year, .month, .day, .hour, .minute, .second], from: date)
-        return String(
-            format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", days[(c.weekday ?? 1) - 1], c.day ?? 1,
-            months[(c.month ?? 1) - 1], c.year ?? 1970, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        var dayNumber = seconds / 86_400
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            dayNumber -= 1
+        }
+        // Days since 1970-01-01 to the (proleptic Gregorian) civil date (H. Hinnant, "chrono-compatible
+        // low-level date algorithms").
+        let z = dayNumber + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        // 1970-01-01 was a Thursday.
+        let weekday = Int(((dayNumber % 7) + 11) % 7)
+        var text = days[weekday] + ", "
+        text += pad(day, 2) + " " + months[Int(month) - 1] + " " + pad(year, 4) + " "
+        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + " GMT"
+        return text
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -7,10 +7,15 @@ public struct FHIRService: Sendable {
     public let configuration: ServerConfiguration
     public let providers: [String: any ResourceProvider]
     public let capabilityStatement: CapabilityStatement
+    /// The cache of rendered resources, when on (`RESOURCE_CACHE_MB`). Writes through the database
+    /// invalidate it by themselves; ``RenderCache/invalidate(type:id:)`` is for anything else.
+    public let renderCache: RenderCache?
     let logger: Logger
 
-    public init(configuration: ServerConfiguration, providers: [any ResourceProvider], logger: Logger) {
+    public init(configuration: ServerConfiguration, providers: [any ResourceProvider], renderCache: RenderCache? = nil,
+                logger: Logger) {
         self.configuration = configuration
+        self.renderCache = renderCache
         self.providers = Dictionary(providers.map { ($0.resourceType, $0) }, uniquingKeysWith: { a, _ in a })
         self.capabilityStatement = CapabilityBuilder.statement(providers: providers)
         self.logger = logger

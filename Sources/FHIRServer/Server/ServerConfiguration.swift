@@ -12,10 +12,12 @@ public struct ServerConfiguration: Sendable {
     public var siteURL: String?
     /// `DATA_UPLOAD_MAX_MEMORY_SIZE`: the largest request body.
     public var maxBodySize: Int
+    /// `RESOURCE_CACHE_MB` in bytes: the memory rendered resources may take (0: no cache).
+    public var resourceCacheBytes: Int
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
-        siteURL: String? = nil, maxBodySize: Int = 10_485_760
+        siteURL: String? = nil, maxBodySize: Int = 10_485_760, resourceCacheBytes: Int = 32 << 20
     ) {
         self.production = production
         self.host = host
@@ -23,6 +25,7 @@ public struct ServerConfiguration: Sendable {
         self.siteRoot = siteRoot
         self.siteURL = siteURL
         self.maxBodySize = maxBodySize
+        self.resourceCacheBytes = resourceCacheBytes
     }
 
     /// The path of the FHIR base, e.g. `/fhir` or `/api/fhir`.

@@ -7,14 +7,16 @@ enum RegistrySQL {
 
     static func one<R: SQLiteRecord>(_ db: Database, _ type: R.Type, where condition: String,
                                      _ arguments: StatementArguments, suffix: String = "") throws -> Versioned<R>? {
+        ReadRecorder.note(R.sql.table, nil)
         let statement = try db.cachedStatement(sql: "\(R.sql.select) WHERE \(condition)\(suffix) LIMIT 1")
         return try VersionedRow<R>.fetchOne(statement, arguments: arguments)?.value
     }
 
     static func all<R: SQLiteRecord>(_ db: Database, _ type: R.Type, where condition: String,
                                      _ arguments: StatementArguments, suffix: String = "") throws -> [Versioned<R>] {
+        ReadRecorder.note(R.sql.table, nil)
         let statement = try db.cachedStatement(sql: "\(R.sql.select) WHERE \(condition)\(suffix)")
-        return try VersionedRow<R>.fetchAll(statement, arguments: arguments).map(\.value)
+        return try VersionedRow<R>.fetchAll(statement, arguments: arguments).map { $0.value }
     }
 
     static func prepared<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ sql: String,
@@ -25,7 +27,9 @@ enum RegistrySQL {
     /// By UUID, ignoring case (the UUID columns are `COLLATE NOCASE`); current rows, or also deleted ones.
     static func byUUID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ uuid: String,
                                         includeDeleted: Bool = false) throws -> Versioned<R>? {
-        try prepared(db, type, includeDeleted ? R.sql.selectByUUIDIncludingDeleted : R.sql.selectByUUID, [uuid])
+        let found = try prepared(db, type, includeDeleted ? R.sql.selectByUUIDIncludingDeleted : R.sql.selectByUUID, [uuid])
+        ReadRecorder.note(R.sql.table, found.flatMap { ($0.record as? any VersionedRecord)?.id })
+        return found
     }
 
     /// By business code, current rows; the newest when a code repeats.
@@ -33,11 +37,14 @@ enum RegistrySQL {
         guard let sql = R.sql.selectByCode else {
             throw RegistryError.invalidValue("\(R.sql.table) has no code column")
         }
-        return try prepared(db, type, sql, [code])
+        let found = try prepared(db, type, sql, [code])
+        ReadRecorder.note(R.sql.table, found.flatMap { ($0.record as? any VersionedRecord)?.id })
+        return found
     }
 
     static func byID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ id: Int64) throws -> Versioned<R>? {
-        try prepared(db, type, R.sql.selectByID, [id])
+        ReadRecorder.note(R.sql.table, id)
+        return try prepared(db, type, R.sql.selectByID, [id])
     }
 
     /// A page over current rows matching `conditions`, ordered by `ValidityFrom` (or `orderColumn`) then key.

@@ -9,6 +9,10 @@ struct SQLiteQueryCompiler {
     let uuidColumn: String
     var arguments: [(any DatabaseValueConvertible)?] = []
     var aliasCounter = 0
+    /// The current-row condition of the searched table (`t.ValidityTo IS NULL`), repeated inside each branch
+    /// of a top-level OR: SQLite uses a partial index for an OR branch only when the branch itself implies the
+    /// index's WHERE clause (without it, `identifier=` with its CHF ID/UUID alternatives scans the table).
+    var currentCondition: String?
 
     mutating func compile(_ predicate: RowPredicate, alias: String = "t") throws -> String {
         switch predicate {
@@ -39,6 +43,9 @@ struct SQLiteQueryCompiler {
             return "(" + (try items.map { try compile($0, alias: alias) }).joined(separator: " AND ") + ")"
         case .or(let items):
             if items.isEmpty { return "0" }
+            if items.count > 1, alias == "t", let current = currentCondition {
+                return "(" + (try items.map { "(\(try compile($0, alias: alias)) AND \(current))" }).joined(separator: " OR ") + ")"
+            }
             return "(" + (try items.map { try compile($0, alias: alias) }).joined(separator: " OR ") + ")"
         case .not(let inner):
             return "NOT (\(try compile(inner, alias: alias)))"
@@ -84,7 +91,8 @@ struct SQLiteQueryCompiler {
 extension RegistrySQL {
     /// A keyset page over current rows matching `query` (see ``RowQuery``).
     static func search<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
-        var compiler = SQLiteQueryCompiler(uuidColumn: R.sql.uuidColumn)
+        ReadRecorder.note(R.sql.table, nil)
+        var compiler = SQLiteQueryCompiler(uuidColumn: R.sql.uuidColumn, currentCondition: R.sql.current)
         var terms = [R.sql.current]
         for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }
         let filterArguments = compiler.arguments
@@ -108,21 +116,25 @@ extension RegistrySQL {
             pageTerms.append("(\(keyColumn) \(op) ? OR (\(keyColumn) = ? AND \(id) \(op) ?))")
             pageArguments += [cursor.key, cursor.key, cursor.id]
         }
-        var total: Int?
-        if query.countTotal {
+        func count() throws -> Int {
             let statement = try db.cachedStatement(
                 sql: "SELECT COUNT(*) FROM \(R.sql.table) t WHERE \(terms.joined(separator: " AND "))")
-            total = try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
+            return try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
         }
-        guard query.limit > 0 else { return RowPage(items: [], total: total, next: nil) }
+        guard query.limit > 0 else { return RowPage(items: [], total: query.countTotal ? try count() : nil, next: nil) }
         let direction = (descending != backward) ? "DESC" : "ASC"
         // With conditions, `+` keeps SQLite from walking the sort index instead of the filter's index.
         let orderKey = query.predicates.isEmpty ? keyColumn : "+" + keyColumn
         let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(orderKey) \(direction), \(id) \(direction) LIMIT ?"
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
-            .map(\.value)
+            .map { $0.value }
         let more = rows.count > query.limit
+        var total: Int?
+        if query.countTotal {
+            // A first page that holds every match (an identifier search) counts itself.
+            total = query.after == nil && query.before == nil && !more ? rows.count : try count()
+        }
         var items = Array(rows.prefix(query.limit))
         if backward { items.reverse() }
         func cursor(_ item: Versioned<R>?) -> RowCursor? {

@@ -27,6 +27,14 @@ extension SQLiteRegistryReader {
                             [insureeID], suffix: " ORDER BY t.PhotoDate DESC, t.PhotoID DESC").map(\.record)
     }
 
+    /// The current photo `id` when it belongs to insuree `insureeID` (one row: a cache of the rendering
+    /// depends on that photo only, not on the insuree's whole photo list).
+    public func photo(id: Int64, insureeID: Int64) throws -> InsureePhoto? {
+        guard let photo = try RegistrySQL.byID(db, InsureePhoto.self, id)?.record, photo.insureeID == insureeID
+        else { return nil }
+        return photo
+    }
+
     /// See `RegistryStore.searchInsurees(_:)`.
     public func searchInsurees(_ query: InsureeQuery) throws -> SearchPage<Insuree> {
         var conditions: [String] = []

@@ -92,6 +92,7 @@ public struct SQLiteRegistryReader {
 
     /// See `RegistryStore.referenceCodes(_:)`.
     public func referenceCodes(_ table: ReferenceTable) throws -> [ReferenceCode] {
+        ReadRecorder.note(table.tableName, nil)
         let statement = try db.cachedStatement(sql: """
             SELECT CAST(\(table.codeColumn) AS TEXT), \(table.displayColumn), AltLanguage, SortOrder
             FROM \(table.tableName) ORDER BY SortOrder, \(table.codeColumn)

@@ -99,7 +99,8 @@ extension SQLiteRegistryStore {
 enum HistorySearch {
     static func search<R: SQLiteHistoryRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         let sql = R.sql
-        var compiler = SQLiteQueryCompiler(uuidColumn: sql.uuidColumn)
+        ReadRecorder.note(sql.table, nil)
+        var compiler = SQLiteQueryCompiler(uuidColumn: sql.uuidColumn, currentCondition: sql.current)
         var terms = [sql.current]
         for predicate in query.predicates {
             terms.append(try compiler.compile(SQLiteRegistryStore.lastUpdatedAsDateUpdated(predicate)))

@@ -31,7 +31,8 @@ public struct SQLiteRegistryStore: RegistryStore {
 
     /// One lookup made of a single statement: no transaction around it.
     func lookup<T>(_ body: (SQLiteRegistryReader) throws -> T) throws -> T {
-        try database.writer.unsafeRead { db in try body(SQLiteRegistryReader(db)) }
+        let recorder = ReadRecorder.current
+        return try database.writer.unsafeRead { db in try ReadRecorder.carrying(recorder) { try body(SQLiteRegistryReader(db)) } }
     }
 
     // MARK: Reads (see `RegistryStore`)
