@@ -59,3 +59,21 @@ enum HistoryTableSearch {
                        deleted: row.record.isDeleted)
     }
 }
+
+/// A provider over a history-model table, which keeps only the current version of a row: read,
+/// vread of that version, and a history of one entry all come from `current(id:)`.
+protocol CurrentVersionProvider: ResourceProvider {
+    func current(id: String) throws(FHIRError) -> StoredResource
+}
+
+extension CurrentVersionProvider {
+    func read(id: String) async throws(FHIRError) -> StoredResource { try current(id: id) }
+
+    func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {
+        let found = try current(id: id)
+        guard found.versionId == version else { throw FHIRError(.notFound, "\(resourceType)/\(id) has no version \(version)") }
+        return found
+    }
+
+    func history(id: String) async throws(FHIRError) -> [StoredResource] { [try current(id: id)] }
+}

@@ -10,7 +10,7 @@ import IMISData
 /// charge the family's newest idle or ready policy; status draft or issued. Update: status transitions of
 /// ``InvoiceMapping/transition(from:to:)``; note, terms, date and recipient may change, code, subject, lines and
 /// totals may not (cancel the invoice and issue another).
-struct InvoiceProvider: ResourceProvider {
+struct InvoiceProvider: CurrentVersionProvider {
     let resourceType = "Invoice"
     let interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType, .create, .update]
     let searchParameters: [SearchParameter]
@@ -112,15 +112,7 @@ struct InvoiceProvider: ResourceProvider {
         HistoryTableSearch.stored(details.invoice, .invoice(InvoiceMapping.invoice(details, context: mapping)))
     }
 
-    func read(id: String) async throws(FHIRError) -> StoredResource { stored(try details(id)) }
-
-    func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {
-        let found = try details(id)
-        guard found.invoice.versionId == version else { throw FHIRError(.notFound, "Invoice/\(id) has no version \(version)") }
-        return stored(found)
-    }
-
-    func history(id: String) async throws(FHIRError) -> [StoredResource] { [stored(try details(id))] }
+    func current(id: String) throws(FHIRError) -> StoredResource { stored(try details(id)) }
 
     func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
         try await HistoryTableSearch.search(IMISData.Invoice.self, query, parameters: searchParameters, store: store) {

@@ -10,7 +10,7 @@ import IMISData
 /// `InsuranceRules`); a second notice with the same identifier records nothing and answers 200 with the first
 /// payment. Status `cancelled` or `entered-in-error` for a recorded identifier cancels that payment
 /// (`cancelPayment`) and answers 200.
-struct PaymentNoticeProvider: ResourceProvider {
+struct PaymentNoticeProvider: CurrentVersionProvider {
     let resourceType = "PaymentNotice"
     let interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType, .create]
     let searchParameters: [SearchParameter]
@@ -79,15 +79,7 @@ struct PaymentNoticeProvider: ResourceProvider {
         return result
     }
 
-    func read(id: String) async throws(FHIRError) -> StoredResource { stored(try payment(id)) }
-
-    func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {
-        let found = try payment(id)
-        guard found.payment.versionId == version else { throw FHIRError(.notFound, "PaymentNotice/\(id) has no version \(version)") }
-        return stored(found)
-    }
-
-    func history(id: String) async throws(FHIRError) -> [StoredResource] { [stored(try payment(id))] }
+    func current(id: String) throws(FHIRError) -> StoredResource { stored(try payment(id)) }
 
     func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
         try await HistoryTableSearch.search(PaymentInvoice.self, query, parameters: searchParameters, store: store) {
