@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // FHIR R4 value types, generated from the official definitions; Foundation only.
@@ -26,7 +29,18 @@ let package = Package(
             ]
         ),
         // Users, roles, tokens, OTP, notifications (uses IMISData, never FHIRServer).
-        .target(name: "Membership", dependencies: ["IMISData"]),
+        .target(
+            name: "Membership",
+            dependencies: [
+                "IMISData",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // HTTP: routes, handlers, search, mapping.
         .target(
             name: "FHIRServer",
