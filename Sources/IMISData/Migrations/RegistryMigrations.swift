@@ -34,6 +34,11 @@ enum RegistryMigrations {
                 try db.execute(sql: index.createSQL)
             }
         }
+        migrator.registerMigration("v3 users, roles, clients and tokens") { db in
+            try db.execute(sql: AccountSchema.openIMIS)
+            try db.execute(sql: AccountSchema.own)
+            try db.execute(sql: AccountSchema.indexes)
+        }
         return migrator
     }
 

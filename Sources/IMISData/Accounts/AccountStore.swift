@@ -1,0 +1,44 @@
+import Foundation
+
+/// Users, roles, system clients, refresh tokens and sign-in throttling. Every piece of state that several
+/// server instances must share lives behind this protocol, in the database.
+public protocol AccountStore: Sendable {
+    /// The current user with this login name (case-sensitive, as openIMIS), with rights and districts.
+    func user(loginName: String) async throws -> UserAccount?
+    /// The current user with this `UserID`.
+    func user(id: Int64) async throws -> UserAccount?
+    /// The user a self-registered insuree signs in as, if any.
+    func user(insureeID: Int64) async throws -> UserAccount?
+    /// Creates the user rows in one transaction; `RegistryError.conflict` when the login name (or the
+    /// insuree) already has a current user.
+    func createUser(_ user: NewUser, now: Date) async throws -> UserAccount
+    /// Replaces the stored password hash (legacy salt cleared) — the upgrade of a legacy hash on sign-in.
+    func setStoredPassword(userID: Int64, storedPassword: String) async throws
+    /// Stamps `LastLogin`.
+    func recordLogin(userID: Int64, at: Date) async throws
+
+    /// Creates or replaces a role and its rights.
+    func defineRole(_ role: RoleDefinition, now: Date) async throws
+
+    /// Counts one failed sign-in for `username`; locks it for `lockFor` after `limit` failures in a row.
+    func recordLoginFailure(username: String, now: Date, limit: Int, lockFor: TimeInterval) async throws -> LoginThrottle
+    /// The current counter of `username`.
+    func loginThrottle(username: String) async throws -> LoginThrottle?
+    /// Clears the counter after a successful sign-in.
+    func clearLoginFailures(username: String) async throws
+
+    /// Stores a new system client; `RegistryError.conflict` when the id exists.
+    func createClient(_ client: SystemClient) async throws
+    /// A system client by id (revoked ones included; the caller checks `revokedAt`).
+    func client(id: String) async throws -> SystemClient?
+
+    /// Stores a refresh token issued at sign-in.
+    func storeRefreshToken(_ token: RefreshTokenRecord) async throws
+    /// Presents a refresh token: atomically marks it used and stores `replacement` when it is current; revokes its
+    /// whole family when it was used or revoked before.
+    func rotateRefreshToken(hash: String, now: Date, replacement: (RefreshTokenRecord) -> RefreshTokenRecord) async throws -> RefreshRotation
+    /// A refresh token by hash.
+    func refreshToken(hash: String) async throws -> RefreshTokenRecord?
+    /// Revokes the family of the token with this hash (RFC 7009); false when the hash is unknown.
+    func revokeRefreshFamily(hash: String, now: Date) async throws -> Bool
+}
