@@ -33,7 +33,7 @@ public struct ServerConfiguration: Sendable {
     /// The path of the openIMIS-compatible alias, e.g. `/api/api_fhir_r4`.
     public var aliasBasePath: String { (siteRoot.isEmpty ? "/api" : prefix) + "/api_fhir_r4" }
 
-    var prefix: String {
+    public var prefix: String {
         let trimmed = siteRoot.split(separator: "/").joined(separator: "/")
         return trimmed.isEmpty ? "" : "/" + trimmed
     }

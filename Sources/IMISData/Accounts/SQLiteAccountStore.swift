@@ -65,50 +65,54 @@ public struct SQLiteAccountStore: AccountStore {
     }
 
     public func createUser(_ user: NewUser, now: Date) throws -> UserAccount {
-        let stamp = Timestamp.string(from: now)
-        let id: Int64 = try database.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM tblUsers WHERE LoginName = ? AND ValidityTo IS NULL",
-                                 arguments: [user.loginName]) == true {
-                throw RegistryError.conflict("a user with this login name exists")
-            }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM core_User WHERE username = ?", arguments: [user.loginName]) == true {
-                throw RegistryError.conflict("a user with this login name exists")
-            }
-            if let insuree = user.insureeID,
-               try Bool.fetchOne(db, sql: "SELECT 1 FROM imisfhir_insuree_user WHERE insuree_id = ?", arguments: [insuree]) == true {
-                throw RegistryError.conflict("this insuree already has a user account")
-            }
-            var roleIDs: [Int64] = []
-            for name in user.roles {
-                guard let roleID = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
-                                                      arguments: [name])
-                else { throw RegistryError.invalidReference("role \(name)") }
-                roleIDs.append(roleID)
-            }
-            try db.execute(sql: """
-                INSERT INTO tblUsers (UserUUID, LastName, OtherNames, Phone, LoginName, EmailId, StoredPassword, ValidityFrom)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [RowUUID.make(), user.lastName, user.otherNames, user.phone, user.loginName, user.email,
-                                 user.storedPassword, stamp])
-            let id = db.lastInsertedRowID
-            try db.execute(sql: "INSERT INTO core_User (id, username, i_user_id) VALUES (?, ?, ?)",
-                           arguments: [RowUUID.make(), user.loginName, id])
-            for roleID in roleIDs {
-                try db.execute(sql: "INSERT INTO tblUserRole (UserID, RoleID, ValidityFrom) VALUES (?, ?, ?)",
-                               arguments: [id, roleID, stamp])
-            }
-            for district in user.districts {
-                try db.execute(sql: "INSERT INTO tblUsersDistricts (UserID, LocationId, ValidityFrom) VALUES (?, ?, ?)",
-                               arguments: [id, district, stamp])
-            }
-            if let insuree = user.insureeID {
-                try db.execute(sql: "INSERT INTO imisfhir_insuree_user (user_id, insuree_id, created_at) VALUES (?, ?, ?)",
-                               arguments: [id, insuree, Int64(now.timeIntervalSince1970)])
-            }
-            return id
-        }
+        let id = try database.write { db in try Self.insertUser(user, db, now: now) }
         guard let account = try self.user(id: id) else { throw RegistryError.notFound(table: "tblUsers", key: "\(id)") }
         return account
+    }
+
+    /// Inserts the rows of a new user (`tblUsers`, `core_User`, `tblUserRole`, `tblUsersDistricts`, the insuree link)
+    /// inside the caller's transaction; its `UserID`.
+    static func insertUser(_ user: NewUser, _ db: Database, now: Date) throws -> Int64 {
+        let stamp = Timestamp.string(from: now)
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM tblUsers WHERE LoginName = ? AND ValidityTo IS NULL",
+                             arguments: [user.loginName]) == true {
+            throw RegistryError.conflict("a user with this login name exists")
+        }
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM core_User WHERE username = ?", arguments: [user.loginName]) == true {
+            throw RegistryError.conflict("a user with this login name exists")
+        }
+        if let insuree = user.insureeID,
+           try Bool.fetchOne(db, sql: "SELECT 1 FROM imisfhir_insuree_user WHERE insuree_id = ?", arguments: [insuree]) == true {
+            throw RegistryError.conflict("this insuree already has a user account")
+        }
+        var roleIDs: [Int64] = []
+        for name in user.roles {
+            guard let roleID = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
+                                                  arguments: [name])
+            else { throw RegistryError.invalidReference("role \(name)") }
+            roleIDs.append(roleID)
+        }
+        try db.execute(sql: """
+            INSERT INTO tblUsers (UserUUID, LastName, OtherNames, Phone, LoginName, EmailId, StoredPassword, ValidityFrom)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [RowUUID.make(), user.lastName, user.otherNames, user.phone, user.loginName, user.email,
+                             user.storedPassword, stamp])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: "INSERT INTO core_User (id, username, i_user_id) VALUES (?, ?, ?)",
+                       arguments: [RowUUID.make(), user.loginName, id])
+        for roleID in roleIDs {
+            try db.execute(sql: "INSERT INTO tblUserRole (UserID, RoleID, ValidityFrom) VALUES (?, ?, ?)",
+                           arguments: [id, roleID, stamp])
+        }
+        for district in user.districts {
+            try db.execute(sql: "INSERT INTO tblUsersDistricts (UserID, LocationId, ValidityFrom) VALUES (?, ?, ?)",
+                           arguments: [id, district, stamp])
+        }
+        if let insuree = user.insureeID {
+            try db.execute(sql: "INSERT INTO imisfhir_insuree_user (user_id, insuree_id, created_at) VALUES (?, ?, ?)",
+                           arguments: [id, insuree, Int64(now.timeIntervalSince1970)])
+        }
+        return id
     }
 
     public func setStoredPassword(userID: Int64, storedPassword: String) throws {
@@ -126,24 +130,26 @@ public struct SQLiteAccountStore: AccountStore {
     }
 
     public func defineRole(_ role: RoleDefinition, now: Date) throws {
+        try database.write { db in try Self.define(role, db, now: now) }
+    }
+
+    static func define(_ role: RoleDefinition, _ db: Database, now: Date) throws {
         let stamp = Timestamp.string(from: now)
-        try database.write { db in
-            let roleID: Int64
-            if let existing = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
-                                                 arguments: [role.name]) {
-                roleID = existing
-                try db.execute(sql: "UPDATE tblRole SET IsSystem = ? WHERE RoleID = ?", arguments: [role.systemFlags, roleID])
-                try db.execute(sql: "UPDATE tblRoleRight SET ValidityTo = ? WHERE RoleID = ? AND ValidityTo IS NULL",
-                               arguments: [stamp, roleID])
-            } else {
-                try db.execute(sql: "INSERT INTO tblRole (RoleUUID, RoleName, IsSystem, ValidityFrom) VALUES (?, ?, ?, ?)",
-                               arguments: [RowUUID.make(), role.name, role.systemFlags, stamp])
-                roleID = db.lastInsertedRowID
-            }
-            for right in Set(role.rights).sorted() {
-                try db.execute(sql: "INSERT INTO tblRoleRight (RoleID, RightID, ValidityFrom) VALUES (?, ?, ?)",
-                               arguments: [roleID, right, stamp])
-            }
+        let roleID: Int64
+        if let existing = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
+                                             arguments: [role.name]) {
+            roleID = existing
+            try db.execute(sql: "UPDATE tblRole SET IsSystem = ? WHERE RoleID = ?", arguments: [role.systemFlags, roleID])
+            try db.execute(sql: "UPDATE tblRoleRight SET ValidityTo = ? WHERE RoleID = ? AND ValidityTo IS NULL",
+                           arguments: [stamp, roleID])
+        } else {
+            try db.execute(sql: "INSERT INTO tblRole (RoleUUID, RoleName, IsSystem, ValidityFrom) VALUES (?, ?, ?, ?)",
+                           arguments: [RowUUID.make(), role.name, role.systemFlags, stamp])
+            roleID = db.lastInsertedRowID
+        }
+        for right in Set(role.rights).sorted() {
+            try db.execute(sql: "INSERT INTO tblRoleRight (RoleID, RightID, ValidityFrom) VALUES (?, ?, ?)",
+                           arguments: [roleID, right, stamp])
         }
     }
 
