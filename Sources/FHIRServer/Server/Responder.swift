@@ -10,20 +10,38 @@ import NIOCore
 /// route table, runs the handler, and turns every failure, the framework's included, into an
 /// OperationOutcome with the right status. Bad input never produces a 5xx.
 public struct FHIRResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = IMISRequestContext
     let service: FHIRService
     let auth: AuthServices
     let tokenEndpoint: TokenEndpoint
+    let limiter: RateLimiter?
 
     public init(service: FHIRService, auth: AuthServices) {
         self.service = service
         self.auth = auth
         self.tokenEndpoint = TokenEndpoint(services: auth)
+        self.limiter = service.configuration.rateLimit.map { RateLimiter(rate: $0) }
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
-        let response = await respondWithoutLog(to: request, context: context)
+        var response: Response
+        if let refused = limited(request, context: context) {
+            response = refused
+        } else {
+            response = await respondWithoutLog(to: request, context: context)
+        }
+        let config = service.configuration
+        if config.production { SecurityHeaders.apply(to: &response.headers) }
+        if let cors = config.cors, request.headers[.origin] != nil {
+            // Caches must not give one origin's answer to another.
+            if response.headers[.vary] == nil { response.headers[.vary] = "Origin" }
+            if let fields = cors.headers(for: request.head) {
+                for field in fields where response.headers[field.name] == nil || field.name == .vary {
+                    response.headers[field.name] = field.value
+                }
+            }
+        }
         if context.logger.logLevel <= .info {
             // No query string, ids or bodies: they can carry personal data (security.md).
             let elapsed = ContinuousClock.now - started
@@ -53,6 +71,28 @@ public struct FHIRResponder: HTTPResponder {
             }
         }
         return "/" + label.joined(separator: "/")
+    }
+
+    /// 429 when the caller's IP is over `RATELIMIT_RATE`; 204 for a CORS preflight; nil to go on.
+    func limited(_ request: Request, context: Context) -> Response? {
+        if let limiter, !request.uri.path.hasPrefix("/health/") {
+            let client = context.remoteAddress?.ipAddress ?? "unknown"
+            if case .limited(let retryAfter) = limiter.check(client) {
+                let error = FHIRError(.tooManyRequests, "too many requests; try again later",
+                                      headers: [.retryAfter: String(retryAfter)])
+                let path = request.uri.path
+                let fhir = path.hasPrefix(service.configuration.fhirBasePath) || path.hasPrefix(service.configuration.aliasBasePath)
+                if fhir { return FHIRResponse.error(error, pretty: false).hummingbird }
+                var answer = AuthJSON.error(TokenError("rate_limited", "too many requests; try again later", status: 429,
+                                                       retryAfter: retryAfter))
+                answer.headers[.retryAfter] = String(retryAfter)
+                return answer.hummingbird
+            }
+        }
+        if request.method == .options, service.configuration.cors != nil, CORSPolicy.isPreflight(request.head) {
+            return Response(status: .noContent, headers: [.contentLength: "0"])
+        }
+        return nil
     }
 
     func respondWithoutLog(to request: Request, context: Context) async -> Response {
@@ -219,6 +259,17 @@ extension FHIRService {
         case .batch, .transaction:
             throw FHIRError(.methodNotAllowed, "batch and transaction Bundles are not supported yet")
         }
+    }
+}
+
+/// The request context: Hummingbird's core context and the peer address (for the per-IP rate limit).
+public struct IMISRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 }
 

@@ -18,7 +18,7 @@ public struct TokenSettings: Sendable {
 
     public init(issuer: String = "imis-fhir", audience: String = "imis-fhir", accessTokenTTL: TimeInterval = 900,
                 refreshTokenTTL: TimeInterval = 30 * 86_400, lockoutLimit: Int = 5, lockoutDuration: TimeInterval = 300,
-                rowSecurity: Bool = true) {
+                rowSecurity: Bool = false) {
         self.issuer = issuer
         self.audience = audience
         self.accessTokenTTL = accessTokenTTL
