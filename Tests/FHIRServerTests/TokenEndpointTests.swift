@@ -261,6 +261,11 @@ struct TokenEndpointTests {
             #expect(smart["scopes_supported"]?.array?.isEmpty == false)
             let jwks = try await client.execute(uri: "/auth/jwks.json", method: .get) { try JSONParser.parse(Array(buffer: $0.body)) }
             #expect(jwks["keys"] == .array([]))
+            let statement = try await client.execute(uri: "/fhir/metadata", method: .get) { fhirBody($0) }
+            let security = statement["rest"]?.array?.first?["security"]
+            #expect(security?["service"]?.array?.first?["coding"]?.array?.first?["code"]?.string == "SMART-on-FHIR")
+            let uris = security?["extension"]?.array?.first?["extension"]?.array ?? []
+            #expect(uris.first { $0["url"]?.string == "token" }?["valueUri"] == metadata["token_endpoint"])
         }
     }
 
