@@ -8,11 +8,20 @@ public struct AuthServices: Sendable {
     public var tokens: TokenService
     public var accounts: any AccountStore
     public var registry: any RegistryStore
+    public var insurance: any InsuranceStore
+    /// The insurer's name on membership cards.
+    public var insurerName: String
+    /// Where openIMIS keeps insuree photos (`tblPhotos.PhotoFolder`/`PhotoFileName` are relative to it).
+    public var photoRoot: String?
 
-    public init(tokens: TokenService, accounts: any AccountStore, registry: any RegistryStore) {
+    public init(tokens: TokenService, accounts: any AccountStore, registry: any RegistryStore, insurance: any InsuranceStore,
+                insurerName: String = "openIMIS", photoRoot: String? = nil) {
         self.tokens = tokens
         self.accounts = accounts
         self.registry = registry
+        self.insurance = insurance
+        self.insurerName = insurerName
+        self.photoRoot = photoRoot
     }
 
     /// The services over an SQLite database.
@@ -23,6 +32,6 @@ public struct AuthServices: Sendable {
         let registry = SQLiteRegistryStore(database: database)
         let tokens = TokenService(accounts: accounts, registry: registry, signer: signer, settings: settings,
                                   passwords: passwords, clock: clock)
-        return AuthServices(tokens: tokens, accounts: accounts, registry: registry)
+        return AuthServices(tokens: tokens, accounts: accounts, registry: registry, insurance: registry)
     }
 }

@@ -2,6 +2,7 @@ import FHIRModels
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IMISData
 import Logging
 import Membership
 import NIOCore
@@ -177,9 +178,12 @@ public struct FHIRResponder: HTTPResponder {
         return buffer.readBytes(length: buffer.readableBytes) ?? []
     }
 
-    /// `/auth/...` and `/.well-known/oauth-authorization-server`; nil for other paths.
+    /// `/auth/...`, `/membership/...` and `/.well-known/oauth-authorization-server`; nil for other paths.
     func authSurface(_ request: Request, path: String) async throws -> FHIRResponse? {
         let prefix = service.configuration.prefix
+        if let rest = strip(path, prefix: prefix + "/membership") {
+            return try await membershipSurface(request, route: rest.split(separator: "/").map { percentDecode($0) })
+        }
         if path == prefix + "/.well-known/oauth-authorization-server" {
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
             return tokenEndpoint.authorizationServerMetadata(authBase: baseURL(request, basePath: prefix + "/auth"))
@@ -200,6 +204,22 @@ public struct FHIRResponder: HTTPResponder {
         case "jwks.json":
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
             return tokenEndpoint.jwks()
+        default:
+            return AuthJSON.error(TokenError("not_found", "no such endpoint", status: 404))
+        }
+    }
+
+    /// `/membership/...` (api.md §3).
+    func membershipSurface(_ request: Request, route: [String]) async throws -> FHIRResponse {
+        let membership = MembershipEndpoint(services: auth)
+        switch route {
+        case ["me"]:
+            guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
+            return await membership.me(headers: request.headers)
+        case ["card"]:
+            guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
+            return await membership.card(headers: request.headers, query: QueryParameters(parsing: Substring(request.uri.query ?? "")),
+                                         today: LocalDate(utc: auth.tokens.now))
         default:
             return AuthJSON.error(TokenError("not_found", "no such endpoint", status: 404))
         }

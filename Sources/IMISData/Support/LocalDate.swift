@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar date without time or time zone, stored as ISO-8601 `YYYY-MM-DD` text.
 ///
 /// openIMIS date columns (`DOB`, `PhotoDate`, `DateFrom`, ...) hold dates, not instants; a `Date` would drag a
@@ -51,6 +53,11 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146097 + doe - 719468
+    }
+
+    /// The UTC calendar date of an instant.
+    public init(utc date: Date) {
+        self.init(daysSinceEpoch: Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))
     }
 
     /// The date `days` after 1970-01-01.
