@@ -92,7 +92,7 @@ import Testing
                 }
                 // Another client enrols someone between every two pages.
                 let head = Insuree(uuid: RowUUID.make(), chfid: "77700\(inserted)", lastName: "Late", otherNames: "Comer", dob: LocalDate(year: 2000, month: 1, day: 1)!)
-                _ = try store.createFamily(Family(uuid: RowUUID.make()), head: head)
+                _ = try await store.createFamily(Family(uuid: RowUUID.make()), head: head)
                 inserted += 1
                 if let next, let range = next.range(of: "/fhir/") { uri = String(next[range.lowerBound...]) }
             }
