@@ -43,7 +43,9 @@ import Testing
         (.put, "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", #"{"resourceType":"Patient"}"#),
         (.put, "/fhir/Patient/unknown-id", #"{"resourceType":"Patient","id":"unknown-id"}"#),
         (.delete, "/fhir/Patient/unknown-id", nil),
-        (.post, "/fhir", #"{"resourceType":"Bundle","type":"batch"}"#),
+        (.post, "/fhir", #"{"resourceType":"Bundle","type":"collection"}"#),
+        (.post, "/fhir", #"{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET"}}]}"#),
+        (.post, "/api/api_fhir_r4/", #"{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient"},"resource":{"resourceType":"Bundle","type":"batch"}}]}"#),
     ]
 
     @Test func badRequestsGetA4xxOperationOutcome() async throws {

@@ -40,5 +40,5 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     return FHIRService(
         configuration: environment.configuration,
         providers: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache),
-        renderCache: cache, logger: environment.logger)
+        units: store, renderCache: cache, logger: environment.logger)
 }

@@ -1,5 +1,6 @@
 import FHIRModels
 import Foundation
+import IMISData
 import Logging
 
 /// The FHIR API: the providers per resource type and the request handlers over them.
@@ -10,11 +11,14 @@ public struct FHIRService: Sendable {
     /// The cache of rendered resources, when on (`RESOURCE_CACHE_MB`). Writes through the database
     /// invalidate it by themselves; ``RenderCache/invalidate(type:id:)`` is for anything else.
     public let renderCache: RenderCache?
+    /// Runs the entries of a transaction Bundle as one database transaction.
+    let units: any UnitOfWorkStore
     let logger: Logger
 
-    public init(configuration: ServerConfiguration, providers: [any ResourceProvider], renderCache: RenderCache? = nil,
-                logger: Logger) {
+    public init(configuration: ServerConfiguration, providers: [any ResourceProvider], units: any UnitOfWorkStore,
+                renderCache: RenderCache? = nil, logger: Logger) {
         self.configuration = configuration
+        self.units = units
         self.renderCache = renderCache
         self.providers = Dictionary(providers.map { ($0.resourceType, $0) }, uniquingKeysWith: { a, _ in a })
         self.capabilityStatement = CapabilityBuilder.statement(providers: providers)
