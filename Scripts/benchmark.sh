@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Server throughput benchmark: loads the demo dataset plus N synthetic families into a fresh SQLite file,
-# serves it on loopback, and measures Patient read, identifier search, name search and /metadata with wrk
-# (requests/s, p50, p99; /health/live as a reference), plus the server's RSS. The server takes its settings from
-# the environment as usual (e.g. RESOURCE_CACHE_MB=0 measures without the render cache).
+# serves it on loopback, and measures Patient read, identifier search, name search, /metadata, Claim submission
+# and PaymentNotice posting with wrk (requests/s, p50, p99, non-2xx; /health/live as a reference), plus the
+# server's RSS. Every POST is unique (claim code, notice identifier), so each one writes. The server takes its
+# settings from the environment as usual (e.g. RESOURCE_CACHE_MB=0 measures without the render cache).
 #
 #   Scripts/benchmark.sh --insurees 10000          # ~3,000 families (a family averages 3.3 members)
 #   Scripts/benchmark.sh --insurees 1000000 --duration 10
@@ -20,6 +21,7 @@
 #   --duration S      seconds per measured wrk run (default 10); a warm-up of --warmup S (default 3) precedes it
 #   --connections C   wrk connections (default 32); --threads T wrk threads (default 1)
 #   --sample K        how many ids / insurance numbers / name prefixes to cycle through (default 1000)
+#   --invoices K      invoices created (one enrolment and invoice per family) for the PaymentNotice run (default 50)
 #   --port P          server port (default 18000-18999, from the process id)
 #   --no-build        reuse the binary already in .build-release
 #   --binary FILE     measure this imis-fhir binary (implies --no-build)
@@ -37,12 +39,13 @@ WARMUP=3
 CONNECTIONS=32
 THREADS=1
 SAMPLE=1000
+INVOICES=50
 PORT=$((18000 + $$ % 1000))
 BUILD=1
 BIN=""
 OUT_DIR="$ROOT/bench-results"
 
-usage() { sed -n '2,26p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
         --sample) SAMPLE="$2"; shift 2 ;;
+        --invoices) INVOICES="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --binary) BIN="$2"; BUILD=0; shift 2 ;;
@@ -62,7 +66,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-for n in "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$SAMPLE" "$PORT" ${INSUREES:+"$INSUREES"} ${FAMILIES:+"$FAMILIES"}; do
+for n in "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$SAMPLE" "$INVOICES" "$PORT" ${INSUREES:+"$INSUREES"} ${FAMILIES:+"$FAMILIES"}; do
     [[ "$n" =~ ^[0-9]+$ ]] || { echo "not a number: $n" >&2; exit 2; }
 done
 if [ -z "$FAMILIES" ]; then
@@ -72,6 +76,7 @@ if [ -z "$FAMILIES" ]; then
 fi
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 120 ] || { echo "--duration must be 1-120" >&2; exit 2; }
 [ "$FAMILIES" -le 2000000 ] || { echo "--families is capped at 2,000,000" >&2; exit 2; }
+[ "$INVOICES" -ge 1 ] && [ "$INVOICES" -le "$FAMILIES" ] || { echo "--invoices must be 1 to the number of families" >&2; exit 2; }
 
 missing=()
 for program in wrk sqlite3 curl; do command -v "$program" >/dev/null 2>&1 || missing+=("$program"); done
@@ -155,6 +160,87 @@ for probe in "/fhir/Patient/$(head -n 1 "$WORK/uuids.txt")" "/fhir/Patient?ident
     [ "$status" = 200 ] || { echo "GET $probe answered $status" >&2; exit 1; }
 done
 
+# --- writes: a claim per insuree of the sample, payments of invoices created first ------------------------
+# The IG's Claim001 pointed at the demo facility, administrator, policy, service and medication; @VALUE@ is the
+# patient (an insurance number of the sample: most have no policy, so adjudication rejects the claim, which is
+# still stored), @UNIQUE@ the claim code.
+sed -e 's|Patient/john-doe|Patient/@VALUE@|' -e 's|Organization/RaptaDistrictHospital|Organization/RAHOS001|' \
+    -e 's|Practitioner/Rushila-Dani-CA|Practitioner/JMDP0011|' \
+    -e 's|Coverage/JoeDoeCoverage|Coverage/d30f70df-d10b-43d4-bf31-5137c118ad84|' \
+    -e 's|ActivityDefinition/GeneralConsultationService|ActivityDefinition/A1|' \
+    -e 's|Medication/AspirinMedication|Medication/0001|' -e 's|"Code001"|"@UNIQUE@"|' \
+    "$ROOT/fixtures/valid/Claim-Claim001.json" >"$WORK/claim.json"
+IG="https://openimis.github.io/openimis_fhir_r4_ig"
+cat >"$WORK/notice.json" <<JSON
+{"resourceType": "PaymentNotice", "status": "active", "created": "2022-06-21",
+ "identifier": [{"system": "urn:bench:payments", "value": "PN-@UNIQUE@"}],
+ "request": {"reference": "Invoice/@VALUE@"}, "payment": {"display": "benchmark"}, "paymentDate": "2022-06-21",
+ "recipient": {"reference": "Organization/openIMIS-Implementation"}, "amount": {"value": 0.01, "currency": "EUR"},
+ "paymentStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/paymentstatus", "code": "paid"}]}}
+JSON
+post() {
+    curl -s -o "$WORK/post.out" -w '%{http_code}' --max-time 10 -X POST "$BASE$1" \
+        -H 'Content-Type: application/fhir+json' --data-binary "$2"
+}
+# One idle policy and one large invoice per family, so that the notices spread over $INVOICES invoices and none
+# is ever paid off (each notice pays 0.01 EUR).
+echo "creating $INVOICES invoices to pay..."
+sqlite3 "file:$DB?mode=ro" "SELECT FamilyUUID FROM tblFamilies WHERE ValidityTo IS NULL
+    AND FamilyID NOT IN (SELECT FamilyID FROM tblPolicy) ORDER BY random() LIMIT $INVOICES" >"$WORK/families.txt"
+: >"$WORK/invoices.txt"
+i=0
+while IFS= read -r family; do
+    i=$((i + 1))
+    status=$(post /fhir/Contract "{\"resourceType\": \"Contract\", \"status\": \"offered\", \"issued\": \"2022-06-20\",
+        \"subject\": [{\"reference\": \"Group/$family\"}], \"term\": [{\"offer\": {\"text\": \"Enrolment\"}, \"asset\": [{
+        \"period\": [{\"start\": \"2022-07-01\", \"end\": \"2023-06-30\"}],
+        \"valuedItem\": [{\"entityReference\": {\"reference\": \"InsurancePlan/RX01\"}}]}]}]}")
+    [ "$status" = 201 ] || { echo "POST /fhir/Contract answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
+    status=$(post /fhir/Invoice "{\"resourceType\": \"Invoice\", \"status\": \"issued\", \"date\": \"2022-06-20\",
+        \"identifier\": [{\"type\": {\"coding\": [{\"system\": \"$IG/CodeSystem/openimis-identifiers\", \"code\": \"Code\"}]}, \"value\": \"IV-BENCH-$i\"}],
+        \"type\": {\"coding\": [{\"system\": \"$IG/CodeSystem/invoice-type\", \"code\": \"contribution\"}]},
+        \"subject\": {\"reference\": \"Group/$family\"},
+        \"lineItem\": [{\"sequence\": 1, \"chargeItemCodeableConcept\": {\"coding\": [{\"system\": \"$IG/CodeSystem/invoice-charge-item\", \"code\": \"policy\"}]},
+          \"priceComponent\": [{\"type\": \"base\", \"factor\": 1, \"amount\": {\"value\": 1000000.00, \"currency\": \"EUR\"}}]}],
+        \"totalNet\": {\"value\": 1000000.00, \"currency\": \"EUR\"}, \"totalGross\": {\"value\": 1000000.00, \"currency\": \"EUR\"}}")
+    [ "$status" = 201 ] || { echo "POST /fhir/Invoice answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
+    echo "IV-BENCH-$i" >>"$WORK/invoices.txt"
+done <"$WORK/families.txt"
+[ "$i" = "$INVOICES" ] || { echo "only $i families without a policy for $INVOICES invoices" >&2; exit 1; }
+# Both writes must answer 201 before they are measured.
+for probe in "/fhir/Claim claim.json chfids.txt" "/fhir/PaymentNotice notice.json invoices.txt"; do
+    read -r path body values <<<"$probe"
+    status=$(post "$path" "$(sed -e "s|@UNIQUE@|probe-$$|" -e "s|@VALUE@|$(head -n 1 "$WORK/$values")|" "$WORK/$body")")
+    [ "$status" = 201 ] || { echo "POST $path answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
+done
+
+cat >"$WORK/post.lua" <<'LUA'
+-- POSTs $BENCH_BODY to $BENCH_PATH. In the body, @VALUE@ cycles through the lines of $BENCH_VALUES and
+-- @UNIQUE@ is unique to the request: this wrk run ($BENCH_RUN), its thread, a counter.
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("thread_number", threads)
+end
+local values, body, path, prefix = {}, nil, nil, nil
+local counter = 0
+function init(args)
+    local file = assert(io.open(os.getenv("BENCH_BODY")))
+    body = file:read("*a")
+    file:close()
+    for line in io.lines(os.getenv("BENCH_VALUES")) do values[#values + 1] = line end
+    path = os.getenv("BENCH_PATH")
+    prefix = os.getenv("BENCH_RUN") .. "-" .. tostring(thread_number or 1) .. "-"
+    wrk.headers["Content-Type"] = "application/fhir+json"
+end
+function request()
+    counter = counter + 1
+    local text = body:gsub("@UNIQUE@", prefix .. counter)
+    text = text:gsub("@VALUE@", values[(counter - 1) % #values + 1])
+    return wrk.format("POST", path, nil, text)
+end
+LUA
+
 cat >"$WORK/cycle.lua" <<'LUA'
 -- Cycles through the lines of $BENCH_VALUES, appended to $BENCH_PATH.
 local values = {}
@@ -176,13 +262,15 @@ to_ms() {
 }
 
 ROWS=()
+# run LABEL PATH VALUES [BODY]: GETs of PATH + each value, or with BODY, POSTs of it to PATH (post.lua).
 run() {
-    local label="$1" path="$2" values="$3"
-    BENCH_PATH="$path" BENCH_VALUES="$values" timeout $((WARMUP + 30)) \
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/cycle.lua" "$BASE" >/dev/null
+    local label="$1" path="$2" values="$3" body="${4:-}" script="$WORK/cycle.lua"
+    [ -z "$body" ] || script="$WORK/post.lua"
+    BENCH_PATH="$path" BENCH_VALUES="$values" BENCH_BODY="$body" BENCH_RUN="w$(date +%s%N)" timeout $((WARMUP + 30)) \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$script" "$BASE" >/dev/null
     local out="$WORK/wrk-$(echo "$label" | tr -c 'a-zA-Z0-9' '_').txt"
-    BENCH_PATH="$path" BENCH_VALUES="$values" timeout $((DURATION + 30)) \
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/cycle.lua" "$BASE" >"$out"
+    BENCH_PATH="$path" BENCH_VALUES="$values" BENCH_BODY="$body" BENCH_RUN="m$(date +%s%N)" timeout $((DURATION + 30)) \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$script" "$BASE" >"$out"
     local rps p50 p99 errors
     rps=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
@@ -202,6 +290,8 @@ run "Patient read (\`/Patient/<uuid>\`)" "/fhir/Patient/" "$WORK/uuids.txt"
 run "identifier search (\`/Patient?identifier=<CHF ID>\`)" "/fhir/Patient?identifier=" "$WORK/chfids.txt"
 run "name search (\`/Patient?name=<3 letters>\`, 20 per page)" "/fhir/Patient?name=" "$WORK/names.url.txt"
 run "\`/metadata\`" "/fhir/" "$WORK/metadata.txt"
+run "Claim submission (\`POST /Claim\`, 2 lines, unique code)" "/fhir/Claim" "$WORK/chfids.txt" "$WORK/claim.json"
+run "payment (\`POST /PaymentNotice\`, 0.01 EUR, unique identifier)" "/fhir/PaymentNotice" "$WORK/invoices.txt" "$WORK/notice.json"
 # No FHIR work at all: what the server and wrk reach on this machine at this moment, to read the rows above by.
 run "\`/health/live\` (reference: no FHIR work)" "/health/" "$WORK/live.txt"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -210,6 +300,8 @@ RSS_KB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")
 HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
 ANON_KB=$(awk '/^RssAnon:/ { print $2 }' "/proc/$SERVER_PID/status")
 DB_MB=$(du -m "$DB" | cut -f1)
+CLAIMS=$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM tblClaim WHERE ClaimCode LIKE 'm%' OR ClaimCode LIKE 'w%'")
+PAYMENTS=$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM tblPaymentInvoice WHERE CodeExt LIKE 'PN-%'")
 
 # --- report --------------------------------------------------------------------------------------------
 mkdir -p "$OUT_DIR"
@@ -228,6 +320,8 @@ DIRTY=$( (git status --porcelain -- Sources Package.swift 2>/dev/null || true) |
     echo "| route | requests/s | p50 ms | p99 ms | non-2xx |"
     echo "|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Writes: every POST is unique, so each stores something: $CLAIMS claims (patients cycling through the sample; most have no policy, so adjudication rejects them) and $PAYMENTS payments (0.01 EUR each, spread over $INVOICES invoices created first), warm-ups included."
     echo
     echo "Server RSS after the runs: $((RSS_KB / 1024)) MB (peak $((HWM_KB / 1024)) MB, anonymous $((ANON_KB / 1024)) MB); database file $DB_MB MB."
     echo

@@ -38,6 +38,9 @@ public struct Route: Sendable {
 public enum FHIRRoutes {
     public static let table: [Route] = [
         Route(.get, "metadata", .capabilities),
+        // One endpoint; Bundle.type says which (the handler reads it).
+        Route(.post, "", .batch),
+        Route(.post, "", .transaction),
         Route(.get, "{type}/{id}", .read),
         Route(.get, "{type}/{id}/_history/{vid}", .vread),
         Route(.put, "{type}/{id}", .update),

@@ -5,14 +5,18 @@ import Logging
 /// The SQLite database of the registry: a GRDB `DatabasePool` on a file (WAL, `synchronous=FULL`, busy timeout)
 /// or a `DatabaseQueue` in memory for tests.
 ///
-/// `read` and `write` are synchronous on purpose: a request handler calls them directly and pays a few
-/// microseconds for a point lookup instead of an async hop per query (see the performance notes).
+/// `read` is synchronous on purpose: a request handler calls it directly and pays a few microseconds for a point
+/// lookup instead of an async hop per query (see the performance notes). `write` runs synchronously too once the
+/// writer is free; it is `async` so that waiting for the writer (held by another write or by a unit of work, see
+/// ``unitOfWork(_:)``) suspends the task instead of blocking a thread.
 public final class IMISDatabase: Sendable {
     /// The GRDB connection(s); other modules may register their own migrations on it.
     public let writer: any DatabaseWriter
     /// Where the database lives (`":memory:"` for an in-memory one).
     public let path: String
     private let logger: Logger
+    /// Every write, and every unit of work for its whole length, holds it.
+    let lease = WriterLease()
 
     private init(writer: any DatabaseWriter, path: String, logger: Logger) {
         self.writer = writer
@@ -26,6 +30,9 @@ public final class IMISDatabase: Sendable {
         config.label = label
         config.busyMode = .timeout(10)
         config.foreignKeysEnabled = true
+        // A unit of work keeps its transaction open on the writer across several accesses (the readers of a
+        // pool never allow it); the writer lease keeps every other write out meanwhile.
+        config.allowsUnsafeTransactions = true
         config.prepareDatabase { db in
             db.add(function: NameFolding.sqlFunction)
             // WAL with synchronous=FULL: a committed transaction survives power loss.
@@ -51,7 +58,8 @@ public final class IMISDatabase: Sendable {
         return IMISDatabase(writer: pool, path: path, logger: logger)
     }
 
-    /// A fresh private in-memory database (one connection), for tests and throw-away runs.
+    /// A fresh private in-memory database (one connection), for tests and throw-away runs. With one connection,
+    /// reads of other tasks made while a unit of work is open see its uncommitted writes.
     public static func inMemory(logger: Logger = Logger(label: "imis.database")) throws -> IMISDatabase {
         let queue = try DatabaseQueue(configuration: configuration(label: "imis-memory", cacheKiB: 65_536))
         return IMISDatabase(writer: queue, path: ":memory:", logger: logger)
@@ -62,18 +70,66 @@ public final class IMISDatabase: Sendable {
         let migrator = RegistryMigrations.migrator
         let pending = try writer.read { db in try migrator.hasCompletedMigrations(db) == false }
         try migrator.migrate(writer)
-        try writer.write { db in try RegistryMigrations.ensureIndexes(db) }
+        try writeBlocking { db in try RegistryMigrations.ensureIndexes(db) }
         if pending { logger.debug("database migrated", metadata: ["path": "\(path)"]) }
     }
 
-    /// Runs `body` in a read-only snapshot, synchronously.
+    /// Runs `body` in a read-only snapshot, synchronously. Inside a unit of work of this database, on the unit's
+    /// connection: the reads see its writes.
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         let recorder = ReadRecorder.current
+        if isInUnitOfWork { return try onWriter { db in try ReadRecorder.carrying(recorder) { try body(db) } } }
         return try writer.read { db in try ReadRecorder.carrying(recorder) { try body(db) } }
     }
 
-    /// Runs `body` in a write transaction, synchronously; the transaction rolls back if `body` throws.
-    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs a lookup made of a single statement, without a transaction around it (a statement is atomic on its
+    /// own). Inside a unit of work of this database, on the unit's connection.
+    func readStatement<T>(_ body: (Database) throws -> T) throws -> T {
+        let recorder = ReadRecorder.current
+        if isInUnitOfWork { return try onWriter { db in try ReadRecorder.carrying(recorder) { try body(db) } } }
+        return try writer.unsafeRead { db in try ReadRecorder.carrying(recorder) { try body(db) } }
+    }
+
+    /// Runs `body` in a write transaction; the transaction rolls back if `body` throws. Waits (suspended) while
+    /// another write or a unit of work holds the writer. Inside a unit of work of this database, `body` runs in a
+    /// savepoint of the unit's transaction and commits with it.
+    public func write<T>(_ body: (Database) throws -> T) async throws -> T {
+        if isInUnitOfWork { return try inSavepoint(body) }
+        await lease.acquire()
+        defer { lease.release() }
+        return try writeNow(body)
+    }
+
+    /// ``write(_:)`` for setup code that is not async (loading a dataset, migrations, tests): waits for the writer
+    /// by blocking the calling thread. Request handling uses ``write(_:)``.
+    public func writeBlocking<T>(_ body: (Database) throws -> T) throws -> T {
+        if isInUnitOfWork { return try inSavepoint(body) }
+        lease.acquireBlocking()
+        defer { lease.release() }
+        return try writeNow(body)
+    }
+
+    /// Whether the running task is inside a unit of work of this database.
+    var isInUnitOfWork: Bool { UnitOfWork.current?.isOwned(by: self) ?? false }
+
+    // Synchronous calls of GRDB (in an async function, the compiler would pick GRDB's async overloads).
+
+    func onWriter<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(body)
+    }
+
+    private func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.write(body)
+    }
+
+    private func inSavepoint<T>(_ body: (Database) throws -> T) throws -> T {
+        try onWriter { db in
+            var result: T?
+            try db.inSavepoint {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
     }
 }

@@ -112,4 +112,29 @@ struct AccessMatrixTests {
             #expect(!included.contains(DemoDataset.UUIDs.claim001))
         }
     }
+
+    @Test func bundleEntriesAreCheckedAsTheirCaller() async throws {
+        let world = try AuthTestWorld.make()
+        try await world.run { client in
+            let tokens = try await tokens(world, client)
+            func post(_ type: String) async throws -> (Int, JSON) {
+                let bundle = """
+                    {"resourceType":"Bundle","type":"\(type)","entry":[
+                      {"request":{"method":"GET","url":"Invoice/\(Self.invoice)"}},
+                      {"request":{"method":"GET","url":"Patient/\(Self.john)"}}]}
+                    """
+                return try await client.execute(uri: "/fhir", method: .post,
+                                                headers: [.authorization: "Bearer \(tokens[.system]!)", .contentType: "application/fhir+json"],
+                                                body: ByteBuffer(string: bundle)) { (Int($0.status.code), fhirBody($0)) }
+            }
+            let (batchStatus, batch) = try await post("batch")
+            #expect(batchStatus == 200)
+            #expect(batch["entry"]?.array?.map { $0["response"]?["status"]?.string ?? "" } == ["200 OK", "403 Forbidden"])
+            let (transactionStatus, _) = try await post("transaction")
+            #expect(transactionStatus == 403)
+            let anonymous = try await client.execute(uri: "/fhir", method: .post, headers: [.contentType: "application/fhir+json"],
+                                                     body: ByteBuffer(string: #"{"resourceType":"Bundle","type":"batch"}"#)) { $0.status }
+            #expect(anonymous == .unauthorized)
+        }
+    }
 }

@@ -28,6 +28,11 @@ import Testing
         let declared = service.capabilityStatement.rest?.first?.resource ?? []
         #expect(Set(declared.compactMap { $0.type.value?.rawValue }) == Set(service.providers.keys))
         let routed = Set(FHIRRoutes.table.map(\.interaction.rawValue))
+        // System interactions (batch, transaction): declared exactly when routed.
+        let system = Set(SystemRestfulInteraction.allCases.map(\.rawValue))
+        let declaredSystem = Set((service.capabilityStatement.rest?.first?.interaction ?? []).compactMap { $0.code.value?.rawValue })
+        #expect(declaredSystem == routed.intersection(system))
+        #expect(declaredSystem == ["batch", "transaction"])
         for resource in declared {
             for interaction in resource.interaction ?? [] {
                 #expect(routed.contains(interaction.code.value?.rawValue ?? ""), "\(interaction) has no route")

@@ -38,11 +38,11 @@ import Testing
     }
 
     /// Enrols the Doe family on RX01 for 2022-07-01...2023-06-30: a new idle policy (its UUID and value).
-    static func enrolIdlePolicy(_ database: IMISDatabase) throws -> (uuid: String, value: String) {
+    static func enrolIdlePolicy(_ database: IMISDatabase) async throws -> (uuid: String, value: String) {
         let store = SQLiteRegistryStore(database: database)
         let family = try #require(try store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily)?.record.id)
         let product = try #require(try store.record(Product.self, uuid: DemoDataset.UUIDs.productRX01)?.record.id)
-        let enrolment = try store.enrolFamily(policy: Policy(
+        let enrolment = try await store.enrolFamily(policy: Policy(
             familyID: family, enrollDate: LocalDate("2022-06-20")!, startDate: LocalDate("2022-07-01")!,
             expiryDate: LocalDate("2023-06-30")!, productID: product, stage: "R"), members: [], contributions: [])
         #expect(enrolment.policy.record.status == PolicyStatus.idle.rawValue)
@@ -103,7 +103,7 @@ import Testing
 
     @Test func createAndStatusTransitions() async throws {
         let (app, database) = try makeTestApplication()
-        let policy = try Self.enrolIdlePolicy(database)
+        let policy = try await Self.enrolIdlePolicy(database)
         try await app.test(.router) { client in
             let id = try await client.fhir(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
                                               body: Self.invoiceJSON(code: "IV-T-1", amount: "250.50", status: "draft")) { response in
@@ -139,7 +139,7 @@ import Testing
 
     @Test func createRefusals() async throws {
         let (app, database) = try makeTestApplication()
-        _ = try Self.enrolIdlePolicy(database)
+        _ = try await Self.enrolIdlePolicy(database)
         try await app.test(.router) { client in
             for (body, path) in [
                 (Self.invoiceJSON(code: "IV-T-2", amount: "10.00", status: "balanced"), "Invoice.status"),

@@ -75,7 +75,7 @@ import Testing
         let store = SQLiteRegistryStore(database: database, clock: .fixed(demoInstant.addingTimeInterval(60)))
         var holder = try #require(try store.policyHolder(uuid: Self.holder)).record
         holder.tradeName = "My Trade Ltd"
-        _ = try store.updatePolicyHolder(holder, ifVersion: 1)
+        _ = try await store.updatePolicyHolder(holder, ifVersion: 1)
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Organization/1234", method: .get) { response in
                 #expect(response.headers[.eTag] == "W/\"2\"")
@@ -85,7 +85,7 @@ import Testing
                 #expect(entryIDs(fhirBody(response)) == [Self.holder])
             }
         }
-        _ = try store.deletePolicyHolder(uuid: Self.holder)
+        _ = try await store.deletePolicyHolder(uuid: Self.holder)
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Organization/\(Self.holder)", method: .get) { response in
                 #expect(response.status == .gone)
@@ -175,7 +175,7 @@ import Testing
         let (app, database) = try makeTestApplication()
         let store = SQLiteRegistryStore(database: database)
         let district = try #require(try store.record(IMISData.Location.self, uuid: DemoDataset.UUIDs.jimaraDistrict))
-        let second = try store.insert(HealthFacility(
+        let second = try await store.insert(HealthFacility(
             code: "JIDIS001", name: "Jimara Dispensary", legalForm: "G", level: "D", locationID: district.record.id!,
             careType: "O"))
         let expected = [Self.hf, second.record.uuid, Self.holder, Self.insurer]

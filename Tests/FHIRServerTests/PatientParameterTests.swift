@@ -13,14 +13,14 @@ import Testing
     typealias IDs = DemoDataset.UUIDs
 
     /// The demo world, with John Doe given a phone, an e-mail and a facility.
-    func app() throws -> some ApplicationProtocol {
+    func app() async throws -> some ApplicationProtocol {
         let (app, database) = try makeTestApplication()
         let store = SQLiteRegistryStore(database: database)
         var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.phone = "+220 555 0101"
         john.email = "John.Doe@example.org"
         john.hfID = try store.record(HealthFacility.self, uuid: IDs.raptaDistrictHospital)?.record.id
-        _ = try store.update(john, ifVersion: nil)
+        _ = try await store.update(john, ifVersion: nil)
         return app
     }
 
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func nameGivenAndFamilyAreAccentAndCaseInsensitiveWithExactAndContains() async throws {
-        let app = try app()
+        let app = try await app()
         let muller = try await ids(app, "family=muller")
         #expect(muller.count == 3)
         #expect(try await ids(app, "given=zoe").count == 1)
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func telecomPhoneAndEmail() async throws {
-        let app = try app()
+        let app = try await app()
         #expect(try await ids(app, "phone=%2B220%20555%200101") == [IDs.johnDoe])
         #expect(try await ids(app, "email=john.doe@example.org") == [IDs.johnDoe])
         #expect(try await ids(app, "telecom=john.doe@example.org") == [IDs.johnDoe])
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func generalPractitionerAndGroupReferences() async throws {
-        let app = try app()
+        let app = try await app()
         // Every demo insuree has Rapta District Hospital as first point of service.
         let all = try await ids(app, "_count=100")
         #expect(try await ids(app, "general-practitioner=Organization/\(IDs.raptaDistrictHospital)") == all)
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func idAndLastUpdated() async throws {
-        let app = try app()
+        let app = try await app()
         #expect(try await ids(app, "_id=\(IDs.janeDoe),\(IDs.johnDoe)") == [IDs.johnDoe, IDs.janeDoe])
         // The demo data was written at the fixed instant; John Doe's update is later (now).
         #expect(try await ids(app, "_lastUpdated=gt2024-01-01") == [IDs.johnDoe])
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func sortByLastUpdatedDescending() async throws {
-        let app = try app()
+        let app = try await app()
         let first = try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient?_sort=-_lastUpdated&_count=1", method: .get) { response in
                 entryIDs(fhirBody(response))

@@ -54,7 +54,7 @@ import Testing
 
     @Test func partialThenFullPaymentActivatesIdempotentlyAndCancellationReverts() async throws {
         let (app, database) = try makeTestApplication()
-        let policy = try InvoiceTests.enrolIdlePolicy(database)
+        let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let value = try #require(DecimalText.parse(policy.value))
         let rest = DecimalText.string(value - Decimal(string: "1000.50")!)
         try await app.test(.router) { client in
@@ -184,7 +184,7 @@ import Testing
 
     @Test func concurrentPaymentsOfDifferentInvoicesLoseNone() async throws {
         let (app, database) = try Self.makeFileApplication()
-        _ = try InvoiceTests.enrolIdlePolicy(database)
+        _ = try await InvoiceTests.enrolIdlePolicy(database)
         try await app.test(.router) { client in
             var invoices: [String] = []
             for i in 0..<32 {

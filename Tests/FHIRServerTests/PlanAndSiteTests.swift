@@ -54,7 +54,7 @@ import Testing
         let (app, database) = try makeTestApplication()
         let store = SQLiteRegistryStore(database: database)
         let rx01 = try #require(try store.record(Product.self, uuid: Self.product))
-        let successor = try store.insert(Product(
+        let successor = try await store.insert(Product(
             code: "RX02", name: "Regional follow-up", dateFrom: LocalDate("2030-01-02")!, dateTo: LocalDate("2040-01-01")!,
             conversionProductID: rx01.record.id, memberCount: 6))
         try await app.test(.router) { client in

@@ -63,7 +63,7 @@ import Testing
             #expect(try await john(client)["name"]?.array?.first?["given"]?.array?.first?.string == "John")
             var row = try #require(try store.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record)
             row.otherNames = "Johnny"
-            _ = try store.update(row)
+            _ = try await store.update(row)
             let body = try await john(client)
             #expect(body["meta"]?["versionId"]?.string == "2")
             #expect(body["name"]?.array?.first?["given"]?.array?.first?.string == "Johnny")
@@ -106,11 +106,11 @@ import Testing
             #expect(before["address"]?.array?.first?["city"]?.string == "Jamula")
             #expect(before["contact"]?.array?.first?["name"]?["family"]?.string == "Doe")
             // Unversioned writes straight to the tables: the village's name, the head's name.
-            try database.write { db in
+            try await database.write { db in
                 try db.execute(sql: "UPDATE tblLocations SET LocationName = 'Jamula North' WHERE LocationCode = 'R1D1M2V1'")
             }
             #expect(try await john(client)["address"]?.array?.first?["city"]?.string == "Jamula North")
-            try database.write { db in
+            try await database.write { db in
                 try db.execute(sql: "UPDATE tblInsuree SET LastName = 'Doe-Smith' WHERE CHFID = ?", arguments: [DemoDataset.janeDoeCHFID])
             }
             let after = try await john(client)
@@ -118,7 +118,7 @@ import Testing
             #expect(after["meta"]?["versionId"]?.string == "1")
             // A write to a row John's Patient does not show leaves the entry alone.
             let hits = service.renderCache?.statistics.hits ?? 0
-            try database.write { db in
+            try await database.write { db in
                 try db.execute(sql: "UPDATE tblLocations SET LocationName = 'Rulu Town' WHERE LocationCode = 'R1D2M1V1'")
             }
             _ = try await john(client)
@@ -133,7 +133,7 @@ import Testing
         try await app.test(.router) { client in
             _ = try await john(client)
             let id = try #require(try store.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
-            _ = try store.delete(Insuree.self, id: id)
+            _ = try await store.delete(Insuree.self, id: id)
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
                 #expect(response.status == .gone)
             }
@@ -143,7 +143,7 @@ import Testing
         try await cachedApp.test(.router) { client in
             _ = try await john(client)
             let id = try #require(try cachedStore.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
-            _ = try cachedStore.delete(Insuree.self, id: id)
+            _ = try await cachedStore.delete(Insuree.self, id: id)
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
                 #expect(response.status == .gone)
             }

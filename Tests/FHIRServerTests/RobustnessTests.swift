@@ -43,7 +43,9 @@ import Testing
         (.put, "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", #"{"resourceType":"Patient"}"#),
         (.put, "/fhir/Patient/unknown-id", #"{"resourceType":"Patient","id":"unknown-id"}"#),
         (.delete, "/fhir/Patient/unknown-id", nil),
-        (.post, "/fhir", #"{"resourceType":"Bundle","type":"batch"}"#),
+        (.post, "/fhir", #"{"resourceType":"Bundle","type":"collection"}"#),
+        (.post, "/fhir", #"{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET"}}]}"#),
+        (.post, "/api/api_fhir_r4/", #"{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient"},"resource":{"resourceType":"Bundle","type":"batch"}}]}"#),
     ]
 
     @Test func badRequestsGetA4xxOperationOutcome() async throws {
@@ -92,7 +94,7 @@ import Testing
                 }
                 // Another client enrols someone between every two pages.
                 let head = Insuree(uuid: RowUUID.make(), chfid: "77700\(inserted)", lastName: "Late", otherNames: "Comer", dob: LocalDate(year: 2000, month: 1, day: 1)!)
-                _ = try store.createFamily(Family(uuid: RowUUID.make()), head: head)
+                _ = try await store.createFamily(Family(uuid: RowUUID.make()), head: head)
                 inserted += 1
                 if let next, let range = next.range(of: "/fhir/") { uri = String(next[range.lowerBound...]) }
             }

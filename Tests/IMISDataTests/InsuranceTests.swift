@@ -4,7 +4,7 @@ import Testing
 @testable import IMISData
 
 @Suite struct InsuranceTests {
-    @Test func migrationsCreateTheInsuranceAndPaymentTables() throws {
+    @Test func migrationsCreateTheInsuranceAndPaymentTables() async throws {
         let database = try makeDatabase()
         let mappings: [TableSQL] = [Policy.sql, Premium.sql, Payer.sql, Diagnosis.sql, Claim.sql, Invoice.sql,
                                     InvoiceLineItem.sql, PaymentInvoice.sql, PaymentInvoiceDetail.sql]
@@ -26,7 +26,7 @@ import Testing
         }
     }
 
-    @Test func demoPolicyContributionAndMembersReadBack() throws {
+    @Test func demoPolicyContributionAndMembersReadBack() async throws {
         let store = try makeDemoStore()
         let policy = try #require(try store.record(Policy.self, uuid: DemoDataset.UUIDs.doePolicy))
         #expect(policy.policyStatus == .active && policy.value == "1000.00" && policy.stage == "N")
@@ -48,7 +48,7 @@ import Testing
         #expect(try store.activePolicies(insureeID: john.id!, on: LocalDate("2021-07-10")!).isEmpty)
     }
 
-    @Test func claim001ReadsBackWithItemsAndServices() throws {
+    @Test func claim001ReadsBackWithItemsAndServices() async throws {
         let store = try makeDemoStore()
         let byCode = try #require(try store.claim(code: DemoDataset.claim001Code))
         let claim = try #require(try store.claim(uuid: DemoDataset.UUIDs.claim001.uppercased()))
@@ -71,7 +71,7 @@ import Testing
         #expect(page.items.map(\.uuid) == [DemoDataset.UUIDs.claim001])
     }
 
-    @Test func coverageAndUsageServeEligibility() throws {
+    @Test func coverageAndUsageServeEligibility() async throws {
         let store = try makeDemoStore()
         let product = try #require(try store.record(Product.self, code: "RX01"))
         let hospital = try #require(try store.record(HealthFacility.self, code: "RAHOS001"))
@@ -92,32 +92,32 @@ import Testing
         #expect(usage.services[consultation.id!]?.lastDate == LocalDate("2021-09-15"))
     }
 
-    @Test func overlappingEnrolmentIsRefused() throws {
+    @Test func overlappingEnrolmentIsRefused() async throws {
         let store = try makeDemoStore()
         let family = try #require(try store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily))
         let product = try #require(try store.record(Product.self, code: "RX01"))
         let overlapping = Policy(familyID: family.id!, enrollDate: LocalDate("2022-01-10")!,
                                  startDate: LocalDate("2022-02-01")!, expiryDate: LocalDate("2023-01-31")!,
                                  productID: product.id!)
-        #expect(throws: RegistryError.self) { try store.enrolFamily(policy: overlapping, members: [], contributions: []) }
+        await #expect(throws: RegistryError.self) { try await store.enrolFamily(policy: overlapping, members: [], contributions: []) }
         #expect(try store.policies(familyID: family.id!).count == 1)
 
         // The next period is fine; no contribution leaves it idle, with the product's computed value.
         var next = overlapping
         next.startDate = LocalDate("2022-07-01")!
         next.expiryDate = LocalDate("2023-06-30")!
-        let enrolment = try store.enrolFamily(policy: next, members: [], contributions: [])
+        let enrolment = try await store.enrolFamily(policy: next, members: [], contributions: [])
         #expect(enrolment.policy.policyStatus == .idle && enrolment.policy.effectiveDate == nil)
         #expect(enrolment.policy.value == "10600.00")  // lump sum 10000 (threshold 3) + registration fee 2 × 300
         #expect(enrolment.members.count == 2)
     }
 
-    @Test func enrolmentWithFullContributionIsActive() throws {
+    @Test func enrolmentWithFullContributionIsActive() async throws {
         let store = try makeDemoStore()
         let family = try #require(try store.record(Family.self, uuid: "3c9a7e10-5b2d-4f1e-8a6c-000000000401"))
         let product = try #require(try store.record(Product.self, code: "RX01"))
         let members = try store.familyMembers(familyID: family.id!)
-        let enrolment = try store.enrolFamily(
+        let enrolment = try await store.enrolFamily(
             policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!,
                            startDate: LocalDate("2024-01-01")!, expiryDate: LocalDate("2024-12-31")!,
                            value: "500.50", productID: product.id!),
@@ -129,8 +129,8 @@ import Testing
         #expect(enrolment.policy.versionId == 2)  // idle, then activated
         #expect(enrolment.members.count == 2)
         #expect(try store.contributionTotal(policyID: enrolment.policy.id!) == Decimal(string: "500.50"))
-        #expect(throws: RegistryError.self) {
-            try store.enrolFamily(policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!,
+        await #expect(throws: RegistryError.self) {
+            try await store.enrolFamily(policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!,
                                                  startDate: LocalDate("2024-01-01")!, expiryDate: LocalDate("2024-12-31")!,
                                                  productID: product.id!), members: [999_999], contributions: [])
         }

@@ -51,7 +51,7 @@ import Testing
 
     @Test func migrateIsIdempotentAndRestoresDroppedIndexes() throws {
         let database = try makeDatabase()
-        try database.write { db in try db.execute(sql: "DROP INDEX tblInsuree_CHFID_current") }
+        try database.writeBlocking { db in try db.execute(sql: "DROP INDEX tblInsuree_CHFID_current") }
         try database.migrate()
         let indexes = try database.read { db in try db.indexes(on: "tblInsuree").map(\.name) }
         #expect(indexes.contains("tblInsuree_CHFID_current"))

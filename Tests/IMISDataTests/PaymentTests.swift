@@ -7,14 +7,14 @@ import Testing
     /// A demo store with a new idle policy for the Müller family (value 500.50 EUR) and its contribution invoice.
     func idlePolicyWithInvoice(_ store: SQLiteRegistryStore, code: String = "IV-TEST-1",
                                family familyUUID: String = "3c9a7e10-5b2d-4f1e-8a6c-000000000401")
-        throws -> (Versioned<Policy>, InvoiceDetails) {
+        async throws -> (Versioned<Policy>, InvoiceDetails) {
         let family = try #require(try store.record(Family.self, uuid: familyUUID))
         let product = try #require(try store.record(Product.self, code: "RX01"))
-        let policy = try store.enrolFamily(
+        let policy = try await store.enrolFamily(
             policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!, startDate: LocalDate("2024-01-01")!,
                            expiryDate: LocalDate("2024-12-31")!, value: "500.50", productID: product.id!),
             members: [], contributions: []).policy
-        let invoice = try store.createInvoice(
+        let invoice = try await store.createInvoice(
             Invoice(code: code, subjectType: "family", subjectID: family.uuid, dateInvoice: LocalDate("2024-01-05")!,
                     amountNet: "500.50", amountTotal: "500.50", currencyCode: "EUR"),
             lines: [InvoiceLineItem(code: "RX01", lineType: "policy", lineID: policy.uuid, unitPrice: "500.50",
@@ -28,7 +28,7 @@ import Testing
                        datePayment: LocalDate("2024-02-03")!, payerRef: "PaymentReconciliation/1")
     }
 
-    @Test func demoInvoiceReadsBack() throws {
+    @Test func demoInvoiceReadsBack() async throws {
         let store = try makeDemoStore()
         let invoice = try #require(try store.invoice(code: DemoDataset.doeInvoiceCode))
         #expect(invoice.invoice.uuid == DemoDataset.UUIDs.doeContributionInvoice)
@@ -42,16 +42,16 @@ import Testing
         #expect(page.items.map(\.uuid) == [DemoDataset.UUIDs.doeContributionInvoice])
     }
 
-    @Test func partialPaymentLeavesThePolicyIdleAndFullPaymentActivatesIt() throws {
+    @Test func partialPaymentLeavesThePolicyIdleAndFullPaymentActivatesIt() async throws {
         let store = try makeDemoStore()
-        let (policy, invoice) = try idlePolicyWithInvoice(store)
-        let first = try store.recordPayment(request(invoice, "TX-1", amount: "200.25"))
+        let (policy, invoice) = try await idlePolicyWithInvoice(store)
+        let first = try await store.recordPayment(request(invoice, "TX-1", amount: "200.25"))
         #expect(first.created && first.contributions.map(\.amount) == ["200.25"])
         #expect(first.policies.map(\.policyStatus) == [.idle])
         #expect(first.invoice.invoiceStatus == .validated)
         #expect(try store.record(Policy.self, id: policy.id!)?.policyStatus == .idle)
 
-        let second = try store.recordPayment(request(invoice, "TX-2", amount: "300.25"))
+        let second = try await store.recordPayment(request(invoice, "TX-2", amount: "300.25"))
         #expect(second.policies.first?.policyStatus == .active)
         #expect(second.policies.first?.effectiveDate == LocalDate("2024-02-03"))
         #expect(second.invoice.invoiceStatus == .paid && second.invoice.datePayed == LocalDate("2024-02-03"))
@@ -61,25 +61,25 @@ import Testing
         #expect(try store.payments(invoiceUUID: invoice.invoice.uuid).count == 2)
     }
 
-    @Test func sameIdentifierRecordsOnePayment() throws {
+    @Test func sameIdentifierRecordsOnePayment() async throws {
         let store = try makeDemoStore()
-        let (policy, invoice) = try idlePolicyWithInvoice(store)
-        let first = try store.recordPayment(request(invoice, "TX-1", amount: "500.50"))
-        let again = try store.recordPayment(request(invoice, "TX-1", amount: "500.50"))
+        let (policy, invoice) = try await idlePolicyWithInvoice(store)
+        let first = try await store.recordPayment(request(invoice, "TX-1", amount: "500.50"))
+        let again = try await store.recordPayment(request(invoice, "TX-1", amount: "500.50"))
         #expect(first.created && !again.created)
         #expect(again.payment.payment.uuid == first.payment.payment.uuid)
         #expect(try store.contributions(policyID: policy.id!).count == 1)
         #expect(try store.payment(identifier: PaymentNoticeIdentifier(system: "urn:test:mobile-money", value: "TX-1"))?
                 .payment.uuid == first.payment.payment.uuid)
-        #expect(throws: RegistryError.self) { try store.recordPayment(request(invoice, "TX-1", amount: "1.00")) }
+        await #expect(throws: RegistryError.self) { try await store.recordPayment(request(invoice, "TX-1", amount: "1.00")) }
     }
 
-    @Test func cancellationRevertsThePayment() throws {
+    @Test func cancellationRevertsThePayment() async throws {
         let store = try makeDemoStore()
-        let (policy, invoice) = try idlePolicyWithInvoice(store)
-        let paid = try store.recordPayment(request(invoice, "TX-1", amount: "500.50"))
+        let (policy, invoice) = try await idlePolicyWithInvoice(store)
+        let paid = try await store.recordPayment(request(invoice, "TX-1", amount: "500.50"))
         #expect(paid.policies.first?.policyStatus == .active)
-        let cancelled = try store.cancelPayment(uuid: paid.payment.payment.uuid)
+        let cancelled = try await store.cancelPayment(uuid: paid.payment.payment.uuid)
         #expect(cancelled.payment.payment.reconciliationStatus == ReconciliationStatus.cancelled.rawValue)
         #expect(cancelled.payment.details.map(\.status) == [PaymentDetailStatus.cancelled.rawValue])
         #expect(cancelled.invoice.invoiceStatus == .validated && cancelled.invoice.datePayed == nil)
@@ -87,27 +87,27 @@ import Testing
         #expect(cancelled.contributions.map(\.isDeleted) == [true])
         #expect(try store.contributions(policyID: policy.id!).isEmpty)
         #expect(try store.record(Policy.self, id: policy.id!)?.versionId == 3)  // idle, active, idle
-        #expect(try !store.cancelPayment(uuid: paid.payment.payment.uuid).created)
-        #expect(try !store.recordPayment(request(invoice, "TX-1", amount: "500.50")).created)
+        #expect(try await !store.cancelPayment(uuid: paid.payment.payment.uuid).created)
+        #expect(try await !store.recordPayment(request(invoice, "TX-1", amount: "500.50")).created)
     }
 
-    @Test func paymentsOfClosedInvoicesOrInAnotherCurrencyAreRefused() throws {
+    @Test func paymentsOfClosedInvoicesOrInAnotherCurrencyAreRefused() async throws {
         let store = try makeDemoStore()
-        let (_, invoice) = try idlePolicyWithInvoice(store)
+        let (_, invoice) = try await idlePolicyWithInvoice(store)
         var dollars = request(invoice, "TX-1", amount: "500.50")
         dollars.currencyCode = "USD"
-        #expect(throws: RegistryError.self) { try store.recordPayment(dollars) }
+        await #expect(throws: RegistryError.self) { try await store.recordPayment(dollars) }
         var unknown = request(invoice, "TX-2", amount: "1.00")
         unknown.invoiceUUID = RowUUID.make()
-        #expect(throws: RegistryError.self) { try store.recordPayment(unknown) }
-        #expect(throws: RegistryError.self) { try store.recordPayment(request(invoice, "TX-3", amount: "1.0.0")) }
+        await #expect(throws: RegistryError.self) { try await store.recordPayment(unknown) }
+        await #expect(throws: RegistryError.self) { try await store.recordPayment(request(invoice, "TX-3", amount: "1.0.0")) }
         #expect(try store.payments(invoiceUUID: invoice.invoice.uuid).isEmpty)
     }
 
-    @Test func decimalAmountsRoundTripExactly() throws {
+    @Test func decimalAmountsRoundTripExactly() async throws {
         let store = try makeDemoStore()
-        let (policy, invoice) = try idlePolicyWithInvoice(store)
-        let paid = try store.recordPayment(request(invoice, "TX-1", amount: "1000.50"))
+        let (policy, invoice) = try await idlePolicyWithInvoice(store)
+        let paid = try await store.recordPayment(request(invoice, "TX-1", amount: "1000.50"))
         let read = try #require(try store.payment(uuid: paid.payment.payment.uuid))
         #expect(read.payment.amountReceived == "1000.50" && read.details.first?.amount == "1000.50")
         #expect(try store.contributions(policyID: policy.id!).map(\.amount) == ["1000.50"])
@@ -126,10 +126,10 @@ import Testing
         try database.migrate()
         try DemoDataset.load(into: database, clock: .fixed(referenceDate))
         let store = SQLiteRegistryStore(database: database)
-        let (policy, invoice) = try idlePolicyWithInvoice(store)
+        let (policy, invoice) = try await idlePolicyWithInvoice(store)
         let same = request(invoice, "TX-SAME", amount: "500.50")
         let created = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<32 { group.addTask { try store.recordPayment(same).created } }
+            for _ in 0..<32 { group.addTask { try await store.recordPayment(same).created } }
             return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
         }
         #expect(created == 1)
@@ -143,11 +143,11 @@ import Testing
         for index in 0..<32 {
             // One-month policies that do not overlap.
             let year = LocalDate(year: 2025 + index / 12, month: index % 12 + 1, day: 1)!
-            let next = try store.enrolFamily(
+            let next = try await store.enrolFamily(
                 policy: Policy(familyID: family.id!, enrollDate: year, startDate: year,
                                expiryDate: LocalDate(year: year.year, month: year.month, day: 28)!, value: "10.00",
                                productID: product.id!), members: [], contributions: [])
-            invoices.append(try store.createInvoice(
+            invoices.append(try await store.createInvoice(
                 Invoice(code: "IV-C-\(index)", subjectType: "family", subjectID: family.uuid, dateInvoice: year,
                         amountNet: "10.00", amountTotal: "10.00", currencyCode: "EUR"),
                 lines: [InvoiceLineItem(code: "RX01", lineType: "policy", lineID: next.policy.uuid, unitPrice: "10.00",
@@ -155,7 +155,7 @@ import Testing
         }
         let all = try await withThrowingTaskGroup(of: PaymentResult.self) { group in
             for (index, invoice) in invoices.enumerated() {
-                group.addTask { try store.recordPayment(request(invoice, "TX-\(index)", amount: "10.00")) }
+                group.addTask { try await store.recordPayment(request(invoice, "TX-\(index)", amount: "10.00")) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }

@@ -39,7 +39,7 @@ import Testing
         let store = try makeDemoStore()
         var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.email = "john@example.org"
-        let updated = try store.update(john)
+        let updated = try await store.update(john)
         let newestFirst = try store.page(Insuree.self, PageQuery(descending: true, count: 1))
         #expect(newestFirst.items.first?.uuid == DemoDataset.UUIDs.johnDoe)
         #expect(newestFirst.total == 8)  // history rows are not listed
@@ -51,7 +51,7 @@ import Testing
         #expect(ids == ids.sorted())  // same ValidityFrom: the primary key breaks the tie
     }
 
-    @Test func chfidLookupUsesThePartialIndex() throws {
+    @Test func chfidLookupUsesThePartialIndex() async throws {
         let database = try makeDatabase()
         let plan = try database.read { db in
             try queryPlan(db, "\(Insuree.sql.select) WHERE t.CHFID = ? AND t.ValidityTo IS NULL LIMIT 1", ["1"])
@@ -62,7 +62,7 @@ import Testing
         #expect(plan.contains("tblInsuree_LegacyID"))
     }
 
-    @Test func uuidAndNameSearchesUseIndexes() throws {
+    @Test func uuidAndNameSearchesUseIndexes() async throws {
         let database = try makeDatabase()
         try database.read { db in
             let uuid = try queryPlan(db, "\(Insuree.sql.select) WHERE t.InsureeUUID = ? AND t.ValidityTo IS NULL",

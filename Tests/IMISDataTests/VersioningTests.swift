@@ -8,7 +8,7 @@ import Testing
         let store = try makeDemoStore()
         var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.phone = "+255 700 000 001"
-        let updated = try store.update(john, ifVersion: 1)
+        let updated = try await store.update(john, ifVersion: 1)
         #expect(updated.versionId == 2)
         #expect(updated.id == john.id && updated.uuid == john.uuid)
         #expect(updated.validityFrom > referenceDate)
@@ -34,7 +34,7 @@ import Testing
         var jane = try #require(try store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
         for phone in ["1", "2", "3"] {
             jane.phone = phone
-            jane = try store.update(jane).record
+            jane = try await store.update(jane).record
         }
         let versions = try store.versions(Insuree.self, id: try #require(jane.id))
         #expect(versions.map(\.versionId) == [1, 2, 3, 4])
@@ -49,7 +49,7 @@ import Testing
     @Test func deleteClosesTheRowAfterAHistoryCopy() async throws {
         let store = try makeDemoStore()
         let john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
-        let deleted = try store.delete(Insuree.self, id: try #require(john.id), auditUserID: 7)
+        let deleted = try await store.delete(Insuree.self, id: try #require(john.id), auditUserID: 7)
         #expect(deleted.versionId == 2)
         #expect(deleted.isDeleted)
         #expect(deleted.validityFrom == deleted.validityTo)
@@ -60,8 +60,8 @@ import Testing
         #expect(gone.isDeleted && gone.versionId == 2 && gone.auditUserID == 7)
         let versions = try store.versions(Insuree.self, id: john.id!)
         #expect(versions.count == 2 && versions[0].phone == john.phone && versions[1].isDeleted)
-        #expect(throws: RegistryError.notFound(table: "tblInsuree", key: String(john.id!))) {
-            try store.delete(Insuree.self, id: john.id!)
+        await #expect(throws: RegistryError.notFound(table: "tblInsuree", key: String(john.id!))) {
+            try await store.delete(Insuree.self, id: john.id!)
         }
         #expect(try store.familyMembers(familyID: john.familyID!).map(\.chfid) == [DemoDataset.janeDoeCHFID])
     }
@@ -70,13 +70,13 @@ import Testing
         let store = try makeDemoStore()
         var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.chfid = "555000111"
-        _ = try store.update(john)
+        _ = try await store.update(john)
         #expect(try store.insuree(chfid: DemoDataset.johnDoeCHFID) == nil)  // only the history row has it
         #expect(try store.insuree(chfid: "555000111")?.uuid == DemoDataset.UUIDs.johnDoe)
         // The old number is free again for a new insuree.
         let newcomer = Insuree(chfid: DemoDataset.johnDoeCHFID, lastName: "New", otherNames: "Comer",
                                dob: LocalDate("2000-01-01")!)
-        #expect(try store.insert(newcomer).versionId == 1)
+        #expect(try await store.insert(newcomer).versionId == 1)
         #expect(try store.insuree(chfid: DemoDataset.johnDoeCHFID)?.lastName == "New")
     }
 
@@ -88,7 +88,7 @@ import Testing
                 == DemoDataset.janeDoeCHFID)
         #expect(try store.policyHolder(uuid: DemoDataset.UUIDs.myTradePolicyHolder.uppercased()) != nil)
         // Inserted upper-case, stored lower-case.
-        let inserted = try store.insert(Insuree(uuid: "ABCDEF01-2345-4678-89AB-CDEF01234567", chfid: "777",
+        let inserted = try await store.insert(Insuree(uuid: "ABCDEF01-2345-4678-89AB-CDEF01234567", chfid: "777",
                                                 lastName: "Case", otherNames: "Upper", dob: LocalDate("1999-09-09")!))
         #expect(inserted.uuid == "abcdef01-2345-4678-89ab-cdef01234567")
         let stored = try store.database.read { db in
@@ -101,19 +101,19 @@ import Testing
         let store = try makeDemoStore()
         let duplicate = Insuree(chfid: DemoDataset.janeDoeCHFID, lastName: "X", otherNames: "Y",
                                 dob: LocalDate("2001-01-01")!)
-        #expect(throws: RegistryError.self) { try store.insert(duplicate) }
+        await #expect(throws: RegistryError.self) { try await store.insert(duplicate) }
         do {
-            _ = try store.insert(duplicate)
+            _ = try await store.insert(duplicate)
         } catch let RegistryError.conflict(message) {
             #expect(message.contains("CHFID"))
         }
         var badGender = duplicate
         badGender.chfid = "900"
         badGender.gender = "X"
-        #expect(throws: RegistryError.invalidReference("FOREIGN KEY constraint failed")) { try store.insert(badGender) }
+        await #expect(throws: RegistryError.invalidReference("FOREIGN KEY constraint failed")) { try await store.insert(badGender) }
         var jane = try #require(try store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
         jane.phone = "1"
-        #expect(throws: RegistryError.versionMismatch(expected: 5, actual: 1)) { try store.update(jane, ifVersion: 5) }
+        await #expect(throws: RegistryError.versionMismatch(expected: 5, actual: 1)) { try await store.update(jane, ifVersion: 5) }
         #expect(try store.insuree(chfid: DemoDataset.janeDoeCHFID)?.versionId == 1)  // rolled back
     }
 
@@ -140,10 +140,10 @@ import Testing
         let store = try makeDemoStore()
         var holder = try #require(try store.policyHolder(code: "1234")).record
         holder.phone = "0999"
-        let updated = try store.updatePolicyHolder(holder, ifVersion: 1)
+        let updated = try await store.updatePolicyHolder(holder, ifVersion: 1)
         #expect(updated.versionId == 2 && updated.dateUpdated > updated.dateCreated)
         #expect(try store.policyHolder(code: "1234")?.phone == "0999")
-        let deleted = try store.deletePolicyHolder(uuid: holder.uuid)
+        let deleted = try await store.deletePolicyHolder(uuid: holder.uuid)
         #expect(deleted.versionId == 3 && deleted.isDeleted)
         #expect(try store.policyHolder(uuid: holder.uuid) == nil)
     }

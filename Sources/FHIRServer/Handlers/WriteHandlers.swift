@@ -126,7 +126,10 @@ extension FHIRService {
             ])
             headers[.eTag] = "W/\"\(stored.versionId)\""
             headers[.lastModified] = HTTPDate.format(stored.lastUpdated)
-            return .resource(.operationOutcome(outcome), status: status, pretty: request.pretty, headers: headers)
+            var response = FHIRResponse.resource(.operationOutcome(outcome), status: status, pretty: request.pretty, headers: headers)
+            response.resourceID = stored.resourceID
+            response.lastModified = stored.lastUpdated
+            return response
         default:
             return .stored(stored, status: status, pretty: request.pretty, extra: headers)
         }

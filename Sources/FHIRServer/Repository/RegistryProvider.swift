@@ -66,10 +66,14 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         return found
     }
 
-    /// The resource of `row`: from the cache when it holds this version, else rendered (and cached).
+    /// The resource of `row`: from the cache when it holds this version, else rendered (and cached). Inside a
+    /// unit of work (a transaction Bundle) the cache is left alone: the rows read may be uncommitted writes, and
+    /// a cached rendering may predate them.
     func stored(_ row: Versioned<Record>) async throws(FHIRError) -> StoredResource {
         let lastUpdated = row.record.validityFrom
-        guard let cache, row.record.isCurrent, let key = RowKey.of(row.record) else { return try await rendered(row) }
+        guard let cache, !UnitOfWork.isActive, row.record.isCurrent, let key = RowKey.of(row.record) else {
+            return try await rendered(row)
+        }
         let id = row.record.uuid
         if let json = cache.lookup(type: resourceType, id: id, versionId: row.versionId, lastUpdated: lastUpdated) {
             return StoredResource(json: json, id: id, versionId: row.versionId, lastUpdated: lastUpdated)

@@ -148,7 +148,7 @@ struct InvoiceProvider: CurrentVersionProvider {
             if try store.invoice(code: draft.code) != nil {
                 throw FHIRError(.conflict, "an invoice with code \(draft.code) exists")
             }
-            return stored(try store.createInvoice(row, lines: lines))
+            return stored(try await store.createInvoice(row, lines: lines))
         } catch let error as MappingError {
             throw error.fhirError
         } catch let error as FHIRError {
@@ -184,7 +184,7 @@ struct InvoiceProvider: CurrentVersionProvider {
             let recipient = try draft.recipient.map { try resolveParty($0, "Invoice.recipient") }
             (row.thirdpartyType, row.thirdpartyID) = (recipient?.0, recipient?.1)
             (row.dateInvoice, row.note, row.terms) = (draft.date, draft.note, draft.terms)
-            return stored(try store.updateInvoice(row, expectedVersion: current.invoice.versionId))
+            return stored(try await store.updateInvoice(row, expectedVersion: current.invoice.versionId))
         } catch let error as MappingError {
             throw error.fhirError
         } catch {

@@ -95,7 +95,7 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
                 guard let existing = try store.payment(identifier: input.identifier) else {
                     throw MappingError.unknown("PaymentNotice.identifier", "no payment is recorded under this identifier")
                 }
-                return stored(try store.cancelPayment(uuid: existing.payment.record.uuid).payment, existing: true)
+                return stored(try await store.cancelPayment(uuid: existing.payment.record.uuid).payment, existing: true)
             }
             guard input.status == .active else {
                 throw MappingError.invalid("PaymentNotice.status", "a payment notice is active (or cancelled to revert)")
@@ -110,7 +110,7 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
                 throw MappingError.invalid("PaymentNotice.amount.currency",
                                            "the invoice is in \(invoice.invoice.record.currencyCode), the payment in \(currency)")
             }
-            let result = try store.recordPayment(PaymentRequest(
+            let result = try await store.recordPayment(PaymentRequest(
                 identifier: input.identifier, invoiceUUID: invoice.invoice.record.uuid, amount: input.amount,
                 currencyCode: input.currency, datePayment: input.date, reconciled: input.reconciled, payerRef: input.payerRef))
             return stored(result.payment, existing: !result.created)

@@ -91,7 +91,7 @@ struct PaymentReconciliationProvider: ResourceProvider {
         do {
             let (uuids, date) = try payments(reconciliation)
             let id = RowUUID.make()
-            let reconciled = try store.reconcilePayments(uuids, reconciliationID: id, date: date)
+            let reconciled = try await store.reconcilePayments(uuids, reconciliationID: id, date: date)
             return stored(id: id, reconciled)
         } catch let error as MappingError {
             throw error.fhirError

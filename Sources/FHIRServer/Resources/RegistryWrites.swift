@@ -15,12 +15,12 @@ enum RegistryWrites {
                     throw FHIRError(.conflict, "an insuree with insurance number \(draft.chfid) already exists")
                 }
                 if let newFamily = draft.newFamily {
-                    return try store.createFamily(newFamily.family(), head: draft.insuree()).head
+                    return try await store.createFamily(newFamily.family(), head: draft.insuree()).head
                 }
                 guard draft.familyID != nil else {
                     throw MappingError(.required, path: "Patient.extension", "a patient who is not head joins a family (patient-group-reference)")
                 }
-                return try store.insert(draft.insuree())
+                return try await store.insert(draft.insuree())
             },
             update: { existing, resource, ifMatch in
                 guard case .patient(let patient) = resource else { throw FHIRError(.invalid, "expected a Patient") }
@@ -34,11 +34,11 @@ enum RegistryWrites {
                 if draft.newFamily != nil && draft.familyID == nil && existing.record.familyID != nil && !existing.record.isHead {
                     throw MappingError(.invalidValue, path: "Patient.extension", "moving an insuree into a new family is done by creating a Group")
                 }
-                let updated = try store.update(draft.insuree(updating: existing.record), ifVersion: ifMatch)
+                let updated = try await store.update(draft.insuree(updating: existing.record), ifVersion: ifMatch)
                 if let familyID = updated.record.familyID, let family = try store.record(Family.self, id: familyID),
                     let changed = draft.familyAddressUpdate(of: family.record)
                 {
-                    _ = try store.update(changed, ifVersion: nil)
+                    _ = try await store.update(changed, ifVersion: nil)
                 }
                 return updated
             },
@@ -50,11 +50,11 @@ enum RegistryWrites {
                     if !others.isEmpty {
                         throw FHIRError(.conflict, "the head of a family with other members cannot be deleted; change the head first")
                     }
-                    _ = try store.delete(Insuree.self, id: id, auditUserID: insuree.auditUserID)
-                    _ = try store.delete(Family.self, id: familyID, auditUserID: insuree.auditUserID)
+                    _ = try await store.delete(Insuree.self, id: id, auditUserID: insuree.auditUserID)
+                    _ = try await store.delete(Family.self, id: familyID, auditUserID: insuree.auditUserID)
                     return
                 }
-                _ = try store.delete(Insuree.self, id: id, auditUserID: insuree.auditUserID)
+                _ = try await store.delete(Insuree.self, id: id, auditUserID: insuree.auditUserID)
             })
     }
 
@@ -66,7 +66,7 @@ enum RegistryWrites {
                     from: group, resolver: .store(store), codes: try await codes.get(store), context: mapping)
                 let headID = try head(of: draft)
                 try checkMembersCanMove(draft.memberInsureeIDs, into: nil, store: store)
-                return try store.saveFamily(draft.family(), members: draft.memberInsureeIDs, headID: headID)
+                return try await store.saveFamily(draft.family(), members: draft.memberInsureeIDs, headID: headID)
             },
             update: { existing, resource, ifMatch in
                 guard case .group(let group) = resource else { throw FHIRError(.invalid, "expected a Group") }
@@ -82,7 +82,7 @@ enum RegistryWrites {
                         "removing member \(chfid) is not supported: move the insuree to another family instead")
                 }
                 try checkMembersCanMove(draft.memberInsureeIDs, into: existing.record.id, store: store)
-                return try store.saveFamily(
+                return try await store.saveFamily(
                     draft.family(updating: existing.record), members: draft.memberInsureeIDs, headID: headID,
                     ifVersion: ifMatch)
             })

@@ -45,7 +45,7 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     return FHIRService(
         configuration: environment.configuration,
         providers: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache),
-        renderCache: cache,
+        units: store, renderCache: cache,
         compartments: { familyID in
             guard let family = try store.record(Family.self, id: familyID) else { return nil }
             let members = try store.familyMembers(familyID: familyID).map(\.uuid)

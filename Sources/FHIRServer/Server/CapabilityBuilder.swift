@@ -27,9 +27,22 @@ public enum CapabilityBuilder {
                 CapabilityStatementRest(
                     mode: FHIRPrimitive(.server),
                     resource: resources,
+                    interaction: systemInteractions,
                     searchParam: commonSearchParameters)
             ])
     }
+
+    /// The system-level interactions the route table serves (http://hl7.org/fhir/R4/http.html#transaction).
+    static let systemInteractions: [CapabilityStatementRestInteraction] = [
+        CapabilityStatementRestInteraction(
+            code: FHIRPrimitive(.transaction),
+            documentation: FHIRPrimitive(FHIRMarkdown(
+                "All entries or none: one database transaction; urn:uuid references between entries are resolved; "
+                    + "processed DELETE, POST, PUT, GET."))),
+        CapabilityStatementRestInteraction(
+            code: FHIRPrimitive(.batch),
+            documentation: FHIRPrimitive(FHIRMarkdown("Entries processed one by one, in order, each answered on its own."))),
+    ]
 
     static let commonSearchParameters: [CapabilityStatementRestResourceSearchParam] = [
         CapabilityStatementRestResourceSearchParam(

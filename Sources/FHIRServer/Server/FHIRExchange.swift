@@ -40,6 +40,11 @@ public struct FHIRResponse: Sendable {
     public var status: HTTPResponse.Status
     public var headers: HTTPFields
     public var body: [UInt8]
+    /// The id of the stored resource the response is about, also when the body does not show it
+    /// (`Prefer: return=minimal`): how a transaction learns what an entry created.
+    var resourceID: String?
+    /// When that resource was stored (`Bundle.entry.response.lastModified`).
+    var lastModified: Date?
 
     public init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: [UInt8] = []) {
         self.status = status
@@ -63,11 +68,16 @@ public struct FHIRResponse: Sendable {
         var fields = extra
         fields[.eTag] = "W/\"\(stored.versionId)\""
         fields[.lastModified] = HTTPDate.format(stored.lastUpdated)
+        var response: FHIRResponse
         if !pretty, let json = stored.json {
             fields[.contentType] = FHIRFormat.mediaType
-            return FHIRResponse(status: status, headers: fields, body: json)
+            response = FHIRResponse(status: status, headers: fields, body: json)
+        } else {
+            response = resource(stored.resource, status: status, pretty: pretty, headers: fields)
         }
-        return resource(stored.resource, status: status, pretty: pretty, headers: fields)
+        response.resourceID = stored.resourceID
+        response.lastModified = stored.lastUpdated
+        return response
     }
 
     /// An error as an OperationOutcome with its status and headers.

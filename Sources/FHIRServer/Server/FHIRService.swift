@@ -1,5 +1,6 @@
 import FHIRModels
 import Foundation
+import IMISData
 import Logging
 
 /// The FHIR API: the providers per resource type and the request handlers over them.
@@ -10,13 +11,17 @@ public struct FHIRService: Sendable {
     /// The cache of rendered resources, when on (`RESOURCE_CACHE_MB`). Writes through the database
     /// invalidate it by themselves; ``RenderCache/invalidate(type:id:)`` is for anything else.
     public let renderCache: RenderCache?
+    /// Runs the entries of a transaction Bundle as one database transaction.
+    let units: any UnitOfWorkStore
     let logger: Logger
     /// The family compartment of an insuree (by `FamilyID`), for access control.
     let compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)?
 
-    public init(configuration: ServerConfiguration, providers: [any ResourceProvider], renderCache: RenderCache? = nil,
-                compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)? = nil, logger: Logger) {
+    public init(configuration: ServerConfiguration, providers: [any ResourceProvider], units: any UnitOfWorkStore,
+                renderCache: RenderCache? = nil, compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)? = nil,
+                logger: Logger) {
         self.configuration = configuration
+        self.units = units
         self.compartments = compartments
         self.renderCache = renderCache
         self.providers = Dictionary(providers.map { ($0.resourceType, $0) }, uniquingKeysWith: { a, _ in a })

@@ -260,7 +260,9 @@ public struct FHIRResponder: HTTPResponder {
 }
 
 extension FHIRService {
-    /// Runs the handler of the matched interaction.
+    /// Runs the handler of the matched interaction. Every interaction passes here, whether it came as an HTTP
+    /// request or as an entry of a batch or transaction Bundle: what must hold for each request (access
+    /// control, auditing) belongs here, not in the responder.
     func handle(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
         var request = request
         if request.match.route.interaction != .capabilities {
@@ -276,8 +278,7 @@ extension FHIRService {
         case .create: return try await create(request)
         case .update: return try await update(request)
         case .delete: return try await delete(request)
-        case .batch, .transaction:
-            throw FHIRError(.methodNotAllowed, "batch and transaction Bundles are not supported yet")
+        case .batch, .transaction: return try await bundle(request)
         }
     }
 }

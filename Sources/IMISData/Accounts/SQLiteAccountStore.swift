@@ -64,8 +64,8 @@ public struct SQLiteAccountStore: AccountStore {
         }
     }
 
-    public func createUser(_ user: NewUser, now: Date) throws -> UserAccount {
-        let id = try database.write { db in try Self.insertUser(user, db, now: now) }
+    public func createUser(_ user: NewUser, now: Date) async throws -> UserAccount {
+        let id = try await database.write { db in try Self.insertUser(user, db, now: now) }
         guard let account = try self.user(id: id) else { throw RegistryError.notFound(table: "tblUsers", key: "\(id)") }
         return account
     }
@@ -115,22 +115,22 @@ public struct SQLiteAccountStore: AccountStore {
         return id
     }
 
-    public func setStoredPassword(userID: Int64, storedPassword: String) throws {
-        try database.write { db in
+    public func setStoredPassword(userID: Int64, storedPassword: String) async throws {
+        try await database.write { db in
             try db.execute(sql: "UPDATE tblUsers SET StoredPassword = ?, PrivateKey = NULL WHERE UserID = ?",
                            arguments: [storedPassword, userID])
         }
     }
 
-    public func recordLogin(userID: Int64, at: Date) throws {
-        try database.write { db in
+    public func recordLogin(userID: Int64, at: Date) async throws {
+        try await database.write { db in
             try db.execute(sql: "UPDATE tblUsers SET LastLogin = ? WHERE UserID = ?",
                            arguments: [Timestamp.string(from: at), userID])
         }
     }
 
-    public func defineRole(_ role: RoleDefinition, now: Date) throws {
-        try database.write { db in try Self.define(role, db, now: now) }
+    public func defineRole(_ role: RoleDefinition, now: Date) async throws {
+        try await database.write { db in try Self.define(role, db, now: now) }
     }
 
     static func define(_ role: RoleDefinition, _ db: Database, now: Date) throws {
@@ -153,9 +153,9 @@ public struct SQLiteAccountStore: AccountStore {
         }
     }
 
-    public func recordLoginFailure(username: String, now: Date, limit: Int, lockFor: TimeInterval) throws -> LoginThrottle {
+    public func recordLoginFailure(username: String, now: Date, limit: Int, lockFor: TimeInterval) async throws -> LoginThrottle {
         let seconds = Int64(now.timeIntervalSince1970)
-        return try database.write { db in
+        return try await database.write { db in
             var failures = 1
             if let row = try Row.fetchOne(db, sql: "SELECT failures, locked_until FROM imisfhir_login_failure WHERE username = ?",
                                           arguments: [username]) {
@@ -182,14 +182,14 @@ public struct SQLiteAccountStore: AccountStore {
         }
     }
 
-    public func clearLoginFailures(username: String) throws {
-        try database.write { db in
+    public func clearLoginFailures(username: String) async throws {
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM imisfhir_login_failure WHERE username = ?", arguments: [username])
         }
     }
 
-    public func createClient(_ client: SystemClient) throws {
-        try database.write { db in
+    public func createClient(_ client: SystemClient) async throws {
+        try await database.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM imisfhir_client WHERE client_id = ?", arguments: [client.clientID]) == true {
                 throw RegistryError.conflict("a client with this id exists")
             }
@@ -233,13 +233,13 @@ public struct SQLiteAccountStore: AccountStore {
         }
     }
 
-    public func storeRefreshToken(_ token: RefreshTokenRecord) throws {
-        try database.write { db in try Self.insert(token, db) }
+    public func storeRefreshToken(_ token: RefreshTokenRecord) async throws {
+        try await database.write { db in try Self.insert(token, db) }
     }
 
     public func rotateRefreshToken(hash: String, now: Date,
-                                   replacement: (RefreshTokenRecord) -> RefreshTokenRecord) throws -> RefreshRotation {
-        try database.write { db in
+                                   replacement: (RefreshTokenRecord) -> RefreshTokenRecord) async throws -> RefreshRotation {
+        try await database.write { db in
             guard let token = try Self.refreshToken(db, hash: hash) else { return .invalid }
             if token.usedAt != nil || token.revokedAt != nil {
                 try db.execute(sql: """
@@ -261,8 +261,8 @@ public struct SQLiteAccountStore: AccountStore {
         try database.read { db in try Self.refreshToken(db, hash: hash) }
     }
 
-    public func revokeRefreshFamily(hash: String, now: Date) throws -> Bool {
-        try database.write { db in
+    public func revokeRefreshFamily(hash: String, now: Date) async throws -> Bool {
+        try await database.write { db in
             guard let token = try Self.refreshToken(db, hash: hash) else { return false }
             try db.execute(sql: "UPDATE imisfhir_refresh_token SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
                            arguments: [Self.seconds(now), token.familyID])

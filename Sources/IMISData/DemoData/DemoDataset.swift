@@ -64,7 +64,7 @@ public enum DemoDataset {
     /// Loads the demo world in one transaction, stamped with `clock`; the database must be migrated.
     public static func load(into database: IMISDatabase, clock: RegistryClock = .system) throws {
         let now = clock.now()
-        try database.write { db in try load(db, now: now) }
+        try database.writeBlocking { db in try load(db, now: now) }
     }
 
     static func load(_ db: Database, now: Date) throws {

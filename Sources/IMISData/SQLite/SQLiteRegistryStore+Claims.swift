@@ -13,9 +13,9 @@ extension SQLiteRegistryStore {
     }
 
     /// See `InsuranceStore.submitClaim(claim:items:services:)`.
-    public func submitClaim(claim: Claim, items: [ClaimLine], services: [ClaimLine]) throws -> ClaimDetails {
+    public func submitClaim(claim: Claim, items: [ClaimLine], services: [ClaimLine]) async throws -> ClaimDetails {
         let now = clock.now()
-        return try database.write { db in try Self.submitClaim(db, claim, items: items, services: services, now: now) }
+        return try await database.write { db in try Self.submitClaim(db, claim, items: items, services: services, now: now) }
     }
 
     /// See `InsuranceStore.coverage(_:medicalID:productID:healthFacilityID:)`.

@@ -6,9 +6,9 @@ extension SQLiteRegistryStore {
     /// transaction: every listed insuree gets `FamilyID` = the family and `IsHead` = (id == `headID`),
     /// each through a versioned update (a history row first) when something changes; the family's
     /// `InsureeID` becomes `headID`. `ifVersion` guards the family's update (`If-Match`).
-    public func saveFamily(_ family: Family, members: [Int64], headID: Int64, ifVersion: Int? = nil) throws -> Versioned<Family> {
+    public func saveFamily(_ family: Family, members: [Int64], headID: Int64, ifVersion: Int? = nil) async throws -> Versioned<Family> {
         let now = clock.now()
-        return try database.write { db in
+        return try await database.write { db in
             var row = family
             row.headInsureeID = headID
             let saved: Versioned<Family>

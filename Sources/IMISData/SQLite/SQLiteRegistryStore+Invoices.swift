@@ -13,9 +13,9 @@ extension SQLiteRegistryStore {
     }
 
     /// See `InsuranceStore.createInvoice(_:lines:)`.
-    public func createInvoice(_ invoice: Invoice, lines: [InvoiceLineItem]) throws -> InvoiceDetails {
+    public func createInvoice(_ invoice: Invoice, lines: [InvoiceLineItem]) async throws -> InvoiceDetails {
         let now = clock.now()
-        return try database.write { db in try Self.createInvoice(db, invoice, lines: lines, now: now) }
+        return try await database.write { db in try Self.createInvoice(db, invoice, lines: lines, now: now) }
     }
 
     /// See `InsuranceStore.payment(uuid:)`.

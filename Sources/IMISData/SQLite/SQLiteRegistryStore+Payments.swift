@@ -3,15 +3,15 @@ import GRDB
 
 extension SQLiteRegistryStore {
     /// See `InsuranceStore.recordPayment(_:)` and ``InsuranceRules``.
-    public func recordPayment(_ request: PaymentRequest) throws -> PaymentResult {
+    public func recordPayment(_ request: PaymentRequest) async throws -> PaymentResult {
         let now = clock.now()
-        return try database.write { db in try Self.recordPayment(db, request, now: now) }
+        return try await database.write { db in try Self.recordPayment(db, request, now: now) }
     }
 
     /// See `InsuranceStore.cancelPayment(uuid:)` and ``InsuranceRules``.
-    public func cancelPayment(uuid: String) throws -> PaymentResult {
+    public func cancelPayment(uuid: String) async throws -> PaymentResult {
         let now = clock.now()
-        return try database.write { db in try Self.cancelPayment(db, uuid: uuid, now: now) }
+        return try await database.write { db in try Self.cancelPayment(db, uuid: uuid, now: now) }
     }
 
     // MARK: Inside a transaction

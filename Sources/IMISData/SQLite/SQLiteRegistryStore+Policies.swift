@@ -37,9 +37,9 @@ extension SQLiteRegistryStore: InsuranceStore {
     }
 
     /// See `InsuranceStore.enrolFamily(policy:members:contributions:)`.
-    public func enrolFamily(policy: Policy, members: [Int64], contributions: [Premium]) throws -> PolicyEnrolment {
+    public func enrolFamily(policy: Policy, members: [Int64], contributions: [Premium]) async throws -> PolicyEnrolment {
         let now = clock.now()
-        return try database.write { db in
+        return try await database.write { db in
             try Self.enrolFamily(db, policy: policy, members: members, contributions: contributions, now: now)
         }
     }

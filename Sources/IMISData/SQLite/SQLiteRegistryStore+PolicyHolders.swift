@@ -3,9 +3,9 @@ import GRDB
 
 extension SQLiteRegistryStore {
     /// See `RegistryStore.insertPolicyHolder(_:)`.
-    public func insertPolicyHolder(_ holder: PolicyHolder) throws -> Versioned<PolicyHolder> {
+    public func insertPolicyHolder(_ holder: PolicyHolder) async throws -> Versioned<PolicyHolder> {
         let now = clock.now()
-        return try database.write { db in try Self.insertPolicyHolder(db, holder, now: now) }
+        return try await database.write { db in try Self.insertPolicyHolder(db, holder, now: now) }
     }
 
     static func insertPolicyHolder(_ db: Database, _ holder: PolicyHolder, now: Date) throws -> Versioned<PolicyHolder> {
@@ -24,9 +24,9 @@ extension SQLiteRegistryStore {
     }
 
     /// See `RegistryStore.updatePolicyHolder(_:ifVersion:)`.
-    public func updatePolicyHolder(_ holder: PolicyHolder, ifVersion: Int?) throws -> Versioned<PolicyHolder> {
+    public func updatePolicyHolder(_ holder: PolicyHolder, ifVersion: Int?) async throws -> Versioned<PolicyHolder> {
         let now = clock.now()
-        return try database.write { db in
+        return try await database.write { db in
             let current = try requireLivePolicyHolder(db, uuid: holder.uuid, ifVersion: ifVersion)
             var row = holder
             row.uuid = current.record.uuid
@@ -46,9 +46,9 @@ extension SQLiteRegistryStore {
     }
 
     /// See `RegistryStore.deletePolicyHolder(uuid:)`.
-    public func deletePolicyHolder(uuid: String) throws -> Versioned<PolicyHolder> {
+    public func deletePolicyHolder(uuid: String) async throws -> Versioned<PolicyHolder> {
         let now = clock.now()
-        return try database.write { db in
+        return try await database.write { db in
             var row = try requireLivePolicyHolder(db, uuid: uuid, ifVersion: nil).record
             row.isDeleted = true
             row.version += 1

@@ -13,9 +13,9 @@ extension SQLiteRegistryStore {
     /// Refused with `RegistryError.conflict` when the live version is not `expectedVersion`, and with
     /// `RegistryError.invalidValue` when the invoice would become cancelled (3) or deleted (4) while accepted
     /// payments of it remain (cancel them first).
-    public func updateInvoice(_ invoice: Invoice, expectedVersion: Int) throws -> InvoiceDetails {
+    public func updateInvoice(_ invoice: Invoice, expectedVersion: Int) async throws -> InvoiceDetails {
         let now = clock.now()
-        return try database.write { db in
+        return try await database.write { db in
             let current = try Self.requireInvoice(db, invoice.uuid)
             guard current.versionId == expectedVersion else {
                 throw RegistryError.conflict("invoice \(current.record.code) is at version \(current.versionId)")
@@ -36,10 +36,10 @@ extension SQLiteRegistryStore {
     /// Marks the live payments `paymentUUIDs` reconciliated under `reconciliationID` on `date`, in one
     /// transaction. A cancelled payment, or one already reconciliated, is refused (`RegistryError.invalidValue`).
     public func reconcilePayments(_ paymentUUIDs: [String], reconciliationID: String,
-                                  date: LocalDate) throws -> [PaymentDetails] {
+                                  date: LocalDate) async throws -> [PaymentDetails] {
         guard !paymentUUIDs.isEmpty else { throw RegistryError.invalidValue("the reconciliation lists no payment") }
         let now = clock.now()
-        return try database.write { db in
+        return try await database.write { db in
             var result: [PaymentDetails] = []
             for uuid in paymentUUIDs {
                 guard let current = try RegistrySQL.byUUID(db, PaymentInvoice.self, uuid) else {

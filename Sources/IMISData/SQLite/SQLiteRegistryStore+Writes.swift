@@ -3,43 +3,43 @@ import GRDB
 
 extension SQLiteRegistryStore {
     /// See `RegistryStore.insert(_:)`.
-    public func insert<R: VersionedRecord>(_ record: R) throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> Versioned<R> {
+    public func insert<R: VersionedRecord>(_ record: R) async throws -> Versioned<R> {
+        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let row = SQLiteRegistryReader.cast(record, to: S.self)
             let now = clock.now()
-            let result = try database.write { db in try RegistrySQL.insert(db, row, now: now) }
+            let result = try await database.write { db in try RegistrySQL.insert(db, row, now: now) }
             return SQLiteRegistryReader.cast(result, to: Versioned<R>.self)
         }
-        return try run(SQLiteRegistryReader.mapped(R.self))
+        return try await run(SQLiteRegistryReader.mapped(R.self))
     }
 
     /// See `RegistryStore.update(_:ifVersion:)`.
-    public func update<R: VersionedRecord>(_ record: R, ifVersion: Int? = nil) throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> Versioned<R> {
+    public func update<R: VersionedRecord>(_ record: R, ifVersion: Int? = nil) async throws -> Versioned<R> {
+        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let row = SQLiteRegistryReader.cast(record, to: S.self)
             let now = clock.now()
-            let result = try database.write { db in try RegistrySQL.update(db, row, now: now, ifVersion: ifVersion) }
+            let result = try await database.write { db in try RegistrySQL.update(db, row, now: now, ifVersion: ifVersion) }
             return SQLiteRegistryReader.cast(result, to: Versioned<R>.self)
         }
-        return try run(SQLiteRegistryReader.mapped(R.self))
+        return try await run(SQLiteRegistryReader.mapped(R.self))
     }
 
     /// See `RegistryStore.delete(_:id:auditUserID:)`.
-    public func delete<R: VersionedRecord>(_ type: R.Type, id: Int64, auditUserID: Int64 = -1) throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> Versioned<R> {
+    public func delete<R: VersionedRecord>(_ type: R.Type, id: Int64, auditUserID: Int64 = -1) async throws -> Versioned<R> {
+        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let now = clock.now()
-            let result = try database.write { db in
+            let result = try await database.write { db in
                 try RegistrySQL.delete(db, s, id: id, now: now, auditUserID: auditUserID)
             }
             return SQLiteRegistryReader.cast(result, to: Versioned<R>.self)
         }
-        return try run(SQLiteRegistryReader.mapped(type))
+        return try await run(SQLiteRegistryReader.mapped(type))
     }
 
     /// See `RegistryStore.createFamily(_:head:)`.
-    public func createFamily(_ family: Family, head: Insuree) throws -> CreatedFamily {
+    public func createFamily(_ family: Family, head: Insuree) async throws -> CreatedFamily {
         let now = clock.now()
-        return try database.write { db in try Self.createFamily(db, family, head: head, now: now) }
+        return try await database.write { db in try Self.createFamily(db, family, head: head, now: now) }
     }
 
     static func createFamily(_ db: Database, _ family: Family, head: Insuree, now: Date) throws -> CreatedFamily {
@@ -58,12 +58,12 @@ extension SQLiteRegistryStore {
     }
 
     /// See `RegistryStore.insertPhoto(_:)`.
-    public func insertPhoto(_ photo: InsureePhoto) throws -> InsureePhoto {
+    public func insertPhoto(_ photo: InsureePhoto) async throws -> InsureePhoto {
         var row = photo
         guard let uuid = RowUUID.normalized(row.uuid) else { throw RegistryError.invalidValue("PhotoUUID") }
         row.uuid = uuid
         row.validityFrom = clock.now()
-        return try database.write { db in
+        return try await database.write { db in
             try RegistrySQL.translatingErrors {
                 try db.cachedStatement(sql: InsureePhoto.sql.insert)
                     .execute(arguments: StatementArguments(row.databaseValues))

@@ -31,8 +31,7 @@ public struct SQLiteRegistryStore: RegistryStore {
 
     /// One lookup made of a single statement: no transaction around it.
     func lookup<T>(_ body: (SQLiteRegistryReader) throws -> T) throws -> T {
-        let recorder = ReadRecorder.current
-        return try database.writer.unsafeRead { db in try ReadRecorder.carrying(recorder) { try body(SQLiteRegistryReader(db)) } }
+        try database.readStatement { db in try body(SQLiteRegistryReader(db)) }
     }
 
     // MARK: Reads (see `RegistryStore`)
