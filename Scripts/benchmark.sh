@@ -120,7 +120,7 @@ if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/health/live"; then
     echo "port $PORT is already in use; pass --port" >&2
     exit 1
 fi
-MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning "$BIN" serve --database "$DB" --host 127.0.0.1 --port "$PORT" \
+MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning RATELIMIT_RATE=off ACCESS_TOKEN_TTL=6h "$BIN" serve --database "$DB" --host 127.0.0.1 --port "$PORT" \
     >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 600); do
@@ -130,6 +130,13 @@ for _ in $(seq 600); do
 done
 curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/health/ready" || { echo "the server did not get ready" >&2; exit 1; }
 BASE="http://127.0.0.1:$PORT"
+# Every FHIR request carries the demo administrator's access token (verified once, then served from the cache of
+# verified tokens, as in production).
+TOKEN=$(curl -s --max-time 10 -X POST "$BASE/auth/token" -d grant_type=password -d username=Admin -d password=admin123 |
+    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+[ -n "$TOKEN" ] || { echo "could not sign in as the demo administrator" >&2; exit 1; }
+export BENCH_TOKEN="$TOKEN"
+AUTH="Authorization: Bearer $TOKEN"
 
 INSUREE_COUNT=$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM tblInsuree WHERE ValidityTo IS NULL")
 # A random sample of real ids, insurance numbers and 3-letter name prefixes (reads use the read-only URI).
@@ -156,7 +163,7 @@ while IFS= read -r name; do urlencode "$name"; done <"$WORK/names.txt" >"$WORK/n
 # Every route must answer 200 before it is measured.
 for probe in "/fhir/Patient/$(head -n 1 "$WORK/uuids.txt")" "/fhir/Patient?identifier=$(head -n 1 "$WORK/chfids.txt")" \
     "/fhir/Patient?name=$(head -n 1 "$WORK/names.url.txt")" "/fhir/metadata"; do
-    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$BASE$probe")
+    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "$AUTH" "$BASE$probe")
     [ "$status" = 200 ] || { echo "GET $probe answered $status" >&2; exit 1; }
 done
 
@@ -180,7 +187,7 @@ cat >"$WORK/notice.json" <<JSON
 JSON
 post() {
     curl -s -o "$WORK/post.out" -w '%{http_code}' --max-time 10 -X POST "$BASE$1" \
-        -H 'Content-Type: application/fhir+json' --data-binary "$2"
+        -H 'Content-Type: application/fhir+json' -H "$AUTH" --data-binary "$2"
 }
 # One idle policy and one large invoice per family, so that the notices spread over $INVOICES invoices and none
 # is ever paid off (each notice pays 0.01 EUR).
@@ -232,6 +239,7 @@ function init(args)
     path = os.getenv("BENCH_PATH")
     prefix = os.getenv("BENCH_RUN") .. "-" .. tostring(thread_number or 1) .. "-"
     wrk.headers["Content-Type"] = "application/fhir+json"
+    wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
 end
 function request()
     counter = counter + 1
@@ -246,6 +254,7 @@ cat >"$WORK/cycle.lua" <<'LUA'
 local values = {}
 for line in io.lines(os.getenv("BENCH_VALUES")) do values[#values + 1] = line end
 local path = os.getenv("BENCH_PATH")
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
 local i = 0
 request = function()
     i = i % #values + 1

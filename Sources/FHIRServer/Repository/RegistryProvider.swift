@@ -112,6 +112,10 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     }
 
     public func read(id: String) async throws(FHIRError) -> StoredResource {
+        if let cache, !UnitOfWork.isActive, let uuid = RowUUID.normalized(id),
+           let hit = cache.current(type: resourceType, id: uuid) {
+            return StoredResource(json: hit.json, id: uuid, versionId: hit.versionId, lastUpdated: hit.lastUpdated)
+        }
         let found = try row(id)
         if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
         return try await stored(found)

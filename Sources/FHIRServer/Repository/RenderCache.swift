@@ -68,8 +68,26 @@ public final class RenderCache: Sendable {
     private let state = NIOLockedValueBox(State())
     static let recentLimit = 64
 
-    public init(byteLimit: Int) {
+    /// Whether every write to the database passes through this process, so that the commit-driven invalidation
+    /// sees all of them: then a read may be answered from the cache without asking the database for the current
+    /// version (an embedded SQLite file). A database shared with other writers must say false.
+    public let seesEveryWrite: Bool
+
+    public init(byteLimit: Int, seesEveryWrite: Bool = false) {
         self.byteLimit = max(0, byteLimit)
+        self.seesEveryWrite = seesEveryWrite
+    }
+
+    /// The cached rendering of the current version of `type`/`id`, when ``seesEveryWrite`` (an entry is dropped by
+    /// the commit that changes any row it was made from, so a present entry is current).
+    public func current(type: String, id: String) -> (json: [UInt8], versionId: Int, lastUpdated: Date)? {
+        guard seesEveryWrite else { return nil }
+        return state.withLockedValue { s in
+            guard let slot = s.index[Key(type: type, id: id)], let entry = s.slots[slot] else { return nil }
+            s.hits += 1
+            if !entry.referenced { s.slots[slot]?.referenced = true }
+            return (entry.json, entry.versionId, entry.lastUpdated)
+        }
     }
 
     /// What an entry is charged: its JSON and the bookkeeping (slot, index, the dependents sets).

@@ -37,7 +37,8 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
 public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     let store = SQLiteRegistryStore(database: environment.database)
     let limit = environment.configuration.resourceCacheBytes
-    let cache = limit > 0 ? RenderCache(byteLimit: limit) : nil
+    // The embedded database is written only through this process: the cache may answer reads by itself.
+    let cache = limit > 0 ? RenderCache(byteLimit: limit, seesEveryWrite: true) : nil
     if let cache {
         // Every commit drops the renderings made from the rows it changed, before the write returns.
         environment.database.observeCommittedChanges { changes in cache.apply(changes) }
