@@ -65,50 +65,55 @@ public struct SQLiteAccountStore: AccountStore {
     }
 
     public func createUser(_ user: NewUser, now: Date) throws -> UserAccount {
-        let stamp = Timestamp.string(from: now)
-        let id: Int64 = try database.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM tblUsers WHERE LoginName = ? AND ValidityTo IS NULL",
-                                 arguments: [user.loginName]) == true {
-                throw RegistryError.conflict("a user with this login name exists")
-            }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM core_User WHERE username = ?", arguments: [user.loginName]) == true {
-                throw RegistryError.conflict("a user with this login name exists")
-            }
-            if let insuree = user.insureeID,
-               try Bool.fetchOne(db, sql: "SELECT 1 FROM imisfhir_insuree_user WHERE insuree_id = ?", arguments: [insuree]) == true {
-                throw RegistryError.conflict("this insuree already has a user account")
-            }
-            var roleIDs: [Int64] = []
-            for name in user.roles {
-                guard let roleID = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
-                                                      arguments: [name])
-                else { throw RegistryError.invalidReference("role \(name)") }
-                roleIDs.append(roleID)
-            }
-            try db.execute(sql: """
-                INSERT INTO tblUsers (UserUUID, LastName, OtherNames, Phone, LoginName, EmailId, StoredPassword, ValidityFrom)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [RowUUID.make(), user.lastName, user.otherNames, user.phone, user.loginName, user.email,
-                                 user.storedPassword, stamp])
-            let id = db.lastInsertedRowID
-            try db.execute(sql: "INSERT INTO core_User (id, username, i_user_id) VALUES (?, ?, ?)",
-                           arguments: [RowUUID.make(), user.loginName, id])
-            for roleID in roleIDs {
-                try db.execute(sql: "INSERT INTO tblUserRole (UserID, RoleID, ValidityFrom) VALUES (?, ?, ?)",
-                               arguments: [id, roleID, stamp])
-            }
-            for district in user.districts {
-                try db.execute(sql: "INSERT INTO tblUsersDistricts (UserID, LocationId, ValidityFrom) VALUES (?, ?, ?)",
-                               arguments: [id, district, stamp])
-            }
-            if let insuree = user.insureeID {
-                try db.execute(sql: "INSERT INTO imisfhir_insuree_user (user_id, insuree_id, created_at) VALUES (?, ?, ?)",
-                               arguments: [id, insuree, Int64(now.timeIntervalSince1970)])
-            }
-            return id
-        }
+        let id: Int64 = try database.write { db in try Self.insertUser(db, user, now: now) }
         guard let account = try self.user(id: id) else { throw RegistryError.notFound(table: "tblUsers", key: "\(id)") }
         return account
+    }
+
+    /// Inserts the rows of `user` (`tblUsers`, `core_User`, `tblUserRole`, `tblUsersDistricts`, the insuree link)
+    /// in the caller's transaction and answers its `UserID`; `RegistryError.conflict` when the login name (or the
+    /// insuree) already has a current user, `RegistryError.invalidReference` for an unknown role.
+    static func insertUser(_ db: Database, _ user: NewUser, now: Date) throws -> Int64 {
+        let stamp = Timestamp.string(from: now)
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM tblUsers WHERE LoginName = ? AND ValidityTo IS NULL",
+                             arguments: [user.loginName]) == true {
+            throw RegistryError.conflict(AccountConflict.loginName)
+        }
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM core_User WHERE username = ?", arguments: [user.loginName]) == true {
+            throw RegistryError.conflict(AccountConflict.loginName)
+        }
+        if let insuree = user.insureeID,
+           try Bool.fetchOne(db, sql: "SELECT 1 FROM imisfhir_insuree_user WHERE insuree_id = ?", arguments: [insuree]) == true {
+            throw RegistryError.conflict(AccountConflict.insuree)
+        }
+        var roleIDs: [Int64] = []
+        for name in user.roles {
+            guard let roleID = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
+                                                  arguments: [name])
+            else { throw RegistryError.invalidReference("role \(name)") }
+            roleIDs.append(roleID)
+        }
+        try db.execute(sql: """
+            INSERT INTO tblUsers (UserUUID, LastName, OtherNames, Phone, LoginName, EmailId, StoredPassword, ValidityFrom)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [RowUUID.make(), user.lastName, user.otherNames, user.phone, user.loginName, user.email,
+                             user.storedPassword, stamp])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: "INSERT INTO core_User (id, username, i_user_id) VALUES (?, ?, ?)",
+                       arguments: [RowUUID.make(), user.loginName, id])
+        for roleID in roleIDs {
+            try db.execute(sql: "INSERT INTO tblUserRole (UserID, RoleID, ValidityFrom) VALUES (?, ?, ?)",
+                           arguments: [id, roleID, stamp])
+        }
+        for district in user.districts {
+            try db.execute(sql: "INSERT INTO tblUsersDistricts (UserID, LocationId, ValidityFrom) VALUES (?, ?, ?)",
+                           arguments: [id, district, stamp])
+        }
+        if let insuree = user.insureeID {
+            try db.execute(sql: "INSERT INTO imisfhir_insuree_user (user_id, insuree_id, created_at) VALUES (?, ?, ?)",
+                           arguments: [id, insuree, Int64(now.timeIntervalSince1970)])
+        }
+        return id
     }
 
     public func setStoredPassword(userID: Int64, storedPassword: String) throws {
