@@ -78,8 +78,10 @@ let package = Package(
         .testTarget(
             name: "FHIRServerTests",
             dependencies: [
-                "FHIRServer", "FHIRModels", "IMISData",
+                "FHIRServer", "FHIRModels", "IMISData", "Membership",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
     ],

@@ -3,6 +3,7 @@ import FHIRServer
 import Foundation
 import IMISData
 import Logging
+import Membership
 
 /// The `imis-fhir` command: `serve` (default), `migrate`, `demo-data`, `capability-statement`.
 @main
@@ -10,7 +11,7 @@ struct IMISFHIR: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imis-fhir",
         abstract: "FHIR R4 facade server for openIMIS.",
-        subcommands: [Serve.self, Migrate.self, DemoData.self, Capabilities.self],
+        subcommands: [Serve.self, Migrate.self, DemoData.self, CreateUser.self, CreateClient.self, Capabilities.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -47,7 +48,8 @@ struct Serve: AsyncParsableCommand {
             try DemoDataset.load(into: database)
             logger.info("loaded the demo dataset")
         }
-        let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, logger: logger))
+        let auth = try settings.authServices(database: database, configuration: configuration, logger: logger)
+        let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, auth: auth, logger: logger))
         logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath)")
         try await app.runService()
     }
@@ -98,8 +100,10 @@ struct Capabilities: AsyncParsableCommand {
     func run() async throws {
         let database = try IMISDatabase.inMemory()
         try database.migrate()
+        let auth = AuthServices.sqlite(database: database, signer: JWTSigner(key: .hs256(secret: Array(OpaqueSecret.make().utf8))),
+                                       settings: TokenSettings())
         let service = buildService(
-            ApplicationEnvironment(configuration: ServerConfiguration(), database: database, logger: Logger(label: "imis-fhir")))
+            ApplicationEnvironment(configuration: ServerConfiguration(), database: database, auth: auth, logger: Logger(label: "imis-fhir")))
         print(service.capabilityStatement.jsonString(pretty: true))
     }
 }

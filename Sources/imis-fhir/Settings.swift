@@ -58,11 +58,26 @@ struct Settings {
         }
         let cacheMB = try int("RESOURCE_CACHE_MB", 32)
         guard cacheMB <= 1_048_576 else { throw SettingsError(key: "RESOURCE_CACHE_MB", message: "must be at most 1048576") }
+        var rateLimit: RateLimitRate?
+        let rateText = string("RATELIMIT_RATE", "150/m")
+        if !["off", "none", "0"].contains(rateText.lowercased()) {
+            do {
+                rateLimit = try RateLimitRate(parsing: rateText)
+            } catch {
+                throw SettingsError(key: "RATELIMIT_RATE", message: "must look like 150/m, 10/s, 1000/h, or off")
+            }
+        }
+        let cors: CORSPolicy
+        do {
+            cors = try CORSPolicy(hosts: string("HOSTS", "localhost"))
+        } catch {
+            throw SettingsError(key: "HOSTS", message: "\(error)")
+        }
         return ServerConfiguration(
             production: try production, host: host ?? string("HOST", "127.0.0.1"), port: port,
             siteRoot: string("SITE_ROOT", ""), siteURL: siteURL,
             maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760),
-            resourceCacheBytes: cacheMB * 1_048_576)
+            resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors)
     }
 
     var databasePath: String { string("DB_NAME", "imis.sqlite3") }

@@ -15,7 +15,7 @@ import Testing
         let database = try IMISDatabase.inMemory()
         try database.migrate()
         return buildService(
-            ApplicationEnvironment(configuration: ServerConfiguration(), database: database, logger: Logger(label: "test")))
+            testEnvironment(database: database, logger: Logger(label: "test")))
     }
 
     @Test func committedCapabilityStatementIsWhatTheServerServes() throws {

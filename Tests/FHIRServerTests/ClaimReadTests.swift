@@ -13,7 +13,7 @@ import Testing
     func get(_ uri: String) async throws -> JSON {
         let (app, _) = try makeTestApplication()
         return try await app.test(.router) { client in
-            try await client.execute(uri: uri, method: .get) { response in
+            try await client.fhir(uri: uri, method: .get) { response in
                 #expect(response.status == .ok, "\(uri)")
                 return fhirBody(response)
             }

@@ -28,7 +28,7 @@ import Testing
     }
 
     func post(_ client: some TestClientProtocol, _ body: String) async throws -> (HTTPResponse.Status, HTTPFields, JSON) {
-        try await client.execute(uri: "/fhir/Claim", method: .post, headers: [.contentType: "application/fhir+json"], body: ByteBuffer(string: body)) { response in
+        try await client.fhir(uri: "/fhir/Claim", method: .post, headers: [.contentType: "application/fhir+json"], body: ByteBuffer(string: body)) { response in
             (response.status, response.headers, fhirBody(response))
         }
     }
@@ -53,7 +53,7 @@ import Testing
                 #expect(number(a?["amount"]?["value"]) == number(b?["amount"]?["value"]))
             }
             #expect(number(response["total"]?.array?.first?["amount"]?["value"]) == number(ig["total"]?.array?.first?["amount"]?["value"]))
-            try await client.execute(uri: "/fhir/Claim/Code002", method: .get) { read in
+            try await client.fhir(uri: "/fhir/Claim/Code002", method: .get) { read in
                 #expect(fhirBody(read)["id"]?.string == id)
             }
             let (again, _, _) = try await post(client, try claim001())

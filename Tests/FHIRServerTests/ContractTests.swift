@@ -27,7 +27,7 @@ import Testing
     }
 
     func post(_ client: some TestClientProtocol, _ body: String) async throws -> (HTTPResponse.Status, JSON) {
-        try await client.execute(uri: "/fhir/Contract", method: .post, headers: [.contentType: "application/fhir+json"], body: ByteBuffer(string: body)) { response in
+        try await client.fhir(uri: "/fhir/Contract", method: .post, headers: [.contentType: "application/fhir+json"], body: ByteBuffer(string: body)) { response in
             (response.status, fhirBody(response))
         }
     }
@@ -35,7 +35,7 @@ import Testing
     @Test func theDoeEnrolmentReadsAsTheIGContract() async throws {
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Contract/\(IDs.doePolicy)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Contract/\(IDs.doePolicy)", method: .get) { response in
                 #expect(response.status == .ok)
                 let contract = fhirBody(response)
                 #expect(contract["status"]?.string == "executed")
@@ -47,10 +47,10 @@ import Testing
                 #expect(premium?["url"]?.string == "\(Self.ig)/StructureDefinition/contract-premium")
                 #expect(premium?["extension"]?.array?.first { $0["url"]?.string == "receipt" }?["valueString"]?.string != nil)
             }
-            try await client.execute(uri: "/fhir/Contract?subject=\(DemoDataset.janeDoeCHFID)&status=executed", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Contract?subject=\(DemoDataset.janeDoeCHFID)&status=executed", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [IDs.doePolicy])
             }
-            try await client.execute(uri: "/fhir/Contract?patient=Patient/\(IDs.johnDoe)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Contract?patient=Patient/\(IDs.johnDoe)", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [IDs.doePolicy])
             }
         }

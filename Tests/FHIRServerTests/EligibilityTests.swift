@@ -26,7 +26,7 @@ import Testing
     func post(_ body: String) async throws -> (HTTPResponse.Status, HTTPFields, JSON) {
         let (app, _) = try makeTestApplication()
         return try await app.test(.router) { client in
-            try await client.execute(
+            try await client.fhir(
                 uri: "/fhir/CoverageEligibilityRequest", method: .post, headers: [.contentType: "application/fhir+json"],
                 body: ByteBuffer(string: body)
             ) { response in (response.status, response.headers, fhirBody(response)) }
@@ -60,7 +60,7 @@ import Testing
         #expect(outcome["issue"]?.array?.first?["expression"]?.array?.first?.string == "CoverageEligibilityRequest.patient")
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/CoverageEligibilityRequest/x", method: .get) { response in
+            try await client.fhir(uri: "/fhir/CoverageEligibilityRequest/x", method: .get) { response in
                 #expect(response.status == .methodNotAllowed)
             }
         }

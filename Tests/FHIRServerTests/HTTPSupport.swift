@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import IMISData
 import Logging
+import Membership
 import NIOCore
 import Testing
 
@@ -20,8 +21,47 @@ func makeTestApplication(configuration: ServerConfiguration = ServerConfiguratio
     try DemoDataset.load(into: database, clock: .fixed(demoInstant))
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, logger: logger))
+    let app = buildApplication(testEnvironment(configuration: configuration, database: database, logger: logger))
     return (app, database)
+}
+
+/// The HS256 secret, issuer and audience of the test applications' tokens.
+let testSecret = Array("the-http-tests-sign-their-tokens-with-this".utf8)
+let testTokenSettings = TokenSettings(issuer: "http://imis-fhir.test", audience: "http://imis-fhir.test")
+
+/// The membership services of a test application: a known secret, a fast password hasher (demo users keep their
+/// production-strength hashes).
+func testAuth(_ database: IMISDatabase, clock: @escaping @Sendable () -> Date = { Date() }) -> AuthServices {
+    AuthServices.sqlite(database: database, signer: JWTSigner(key: .hs256(secret: testSecret)), settings: testTokenSettings,
+                        passwords: .forTesting(), clock: clock)
+}
+
+/// The environment of a test application over `database`.
+func testEnvironment(configuration: ServerConfiguration = ServerConfiguration(), database: IMISDatabase, logger: Logger) -> ApplicationEnvironment {
+    ApplicationEnvironment(configuration: configuration, database: database, auth: testAuth(database), logger: logger)
+}
+
+/// A signed access token for the user `uid` (the demo world's Admin is UserID 1), valid for an hour.
+func testToken(uid: Int64 = 1, insuree: Int64? = nil, scope: String = "user/*.cruds", clientID: String? = nil) -> String {
+    let now = Int64(Date().timeIntervalSince1970)
+    let claims = AccessTokenClaims(iss: testTokenSettings.issuer, aud: testTokenSettings.audience,
+                                   sub: clientID.map { "client:\($0)" } ?? "user:\(uid)", exp: now + 3600, iat: now,
+                                   nbf: now, jti: UUID().uuidString, scope: scope, uid: clientID == nil ? uid : nil,
+                                   client_id: clientID, insuree: insuree)
+    return try! JWTSigner(key: .hs256(secret: testSecret)).sign(claims)
+}
+
+/// The demo administrator's token.
+let adminToken = testToken()
+
+extension TestClientProtocol {
+    /// A request as the demo administrator: a bearer token is added unless the test sets `Authorization` itself.
+    func fhir<Return>(uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil,
+                      testCallback: @escaping (TestResponse) async throws -> Return = { $0 }) async throws -> Return {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = "Bearer \(adminToken)" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body, testCallback: testCallback)
+    }
 }
 
 /// The parsed body of a response, checked to be valid FHIR R4 by the project's own validator.

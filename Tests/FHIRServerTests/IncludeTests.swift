@@ -11,7 +11,7 @@ import Testing
     func search(_ uri: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
         let (app, _) = try makeTestApplication()
         return try await app.test(.router) { client in
-            try await client.execute(uri: uri, method: .get) { response in
+            try await client.fhir(uri: uri, method: .get) { response in
                 #expect(response.status == status, "\(uri)")
                 return fhirBody(response)
             }

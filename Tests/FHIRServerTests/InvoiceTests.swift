@@ -52,7 +52,7 @@ import Testing
     @Test func readVreadAndHistoryInIGForm() async throws {
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Invoice/\(demoInvoice)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice/\(demoInvoice)", method: .get) { response in
                 #expect(response.status == .ok)
                 let invoice = fhirBody(response)
                 #expect(invoice["status"]?.string == "issued")
@@ -66,16 +66,16 @@ import Testing
                 let codes = invoice["identifier"]?.array?.compactMap { $0["value"]?.string }
                 #expect(codes == [demoInvoice, DemoDataset.doeInvoiceCode])
             }
-            try await client.execute(uri: "/fhir/Invoice/\(DemoDataset.doeInvoiceCode)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice/\(DemoDataset.doeInvoiceCode)", method: .get) { response in
                 #expect(fhirBody(response)["id"]?.string == demoInvoice)
             }
-            try await client.execute(uri: "/fhir/Invoice/\(demoInvoice)/_history/1", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice/\(demoInvoice)/_history/1", method: .get) { response in
                 #expect(response.status == .ok)
             }
-            try await client.execute(uri: "/fhir/Invoice/\(demoInvoice)/_history", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice/\(demoInvoice)/_history", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [demoInvoice])
             }
-            try await client.execute(uri: "/fhir/Invoice/IV-NONE", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice/IV-NONE", method: .get) { response in
                 #expect(response.status == .notFound)
             }
         }
@@ -94,7 +94,7 @@ import Testing
     func everySearchParameter(query: String, expected: Int) async throws {
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Invoice?\(query)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice?\(query)", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(entryIDs(fhirBody(response)).count == expected, "\(query)")
             }
@@ -105,7 +105,7 @@ import Testing
         let (app, database) = try makeTestApplication()
         let policy = try Self.enrolIdlePolicy(database)
         try await app.test(.router) { client in
-            let id = try await client.execute(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
+            let id = try await client.fhir(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
                                               body: Self.invoiceJSON(code: "IV-T-1", amount: "250.50", status: "draft")) { response in
                 #expect(response.status == .created)
                 let invoice = fhirBody(response)
@@ -118,7 +118,7 @@ import Testing
             func put(_ status: String, amount: String = "250.50", ifMatch: String? = nil) async throws -> (HTTPResponse.Status, JSON) {
                 var headers = Self.fhirJSON
                 if let ifMatch { headers[.ifMatch] = ifMatch }
-                return try await client.execute(uri: "/fhir/Invoice/\(id)", method: .put, headers: headers,
+                return try await client.fhir(uri: "/fhir/Invoice/\(id)", method: .put, headers: headers,
                                                 body: Self.invoiceJSON(code: "IV-T-1", amount: amount, status: status, id: id)) {
                     ($0.status, fhirBody($0))
                 }
@@ -131,7 +131,7 @@ import Testing
             #expect(try await put("cancelled", amount: "300.00").0 == .unprocessableContent)
             #expect(try await put("cancelled").1["status"]?.string == "cancelled")
             #expect(try await put("issued").0 == .unprocessableContent)
-            try await client.execute(uri: "/fhir/Invoice?identifier=IV-T-1&status=cancelled", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice?identifier=IV-T-1&status=cancelled", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [id])
             }
         }
@@ -145,12 +145,12 @@ import Testing
                 (Self.invoiceJSON(code: "IV-T-2", amount: "10.00", status: "balanced"), "Invoice.status"),
                 (Self.invoiceJSON(code: "IV-T-3", amount: "10.00", subject: "Group/00000000-0000-4000-8000-000000000000"), "Invoice.subject"),
             ] {
-                try await client.execute(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON, body: body) { response in
+                try await client.fhir(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON, body: body) { response in
                     #expect(response.status == .unprocessableContent)
                     #expect(fhirBody(response)["issue"]?.array?.first?["expression"]?.array?.first?.string == path)
                 }
             }
-            try await client.execute(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
+            try await client.fhir(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
                                      body: Self.invoiceJSON(code: DemoDataset.doeInvoiceCode, amount: "10.00")) { response in
                 #expect(response.status == .conflict)
             }
@@ -158,7 +158,7 @@ import Testing
         // Without an idle policy there is nothing to invoice.
         let (other, _) = try makeTestApplication()
         try await other.test(.router) { client in
-            try await client.execute(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
+            try await client.fhir(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
                                      body: Self.invoiceJSON(code: "IV-T-4", amount: "10.00")) { response in
                 #expect(response.status == .unprocessableContent)
             }

@@ -26,7 +26,7 @@ import Testing
         ]
         try await app.test(.router) { client in
             for (id, expected, type) in cases {
-                try await client.execute(uri: "/fhir/Organization/\(id)", method: .get) { response in
+                try await client.fhir(uri: "/fhir/Organization/\(id)", method: .get) { response in
                     #expect(response.status == .ok, "\(id)")
                     #expect(response.headers[.eTag] == "W/\"1\"")
                     let body = fhirBody(response)
@@ -34,14 +34,14 @@ import Testing
                     #expect(organizationType(body) == type)
                 }
             }
-            try await client.execute(uri: "/fhir/Organization/00000000-0000-4000-8000-000000000000", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization/00000000-0000-4000-8000-000000000000", method: .get) { response in
                 #expect(response.status == .notFound)
                 #expect(issueCode(fhirBody(response)) == "not-found")
             }
-            try await client.execute(uri: "/fhir/Organization/NOPE", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization/NOPE", method: .get) { response in
                 #expect(response.status == .notFound)
             }
-            try await client.execute(uri: "/api/api_fhir_r4/Organization/RAHOS001/", method: .get) { response in
+            try await client.fhir(uri: "/api/api_fhir_r4/Organization/RAHOS001/", method: .get) { response in
                 #expect(fhirBody(response)["id"]?.string == Self.hf)
             }
         }
@@ -51,19 +51,19 @@ import Testing
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
             for id in [Self.hf, Self.holder, Self.insurer] {
-                try await client.execute(uri: "/fhir/Organization/\(id)/_history", method: .get) { response in
+                try await client.fhir(uri: "/fhir/Organization/\(id)/_history", method: .get) { response in
                     #expect(response.status == .ok)
                     let body = fhirBody(response)
                     #expect(body["type"]?.string == "history")
                     #expect(entryIDs(body) == [id])
                 }
-                try await client.execute(uri: "/fhir/Organization/\(id)/_history/1", method: .get) { response in
+                try await client.fhir(uri: "/fhir/Organization/\(id)/_history/1", method: .get) { response in
                     #expect(response.status == .ok)
                     let body = fhirBody(response)
                     #expect(body["id"]?.string == id)
                     #expect(body["meta"]?["versionId"]?.string == "1")
                 }
-                try await client.execute(uri: "/fhir/Organization/\(id)/_history/2", method: .get) { response in
+                try await client.fhir(uri: "/fhir/Organization/\(id)/_history/2", method: .get) { response in
                     #expect(response.status == .notFound)
                 }
             }
@@ -77,28 +77,28 @@ import Testing
         holder.tradeName = "My Trade Ltd"
         _ = try store.updatePolicyHolder(holder, ifVersion: 1)
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Organization/1234", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization/1234", method: .get) { response in
                 #expect(response.headers[.eTag] == "W/\"2\"")
                 #expect(fhirBody(response)["name"]?.string == "My Trade Ltd")
             }
-            try await client.execute(uri: "/fhir/Organization?_lastUpdated=gt2023-11-14T22:13:30Z&_lastUpdated=lt2023-11-15", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization?_lastUpdated=gt2023-11-14T22:13:30Z&_lastUpdated=lt2023-11-15", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [Self.holder])
             }
         }
         _ = try store.deletePolicyHolder(uuid: Self.holder)
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Organization/\(Self.holder)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization/\(Self.holder)", method: .get) { response in
                 #expect(response.status == .gone)
                 #expect(fhirBody(response)["resourceType"]?.string == "OperationOutcome")
             }
-            try await client.execute(uri: "/fhir/Organization/\(Self.holder)/_history", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization/\(Self.holder)/_history", method: .get) { response in
                 #expect(response.status == .ok)
                 let entries = fhirBody(response)["entry"]?.array ?? []
                 #expect(entries.count == 1)
                 #expect(entries.first?["request"]?["method"]?.string == "DELETE")
                 #expect(entries.first?["response"]?["etag"]?.string == "W/\"3\"")
             }
-            try await client.execute(uri: "/fhir/Organization?type=bus", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization?type=bus", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)).isEmpty)
             }
         }
@@ -107,7 +107,7 @@ import Testing
     func search(_ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
         let (app, _) = try makeTestApplication()
         return try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Organization?\(query)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Organization?\(query)", method: .get) { response in
                 #expect(response.status == status, "\(query)")
                 return fhirBody(response)
             }
@@ -193,7 +193,7 @@ import Testing
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
             for (page, expected) in [(1, [Self.hf, Self.holder]), (2, [Self.insurer]), (3, [])] {
-                try await client.execute(uri: "/api/api_fhir_r4/Organization/?_count=2&page-offset=\(page)", method: .get) { response in
+                try await client.fhir(uri: "/api/api_fhir_r4/Organization/?_count=2&page-offset=\(page)", method: .get) { response in
                     #expect(entryIDs(fhirBody(response)) == expected, "page \(page)")
                 }
             }
@@ -210,7 +210,7 @@ func followPages(_ app: some ApplicationProtocol, _ uri: String) async throws ->
         var next: String? = uri
         while let current = next, pages < 50 {
             pages += 1
-            let body = try await client.execute(uri: current, method: .get) { response in
+            let body = try await client.fhir(uri: current, method: .get) { response in
                 #expect(response.status == .ok, "\(current)")
                 return fhirBody(response)
             }

@@ -26,7 +26,7 @@ import Testing
 
     func ids(_ app: some ApplicationProtocol, _ query: String) async throws -> Set<String> {
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Patient?\(query)&_count=100", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient?\(query)&_count=100", method: .get) { response in
                 #expect(response.status == .ok, "\(query)")
                 return Set(entryIDs(fhirBody(response)))
             }
@@ -81,7 +81,7 @@ import Testing
     @Test func sortByLastUpdatedDescending() async throws {
         let app = try app()
         let first = try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Patient?_sort=-_lastUpdated&_count=1", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient?_sort=-_lastUpdated&_count=1", method: .get) { response in
                 entryIDs(fhirBody(response))
             }
         }

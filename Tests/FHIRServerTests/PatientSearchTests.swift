@@ -11,7 +11,7 @@ import Testing
     func search(_ query: String) async throws -> JSON {
         let (app, _) = try makeTestApplication()
         return try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Patient?\(query)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient?\(query)", method: .get) { response in
                 #expect(response.status == .ok, "\(query)")
                 return fhirBody(response)
             }
@@ -54,17 +54,17 @@ import Testing
     @Test func unknownModifierIsRejectedAndUnknownParameterIgnored() async throws {
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Patient?family:fuzzy=Doe", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient?family:fuzzy=Doe", method: .get) { response in
                 #expect(response.status == .badRequest)
                 #expect(fhirBody(response)["resourceType"]?.string == "OperationOutcome")
             }
-            try await client.execute(uri: "/fhir/Patient?foo=bar&family=Doe", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient?foo=bar&family=Doe", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = fhirBody(response)
                 let selfLink = body["link"]?.array?.first?["url"]?.string ?? ""
                 #expect(selfLink.hasSuffix("/fhir/Patient?family=Doe"))
             }
-            try await client.execute(
+            try await client.fhir(
                 uri: "/fhir/Patient?foo=bar", method: .get, headers: [.init("Prefer")!: "handling=strict"]
             ) { response in
                 #expect(response.status == .badRequest)
@@ -80,7 +80,7 @@ import Testing
             var total: String?
             while let current = uri {
                 uri = nil
-                try await client.execute(uri: current, method: .get) { response in
+                try await client.fhir(uri: current, method: .get) { response in
                     #expect(response.status == .ok)
                     let body = fhirBody(response)
                     total = body["total"]?.number
@@ -109,7 +109,7 @@ import Testing
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
             func page(_ uri: String) async throws -> (ids: [String], next: String?, previous: String?) {
-                try await client.execute(uri: uri, method: .get) { response in
+                try await client.fhir(uri: uri, method: .get) { response in
                     let body = fhirBody(response)
                     func link(_ relation: String) -> String? {
                         guard let url = body["link"]?.array?.first(where: { $0["relation"]?.string == relation })?["url"]?.string,
@@ -143,18 +143,18 @@ import Testing
     @Test func aliasServesTheSameResourcesWithTrailingSlashesAndPageOffset() async throws {
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/api/api_fhir_r4/Patient/\(DemoDataset.johnDoeCHFID)/", method: .get) { response in
+            try await client.fhir(uri: "/api/api_fhir_r4/Patient/\(DemoDataset.johnDoeCHFID)/", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(fhirBody(response)["id"]?.string == DemoDataset.UUIDs.johnDoe)
             }
-            try await client.execute(uri: "/api/api_fhir_r4/metadata/", method: .get) { response in
+            try await client.fhir(uri: "/api/api_fhir_r4/metadata/", method: .get) { response in
                 #expect(response.status == .ok)
             }
             var seen: [String] = []
             var page = 1
             var more = true
             while more {
-                more = try await client.execute(uri: "/api/api_fhir_r4/Patient/?_count=3&page-offset=\(page)", method: .get) { response in
+                more = try await client.fhir(uri: "/api/api_fhir_r4/Patient/?_count=3&page-offset=\(page)", method: .get) { response in
                     #expect(response.status == .ok)
                     let body = fhirBody(response)
                     seen += entryIDs(body)
@@ -176,14 +176,14 @@ import Testing
     @Test func postSearchTakesAFormBodyAndMergesTheQuery() async throws {
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(
+            try await client.fhir(
                 uri: "/fhir/Patient/_search?gender=male", method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "family=Doe&_count=5")
             ) { response in
                 #expect(response.status == .ok)
                 #expect(entryIDs(fhirBody(response)) == [DemoDataset.UUIDs.johnDoe])
             }
-            try await client.execute(
+            try await client.fhir(
                 uri: "/fhir/Patient/_search", method: .post, headers: [.contentType: "application/fhir+json"],
                 body: ByteBuffer(string: "{}")
             ) { response in
@@ -195,13 +195,13 @@ import Testing
     @Test func formatJSONAndPrettyAreHonoured() async throws {
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/Patient/\(DemoDataset.johnDoeCHFID)?_format=application/fhir%2Bjson&_pretty=true", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.johnDoeCHFID)?_format=application/fhir%2Bjson&_pretty=true", method: .get) { response in
                 #expect(response.status == .ok)
                 let text = String(buffer: response.body)
                 #expect(text.hasPrefix("{\n  \"resourceType\": \"Patient\""))
                 #expect(fhirBody(response)["id"]?.string == DemoDataset.UUIDs.johnDoe)
             }
-            try await client.execute(uri: "/fhir/Patient?family=Doe&_total=none", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient?family=Doe&_total=none", method: .get) { response in
                 #expect(fhirBody(response)["total"] == nil)
             }
         }

@@ -38,16 +38,16 @@ import Testing
         try DemoDataset.load(into: database, clock: .fixed(demoInstant))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = buildApplication(ApplicationEnvironment(configuration: ServerConfiguration(), database: database, logger: logger))
+        let app = buildApplication(testEnvironment(database: database, logger: logger))
         return (app, database)
     }
 
     func status(_ client: some TestClientProtocol, _ uri: String) async throws -> String? {
-        try await client.execute(uri: uri, method: .get) { fhirBody($0)["status"]?.string }
+        try await client.fhir(uri: uri, method: .get) { fhirBody($0)["status"]?.string }
     }
 
     func post(_ client: some TestClientProtocol, _ uri: String, _ body: ByteBuffer) async throws -> (HTTPResponse.Status, JSON, String) {
-        try await client.execute(uri: uri, method: .post, headers: Self.fhirJSON, body: body) { response in
+        try await client.fhir(uri: uri, method: .post, headers: Self.fhirJSON, body: body) { response in
             (response.status, fhirBody(response), String(buffer: response.body))
         }
     }
@@ -78,7 +78,7 @@ import Testing
             let again = try await post(client, "/fhir/PaymentNotice", Self.noticeJSON(identifier: "MM-2", invoice: invoice, amount: rest))
             #expect(again.0 == .ok)
             #expect(again.1["id"]?.string == full.1["id"]?.string)
-            try await client.execute(uri: "/fhir/PaymentNotice?request=Invoice/IV-P-1&_total=accurate", method: .get) { response in
+            try await client.fhir(uri: "/fhir/PaymentNotice?request=Invoice/IV-P-1&_total=accurate", method: .get) { response in
                 #expect(fhirBody(response)["total"]?.number == "2")
             }
 
@@ -118,14 +118,14 @@ import Testing
             let paid = try await post(client, "/fhir/PaymentNotice", Self.noticeJSON(identifier: "S-1", invoice: DemoDataset.doeInvoiceCode, amount: "100.00"))
             let id = paid.1["id"]?.string ?? ""
             #expect(try await status(client, "/fhir/PaymentNotice/\(id)") == "active")
-            #expect(try await client.execute(uri: "/fhir/PaymentNotice/\(id)/_history/1", method: .get) { $0.status } == .ok)
+            #expect(try await client.fhir(uri: "/fhir/PaymentNotice/\(id)/_history/1", method: .get) { $0.status } == .ok)
             for (query, expected) in [
                 ("identifier=S-1", 1), ("identifier=urn:test:mobile-money|S-1", 1), ("identifier=\(id)", 1), ("identifier=S-2", 0),
                 ("request=Invoice/\(demoInvoice)", 1), ("request=\(DemoDataset.doeInvoiceCode)", 1), ("request=Invoice/IV-NONE", 0),
                 ("status=active", 1), ("status=cancelled", 0), ("created=gt2000-01-01", 1), ("created=lt2000-01-01", 0),
                 ("payment-status=paid", 1), ("payment-status=cleared", 0),
             ] {
-                try await client.execute(uri: "/fhir/PaymentNotice?\(query)", method: .get) { response in
+                try await client.fhir(uri: "/fhir/PaymentNotice?\(query)", method: .get) { response in
                     #expect(entryIDs(fhirBody(response)).count == expected, "\(query)")
                 }
             }
@@ -147,20 +147,20 @@ import Testing
             #expect(created.0 == .created)
             let id = created.1["id"]?.string ?? ""
             #expect(created.1["detail"]?.array?.first?["request"]?["reference"]?.string == "Invoice/\(demoInvoice)")
-            try await client.execute(uri: "/fhir/PaymentNotice/\(paid.1["id"]?.string ?? "")", method: .get) { response in
+            try await client.fhir(uri: "/fhir/PaymentNotice/\(paid.1["id"]?.string ?? "")", method: .get) { response in
                 let notice = fhirBody(response)
                 #expect(notice["paymentStatus"]?["coding"]?.array?.first?["code"]?.string == "cleared")
                 #expect(notice["payment"]?["reference"]?.string == "PaymentReconciliation/\(id)")
             }
             #expect(try await status(client, "/fhir/PaymentReconciliation/\(id)") == "active")
-            try await client.execute(uri: "/fhir/PaymentReconciliation?request=Invoice/\(DemoDataset.doeInvoiceCode)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/PaymentReconciliation?request=Invoice/\(DemoDataset.doeInvoiceCode)", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [id])
             }
-            try await client.execute(uri: "/fhir/PaymentNotice?payment-status=cleared", method: .get) { response in
+            try await client.fhir(uri: "/fhir/PaymentNotice?payment-status=cleared", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)).count == 1)
             }
             #expect(try await post(client, "/fhir/PaymentReconciliation", reconciliation).0 == .unprocessableContent)
-            #expect(try await client.execute(uri: "/fhir/PaymentReconciliation/unknown", method: .get) { $0.status } == .notFound)
+            #expect(try await client.fhir(uri: "/fhir/PaymentReconciliation/unknown", method: .get) { $0.status } == .notFound)
         }
     }
 
@@ -170,7 +170,7 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<32 {
                     group.addTask {
-                        try await client.execute(uri: "/fhir/PaymentNotice", method: .post, headers: Self.fhirJSON,
+                        try await client.fhir(uri: "/fhir/PaymentNotice", method: .post, headers: Self.fhirJSON,
                                                  body: Self.noticeJSON(identifier: "C-1", invoice: demoInvoice, amount: "10000.00")) { $0.status }
                     }
                 }
@@ -194,14 +194,14 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for (i, invoice) in invoices.enumerated() {
                     group.addTask {
-                        try await client.execute(uri: "/fhir/PaymentNotice", method: .post, headers: Self.fhirJSON,
+                        try await client.fhir(uri: "/fhir/PaymentNotice", method: .post, headers: Self.fhirJSON,
                                                  body: Self.noticeJSON(identifier: "D-\(i)", invoice: invoice, amount: "10.25")) { $0.status }
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.allSatisfy { $0 == .created })
-            try await client.execute(uri: "/fhir/Invoice?status=balanced&_summary=count", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Invoice?status=balanced&_summary=count", method: .get) { response in
                 #expect(fhirBody(response)["total"]?.number == "32")
             }
         }

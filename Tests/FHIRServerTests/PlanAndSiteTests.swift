@@ -17,7 +17,7 @@ import Testing
     func search(_ type: String, _ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
         let (app, _) = try makeTestApplication()
         return try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/\(type)?\(query)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/\(type)?\(query)", method: .get) { response in
                 #expect(response.status == status, "\(type)?\(query)")
                 return fhirBody(response)
             }
@@ -28,7 +28,7 @@ import Testing
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
             for id in [Self.product, "RX01"] {
-                try await client.execute(uri: "/fhir/InsurancePlan/\(id)", method: .get) { response in
+                try await client.fhir(uri: "/fhir/InsurancePlan/\(id)", method: .get) { response in
                     #expect(response.status == .ok)
                     let body = fhirBody(response)
                     #expect(body["id"]?.string == Self.product)
@@ -37,14 +37,14 @@ import Testing
                         == "Location/\(DemoDataset.UUIDs.upperRiverRegion)")
                 }
             }
-            try await client.execute(uri: "/fhir/InsurancePlan/\(Self.product)/_history", method: .get) { response in
+            try await client.fhir(uri: "/fhir/InsurancePlan/\(Self.product)/_history", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [Self.product])
             }
-            try await client.execute(uri: "/fhir/InsurancePlan/RX01/_history/1", method: .get) { response in
+            try await client.fhir(uri: "/fhir/InsurancePlan/RX01/_history/1", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(fhirBody(response)["meta"]?["versionId"]?.string == "1")
             }
-            try await client.execute(uri: "/fhir/InsurancePlan/RX99", method: .get) { response in
+            try await client.fhir(uri: "/fhir/InsurancePlan/RX99", method: .get) { response in
                 #expect(response.status == .notFound)
             }
         }
@@ -58,7 +58,7 @@ import Testing
             code: "RX02", name: "Regional follow-up", dateFrom: LocalDate("2030-01-02")!, dateTo: LocalDate("2040-01-01")!,
             conversionProductID: rx01.record.id, memberCount: 6))
         try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/InsurancePlan/RX02", method: .get) { response in
+            try await client.fhir(uri: "/fhir/InsurancePlan/RX02", method: .get) { response in
                 let body = fhirBody(response)
                 #expect(body["id"]?.string == successor.record.uuid)
                 #expect(body["status"]?.string == "draft")
@@ -83,7 +83,7 @@ import Testing
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
             for id in [Self.hf, "RAHOS001"] {
-                try await client.execute(uri: "/fhir/Location/\(id)", method: .get) { response in
+                try await client.fhir(uri: "/fhir/Location/\(id)", method: .get) { response in
                     #expect(response.status == .ok)
                     let body = fhirBody(response)
                     #expect(body["id"]?.string == Self.hf)
@@ -92,14 +92,14 @@ import Testing
                     #expect(body["managingOrganization"]?["reference"]?.string == "Organization/\(Self.hf)")
                 }
             }
-            try await client.execute(uri: "/fhir/Location/\(Self.hf)/_history", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Location/\(Self.hf)/_history", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [Self.hf])
             }
-            try await client.execute(uri: "/fhir/Location/RAHOS001/_history/1", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Location/RAHOS001/_history/1", method: .get) { response in
                 #expect(fhirBody(response)["physicalType"]?["coding"]?.array?.first?["code"]?.string == "si")
             }
             // An administrative location is found before a site.
-            try await client.execute(uri: "/fhir/Location/R1D1", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Location/R1D1", method: .get) { response in
                 #expect(fhirBody(response)["id"]?.string == Self.district)
             }
         }

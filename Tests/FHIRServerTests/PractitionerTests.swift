@@ -18,7 +18,7 @@ import Testing
     func search(_ type: String, _ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
         let (app, _) = try makeTestApplication()
         return try await app.test(.router) { client in
-            try await client.execute(uri: "/fhir/\(type)?\(query)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/\(type)?\(query)", method: .get) { response in
                 #expect(response.status == status, "\(type)?\(query)")
                 return fhirBody(response)
             }
@@ -31,7 +31,7 @@ import Testing
         let cases = [(Self.admin, Self.admin, "CA"), ("JMDP0011", Self.admin, "CA"), (Self.officer, Self.officer, "EO"), ("E00001", Self.officer, "EO")]
         try await app.test(.router) { client in
             for (id, expected, code) in cases {
-                try await client.execute(uri: "/fhir/\(type)/\(id)", method: .get) { response in
+                try await client.fhir(uri: "/fhir/\(type)/\(id)", method: .get) { response in
                     #expect(response.status == .ok, "\(type)/\(id)")
                     #expect(response.headers[.eTag] == "W/\"1\"")
                     let body = fhirBody(response)
@@ -41,19 +41,19 @@ import Testing
                     #expect(concept?["coding"]?.array?.first?["code"]?.string == code)
                 }
             }
-            try await client.execute(uri: "/fhir/\(type)/NOBODY", method: .get) { response in
+            try await client.fhir(uri: "/fhir/\(type)/NOBODY", method: .get) { response in
                 #expect(response.status == .notFound)
                 #expect(issueCode(fhirBody(response)) == "not-found")
             }
             for id in [Self.admin, Self.officer] {
-                try await client.execute(uri: "/fhir/\(type)/\(id)/_history", method: .get) { response in
+                try await client.fhir(uri: "/fhir/\(type)/\(id)/_history", method: .get) { response in
                     #expect(entryIDs(fhirBody(response)) == [id])
                 }
-                try await client.execute(uri: "/fhir/\(type)/\(id)/_history/1", method: .get) { response in
+                try await client.fhir(uri: "/fhir/\(type)/\(id)/_history/1", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(fhirBody(response)["meta"]?["versionId"]?.string == "1")
                 }
-                try await client.execute(uri: "/fhir/\(type)/\(id)/_history/2", method: .get) { response in
+                try await client.fhir(uri: "/fhir/\(type)/\(id)/_history/2", method: .get) { response in
                     #expect(response.status == .notFound)
                 }
             }

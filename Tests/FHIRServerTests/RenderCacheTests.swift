@@ -18,15 +18,15 @@ import Testing
         try DemoDataset.load(into: database, clock: .fixed(demoInstant))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let environment = ApplicationEnvironment(
+        let environment = testEnvironment(
             configuration: ServerConfiguration(resourceCacheBytes: cacheBytes), database: database, logger: logger)
         let service = buildService(environment)
-        let app = Application(responder: FHIRResponder(service: service), logger: logger)
+        let app = Application(responder: FHIRResponder(service: service, auth: environment.auth), logger: logger)
         return (service, app, database)
     }
 
     func john(_ client: some TestClientProtocol) async throws -> JSON {
-        try await client.execute(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
+        try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
             #expect(response.status == .ok)
             return fhirBody(response)
         }
@@ -36,18 +36,18 @@ import Testing
         let (service, app, _) = try makeService()
         try await app.test(.router) { client in
             let uri = "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)"
-            let first = try await client.execute(uri: uri, method: .get) { Array(buffer: $0.body) }
-            let second = try await client.execute(uri: uri, method: .get) { response in
+            let first = try await client.fhir(uri: uri, method: .get) { Array(buffer: $0.body) }
+            let second = try await client.fhir(uri: uri, method: .get) { response in
                 #expect(response.headers[.eTag] == "W/\"1\"")
                 #expect(response.headers[.lastModified] == "Tue, 14 Nov 2023 22:13:20 GMT")
                 return Array(buffer: response.body)
             }
             #expect(first == second)
             // The search match comes from the same entry; the pretty form is still encoded on demand.
-            try await client.execute(uri: "/fhir/Patient?identifier=\(DemoDataset.johnDoeCHFID)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient?identifier=\(DemoDataset.johnDoeCHFID)", method: .get) { response in
                 #expect(entryIDs(fhirBody(response)) == [DemoDataset.UUIDs.johnDoe])
             }
-            try await client.execute(uri: uri + "?_pretty=true", method: .get) { response in
+            try await client.fhir(uri: uri + "?_pretty=true", method: .get) { response in
                 #expect(String(buffer: response.body).contains("\n  \"resourceType\": \"Patient\""))
             }
         }
@@ -134,7 +134,7 @@ import Testing
             _ = try await john(client)
             let id = try #require(try store.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
             _ = try store.delete(Insuree.self, id: id)
-            try await client.execute(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
                 #expect(response.status == .gone)
             }
         }
@@ -144,7 +144,7 @@ import Testing
             _ = try await john(client)
             let id = try #require(try cachedStore.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
             _ = try cachedStore.delete(Insuree.self, id: id)
-            try await client.execute(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
+            try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
                 #expect(response.status == .gone)
             }
         }

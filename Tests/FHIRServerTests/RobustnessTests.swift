@@ -50,7 +50,7 @@ import Testing
         let (app, _) = try makeTestApplication()
         try await app.test(.router) { client in
             for (method, uri, body) in Self.badRequests {
-                try await client.execute(
+                try await client.fhir(
                     uri: uri, method: method, headers: [.contentType: "application/fhir+json"],
                     body: body.map { ByteBuffer(string: $0) }
                 ) { response in
@@ -66,7 +66,7 @@ import Testing
         try await app.test(.router) { client in
             let big = #"{"resourceType":"Patient","text":{"status":"generated","div":"<div>"# + String(repeating: "x", count: 5_000)
                 + #"</div>"}}"#
-            try await client.execute(
+            try await client.fhir(
                 uri: "/fhir/Patient", method: .post, headers: [.contentType: "application/fhir+json"], body: ByteBuffer(string: big)
             ) { response in
                 #expect(response.status == .contentTooLarge)
@@ -85,7 +85,7 @@ import Testing
             var inserted = 0
             while let current = uri {
                 uri = nil
-                let next = try await client.execute(uri: current, method: .get) { response in
+                let next = try await client.fhir(uri: current, method: .get) { response in
                     let body = fhirBody(response)
                     seen += entryIDs(body)
                     return body["link"]?.array?.first(where: { $0["relation"]?.string == "next" })?["url"]?.string

@@ -28,20 +28,20 @@ import Testing
     }
 
     @Test func usersPassOnAnyListedRightAdministratorsAlways() {
-        let clerk = Principal.user(userID: 2, rights: [101101, 101001], administrator: false, districts: nil)
+        let clerk = Principal.user(userID: 2, rights: [101101, 101001], administrator: false, districts: nil, scopes: SMARTScope.parse("user/*.cruds"))
         #expect(AccessPolicy.decide(clerk, "Patient", .read) == .allow)
         #expect(AccessPolicy.decide(clerk, "Patient", .create) == .forbidden)
         #expect(AccessPolicy.decide(clerk, "Location", .read) == .allow)
         #expect(AccessPolicy.decide(clerk, "Claim", .read) == .forbidden)
         #expect(AccessPolicy.decide(clerk, "Observation", .read) == .forbidden)
-        let admin = Principal.user(userID: 1, rights: [], administrator: true, districts: [7])
+        let admin = Principal.user(userID: 1, rights: [], administrator: true, districts: [7], scopes: SMARTScope.parse("user/*.cruds"))
         #expect(AccessPolicy.decide(admin, "Claim", .delete) == .allow)
-        let scoped = Principal.user(userID: 3, rights: [101101], administrator: false, districts: [7, 9])
+        let scoped = Principal.user(userID: 3, rights: [101101], administrator: false, districts: [7, 9], scopes: SMARTScope.parse("user/*.cruds"))
         #expect(AccessPolicy.decide(scoped, "Patient", .read) == .allowWithinDistricts([7, 9]))
     }
 
     @Test func insureesSeeTheirFamilyAndReferenceDataOnly() {
-        let insuree = Principal.insuree(insureeID: 10, familyID: 4)
+        let insuree = Principal.insuree(insureeID: 10, familyID: 4, scopes: SMARTScope.parse("patient/*.rs"))
         #expect(AccessPolicy.decide(insuree, "Patient", .read) == .allowWithinFamily(4))
         #expect(AccessPolicy.decide(insuree, "Invoice", .read) == .allowWithinFamily(4))
         #expect(AccessPolicy.decide(insuree, "Patient", .update) == .forbidden)

@@ -152,8 +152,9 @@ struct FCMChannelTests {
         try tokens.savePushToken("live-device", userID: 7, now: referenceDate)
         let google = FakeGoogle(publicKey: key.publicKey, now: { Date() })
         try await withLocalServer(google.router) { base in
-            let channel = FCMChannel(configuration: try configuration(base, google: google), pushTokens: tokens)
-            let notifier = Notifier(channels: [channel], sleep: { _ in })
+            let channel = FCMChannel(configuration: try configuration(base, google: google), pushTokens: tokens,
+                                     logger: LogCapture().logger)
+            let notifier = Notifier(channels: [channel], sleep: { _ in }, logger: LogCapture().logger)
             try await notifier.enqueuePush(toUser: 7, title: "Payment received", body: "Thank you.", pushTokens: tokens)
             await notifier.drain()
         }

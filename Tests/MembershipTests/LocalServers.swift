@@ -14,7 +14,7 @@ func withLocalServer<T: Sendable>(_ router: Router<BasicRequestContext>,
                                   _ body: @Sendable (URL) async throws -> T) async throws -> T {
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     var logger = Logger(label: "test-server")
-    logger.logLevel = .warning
+    logger.logLevel = .critical
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                           onServerRunning: { channel in
                               portContinuation.yield(channel.localAddress?.port ?? 0)

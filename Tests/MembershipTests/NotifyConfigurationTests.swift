@@ -49,6 +49,7 @@ struct NotifyConfigurationTests {
         #expect(setting(["FCM_PROJECT_ID": "p"]) == "FCM_CREDENTIALS")
         #expect(setting(["FCM_CREDENTIALS": "/nonexistent/service-account.json"]) == "FCM_CREDENTIALS")
         #expect(setting(["FCM_CREDENTIALS": #"{"client_email":"a@b"}"#]) == "FCM_CREDENTIALS")
+        #expect(setting(["FCM_CREDENTIALS": "{not json"]) == "FCM_CREDENTIALS")
         #expect(setting(["SMS_GATEWAY_URL": "not a url"]) == "SMS_GATEWAY_URL")
         #expect(setting(["SMS_GATEWAY_TOKEN": "t"]) == "SMS_GATEWAY_URL")
     }
@@ -56,7 +57,7 @@ struct NotifyConfigurationTests {
     @Test func fcmCredentialsComeInlineOrFromAFileAndPlainHTTPOnlyToLoopback() throws {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let json = String(decoding: try JSONSerialization.data(withJSONObject: [
-            "client_email": "push@p.iam.gserviceaccount.com", "private_key": key.pkcs8PEMRepresentation,
+            "client_email": "push@p.iam.gserviceaccount.com", "private_key": key.pkcs8PEMRepresentation, "private_key_id": "k1",
             "project_id": "from-file", "token_uri": "https://oauth2.googleapis.com/token",
         ]), as: UTF8.self)
         let inline = try #require(try FCMConfiguration.from(environment: ["FCM_CREDENTIALS": json]))

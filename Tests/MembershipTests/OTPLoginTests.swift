@@ -48,10 +48,13 @@ struct OTPLoginTests {
     @Test func unknownUsersUsersWithoutAnInsureeAndUsersWithoutAContactGetTheSameAnswerAndNothing() async throws {
         let world = try OTPWorld()
         _ = try janeWithAccount(world, phone: nil, email: nil)
-        _ = try world.accounts.createUser(NewUser(loginName: "clerk", lastName: "C", otherNames: "C", phone: "+255700000009",
-                                                  storedPassword: "x", roles: []), now: referenceDate)
+        _ = try world.accounts.createUser(NewUser(loginName: "officer", lastName: "O", otherNames: "O",
+                                                  phone: "+255700000009", storedPassword: "x", roles: []),
+                                          now: referenceDate)
         var answers: [OTPStart] = []
-        for (index, name) in ["nobody", "clerk", "jane"].enumerated() {
+        // Unknown; a user without an insuree (even with a phone); an insuree without contacts (Jane, and the demo
+        // world's John Doe).
+        for (index, name) in ["nobody", "officer", "jane", DemoDataset.Accounts.johnDoe.username].enumerated() {
             var answer = try await world.service.startLogin(username: name, clientIP: "192.0.2.\(index)")
             let code = world.codes.last
             await expectOTPError(.invalidGrant) {
@@ -66,12 +69,12 @@ struct OTPLoginTests {
 
     @Test func aRegistrationChallengeCannotSignIn() async throws {
         let world = try OTPWorld()
-        let start = try await world.startJohn()
+        let start = try await world.startMember()
         await expectOTPError(.invalidGrant) {
             try await world.service.completeLogin(otpID: start.otpID, code: world.codes.last, refreshToken: token)
         }
         // That attempt was not counted against the registration: it still completes.
         #expect(try await world.service.completeRegistration(otpID: start.otpID, code: world.codes.last,
-                                                             username: "john", storedPassword: "x").loginName == "john")
+                                                             username: "lukas", storedPassword: "x").loginName == "lukas")
     }
 }

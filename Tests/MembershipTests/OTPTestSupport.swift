@@ -102,8 +102,10 @@ struct OTPWorld {
     let logs = LogCapture()
     let service: OTPService
 
-    /// John Doe: a member of Jane Doe's family (Jane is the head).
-    static let john = (chfid: DemoDataset.johnDoeCHFID, head: DemoDataset.janeDoeCHFID, dob: LocalDate("1962-02-05")!)
+    /// Lukas Müller: a member of Zoë Müller's family (Zoë is the head); neither has an account in the demo world.
+    static let member = (chfid: "100000002", head: "100000001", dob: LocalDate("1983-07-01")!)
+    /// Zoë Müller, the head of that family.
+    static let head = (chfid: "100000001", dob: LocalDate("1985-03-12")!)
 
     init(policy: OTPPolicy = OTPPolicy()) throws {
         let database = try IMISDatabase.inMemory()
@@ -130,9 +132,9 @@ struct OTPWorld {
         try #require(try registry.insuree(chfid: chfid)).record
     }
 
-    /// Starts John's registration.
-    func startJohn(phone: String? = "+255 799 000 111", email: String? = nil, dob: LocalDate = OTPWorld.john.dob,
-                   chfid: String = OTPWorld.john.chfid, head: String = OTPWorld.john.head,
+    /// Starts the registration of `member` (or of whoever the arguments name).
+    func startMember(phone: String? = "+255 799 000 111", email: String? = nil, dob: LocalDate = OTPWorld.member.dob,
+                   chfid: String = OTPWorld.member.chfid, head: String = OTPWorld.member.head,
                    ip: String = "192.0.2.1") async throws -> OTPStart {
         try await service.startRegistration(chfid: chfid, headCHFID: head, birthDate: dob, phone: phone, email: email,
                                             clientIP: ip)

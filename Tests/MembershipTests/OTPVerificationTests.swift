@@ -7,7 +7,7 @@ import Testing
 /// security.md, OTP: attempts, expiry, single use, resends, limits, secrecy of the code.
 @Suite("OTP verification, resends and limits")
 struct OTPVerificationTests {
-    func complete(_ world: OTPWorld, _ start: OTPStart, _ code: String, as username: String = "john") async throws
+    func complete(_ world: OTPWorld, _ start: OTPStart, _ code: String, as username: String = "lukas") async throws
         -> UserAccount {
         try await world.service.completeRegistration(otpID: start.otpID, code: code, username: username,
                                                      storedPassword: "x")
@@ -15,19 +15,19 @@ struct OTPVerificationTests {
 
     @Test func aFifthAttemptWithTheRightCodeStillWorks() async throws {
         let world = try OTPWorld()
-        let start = try await world.startJohn()
+        let start = try await world.startMember()
         let code = world.codes.last
         for _ in 1...4 { await expectOTPError(.invalidGrant) { try await complete(world, start, "000000") } }
-        #expect(try await complete(world, start, code).loginName == "john")
+        #expect(try await complete(world, start, code).loginName == "lukas")
     }
 
     @Test func afterFiveWrongAttemptsTheRightCodeIsRefused() async throws {
         let world = try OTPWorld()
-        let start = try await world.startJohn()
+        let start = try await world.startMember()
         let code = world.codes.last
         for _ in 1...5 { await expectOTPError(.invalidGrant) { try await complete(world, start, "000000") } }
         await expectOTPError(.invalidGrant) { try await complete(world, start, code) }
-        #expect(try world.accounts.user(loginName: "john") == nil)
+        #expect(try world.accounts.user(loginName: "lukas") == nil)
         // A dead challenge cannot be revived by a resend either.
         world.clock.advance(60)
         await expectOTPError(.invalidGrant) { try await world.service.resend(otpID: start.otpID) }
@@ -35,10 +35,10 @@ struct OTPVerificationTests {
 
     @Test func anExpiredCodeIsRefused() async throws {
         let world = try OTPWorld()
-        let early = try await world.startJohn()
+        let early = try await world.startMember()
         let earlyCode = world.codes.last
         world.clock.advance(1)
-        let late = try await world.startJohn(ip: "192.0.2.7")
+        let late = try await world.startMember(ip: "192.0.2.7")
         let lateCode = world.codes.last
         world.clock.advance(299)  // `early` is 300 s old, `late` 299 s
         await expectOTPError(.invalidGrant) { try await complete(world, early, earlyCode) }
@@ -47,17 +47,17 @@ struct OTPVerificationTests {
 
     @Test func aCodeWorksOnce() async throws {
         let world = try OTPWorld()
-        let start = try await world.startJohn()
+        let start = try await world.startMember()
         let code = world.codes.last
         _ = try await complete(world, start, code)
-        await expectOTPError(.invalidGrant) { try await complete(world, start, code, as: "john2") }
-        #expect(try world.accounts.user(loginName: "john2") == nil)
+        await expectOTPError(.invalidGrant) { try await complete(world, start, code, as: "lukas2") }
+        #expect(try world.accounts.user(loginName: "lukas2") == nil)
     }
 
     @Test func aResendReplacesTheCodeAndResetsTheExpiry() async throws {
         let world = try OTPWorld()
-        try world.setContacts(chfid: OTPWorld.john.chfid, phone: "+255700000001", email: nil)
-        let start = try await world.startJohn()
+        try world.setContacts(chfid: OTPWorld.member.chfid, phone: "+255700000001", email: nil)
+        let start = try await world.startMember()
         let first = world.codes.last
         world.clock.advance(200)
         let again = try await world.service.resend(otpID: start.otpID)
@@ -68,13 +68,13 @@ struct OTPVerificationTests {
         #expect(sent.last?.text.contains(second) == true && sent.last?.text.contains(first) == false)
         await expectOTPError(.invalidGrant) { try await complete(world, start, first) }
         world.clock.advance(250)  // 450 s after the start, 250 s after the resend
-        #expect(try await complete(world, start, second).loginName == "john")
+        #expect(try await complete(world, start, second).loginName == "lukas")
     }
 
     @Test func resendsComeAtLeastSixtySecondsApartAndAtMostThreeTimesForRealAndDecoyAlike() async throws {
         let world = try OTPWorld()
-        let real = try await world.startJohn(ip: "192.0.2.1")
-        let decoy = try await world.startJohn(chfid: "999999999", ip: "192.0.2.2")
+        let real = try await world.startMember(ip: "192.0.2.1")
+        let decoy = try await world.startMember(chfid: "999999999", ip: "192.0.2.2")
         var outcomes: [[String]] = [[], []]
         for _ in 0..<6 {
             world.clock.advance(30)
@@ -98,29 +98,29 @@ struct OTPVerificationTests {
 
     @Test func theSixthChallengeForOneDestinationWithinAnHourIsRefused() async throws {
         let world = try OTPWorld()
-        // Jane and John share the phone on record: five challenges for that phone, neither CHFID at its own limit.
-        try world.setContacts(chfid: OTPWorld.john.chfid, phone: "+255700000001", email: nil)
-        try world.setContacts(chfid: DemoDataset.janeDoeCHFID, phone: "+255700000001", email: nil)
-        func jane(_ ip: String) async throws -> OTPStart {
-            try await world.startJohn(phone: "+2557110000\(ip.suffix(2))", dob: LocalDate("1964-05-15")!,
-                                      chfid: DemoDataset.janeDoeCHFID, ip: ip)
+        // Zoë and Lukas share the phone on record: five challenges for that phone, neither CHFID at its own limit.
+        try world.setContacts(chfid: OTPWorld.member.chfid, phone: "+255700000001", email: nil)
+        try world.setContacts(chfid: OTPWorld.head.chfid, phone: "+255700000001", email: nil)
+        func head(_ ip: String) async throws -> OTPStart {
+            try await world.startMember(phone: "+2557110000\(ip.suffix(2))", dob: OTPWorld.head.dob,
+                                        chfid: OTPWorld.head.chfid, ip: ip)
         }
-        for n in 1...3 { _ = try await world.startJohn(phone: "+25571200001\(n)", ip: "192.0.2.1\(n)") }
+        for n in 1...3 { _ = try await world.startMember(phone: "+25571200001\(n)", ip: "192.0.2.1\(n)") }
         world.clock.advance(600)
-        _ = try await jane("192.0.2.21")
-        _ = try await jane("192.0.2.22")
-        await expectOTPError(.rateLimited(retryAfter: 3000)) { try await jane("192.0.2.23") }
+        _ = try await head("192.0.2.21")
+        _ = try await head("192.0.2.22")
+        await expectOTPError(.rateLimited(retryAfter: 3000)) { try await head("192.0.2.23") }
         #expect(await world.delivered().count == 5)
         world.clock.advance(3000)
-        _ = try await jane("192.0.2.24")
+        _ = try await head("192.0.2.24")
     }
 
     @Test func theSuppliedContactCountsTooSoDecoysAreLimitedLikeRealChallenges() async throws {
         let world = try OTPWorld()
-        for n in 1...5 { _ = try await world.startJohn(chfid: "99999999\(n)", ip: "192.0.2.\(n)") }
-        await expectOTPError(.rateLimited(retryAfter: 3600)) { try await world.startJohn(ip: "192.0.2.6") }
+        for n in 1...5 { _ = try await world.startMember(chfid: "99999999\(n)", ip: "192.0.2.\(n)") }
+        await expectOTPError(.rateLimited(retryAfter: 3600)) { try await world.startMember(ip: "192.0.2.6") }
         await expectOTPError(.rateLimited(retryAfter: 3600)) {
-            try await world.startJohn(chfid: "999999996", ip: "192.0.2.7")
+            try await world.startMember(chfid: "999999996", ip: "192.0.2.7")
         }
         #expect(await world.delivered().isEmpty)
     }
@@ -129,26 +129,26 @@ struct OTPVerificationTests {
         let world = try OTPWorld()
         for n in 1...5 {
             world.clock.advance(10)
-            _ = try await world.startJohn(phone: "+25571100000\(n)", chfid: "88888888\(n)", ip: "198.51.100.1")
+            _ = try await world.startMember(phone: "+25571100000\(n)", chfid: "88888888\(n)", ip: "198.51.100.1")
         }
         await expectOTPError(.rateLimited(retryAfter: 3560)) {
-            try await world.startJohn(phone: "+255711000006", chfid: "888888886", ip: "198.51.100.1")
+            try await world.startMember(phone: "+255711000006", chfid: "888888886", ip: "198.51.100.1")
         }
-        _ = try await world.startJohn(phone: "+255711000006", chfid: "888888886", ip: "198.51.100.2")
+        _ = try await world.startMember(phone: "+255711000006", chfid: "888888886", ip: "198.51.100.2")
     }
 
     @Test func limitsAreConfigurable() async throws {
         let world = try OTPWorld(policy: OTPPolicy(perClientLimit: 2))
-        _ = try await world.startJohn(phone: "+255711000001", chfid: "1", ip: "198.51.100.1")
-        _ = try await world.startJohn(phone: "+255711000002", chfid: "2", ip: "198.51.100.1")
+        _ = try await world.startMember(phone: "+255711000001", chfid: "1", ip: "198.51.100.1")
+        _ = try await world.startMember(phone: "+255711000002", chfid: "2", ip: "198.51.100.1")
         await expectOTPError(.rateLimited(retryAfter: 3600)) {
-            try await world.startJohn(phone: "+255711000003", chfid: "3", ip: "198.51.100.1")
+            try await world.startMember(phone: "+255711000003", chfid: "3", ip: "198.51.100.1")
         }
     }
 
     @Test func theCodeIsNeverStoredLoggedOrPutInAnError() async throws {
         let world = try OTPWorld()
-        let start = try await world.startJohn()
+        let start = try await world.startMember()
         world.clock.advance(61)
         _ = try await world.service.resend(otpID: start.otpID)
         let codes = world.codes.all

@@ -66,7 +66,7 @@ struct SMSAndNotifierTests {
         let sleeps = RecordedSleeps()
         try await withLocalServer(gateway.router) { base in
             let notifier = Notifier(channels: [try gatewayChannel(base)], retry: RetryPolicy(attempts: 3),
-                                    sleep: sleeps.sleep)
+                                    sleep: sleeps.sleep, logger: LogCapture().logger)
             notifier.enqueue(otp)
             await notifier.drain()
         }
@@ -77,7 +77,7 @@ struct SMSAndNotifierTests {
     @Test func aGatewayStillFailingAfterThreeAttemptsIsGivenUp() async throws {
         let gateway = FakeSMSGateway(failing: [.serviceUnavailable, .serviceUnavailable, .serviceUnavailable, .ok])
         try await withLocalServer(gateway.router) { base in
-            let notifier = Notifier(channels: [try gatewayChannel(base)], sleep: { _ in })
+            let notifier = Notifier(channels: [try gatewayChannel(base)], sleep: { _ in }, logger: LogCapture().logger)
             await #expect(throws: DeliveryError.transient("SMS gateway answered 503")) { try await notifier.send(otp) }
         }
         #expect(gateway.received.count == 3)
@@ -86,7 +86,7 @@ struct SMSAndNotifierTests {
     @Test func aRefusedMessageIsNotTriedAgain() async throws {
         let gateway = FakeSMSGateway(failing: [.badRequest])
         try await withLocalServer(gateway.router) { base in
-            let notifier = Notifier(channels: [try gatewayChannel(base)], sleep: { _ in })
+            let notifier = Notifier(channels: [try gatewayChannel(base)], sleep: { _ in }, logger: LogCapture().logger)
             await #expect(throws: DeliveryError.permanent("SMS gateway answered 400")) { try await notifier.send(otp) }
         }
         #expect(gateway.received.count == 1)

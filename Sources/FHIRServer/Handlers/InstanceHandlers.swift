@@ -50,8 +50,34 @@ extension FHIRService {
         var statement = capabilityStatement
         if var rest = statement.rest?.first {
             rest.documentation = FHIRPrimitive(FHIRMarkdown("Base: \(request.base)"))
+            rest.security = security(authBase: authBase(request))
             statement.rest = [rest]
         }
         return .resource(.capabilityStatement(statement), pretty: request.pretty)
+    }
+
+    /// The absolute base of the token endpoint for a request that came in on `request.base`.
+    func authBase(_ request: FHIRRequest) -> String {
+        let basePath = request.viaAlias ? configuration.aliasBasePath : configuration.fhirBasePath
+        let origin = request.base.hasSuffix(basePath) ? String(request.base.dropLast(basePath.count)) : request.base
+        return origin + configuration.prefix + "/auth"
+    }
+
+    /// `rest.security`: SMART on FHIR with the token, revocation and introspection endpoints (SMART App Launch
+    /// oauth-uris extension).
+    func security(authBase: String) -> CapabilityStatementRestSecurity {
+        func uri(_ name: String, _ path: String) -> Extension {
+            Extension(url: name, value: .uri(FHIRPrimitive(FHIRURI("\(authBase)/\(path)"))))
+        }
+        return CapabilityStatementRestSecurity(
+            extension: [Extension(extension: [uri("token", "token"), uri("revoke", "revoke"), uri("introspect", "introspect")],
+                                  url: "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris")],
+            cors: FHIRPrimitive(configuration.cors != nil),
+            service: [CodeableConcept(coding: [Coding(
+                system: FHIRPrimitive(FHIRURI("http://terminology.hl7.org/CodeSystem/restful-security-service")),
+                code: FHIRPrimitive(FHIRCode("SMART-on-FHIR")))])],
+            description: FHIRPrimitive(FHIRMarkdown(
+                "Bearer tokens from the token endpoint (\(authBase)/token): password, refresh_token, client_credentials and OTP grants. "
+                    + "Users have the rights of their openIMIS roles; insurees see their own family only; system clients what their SMART scopes grant.")))
     }
 }

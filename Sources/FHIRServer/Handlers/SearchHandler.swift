@@ -15,7 +15,13 @@ extension FHIRService {
             let form = QueryParameters(parsing: Substring(String(decoding: request.body, as: UTF8.self)))
             params = QueryParameters(params.items + form.items)
         }
-        let query = try SearchQuery.parse(params, for: provider, strict: request.strict)
+        var query = try SearchQuery.parse(params, for: provider, strict: request.strict)
+        if let restriction = request.restriction {
+            // Access control narrows the search without showing in the links.
+            let narrowing = try SearchQuery.parse(restriction, for: provider, strict: true)
+            query.criteria += narrowing.criteria
+            query.ids += narrowing.ids
+        }
         let matches = try await provider.search(query)
         let type = provider.resourceType
         let selfURL = "\(request.base)/\(type)" + (query.applied.items.isEmpty ? "" : "?" + query.applied.encoded)

@@ -1,6 +1,7 @@
 import Hummingbird
 import IMISData
 import Logging
+import Membership
 
 /// Everything the application is built from.
 public struct ApplicationEnvironment: Sendable {
@@ -8,11 +9,15 @@ public struct ApplicationEnvironment: Sendable {
     public var database: IMISDatabase
     public var mapping: MappingContext
     public var logger: Logger
+    /// Tokens, users and the membership stores.
+    public var auth: AuthServices
 
-    public init(configuration: ServerConfiguration, database: IMISDatabase, mapping: MappingContext = MappingContext(), logger: Logger) {
+    public init(configuration: ServerConfiguration, database: IMISDatabase, mapping: MappingContext = MappingContext(),
+                auth: AuthServices, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.mapping = mapping
+        self.auth = auth
         self.logger = logger
     }
 }
@@ -21,7 +26,7 @@ public struct ApplicationEnvironment: Sendable {
 public func buildApplication(_ environment: ApplicationEnvironment) -> some ApplicationProtocol {
     let service = buildService(environment)
     return Application(
-        responder: FHIRResponder(service: service),
+        responder: FHIRResponder(service: service, auth: environment.auth),
         configuration: .init(
             address: .hostname(environment.configuration.host, port: environment.configuration.port),
             serverName: "imis-fhir"),
@@ -40,5 +45,11 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     return FHIRService(
         configuration: environment.configuration,
         providers: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache),
-        renderCache: cache, logger: environment.logger)
+        renderCache: cache,
+        compartments: { familyID in
+            guard let family = try store.record(Family.self, id: familyID) else { return nil }
+            let members = try store.familyMembers(familyID: familyID).map(\.uuid)
+            return FamilyCompartment(familyUUID: family.uuid, memberUUIDs: members)
+        },
+        logger: environment.logger)
 }

@@ -1,6 +1,7 @@
 import FHIRModels
 import Foundation
 import HTTPTypes
+import Membership
 
 /// A FHIR request as the handlers see it: the matched route and everything parsed from HTTP.
 public struct FHIRRequest: Sendable {
@@ -14,6 +15,12 @@ public struct FHIRRequest: Sendable {
     public var pretty: Bool
     /// Whether the request came through the openIMIS-compatible alias.
     public var viaAlias: Bool
+    /// Who is calling (from the bearer token); nil when no valid token came with the request.
+    public var principal: Principal?
+    /// A token came but was invalid or expired.
+    public var invalidToken = false
+    /// Search parameters access control ANDs to the client's (an insuree's family compartment).
+    public var restriction: QueryParameters?
 
     /// `Prefer: handling=strict`.
     var strict: Bool { preferValues.contains("handling=strict") }

@@ -11,10 +11,13 @@ public struct FHIRService: Sendable {
     /// invalidate it by themselves; ``RenderCache/invalidate(type:id:)`` is for anything else.
     public let renderCache: RenderCache?
     let logger: Logger
+    /// The family compartment of an insuree (by `FamilyID`), for access control.
+    let compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)?
 
     public init(configuration: ServerConfiguration, providers: [any ResourceProvider], renderCache: RenderCache? = nil,
-                logger: Logger) {
+                compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)? = nil, logger: Logger) {
         self.configuration = configuration
+        self.compartments = compartments
         self.renderCache = renderCache
         self.providers = Dictionary(providers.map { ($0.resourceType, $0) }, uniquingKeysWith: { a, _ in a })
         self.capabilityStatement = CapabilityBuilder.statement(providers: providers)

@@ -3,20 +3,45 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Membership
 import NIOCore
 
 /// The one HTTP entry point: finds the surface (FHIR base, openIMIS alias, health), matches the
 /// route table, runs the handler, and turns every failure, the framework's included, into an
 /// OperationOutcome with the right status. Bad input never produces a 5xx.
 public struct FHIRResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = IMISRequestContext
     let service: FHIRService
+    let auth: AuthServices
+    let tokenEndpoint: TokenEndpoint
+    let limiter: RateLimiter?
 
-    public init(service: FHIRService) { self.service = service }
+    public init(service: FHIRService, auth: AuthServices) {
+        self.service = service
+        self.auth = auth
+        self.tokenEndpoint = TokenEndpoint(services: auth)
+        self.limiter = service.configuration.rateLimit.map { RateLimiter(rate: $0) }
+    }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
-        let response = await respondWithoutLog(to: request, context: context)
+        var response: Response
+        if let refused = limited(request, context: context) {
+            response = refused
+        } else {
+            response = await respondWithoutLog(to: request, context: context)
+        }
+        let config = service.configuration
+        if config.production { SecurityHeaders.apply(to: &response.headers) }
+        if let cors = config.cors, request.headers[.origin] != nil {
+            // Caches must not give one origin's answer to another.
+            if response.headers[.vary] == nil { response.headers[.vary] = "Origin" }
+            if let fields = cors.headers(for: request.head) {
+                for field in fields where response.headers[field.name] == nil || field.name == .vary {
+                    response.headers[field.name] = field.value
+                }
+            }
+        }
         if context.logger.logLevel <= .info {
             // No query string, ids or bodies: they can carry personal data (security.md).
             let elapsed = ContinuousClock.now - started
@@ -48,6 +73,28 @@ public struct FHIRResponder: HTTPResponder {
         return "/" + label.joined(separator: "/")
     }
 
+    /// 429 when the caller's IP is over `RATELIMIT_RATE`; 204 for a CORS preflight; nil to go on.
+    func limited(_ request: Request, context: Context) -> Response? {
+        if let limiter, !request.uri.path.hasPrefix("/health/") {
+            let client = context.remoteAddress?.ipAddress ?? "unknown"
+            if case .limited(let retryAfter) = limiter.check(client) {
+                let error = FHIRError(.tooManyRequests, "too many requests; try again later",
+                                      headers: [.retryAfter: String(retryAfter)])
+                let path = request.uri.path
+                let fhir = path.hasPrefix(service.configuration.fhirBasePath) || path.hasPrefix(service.configuration.aliasBasePath)
+                if fhir { return FHIRResponse.error(error, pretty: false).hummingbird }
+                var answer = AuthJSON.error(TokenError("rate_limited", "too many requests; try again later", status: 429,
+                                                       retryAfter: retryAfter))
+                answer.headers[.retryAfter] = String(retryAfter)
+                return answer.hummingbird
+            }
+        }
+        if request.method == .options, service.configuration.cors != nil, CORSPolicy.isPreflight(request.head) {
+            return Response(status: .noContent, headers: [.contentLength: "0"])
+        }
+        return nil
+    }
+
     func respondWithoutLog(to request: Request, context: Context) async -> Response {
         let pretty = request.uri.query.map { $0.contains("_pretty=true") } ?? false
         do {
@@ -57,6 +104,8 @@ public struct FHIRResponder: HTTPResponder {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error.message)"])
             }
             return FHIRResponse.error(error, pretty: pretty).hummingbird
+        } catch let answer as AuthAnswer {
+            return answer.response.hummingbird
         } catch let error as HTTPError where error.status == .contentTooLarge {
             return FHIRResponse.error(FHIRError(.tooLarge, "the request body is too large"), pretty: pretty).hummingbird
         } catch {
@@ -71,6 +120,7 @@ public struct FHIRResponder: HTTPResponder {
         if path == "/health/live" || path == "/health/ready" {
             return FHIRResponse(status: .ok, headers: [.contentType: "text/plain"], body: Array("ok\n".utf8))
         }
+        if let response = try await authSurface(request, path: path) { return response }
         let viaAlias: Bool
         let rest: Substring
         if let r = strip(path, prefix: config.fhirBasePath) {
@@ -83,25 +133,91 @@ public struct FHIRResponder: HTTPResponder {
             throw FHIRError(.notFound, "nothing is served at this path")
         }
         let segments = rest.split(separator: "/").map { percentDecode($0) }
+        if segments == [".well-known", "smart-configuration"], request.method == .get {
+            return tokenEndpoint.smartConfiguration(authBase: baseURL(request, basePath: config.prefix + "/auth"))
+        }
+        if viaAlias, segments == ["login"] {
+            guard request.method == .post else { throw FHIRError(.methodNotAllowed, "login takes POST", headers: [.allow: "POST"]) }
+            return await tokenEndpoint.openIMISLogin(headers: request.headers, body: try await readBody(request))
+        }
         let match = try FHIRRoutes.match(method: request.method, segments: segments)
         let query = QueryParameters(parsing: Substring(request.uri.query ?? ""))
         try FHIRFormat.checkAcceptable(format: query.first("_format"), accept: request.headers[.accept])
-        var body: [UInt8] = []
-        if request.method == .post || request.method == .put {
-            var buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: config.maxBodySize)
-            } catch {
-                // The framework stops reading past the limit (NIOTooManyBytesError or HTTPError 413).
-                throw FHIRError(.tooLarge, "the request body is larger than \(config.maxBodySize) bytes")
-            }
-            body = buffer.readBytes(length: buffer.readableBytes) ?? []
-        }
-        let fhirRequest = FHIRRequest(
+        let body = request.method == .post || request.method == .put ? try await readBody(request) : []
+        var fhirRequest = FHIRRequest(
             method: request.method, match: match, query: query, headers: request.headers, body: body,
             base: baseURL(request, basePath: viaAlias ? config.aliasBasePath : config.fhirBasePath),
             pretty: query.first("_pretty") == "true", viaAlias: viaAlias)
+        if match.route.interaction != .capabilities, let authorization = request.headers[.authorization] {
+            if let token = bearerToken(authorization), let found = await auth.tokens.principal(bearer: token) {
+                fhirRequest.principal = found.principal
+            } else {
+                fhirRequest.invalidToken = true
+            }
+        }
         return try await service.handle(fhirRequest)
+    }
+
+    /// The token of an `Authorization: Bearer` header.
+    func bearerToken(_ header: String) -> String? {
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The request body, up to the configured limit (413 beyond).
+    func readBody(_ request: Request) async throws -> [UInt8] {
+        let limit = service.configuration.maxBodySize
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            // The framework stops reading past the limit (NIOTooManyBytesError or HTTPError 413).
+            throw FHIRError(.tooLarge, "the request body is larger than \(limit) bytes")
+        }
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+
+    /// `/auth/...` and `/.well-known/oauth-authorization-server`; nil for other paths.
+    func authSurface(_ request: Request, path: String) async throws -> FHIRResponse? {
+        let prefix = service.configuration.prefix
+        if path == prefix + "/.well-known/oauth-authorization-server" {
+            guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
+            return tokenEndpoint.authorizationServerMetadata(authBase: baseURL(request, basePath: prefix + "/auth"))
+        }
+        guard let rest = strip(path, prefix: prefix + "/auth") else { return nil }
+        let route = rest.split(separator: "/").joined(separator: "/")
+        let post = request.method == .post
+        switch route {
+        case "token":
+            guard post else { return Self.authMethodNotAllowed("POST") }
+            return await tokenEndpoint.token(headers: request.headers, body: try await authBody(request))
+        case "revoke":
+            guard post else { return Self.authMethodNotAllowed("POST") }
+            return await tokenEndpoint.revoke(headers: request.headers, body: try await authBody(request))
+        case "introspect":
+            guard post else { return Self.authMethodNotAllowed("POST") }
+            return await tokenEndpoint.introspect(headers: request.headers, body: try await authBody(request))
+        case "jwks.json":
+            guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
+            return tokenEndpoint.jwks()
+        default:
+            return AuthJSON.error(TokenError("not_found", "no such endpoint", status: 404))
+        }
+    }
+
+    /// A body for the auth endpoints; too large answers an RFC 6749 error, not an OperationOutcome.
+    func authBody(_ request: Request) async throws -> [UInt8] {
+        do {
+            return try await readBody(request)
+        } catch {
+            throw AuthAnswer(response: AuthJSON.error(TokenError("invalid_request", "the request body is too large", status: 413)))
+        }
+    }
+
+    static func authMethodNotAllowed(_ allowed: String) -> FHIRResponse {
+        var response = AuthJSON.error(TokenError("invalid_request", "this endpoint takes \(allowed)", status: 405))
+        response.headers[.allow] = allowed
+        return response
     }
 
     /// `rest` of `path` under `prefix` (`/fhir`, `/fhir/`, `/fhir/Patient`), or nil.
@@ -126,6 +242,11 @@ public struct FHIRResponder: HTTPResponder {
 extension FHIRService {
     /// Runs the handler of the matched interaction.
     func handle(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
+        var request = request
+        if request.match.route.interaction != .capabilities {
+            guard request.principal != nil else { throw Self.unauthorized(request.invalidToken) }
+            try await authorize(&request)
+        }
         switch request.match.route.interaction {
         case .capabilities: return try await capabilities(request)
         case .read: return try await read(request)
@@ -139,6 +260,22 @@ extension FHIRService {
             throw FHIRError(.methodNotAllowed, "batch and transaction Bundles are not supported yet")
         }
     }
+}
+
+/// The request context: Hummingbird's core context and the peer address (for the per-IP rate limit).
+public struct IMISRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// A finished non-FHIR answer thrown out of the routing (e.g. an auth endpoint's body too large).
+struct AuthAnswer: Error {
+    let response: FHIRResponse
 }
 
 extension FHIRResponse {

@@ -14,11 +14,18 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize: Int
     /// `RESOURCE_CACHE_MB` in bytes: the memory rendered resources may take (0: no cache).
     public var resourceCacheBytes: Int
+    /// `RATELIMIT_RATE`: requests per client IP (nil: not limited).
+    public var rateLimit: RateLimitRate?
+    /// `HOSTS`: the origins CORS allows (nil: no CORS headers).
+    public var cors: CORSPolicy?
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
-        siteURL: String? = nil, maxBodySize: Int = 10_485_760, resourceCacheBytes: Int = 32 << 20
+        siteURL: String? = nil, maxBodySize: Int = 10_485_760, resourceCacheBytes: Int = 32 << 20,
+        rateLimit: RateLimitRate? = nil, cors: CORSPolicy? = nil
     ) {
+        self.rateLimit = rateLimit
+        self.cors = cors
         self.production = production
         self.host = host
         self.port = port
@@ -33,7 +40,7 @@ public struct ServerConfiguration: Sendable {
     /// The path of the openIMIS-compatible alias, e.g. `/api/api_fhir_r4`.
     public var aliasBasePath: String { (siteRoot.isEmpty ? "/api" : prefix) + "/api_fhir_r4" }
 
-    var prefix: String {
+    public var prefix: String {
         let trimmed = siteRoot.split(separator: "/").joined(separator: "/")
         return trimmed.isEmpty ? "" : "/" + trimmed
     }

@@ -65,15 +65,15 @@ public struct SQLiteAccountStore: AccountStore {
     }
 
     public func createUser(_ user: NewUser, now: Date) throws -> UserAccount {
-        let id: Int64 = try database.write { db in try Self.insertUser(db, user, now: now) }
+        let id = try database.write { db in try Self.insertUser(user, db, now: now) }
         guard let account = try self.user(id: id) else { throw RegistryError.notFound(table: "tblUsers", key: "\(id)") }
         return account
     }
 
-    /// Inserts the rows of `user` (`tblUsers`, `core_User`, `tblUserRole`, `tblUsersDistricts`, the insuree link)
-    /// in the caller's transaction and answers its `UserID`; `RegistryError.conflict` when the login name (or the
-    /// insuree) already has a current user, `RegistryError.invalidReference` for an unknown role.
-    static func insertUser(_ db: Database, _ user: NewUser, now: Date) throws -> Int64 {
+    /// Inserts the rows of a new user (`tblUsers`, `core_User`, `tblUserRole`, `tblUsersDistricts`, the insuree link)
+    /// inside the caller's transaction; its `UserID`. `RegistryError.conflict` (`AccountConflict`) when the login
+    /// name (or the insuree) already has a current user, `RegistryError.invalidReference` for an unknown role.
+    static func insertUser(_ user: NewUser, _ db: Database, now: Date) throws -> Int64 {
         let stamp = Timestamp.string(from: now)
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM tblUsers WHERE LoginName = ? AND ValidityTo IS NULL",
                              arguments: [user.loginName]) == true {
@@ -131,24 +131,26 @@ public struct SQLiteAccountStore: AccountStore {
     }
 
     public func defineRole(_ role: RoleDefinition, now: Date) throws {
+        try database.write { db in try Self.define(role, db, now: now) }
+    }
+
+    static func define(_ role: RoleDefinition, _ db: Database, now: Date) throws {
         let stamp = Timestamp.string(from: now)
-        try database.write { db in
-            let roleID: Int64
-            if let existing = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
-                                                 arguments: [role.name]) {
-                roleID = existing
-                try db.execute(sql: "UPDATE tblRole SET IsSystem = ? WHERE RoleID = ?", arguments: [role.systemFlags, roleID])
-                try db.execute(sql: "UPDATE tblRoleRight SET ValidityTo = ? WHERE RoleID = ? AND ValidityTo IS NULL",
-                               arguments: [stamp, roleID])
-            } else {
-                try db.execute(sql: "INSERT INTO tblRole (RoleUUID, RoleName, IsSystem, ValidityFrom) VALUES (?, ?, ?, ?)",
-                               arguments: [RowUUID.make(), role.name, role.systemFlags, stamp])
-                roleID = db.lastInsertedRowID
-            }
-            for right in Set(role.rights).sorted() {
-                try db.execute(sql: "INSERT INTO tblRoleRight (RoleID, RightID, ValidityFrom) VALUES (?, ?, ?)",
-                               arguments: [roleID, right, stamp])
-            }
+        let roleID: Int64
+        if let existing = try Int64.fetchOne(db, sql: "SELECT RoleID FROM tblRole WHERE RoleName = ? AND ValidityTo IS NULL",
+                                             arguments: [role.name]) {
+            roleID = existing
+            try db.execute(sql: "UPDATE tblRole SET IsSystem = ? WHERE RoleID = ?", arguments: [role.systemFlags, roleID])
+            try db.execute(sql: "UPDATE tblRoleRight SET ValidityTo = ? WHERE RoleID = ? AND ValidityTo IS NULL",
+                           arguments: [stamp, roleID])
+        } else {
+            try db.execute(sql: "INSERT INTO tblRole (RoleUUID, RoleName, IsSystem, ValidityFrom) VALUES (?, ?, ?, ?)",
+                           arguments: [RowUUID.make(), role.name, role.systemFlags, stamp])
+            roleID = db.lastInsertedRowID
+        }
+        for right in Set(role.rights).sorted() {
+            try db.execute(sql: "INSERT INTO tblRoleRight (RoleID, RightID, ValidityFrom) VALUES (?, ?, ?)",
+                           arguments: [roleID, right, stamp])
         }
     }
 

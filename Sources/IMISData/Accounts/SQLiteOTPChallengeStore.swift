@@ -140,7 +140,7 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
             var user = makeUser(insuree.record)
             user.insureeID = insureeID
             user.roles = Array(Set(user.roles + [role])).sorted()
-            let userID = try SQLiteAccountStore.insertUser(db, user, now: now)
+            let userID = try SQLiteAccountStore.insertUser(user, db, now: now)
             // The supplied contacts reach the insuree's record only now that the code has been verified.
             var updated = insuree.record
             if let phone = challenge.newPhone { updated.phone = phone }

@@ -113,5 +113,6 @@ public enum DemoDataset {
 
         try loadFamilies(db, now: now, villages: (jamula, kalamata, rulu), hospital: hospital)
         try loadInsurance(db, now: now)
+        try loadAccounts(db, now: now)
     }
 }

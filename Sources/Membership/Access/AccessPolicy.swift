@@ -2,9 +2,11 @@
 public enum Principal: Sendable, Hashable {
     /// An interactive openIMIS user: its rights (from its roles), whether it is IMIS Administrator,
     /// and the districts it is limited to under row security (nil: not limited).
-    case user(userID: Int64, rights: Set<Int>, administrator: Bool, districts: Set<Int64>?)
-    /// An insuree signed in through the membership flows: it reaches its own family only.
-    case insuree(insureeID: Int64, familyID: Int64)
+    /// Its token's `user/...` scopes narrow what the rights allow.
+    case user(userID: Int64, rights: Set<Int>, administrator: Bool, districts: Set<Int64>?, scopes: [SMARTScope])
+    /// An insuree signed in through the membership flows: it reaches its own family only, within its `patient/...`
+    /// scopes.
+    case insuree(insureeID: Int64, familyID: Int64, scopes: [SMARTScope])
     /// A system client (payment layer, mediator): what its scopes grant, nothing else.
     case system(clientID: String, scopes: [SMARTScope])
 }
@@ -38,13 +40,15 @@ public enum AccessPolicy {
 
     public static func decide(_ principal: Principal, _ resourceType: String, _ method: AccessMethod) -> AccessDecision {
         switch principal {
-        case .user(_, let rights, let administrator, let districts):
+        case .user(_, let rights, let administrator, let districts, let scopes):
+            guard scopes.contains(where: { $0.context == .user && $0.grants(resourceType, method) }) else { return .forbidden }
             if administrator { return .allow }
             guard let required = OpenIMISRights.required(resourceType, method) else { return .forbidden }
             guard required.isEmpty || !rights.isDisjoint(with: required) else { return .forbidden }
             if let districts { return .allowWithinDistricts(districts) }
             return .allow
-        case .insuree(_, let familyID):
+        case .insuree(_, let familyID, let scopes):
+            guard scopes.contains(where: { $0.context == .patient && $0.grants(resourceType, method) }) else { return .forbidden }
             if let allowed = insureeCompartment[resourceType] {
                 return allowed.contains(method) ? .allowWithinFamily(familyID) : .forbidden
             }

@@ -1,0 +1,105 @@
+import FHIRModels
+import HTTPTypes
+import IMISData
+import Membership
+
+/// The family an insuree's token is confined to, as FHIR ids.
+public struct FamilyCompartment: Sendable, Hashable {
+    public var familyUUID: String
+    public var memberUUIDs: [String]
+}
+
+extension AccessMethod {
+    /// What an interaction does, in access-control terms (searches, history and vread are reads).
+    init?(_ interaction: Interaction) {
+        switch interaction {
+        case .read, .vread, .historyInstance, .searchType: self = .read
+        case .create: self = .create
+        case .update: self = .update
+        case .delete: self = .delete
+        case .capabilities, .batch, .transaction: return nil
+        }
+    }
+}
+
+extension FHIRService {
+    /// 401 with a Bearer challenge (RFC 6750 §3).
+    static func unauthorized(_ invalidToken: Bool) -> FHIRError {
+        let challenge = invalidToken ? "Bearer realm=\"imis-fhir\", error=\"invalid_token\"" : "Bearer realm=\"imis-fhir\""
+        return FHIRError(.unauthorized, invalidToken ? "the access token is invalid or expired" : "an access token is required",
+                         headers: [.wwwAuthenticate: challenge])
+    }
+
+    /// Applies the access rules to a request about to be handled: 401 without a principal, 403 for what its rights or
+    /// scopes do not allow, and for an insuree the family compartment (a search is narrowed to it; a read outside it
+    /// is 404).
+    func authorize(_ request: inout FHIRRequest) async throws(FHIRError) {
+        let interaction = request.match.route.interaction
+        guard let method = AccessMethod(interaction) else { return }
+        guard let principal = request.principal else { throw Self.unauthorized(request.invalidToken) }
+        let provider = try provider(request.match.type)
+        let type = provider.resourceType
+        switch AccessPolicy.decide(principal, type, method) {
+        case .allow:
+            return
+        case .forbidden:
+            if case .insuree = principal, method == .read {
+                throw FHIRError(.notFound, "\(type) is not available to this account")
+            }
+            throw FHIRError(.forbidden, "this account may not \(method.rawValue) \(type)")
+        case .allowWithinDistricts:
+            // Row security narrows what a user sees by its districts; not applied to FHIR searches yet, so a user
+            // under row security is refused rather than shown rows outside its districts.
+            throw FHIRError(.forbidden, "row security by district is not available on this route")
+        case .allowWithinFamily(let familyID):
+            let compartment: FamilyCompartment
+            do {
+                guard let found = try await compartments?(familyID) else { throw FHIRError(.notFound, "no such family") }
+                compartment = found
+            } catch {
+                throw FHIRError(.notFound, "\(type) is not available to this account")
+            }
+            let restriction = try await restriction(type: type, compartment: compartment)
+            request.restriction = restriction
+            if interaction != .searchType {
+                try await requireInCompartment(provider: provider, id: request.match.id ?? "", restriction: restriction)
+            }
+        }
+    }
+
+    /// The search parameters that confine `type` to a family (ANDed to whatever the client asks).
+    func restriction(type: String, compartment: FamilyCompartment) async throws(FHIRError) -> QueryParameters {
+        let members = compartment.memberUUIDs.map { "Patient/\($0)" }.joined(separator: ",")
+        switch type {
+        case "Patient": return QueryParameters([("_id", compartment.memberUUIDs.joined(separator: ","))])
+        case "Group": return QueryParameters([("_id", compartment.familyUUID)])
+        case "Coverage": return QueryParameters([("beneficiary", members)])
+        case "Contract": return QueryParameters([("subject", "Group/\(compartment.familyUUID)")])
+        case "Claim", "ClaimResponse", "Invoice": return QueryParameters([("patient", members)])
+        case "PaymentNotice":
+            let invoices = try await provider("Invoice").search(
+                SearchQuery.parse(QueryParameters([("patient", members), ("_count", String(SearchQuery.maxCount))]),
+                                  for: provider("Invoice"), strict: true))
+            let ids = invoices.resources.compactMap(\.resourceID).map { "Invoice/\($0)" }
+            // No invoice: an id that cannot exist, so the search finds nothing.
+            return ids.isEmpty ? QueryParameters([("_id", "no-invoice")]) : QueryParameters([("request", ids.joined(separator: ","))])
+        default:
+            throw FHIRError(.notFound, "\(type) is not available to this account")
+        }
+    }
+
+    /// 404 unless the resource `id` (UUID or business code) is inside the restriction.
+    func requireInCompartment(provider: any ResourceProvider, id: String, restriction: QueryParameters) async throws(FHIRError) {
+        let current: StoredResource
+        do {
+            current = try await provider.read(id: id)
+        } catch {
+            throw FHIRError(.notFound, "\(provider.resourceType)/\(id) is not known")
+        }
+        var query = try SearchQuery.parse(restriction, for: provider, strict: true)
+        query.ids.append([current.resourceID ?? id])
+        query.total = .none
+        let found = try await provider.search(query)
+        guard !found.resources.isEmpty else { throw FHIRError(.notFound, "\(provider.resourceType)/\(id) is not known") }
+    }
+}

@@ -1,0 +1,184 @@
+import FHIRModels
+import Foundation
+import HTTPTypes
+import IMISData
+import Membership
+
+/// `/auth/...`: the OAuth-like token endpoint (api.md §2), revocation (RFC 7009), introspection (RFC 7662), the
+/// public keys, and the discovery documents (RFC 8414, SMART App Launch 2.0).
+struct TokenEndpoint: Sendable {
+    let services: AuthServices
+
+    static let otpGrant = "urn:openimis:params:oauth:grant-type:otp"
+    static let grantTypes = ["password", "refresh_token", "client_credentials", otpGrant]
+
+    /// `POST /auth/token`.
+    func token(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+        do {
+            let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+            let grant = try parameters.required("grant_type")
+            let tokens: IssuedTokens
+            switch grant {
+            case "password":
+                tokens = try await services.tokens.passwordGrant(
+                    username: try parameters.required("username"), password: try parameters.required("password"),
+                    scope: parameters["scope"])
+            case "refresh_token":
+                tokens = try await services.tokens.refreshGrant(refreshToken: try parameters.required("refresh_token"),
+                                                                scope: parameters["scope"])
+            case "client_credentials":
+                guard let (id, secret) = try clientCredentials(headers: headers, parameters: parameters) else {
+                    throw TokenError.invalidClient
+                }
+                tokens = try await services.tokens.clientCredentialsGrant(clientID: id, secret: secret, scope: parameters["scope"])
+            default:
+                throw TokenError("unsupported_grant_type", "grant_type must be one of \(Self.grantTypes.joined(separator: ", "))")
+            }
+            return try await Self.answer(tokens, registry: services.registry)
+        } catch {
+            return Self.failure(error)
+        }
+    }
+
+    /// Any error as an RFC 6749 answer; storage failures become a generic 500 without details.
+    static func failure(_ error: any Error) -> FHIRResponse {
+        if let error = error as? TokenError { return AuthJSON.error(error) }
+        return AuthJSON.error(TokenError("server_error", "the request could not be completed", status: 500))
+    }
+
+    /// The success answer (api.md §2): the tokens, and for people the fields the mobile app needs.
+    static func answer(_ tokens: IssuedTokens, registry: any RegistryStore) async throws -> FHIRResponse {
+        var members = [
+            JSONMember("access_token", .string(tokens.accessToken)),
+            JSONMember("token_type", .string("Bearer")),
+            JSONMember("expires_in", AuthJSON.number(tokens.expiresIn)),
+        ]
+        if let refresh = tokens.refreshToken { members.append(JSONMember("refresh_token", .string(refresh))) }
+        members.append(JSONMember("scope", .string(tokens.scope)))
+        if let user = tokens.user {
+            members.append(JSONMember("user", .object([
+                JSONMember("username", .string(user.loginName)),
+                JSONMember("first_name", .string(user.otherNames)),
+                JSONMember("last_name", .string(user.lastName)),
+                JSONMember("email", AuthJSON.string(user.email)),
+            ])))
+            members.append(JSONMember("is_officer", .bool(user.isOfficer)))
+            members.append(JSONMember("is_insuree", .bool(user.insureeID != nil)))
+            if let insuree = tokens.insuree {
+                var family: JSON = .null
+                if let familyID = insuree.familyID, let row = try await registry.record(Family.self, id: familyID) {
+                    family = .string(row.uuid)
+                }
+                members.append(JSONMember("insuree_info", .object([
+                    JSONMember("chfid", .string(insuree.chfid)),
+                    JSONMember("uuid", .string(insuree.uuid)),
+                    JSONMember("first_name", .string(insuree.otherNames)),
+                    JSONMember("last_name", .string(insuree.lastName)),
+                    JSONMember("family", family),
+                ])))
+            }
+        }
+        return AuthJSON.answer(members)
+    }
+
+    /// `POST /auth/revoke` (RFC 7009): 200 whether or not the token was known.
+    func revoke(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+        do {
+            let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+            if let (id, secret) = try clientCredentials(headers: headers, parameters: parameters) {
+                _ = try await services.tokens.authenticateClient(clientID: id, secret: secret)
+            }
+            try await services.tokens.revoke(token: try parameters.required("token"))
+            return AuthJSON.answer([])
+        } catch {
+            return Self.failure(error)
+        }
+    }
+
+    /// `POST /auth/introspect` (RFC 7662): only for authenticated system clients.
+    func introspect(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+        do {
+            let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+            guard let (id, secret) = try clientCredentials(headers: headers, parameters: parameters) else {
+                throw TokenError.invalidClient
+            }
+            _ = try await services.tokens.authenticateClient(clientID: id, secret: secret)
+            let answer = try await services.tokens.introspect(token: try parameters.required("token"))
+            let members = answer.sorted { $0.key < $1.key }.map { key, value -> JSONMember in
+                switch value {
+                case .bool(let flag): JSONMember(key, .bool(flag))
+                case .int(let number): JSONMember(key, AuthJSON.number(number))
+                case .string(let text): JSONMember(key, .string(text))
+                }
+            }
+            return AuthJSON.answer(members)
+        } catch {
+            return Self.failure(error)
+        }
+    }
+
+    /// `GET /auth/jwks.json`: the public key when tokens are RS256/ES256; an empty set for HS256.
+    func jwks() -> FHIRResponse {
+        let keys: [JSON] = services.tokens.signer.key.publicJWK.map { jwk in
+            [.object(jwk.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) })]
+        } ?? []
+        var answer = AuthJSON.answer([JSONMember("keys", .array(keys))])
+        answer.headers[.cacheControl] = "public, max-age=3600"
+        return answer
+    }
+
+    static let scopesSupported = ["openid", "fhirUser", "offline_access", "user/*.cruds", "patient/*.rs", "system/*.cruds"]
+
+    /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
+    func authorizationServerMetadata(authBase: String) -> FHIRResponse {
+        AuthJSON.answer([
+            JSONMember("issuer", .string(services.tokens.settings.issuer)),
+            JSONMember("token_endpoint", .string("\(authBase)/token")),
+            JSONMember("revocation_endpoint", .string("\(authBase)/revoke")),
+            JSONMember("introspection_endpoint", .string("\(authBase)/introspect")),
+            JSONMember("jwks_uri", .string("\(authBase)/jwks.json")),
+            JSONMember("grant_types_supported", .array(Self.grantTypes.map { .string($0) })),
+            JSONMember("response_types_supported", .array([])),
+            JSONMember("token_endpoint_auth_methods_supported", .array([.string("client_secret_basic"), .string("client_secret_post")])),
+            JSONMember("scopes_supported", .array(Self.scopesSupported.map { .string($0) })),
+        ])
+    }
+
+    /// `GET [fhir base]/.well-known/smart-configuration` (SMART App Launch 2.0 §2.1).
+    func smartConfiguration(authBase: String) -> FHIRResponse {
+        AuthJSON.answer([
+            JSONMember("issuer", .string(services.tokens.settings.issuer)),
+            JSONMember("token_endpoint", .string("\(authBase)/token")),
+            JSONMember("revocation_endpoint", .string("\(authBase)/revoke")),
+            JSONMember("introspection_endpoint", .string("\(authBase)/introspect")),
+            JSONMember("jwks_uri", .string("\(authBase)/jwks.json")),
+            JSONMember("grant_types_supported", .array(Self.grantTypes.map { .string($0) })),
+            JSONMember("token_endpoint_auth_methods_supported", .array([.string("client_secret_basic"), .string("client_secret_post")])),
+            JSONMember("scopes_supported", .array(Self.scopesSupported.map { .string($0) })),
+            JSONMember("capabilities", .array(["client-confidential-symmetric", "permission-v1", "permission-v2",
+                                               "permission-user", "permission-patient"].map { .string($0) })),
+            JSONMember("code_challenge_methods_supported", .array([])),
+        ])
+    }
+
+    /// `POST /api/api_fhir_r4/login/` (openIMIS): `{"username","password"}` → `{"token","exp"}`. Unknown names and wrong
+    /// passwords get the same 401 (openIMIS answers them differently; that difference is not kept).
+    func openIMISLogin(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+        do {
+            let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+            guard let username = parameters["username"], let password = parameters["password"] else {
+                throw TokenError.invalidRequest("Missing username or password")
+            }
+            let tokens: IssuedTokens
+            do {
+                tokens = try await services.tokens.passwordGrant(username: username, password: password, scope: nil)
+            } catch let error as TokenError where error.code == "invalid_grant" && error.status == 400 {
+                throw TokenError("invalid_grant", "INCORRECT_CREDENTIALS", status: 401)
+            }
+            return AuthJSON.answer([JSONMember("token", .string(tokens.accessToken)),
+                                    JSONMember("exp", AuthJSON.number(Int64(tokens.expiresAt.timeIntervalSince1970)))])
+        } catch {
+            return Self.failure(error)
+        }
+    }
+}

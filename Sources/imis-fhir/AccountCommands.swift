@@ -1,0 +1,68 @@
+import ArgumentParser
+import FHIRServer
+import Foundation
+import IMISData
+import Membership
+
+/// `imis-fhir create-user`: an interactive user with openIMIS roles (the password is read from standard input when
+/// not given, so it stays out of the shell history).
+struct CreateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-user", abstract: "Create a user (tblUsers, core_User, roles, districts).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Login name.") var username: String
+    @Option(help: "Password (read from standard input when omitted).") var password: String?
+    @Option(help: "Role name (repeatable), e.g. 'IMIS Administrator'.") var role: [String] = []
+    @Option(name: .customLong("last-name"), help: "Last name.") var lastName: String = ""
+    @Option(name: .customLong("other-names"), help: "Other names.") var otherNames: String = ""
+    @Option(help: "E-mail.") var email: String?
+    @Option(help: "District location code (repeatable) for row security.") var district: [String] = []
+
+    func run() async throws {
+        let settings = Settings.load()
+        let logger = try makeLogger(settings)
+        let database = try openDatabase(settings, common, logger: logger)
+        let secret = password ?? readLine(strippingNewline: true) ?? ""
+        guard PasswordPolicy.accepts(secret) else { throw ValidationError(PasswordPolicy.description) }
+        let registry = SQLiteRegistryStore(database: database)
+        var districts: [Int64] = []
+        for code in district {
+            guard let location = try registry.record(Location.self, code: code), location.kind == .district else {
+                throw ValidationError("no district with code \(code)")
+            }
+            districts.append(location.record.id!)
+        }
+        let store = SQLiteAccountStore(database: database)
+        let user = try store.createUser(NewUser(
+            loginName: username, lastName: lastName.isEmpty ? username : lastName, otherNames: otherNames.isEmpty ? username : otherNames,
+            email: email, storedPassword: PasswordHasher().hash(secret), roles: role, districts: districts), now: Date())
+        print("created user \(user.loginName) (UserID \(user.id)) with roles: \(user.roles.joined(separator: ", "))")
+    }
+}
+
+/// `imis-fhir create-client`: a system client for the client-credentials grant; prints its secret once.
+struct CreateClient: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-client", abstract: "Create a system client and print its secret (shown only once).")
+    @OptionGroup var common: CommonOptions
+    @Option(name: .customLong("id"), help: "Client id.") var clientID: String
+    @Option(help: "Display name.") var name: String?
+    @Option(help: "Space-separated SMART system scopes, e.g. 'system/Invoice.cru system/PaymentNotice.c'.") var scope: String
+
+    func run() async throws {
+        let settings = Settings.load()
+        let logger = try makeLogger(settings)
+        let database = try openDatabase(settings, common, logger: logger)
+        let scopes = scope.split(separator: " ")
+        guard !scopes.isEmpty, scopes.allSatisfy({ SMARTScope(String($0))?.context == .system }) else {
+            throw ValidationError("--scope takes system scopes such as system/Invoice.cru")
+        }
+        let secret = OpaqueSecret.make()
+        try SQLiteAccountStore(database: database).createClient(SystemClient(
+            clientID: clientID, secretHash: OpaqueSecret.hash(secret), name: name ?? clientID,
+            scope: scopes.joined(separator: " "), createdAt: Date()))
+        print("client_id=\(clientID)")
+        print("client_secret=\(secret)")
+        print("(the secret is shown only now; it is stored as a hash)")
+    }
+}

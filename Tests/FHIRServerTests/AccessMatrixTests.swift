@@ -1,0 +1,115 @@
+import FHIRModels
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import IMISData
+import Membership
+import NIOCore
+import Testing
+
+@testable import FHIRServer
+
+/// Who may do what, through the real sign-in of each role: IMIS administrator, a clerk with some rights, two insurees
+/// of different families, and a system client with `system/Invoice.cru`.
+@Suite("Access matrix")
+struct AccessMatrixTests {
+    enum Role: String, CaseIterable { case admin, clerk, insureeA, insureeB, system }
+
+    static let zoe = "3c9a7e10-5b2d-4f1e-8a6c-000000000501"
+    static let john = DemoDataset.UUIDs.johnDoe
+    static let claim = DemoDataset.UUIDs.claim001
+    static let invoice = DemoDataset.UUIDs.doeContributionInvoice
+
+    /// (method, uri, expected status for admin, clerk, insuree A (Doe family), insuree B (Müller family), system client).
+    /// Writes send an empty body: a caller that may write gets 400 for it, one that may not gets 403 first.
+    static let matrix: [(HTTPRequest.Method, String, [Role: Int])] = [
+        (.get, "/fhir/metadata", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 200]),
+        (.get, "/fhir/Patient/\(john)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.get, "/fhir/Patient/\(zoe)", [.admin: 200, .clerk: 200, .insureeA: 404, .insureeB: 200, .system: 403]),
+        (.get, "/fhir/Patient/\(john)/_history", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.get, "/fhir/Patient/\(john)/_history/1", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.get, "/api/api_fhir_r4/Patient/\(DemoDataset.johnDoeCHFID)/", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.get, "/fhir/Patient", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
+        (.post, "/fhir/Patient", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403]),
+        (.put, "/fhir/Patient/\(john)", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403]),
+        (.delete, "/fhir/Patient/\(zoe)", [.clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403]),
+        (.get, "/fhir/Group/\(DemoDataset.UUIDs.doeFamily)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.get, "/fhir/Coverage/\(DemoDataset.UUIDs.doePolicy)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.get, "/fhir/Claim/\(claim)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.get, "/fhir/ClaimResponse/\(claim)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403]),
+        (.post, "/fhir/Claim", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403]),
+        (.get, "/fhir/Invoice/\(invoice)", [.admin: 200, .clerk: 403, .insureeA: 200, .insureeB: 404, .system: 200]),
+        (.get, "/fhir/Invoice", [.admin: 200, .clerk: 403, .insureeA: 200, .insureeB: 200, .system: 200]),
+        (.post, "/fhir/Invoice", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 400]),
+        (.put, "/fhir/Invoice/\(invoice)", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 400]),
+        (.get, "/fhir/PaymentNotice", [.admin: 200, .clerk: 403, .insureeA: 200, .insureeB: 200, .system: 403]),
+        (.post, "/fhir/PaymentNotice", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403]),
+        (.get, "/fhir/PaymentReconciliation", [.admin: 200, .clerk: 403, .insureeA: 404, .insureeB: 404, .system: 403]),
+        (.get, "/fhir/Organization/\(DemoDataset.UUIDs.raptaDistrictHospital)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
+        (.get, "/fhir/InsurancePlan", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
+        (.get, "/fhir/Location", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
+    ]
+
+    /// A token per role, each obtained from the token endpoint.
+    func tokens(_ world: AuthTestWorld, _ client: any TestClientProtocol) async throws -> [Role: String] {
+        try await world.user("zoe", roles: ["insuree"], insureeCHFID: "100000001")
+        try await world.user("carla")
+        let secret = try await world.client("payments", scope: "system/Invoice.cru")
+        func password(_ user: String, _ password: String) async throws -> String {
+            let (status, _, body) = try await client.token([("grant_type", "password"), ("username", user), ("password", password)])
+            #expect(status == .ok, "sign-in of \(user)")
+            return try #require(body["access_token"]?.string)
+        }
+        let (_, _, system) = try await client.token([("grant_type", "client_credentials"), ("client_id", "payments"), ("client_secret", secret)])
+        return [
+            .admin: try await password(DemoDataset.Accounts.admin.username, DemoDataset.Accounts.admin.password),
+            .clerk: try await password("carla", "Secret-pass-1"),
+            .insureeA: try await password(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password),
+            .insureeB: try await password("zoe", "Secret-pass-1"),
+            .system: try #require(system["access_token"]?.string),
+        ]
+    }
+
+    @Test func everyRoleGetsTheExpectedStatusOnEveryRoute() async throws {
+        let world = try AuthTestWorld.make()
+        try await world.run { client in
+            let tokens = try await tokens(world, client)
+            for (method, uri, expected) in Self.matrix {
+                for role in Role.allCases {
+                    guard let status = expected[role] else { continue }
+                    let headers: HTTPFields = [.authorization: "Bearer \(tokens[role]!)", .contentType: "application/fhir+json"]
+                    let body = method == .post || method == .put ? ByteBuffer(string: "{}") : nil
+                    let response = try await client.execute(uri: uri, method: method, headers: headers, body: body) { $0 }
+                    #expect(Int(response.status.code) == status, "\(role) \(method) \(uri)")
+                    _ = fhirBody(response)
+                }
+            }
+        }
+    }
+
+    @Test func anInsureeSearchesOnlyItsOwnFamily() async throws {
+        let world = try AuthTestWorld.make()
+        try await world.run { client in
+            let tokens = try await tokens(world, client)
+            func ids(_ uri: String, _ role: Role) async throws -> Set<String> {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(tokens[role]!)"]) {
+                    Set(entryIDs(fhirBody($0)))
+                }
+            }
+            #expect(try await ids("/fhir/Patient", .insureeA) == [DemoDataset.UUIDs.johnDoe, DemoDataset.UUIDs.janeDoe])
+            #expect(try await ids("/fhir/Patient?name=Müller", .insureeA) == [])
+            #expect(try await ids("/fhir/Patient?identifier=100000001", .insureeA) == [])
+            #expect(try await ids("/fhir/Patient", .insureeB).count == 3)
+            #expect(try await ids("/fhir/Patient?_id=\(DemoDataset.UUIDs.johnDoe)", .insureeB) == [])
+            #expect(try await ids("/fhir/Claim", .insureeA) == [DemoDataset.UUIDs.claim001])
+            #expect(try await ids("/fhir/Claim", .insureeB) == [])
+            #expect(try await ids("/fhir/Invoice", .insureeA) == [DemoDataset.UUIDs.doeContributionInvoice])
+            #expect(try await ids("/fhir/Invoice", .insureeB) == [])
+            #expect(try await ids("/fhir/Group", .insureeB).contains(DemoDataset.UUIDs.doeFamily) == false)
+            #expect(try await ids("/fhir/Patient", .admin).count > 5)
+            // Included resources stay inside the family too.
+            let included = try await ids("/fhir/Patient?_revinclude=Claim:patient", .insureeB)
+            #expect(!included.contains(DemoDataset.UUIDs.claim001))
+        }
+    }
+}

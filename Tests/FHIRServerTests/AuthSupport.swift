@@ -1,0 +1,79 @@
+import FHIRModels
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IMISData
+import Logging
+import Membership
+import NIOCore
+import Testing
+
+@testable import FHIRServer
+
+/// An application with its auth services, for the token endpoint tests.
+struct AuthTestWorld {
+    let app: any ApplicationProtocol
+    let database: IMISDatabase
+    let auth: AuthServices
+
+    /// The demo world; tokens signed with `signer` (HS256 test secret by default).
+    static func make(signer: JWTSigner = JWTSigner(key: .hs256(secret: testSecret)),
+                     configuration: ServerConfiguration = ServerConfiguration()) throws -> AuthTestWorld {
+        let database = try IMISDatabase.inMemory()
+        try database.migrate()
+        try DemoDataset.load(into: database, clock: .fixed(demoInstant))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let auth = AuthServices.sqlite(database: database, signer: signer, settings: testTokenSettings, passwords: .forTesting())
+        let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, auth: auth, logger: logger))
+        return AuthTestWorld(app: app, database: database, auth: auth)
+    }
+
+    /// A user with a fast test hash of `password`.
+    @discardableResult
+    func user(_ name: String, password: String = "Secret-pass-1", roles: [String] = ["Clerk"], insureeCHFID: String? = nil,
+              districts: [Int64] = []) async throws -> UserAccount {
+        var insureeID: Int64?
+        if let chfid = insureeCHFID { insureeID = try await auth.registry.insuree(chfid: chfid)?.record.id }
+        return try await auth.accounts.createUser(NewUser(
+            loginName: name, lastName: name, otherNames: name, email: "\(name)@example.org",
+            storedPassword: PasswordHasher.forTesting().hash(password), roles: roles, districts: districts,
+            insureeID: insureeID), now: Date())
+    }
+
+    /// A system client; its secret.
+    func client(_ id: String, scope: String) async throws -> String {
+        let secret = OpaqueSecret.make()
+        try await auth.accounts.createClient(SystemClient(clientID: id, secretHash: OpaqueSecret.hash(secret), name: id,
+                                                         scope: scope, createdAt: Date()))
+        return secret
+    }
+
+    func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await app.test(.router) { client in try await body(client) }
+    }
+}
+
+let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+/// `application/x-www-form-urlencoded` text of `pairs`.
+func form(_ pairs: [(String, String)]) -> ByteBuffer {
+    ByteBuffer(string: pairs.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&"))
+}
+
+extension TestClientProtocol {
+    /// POSTs a form to the token endpoint; status, headers and the JSON answer.
+    func token(_ pairs: [(String, String)], headers: HTTPFields = formHeaders) async throws -> (HTTPResponse.Status, HTTPFields, JSON) {
+        try await execute(uri: "/auth/token", method: .post, headers: headers, body: form(pairs)) { response in
+            (response.status, response.headers, (try? JSONParser.parse(Array(buffer: response.body))) ?? .null)
+        }
+    }
+
+    /// GET with a bearer token; the status.
+    func status(_ uri: String, token: String?) async throws -> HTTPResponse.Status {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .get, headers: headers) { $0.status }
+    }
+}
