@@ -107,7 +107,7 @@ struct OTPStoreTests {
         #expect(try w.otp.challenge(id: c.id)?.attempts == 5)
         #expect(try w.otp.replaceCode(id: c.id, codeMAC: "mac-2", now: referenceDate.addingTimeInterval(60),
                                       expiresAt: referenceDate.addingTimeInterval(360), maxResends: 3,
-                                      minimumInterval: 60) == .unavailable)
+                                      minimumInterval: 60, createdAfter: .distantPast) == .unavailable)
     }
 
     @Test func aResendReplacesTheCodeAndTheExpiryWithinItsLimits() throws {
@@ -117,7 +117,8 @@ struct OTPStoreTests {
         func resend(_ after: TimeInterval) throws -> OTPResend {
             let now = referenceDate.addingTimeInterval(after)
             return try w.otp.replaceCode(id: c.id, codeMAC: "mac-\(Int(after))", now: now,
-                                         expiresAt: now.addingTimeInterval(300), maxResends: 3, minimumInterval: 60)
+                                         expiresAt: now.addingTimeInterval(300), maxResends: 3, minimumInterval: 60,
+                                         createdAfter: now.addingTimeInterval(-3600))
         }
         #expect(try resend(59) == .tooSoon(retryAfter: referenceDate.addingTimeInterval(60)))
         guard case .replaced(let replaced) = try resend(400) else { Issue.record("not replaced"); return }
@@ -130,9 +131,10 @@ struct OTPStoreTests {
             Issue.record("not replaced"); return
         }
         #expect(try resend(600) == .limitReached)
-        #expect(try resend(10_000) == .limitReached)
+        #expect(try resend(3599) == .limitReached)
+        #expect(try resend(3600) == .unavailable)
         #expect(try w.otp.replaceCode(id: "unknown", codeMAC: "m", now: referenceDate, expiresAt: referenceDate,
-                                      maxResends: 3, minimumInterval: 60) == .unavailable)
+                                      maxResends: 3, minimumInterval: 60, createdAfter: .distantPast) == .unavailable)
     }
 
     @Test func limitsCountRecentChallengesAndTellWhenAPlaceFreesUp() throws {

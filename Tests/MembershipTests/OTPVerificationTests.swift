@@ -96,6 +96,16 @@ struct OTPVerificationTests {
         await expectOTPError(.invalidGrant) { try await world.service.resend(otpID: UUID().uuidString) }
     }
 
+    @Test func aChallengeOlderThanTheLimitWindowCannotBeResent() async throws {
+        let world = try OTPWorld()
+        let start = try await world.startMember()
+        world.clock.advance(3599)
+        _ = try await world.service.resend(otpID: start.otpID)
+        world.clock.advance(1)
+        await expectOTPError(.invalidGrant) { try await world.service.resend(otpID: start.otpID) }
+        #expect(await world.delivered().count == 2)
+    }
+
     @Test func theSixthChallengeForOneDestinationWithinAnHourIsRefused() async throws {
         let world = try OTPWorld()
         // Zoë and Lukas share the phone on record: five challenges for that phone, neither CHFID at its own limit.

@@ -16,10 +16,10 @@ public protocol OTPChallengeStore: Sendable {
     /// is then; nil (and nothing counted) otherwise. A wrong code therefore costs an attempt however many
     /// requests race, and the attempt after the last allowed one is refused whatever the code.
     func recordAttempt(id: String, purpose: OTPPurpose, now: Date) async throws -> OTPChallenge?
-    /// Replaces the code and resets the expiry, when the challenge is live, has resends left and the last send
-    /// is at least `minimumInterval` old.
+    /// Replaces the code and resets the expiry, when the challenge is live (unconsumed, attempts left, created
+    /// after `createdAfter`), has resends left and the last send is at least `minimumInterval` old.
     func replaceCode(id: String, codeMAC: String, now: Date, expiresAt: Date, maxResends: Int,
-                     minimumInterval: TimeInterval) async throws -> OTPResend
+                     minimumInterval: TimeInterval, createdAfter: Date) async throws -> OTPResend
     /// Consumes a registration challenge whose code MAC is `codeMAC` and, in the same transaction, creates the
     /// user `makeUser` builds from the insuree (getting or creating the role `role`) and writes the contacts
     /// supplied at registration onto the insuree (a new version of its row). Nil when the challenge cannot be

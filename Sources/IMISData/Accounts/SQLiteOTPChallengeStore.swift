@@ -98,19 +98,23 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
     }
 
     public func replaceCode(id: String, codeMAC: String, now: Date, expiresAt: Date, maxResends: Int,
-                            minimumInterval: TimeInterval) throws -> OTPResend {
+                            minimumInterval: TimeInterval, createdAfter: Date) throws -> OTPResend {
         let nowSeconds = Self.seconds(now)
         return try database.write { db in
             try db.execute(sql: """
                 UPDATE imisfhir_otp_challenge
                 SET code_mac = ?, expires_at = ?, last_sent_at = ?, resend_count = resend_count + 1
-                WHERE id = ? AND consumed_at IS NULL AND attempts < max_attempts AND resend_count < ?
-                  AND last_sent_at <= ?
-                """, arguments: [codeMAC, Self.seconds(expiresAt), nowSeconds, id, maxResends,
-                                 nowSeconds - Int64(minimumInterval.rounded(.up))])
+                WHERE id = ? AND consumed_at IS NULL AND attempts < max_attempts AND created_at > ?
+                  AND resend_count < ? AND last_sent_at <= ?
+                """, arguments: [codeMAC, Self.seconds(expiresAt), nowSeconds, id, Self.seconds(createdAfter),
+                                 maxResends, nowSeconds - Int64(minimumInterval.rounded(.up))])
+            let replaced = db.changesCount == 1
             guard let challenge = try Self.challenge(db, id: id) else { return .unavailable }
-            if db.changesCount == 1 { return .replaced(challenge) }
-            if challenge.consumedAt != nil || challenge.attempts >= challenge.maxAttempts { return .unavailable }
+            if replaced { return .replaced(challenge) }
+            if challenge.consumedAt != nil || challenge.attempts >= challenge.maxAttempts
+                || challenge.createdAt <= createdAfter {
+                return .unavailable
+            }
             if challenge.resendCount >= maxResends { return .limitReached }
             return .tooSoon(retryAfter: challenge.lastSentAt.addingTimeInterval(minimumInterval.rounded(.up)))
         }

@@ -3,14 +3,15 @@ import IMISData
 
 extension OTPService {
     /// Sends a new code for challenge `otpID`: the old code stops working and the expiry starts again. At most
-    /// `policy.maxResends` times, `policy.resendInterval` apart. A decoy answers the same and sends nothing.
+    /// `policy.maxResends` times, `policy.resendInterval` apart, and only within `policy.limitWindow` of the start
+    /// (later, a new challenge is needed, which the limits count). A decoy answers the same and sends nothing.
     public func resend(otpID: String) async throws -> OTPStart {
         let now = clock.now()
         let code = codes.next()
         let outcome = try await challenges.replaceCode(
             id: otpID, codeMAC: keyring.codeMAC(challenge: otpID, code: code), now: now,
             expiresAt: now.addingTimeInterval(policy.codeLifetime), maxResends: policy.maxResends,
-            minimumInterval: policy.resendInterval)
+            minimumInterval: policy.resendInterval, createdAfter: now.addingTimeInterval(-policy.limitWindow))
         switch outcome {
         case .replaced(let challenge):
             if !challenge.decoy, let destination = challenge.destination {
