@@ -61,7 +61,20 @@ let package = Package(
         .executableTarget(name: "imis-fhir-bench", dependencies: ["FHIRModels"]),
         .testTarget(name: "FHIRModelsTests", dependencies: ["FHIRModels"]),
         .testTarget(name: "IMISDataTests", dependencies: ["IMISData"]),
-        .testTarget(name: "MembershipTests", dependencies: ["Membership"]),
+        // Runs the delivery channels against real local servers: aiosmtpd (Python) for SMTP, Hummingbird for the
+        // FCM and SMS gateway endpoints.
+        .testTarget(
+            name: "MembershipTests",
+            dependencies: [
+                "Membership", "IMISData",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "FHIRServerTests",
             dependencies: [

@@ -42,3 +42,11 @@ public protocol AccountStore: Sendable {
     /// Revokes the family of the token with this hash (RFC 7009); false when the hash is unknown.
     func revokeRefreshFamily(hash: String, now: Date) async throws -> Bool
 }
+
+/// The messages of the `RegistryError.conflict`s a user creation throws, for callers that tell them apart.
+public enum AccountConflict {
+    /// A current user has this login name.
+    public static let loginName = "a user with this login name exists"
+    /// The insuree is already linked to a user.
+    public static let insuree = "this insuree already has a user account"
+}

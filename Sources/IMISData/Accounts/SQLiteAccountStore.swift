@@ -71,19 +71,20 @@ public struct SQLiteAccountStore: AccountStore {
     }
 
     /// Inserts the rows of a new user (`tblUsers`, `core_User`, `tblUserRole`, `tblUsersDistricts`, the insuree link)
-    /// inside the caller's transaction; its `UserID`.
+    /// inside the caller's transaction; its `UserID`. `RegistryError.conflict` (`AccountConflict`) when the login
+    /// name (or the insuree) already has a current user, `RegistryError.invalidReference` for an unknown role.
     static func insertUser(_ user: NewUser, _ db: Database, now: Date) throws -> Int64 {
         let stamp = Timestamp.string(from: now)
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM tblUsers WHERE LoginName = ? AND ValidityTo IS NULL",
                              arguments: [user.loginName]) == true {
-            throw RegistryError.conflict("a user with this login name exists")
+            throw RegistryError.conflict(AccountConflict.loginName)
         }
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM core_User WHERE username = ?", arguments: [user.loginName]) == true {
-            throw RegistryError.conflict("a user with this login name exists")
+            throw RegistryError.conflict(AccountConflict.loginName)
         }
         if let insuree = user.insureeID,
            try Bool.fetchOne(db, sql: "SELECT 1 FROM imisfhir_insuree_user WHERE insuree_id = ?", arguments: [insuree]) == true {
-            throw RegistryError.conflict("this insuree already has a user account")
+            throw RegistryError.conflict(AccountConflict.insuree)
         }
         var roleIDs: [Int64] = []
         for name in user.roles {

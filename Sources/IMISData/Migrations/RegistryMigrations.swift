@@ -39,6 +39,9 @@ enum RegistryMigrations {
             try db.execute(sql: AccountSchema.own)
             try db.execute(sql: AccountSchema.indexes)
         }
+        migrator.registerMigration("v4 OTP challenges and push tokens") { db in
+            try db.execute(sql: OTPSchema.own)
+        }
         return migrator
     }
 
