@@ -6,9 +6,9 @@ import Testing
 
 @Suite("OTP sign-in")
 struct OTPLoginTests {
-    func janeWithAccount(_ world: OTPWorld, phone: String? = "+255700000002", email: String? = nil) throws -> UserAccount {
-        try world.setContacts(chfid: DemoDataset.janeDoeCHFID, phone: phone, email: email)
-        return try world.accounts.createUser(NewUser(
+    func janeWithAccount(_ world: OTPWorld, phone: String? = "+255700000002", email: String? = nil) async throws -> UserAccount {
+        try await world.setContacts(chfid: DemoDataset.janeDoeCHFID, phone: phone, email: email)
+        return try await world.accounts.createUser(NewUser(
             loginName: "jane", lastName: "Doe", otherNames: "Jane", storedPassword: "x", roles: [],
             insureeID: try world.insuree(DemoDataset.janeDoeCHFID).id), now: referenceDate)
     }
@@ -20,7 +20,7 @@ struct OTPLoginTests {
 
     @Test func theCodeGoesToTheInsureesPhoneAndVerificationStoresTheRefreshTokenOnce() async throws {
         let world = try OTPWorld()
-        let jane = try janeWithAccount(world)
+        let jane = try await janeWithAccount(world)
         let start = try await world.service.startLogin(username: "jane", clientIP: "192.0.2.1")
         #expect(start.channel == .sms && start.expiresIn == 300 && start.resendAfter == 60)
         let code = world.codes.last
@@ -38,7 +38,7 @@ struct OTPLoginTests {
 
     @Test func anEmailOnlyUserGetsTheCodeByEmailWhileTheAnswerIsTheSame() async throws {
         let world = try OTPWorld()
-        _ = try janeWithAccount(world, phone: nil, email: "jane@example.org")
+        _ = try await janeWithAccount(world, phone: nil, email: "jane@example.org")
         let start = try await world.service.startLogin(username: "jane", clientIP: "192.0.2.1")
         #expect(start.channel == .sms)
         _ = await world.delivered()
@@ -47,8 +47,8 @@ struct OTPLoginTests {
 
     @Test func unknownUsersUsersWithoutAnInsureeAndUsersWithoutAContactGetTheSameAnswerAndNothing() async throws {
         let world = try OTPWorld()
-        _ = try janeWithAccount(world, phone: nil, email: nil)
-        _ = try world.accounts.createUser(NewUser(loginName: "officer", lastName: "O", otherNames: "O",
+        _ = try await janeWithAccount(world, phone: nil, email: nil)
+        _ = try await world.accounts.createUser(NewUser(loginName: "officer", lastName: "O", otherNames: "O",
                                                   phone: "+255700000009", storedPassword: "x", roles: []),
                                           now: referenceDate)
         var answers: [OTPStart] = []

@@ -9,7 +9,7 @@ import Testing
 struct OTPRegistrationTests {
     @Test func theCodeGoesToThePhoneOnRecordNotToTheSuppliedOne() async throws {
         let world = try OTPWorld()
-        try world.setContacts(chfid: OTPWorld.member.chfid, phone: "+255700000001", email: nil)
+        try await world.setContacts(chfid: OTPWorld.member.chfid, phone: "+255700000001", email: nil)
         let answer = try await world.startMember(phone: "+255 799 999 999")
         #expect(answer.channel == .sms && answer.expiresIn == 300 && answer.resendAfter == 60)
         let sent = await world.delivered()
@@ -19,7 +19,7 @@ struct OTPRegistrationTests {
 
     @Test func whenTheRecordHasOnlyAnEmailTheCodeGoesThereAndTheAnswerStillNamesTheSuppliedKind() async throws {
         let world = try OTPWorld()
-        try world.setContacts(chfid: OTPWorld.member.chfid, phone: nil, email: "lukas@example.org")
+        try await world.setContacts(chfid: OTPWorld.member.chfid, phone: nil, email: "lukas@example.org")
         let answer = try await world.startMember(phone: "+255799999999")
         #expect(answer.channel == .sms)
         _ = await world.delivered()

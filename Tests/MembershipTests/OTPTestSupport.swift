@@ -121,11 +121,11 @@ struct OTPWorld {
     }
 
     /// Sets the contacts on an insuree's record (a new version of its row).
-    func setContacts(chfid: String, phone: String?, email: String?) throws {
+    func setContacts(chfid: String, phone: String?, email: String?) async throws {
         var insuree = try #require(try registry.insuree(chfid: chfid)).record
         insuree.phone = phone
         insuree.email = email
-        _ = try registry.update(insuree)
+        _ = try await registry.update(insuree)
     }
 
     func insuree(_ chfid: String) throws -> Insuree {

@@ -54,8 +54,8 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
             """, arguments: StatementArguments(arguments)).map(date)
     }
 
-    public func createChallenge(_ challenge: OTPChallenge, limits: [OTPRateLimit]) throws -> OTPCreation {
-        try database.write { db in
+    public func createChallenge(_ challenge: OTPChallenge, limits: [OTPRateLimit]) async throws -> OTPCreation {
+        try await database.write { db in
             var retryAfter: Date?
             for limit in limits {
                 let times = try Self.times(db, limit.key, since: limit.since)
@@ -86,8 +86,8 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
         try database.read { db in try Self.times(db, key, since: since) }
     }
 
-    public func recordAttempt(id: String, purpose: OTPPurpose, now: Date) throws -> OTPChallenge? {
-        try database.write { db in
+    public func recordAttempt(id: String, purpose: OTPPurpose, now: Date) async throws -> OTPChallenge? {
+        try await database.write { db in
             try db.execute(sql: """
                 UPDATE imisfhir_otp_challenge SET attempts = attempts + 1
                 WHERE id = ? AND purpose = ? AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > ?
@@ -98,9 +98,9 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
     }
 
     public func replaceCode(id: String, codeMAC: String, now: Date, expiresAt: Date, maxResends: Int,
-                            minimumInterval: TimeInterval, createdAfter: Date) throws -> OTPResend {
+                            minimumInterval: TimeInterval, createdAfter: Date) async throws -> OTPResend {
         let nowSeconds = Self.seconds(now)
-        return try database.write { db in
+        return try await database.write { db in
             try db.execute(sql: """
                 UPDATE imisfhir_otp_challenge
                 SET code_mac = ?, expires_at = ?, last_sent_at = ?, resend_count = resend_count + 1
@@ -133,8 +133,8 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
     }
 
     public func consumeRegistration(id: String, codeMAC: String, now: Date, role: String,
-                                    makeUser: (Insuree) -> NewUser) throws -> UserAccount? {
-        try database.write { db -> UserAccount? in
+                                    makeUser: (Insuree) -> NewUser) async throws -> UserAccount? {
+        try await database.write { db -> UserAccount? in
             guard try Self.consume(db, id: id, purpose: .register, codeMAC: codeMAC, now: now),
                   let challenge = try Self.challenge(db, id: id),
                   let insureeID = challenge.insureeID,
@@ -158,8 +158,8 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
     }
 
     public func consumeLogin(id: String, codeMAC: String, now: Date,
-                             makeToken: (UserAccount) -> RefreshTokenRecord) throws -> UserAccount? {
-        try database.write { db -> UserAccount? in
+                             makeToken: (UserAccount) -> RefreshTokenRecord) async throws -> UserAccount? {
+        try await database.write { db -> UserAccount? in
             guard try Self.consume(db, id: id, purpose: .login, codeMAC: codeMAC, now: now),
                   let userID = try Self.challenge(db, id: id)?.userID,
                   let account = try SQLiteAccountStore.account(db, where: "u.UserID = ?", [userID])
@@ -179,8 +179,8 @@ public struct SQLiteOTPChallengeStore: OTPChallengeStore {
                        arguments: [RowUUID.make(), name, Timestamp.string(from: now)])
     }
 
-    public func purgeChallenges(createdBefore cutoff: Date) throws {
-        try database.write { db in
+    public func purgeChallenges(createdBefore cutoff: Date) async throws {
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM imisfhir_otp_challenge WHERE created_at < ?", arguments: [Self.seconds(cutoff)])
         }
     }

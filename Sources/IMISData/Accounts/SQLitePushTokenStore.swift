@@ -9,8 +9,8 @@ public struct SQLitePushTokenStore: PushTokenStore {
         self.database = database
     }
 
-    public func savePushToken(_ token: String, userID: Int64, now: Date) throws {
-        try database.write { db in
+    public func savePushToken(_ token: String, userID: Int64, now: Date) async throws {
+        try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO imisfhir_push_token (token, user_id, created_at) VALUES (?, ?, ?)
                 ON CONFLICT(token) DO UPDATE SET user_id = excluded.user_id, created_at = excluded.created_at
@@ -18,15 +18,15 @@ public struct SQLitePushTokenStore: PushTokenStore {
         }
     }
 
-    public func deletePushToken(_ token: String, userID: Int64) throws -> Bool {
-        try database.write { db in
+    public func deletePushToken(_ token: String, userID: Int64) async throws -> Bool {
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM imisfhir_push_token WHERE token = ? AND user_id = ?", arguments: [token, userID])
             return db.changesCount == 1
         }
     }
 
-    public func deletePushToken(_ token: String) throws {
-        try database.write { db in
+    public func deletePushToken(_ token: String) async throws {
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM imisfhir_push_token WHERE token = ?", arguments: [token])
         }
     }
