@@ -76,7 +76,17 @@ extension Settings {
     }
 
     func authServices(database: IMISDatabase, configuration: ServerConfiguration, logger: Logger) throws -> AuthServices {
-        let (key, _) = try signingKey(production: configuration.production, logger: logger)
-        return AuthServices.sqlite(database: database, signer: JWTSigner(key: key), settings: try tokenSettings(configuration))
+        let (key, secret) = try signingKey(production: configuration.production, logger: logger)
+        let outbox = DevelopmentOutbox.forMode(configuration.production ? "PROD" : "DEV")
+        let notifier: Notifier
+        do {
+            notifier = try NotificationConfiguration(environment: values)
+                .makeNotifier(pushTokens: SQLitePushTokenStore(database: database), outbox: outbox, logger: logger)
+        } catch let error as ConfigurationError {
+            throw SettingsError(key: error.setting, message: error.problem)
+        }
+        let photoRoot = values["PHOTO_ROOT_PATH"].flatMap { $0.isEmpty ? nil : $0 }
+        return AuthServices.sqlite(database: database, signer: JWTSigner(key: key), settings: try tokenSettings(configuration),
+                                   otpSecret: secret, notifier: notifier, outbox: outbox, photoRoot: photoRoot, logger: logger)
     }
 }

@@ -101,7 +101,7 @@ struct Capabilities: AsyncParsableCommand {
         let database = try IMISDatabase.inMemory()
         try database.migrate()
         let auth = AuthServices.sqlite(database: database, signer: JWTSigner(key: .hs256(secret: Array(OpaqueSecret.make().utf8))),
-                                       settings: TokenSettings())
+                                       settings: TokenSettings(), otpSecret: Array(OpaqueSecret.make().utf8))
         let service = buildService(
             ApplicationEnvironment(configuration: ServerConfiguration(), database: database, auth: auth, logger: Logger(label: "imis-fhir")))
         print(service.capabilityStatement.jsonString(pretty: true))

@@ -25,7 +25,8 @@ struct AuthTestWorld {
         try DemoDataset.load(into: database, clock: .fixed(demoInstant))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let auth = AuthServices.sqlite(database: database, signer: signer, settings: testTokenSettings, passwords: .forTesting())
+        let auth = AuthServices.sqlite(database: database, signer: signer, settings: testTokenSettings, passwords: .forTesting(),
+                                       otpSecret: testSecret, outbox: DevelopmentOutbox.forMode("DEV"))
         let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, auth: auth, logger: logger))
         return AuthTestWorld(app: app, database: database, auth: auth)
     }
@@ -48,6 +49,16 @@ struct AuthTestWorld {
         try await auth.accounts.createClient(SystemClient(clientID: id, secretHash: OpaqueSecret.hash(secret), name: id,
                                                          scope: scope, createdAt: Date()))
         return secret
+    }
+
+    /// The messages the development outbox got for `destination`, waiting a little for the background delivery.
+    func messages(to destination: String, atLeast count: Int = 1, attempts: Int = 100) async throws -> [OutgoingMessage] {
+        for _ in 0..<attempts {
+            let found = auth.outbox?.recent().filter { $0.destination == destination } ?? []
+            if found.count >= count { return found }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return auth.outbox?.recent().filter { $0.destination == destination } ?? []
     }
 
     func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {

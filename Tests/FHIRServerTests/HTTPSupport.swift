@@ -33,7 +33,7 @@ let testTokenSettings = TokenSettings(issuer: "http://imis-fhir.test", audience:
 /// production-strength hashes).
 func testAuth(_ database: IMISDatabase, clock: @escaping @Sendable () -> Date = { Date() }) -> AuthServices {
     AuthServices.sqlite(database: database, signer: JWTSigner(key: .hs256(secret: testSecret)), settings: testTokenSettings,
-                        passwords: .forTesting(), clock: clock)
+                        passwords: .forTesting(), otpSecret: testSecret, outbox: DevelopmentOutbox.forMode("DEV"), clock: clock)
 }
 
 /// The environment of a test application over `database`.

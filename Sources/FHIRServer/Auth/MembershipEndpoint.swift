@@ -29,6 +29,51 @@ struct MembershipEndpoint: Sendable {
         return insureeID
     }
 
+    /// The user a bearer token speaks for (any signed-in user, staff or insuree).
+    func userID(_ headers: HTTPFields) async throws -> Int64 {
+        guard let header = headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
+              let (principal, _) = await services.tokens.principal(bearer: String(header.dropFirst(7)))
+        else { throw TokenError("invalid_token", "a valid access token is required", status: 401) }
+        switch principal {
+        case .user(let id, _, _, _, _): return id
+        case .insuree(let insureeID, _, _):
+            guard let user = try await services.accounts.user(insureeID: insureeID) else {
+                throw TokenError("invalid_token", "a valid access token is required", status: 401)
+            }
+            return user.id
+        case .system: throw TokenError("insufficient_scope", "push tokens belong to users", status: 403)
+        }
+    }
+
+    /// `POST /membership/push-tokens` `{token}` (also `fcm_token`): stores a device's FCM registration token for the
+    /// signed-in user (moved to it when another user had it).
+    func savePushToken(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+        do {
+            let user = try await userID(headers)
+            let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+            guard let token = parameters["token"] ?? parameters["fcm_token"], !token.isEmpty, token.utf8.count <= 4096 else {
+                throw TokenError.invalidRequest("token is required")
+            }
+            try await services.pushTokens.savePushToken(token, userID: user, now: services.tokens.now)
+            return AuthJSON.answer([JSONMember("token", .string(token))], status: .created)
+        } catch {
+            return TokenEndpoint.failure(error)
+        }
+    }
+
+    /// `DELETE /membership/push-tokens/{token}`: 204, or 404 when the signed-in user has no such token.
+    func deletePushToken(headers: HTTPFields, token: String) async -> FHIRResponse {
+        do {
+            let user = try await userID(headers)
+            guard try await services.pushTokens.deletePushToken(token, userID: user) else {
+                throw TokenError("not_found", "no such push token", status: 404)
+            }
+            return FHIRResponse(status: .noContent)
+        } catch {
+            return TokenEndpoint.failure(error)
+        }
+    }
+
     func summary(insureeID: Int64) async throws -> FamilySummary {
         guard let insuree = try await services.registry.record(Insuree.self, id: insureeID)?.record,
               let familyID = insuree.familyID, let family = try await services.registry.record(Family.self, id: familyID)?.record

@@ -26,6 +26,8 @@ struct TokenEndpoint: Sendable {
             case "refresh_token":
                 tokens = try await services.tokens.refreshGrant(refreshToken: try parameters.required("refresh_token"),
                                                                 scope: parameters["scope"])
+            case Self.otpGrant:
+                tokens = try await otpGrant(parameters)
             case "client_credentials":
                 guard let (id, secret) = try clientCredentials(headers: headers, parameters: parameters) else {
                     throw TokenError.invalidClient
@@ -40,9 +42,91 @@ struct TokenEndpoint: Sendable {
         }
     }
 
+    /// The OTP grant: with `username` and `password` it finishes a registration (the user is created in the
+    /// transaction that consumes the code), without them a sign-in by code.
+    func otpGrant(_ parameters: AuthParameters) async throws -> IssuedTokens {
+        let otpID = try parameters.required("otp_id")
+        let code = try parameters.required("otp")
+        if let username = parameters["username"] {
+            let password = try parameters.required("password")
+            guard PasswordPolicy.accepts(password) else { throw TokenError.invalidRequest(PasswordPolicy.description) }
+            let user = try await services.otp.completeRegistration(
+                otpID: otpID, code: code, username: username, storedPassword: services.tokens.passwords.hash(password))
+            return try await services.tokens.issue(for: user, scope: parameters["scope"])
+        }
+        let tokens = services.tokens
+        let now = tokens.now
+        let secret = OpaqueSecret.make()
+        let scope = parameters["scope"]
+        let user = try await services.otp.completeLogin(otpID: otpID, code: code) { user in
+            tokens.refreshRecord(for: user, secret: secret, scope: (try? tokens.grantedScope(for: user, requested: scope)) ?? "", now: now)
+        }
+        var issued = try await tokens.accessToken(for: user, scope: try tokens.grantedScope(for: user, requested: scope), now: now)
+        issued.refreshToken = secret
+        return issued
+    }
+
+    /// `POST /auth/otp`: starts a registration (`purpose=register`: `chfid`, `head_chfid`, `dob`, `phone` or
+    /// `email`) or a sign-in by code (`purpose=login`: `username`). 202 with the same shape whatever is known.
+    func startOTP(headers: HTTPFields, body: [UInt8], clientIP: String) async -> FHIRResponse {
+        do {
+            let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+            let start: OTPStart
+            switch try parameters.required("purpose") {
+            case "register":
+                guard let birthDate = LocalDate(try parameters.required("dob")) else {
+                    throw TokenError.invalidRequest("dob must be a date (YYYY-MM-DD)")
+                }
+                start = try await services.otp.startRegistration(
+                    chfid: try parameters.required("chfid"), headCHFID: try parameters.required("head_chfid"),
+                    birthDate: birthDate, phone: parameters["phone"], email: parameters["email"], clientIP: clientIP)
+            case "login":
+                start = try await services.otp.startLogin(username: try parameters.required("username"), clientIP: clientIP)
+            default:
+                throw TokenError.invalidRequest("purpose must be register or login")
+            }
+            return Self.accepted(start)
+        } catch {
+            return Self.failure(error)
+        }
+    }
+
+    /// `POST /auth/otp/resend` `{otp_id}`: a fresh code and a fresh expiry.
+    func resendOTP(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+        do {
+            let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+            return Self.accepted(try await services.otp.resend(otpID: try parameters.required("otp_id")))
+        } catch {
+            return Self.failure(error)
+        }
+    }
+
+    static func accepted(_ start: OTPStart) -> FHIRResponse {
+        AuthJSON.answer([
+            JSONMember("otp_id", .string(start.otpID)), JSONMember("expires_in", AuthJSON.number(start.expiresIn)),
+            JSONMember("channel", .string(start.channel.rawValue)), JSONMember("resend_after", AuthJSON.number(start.resendAfter)),
+        ], status: .accepted)
+    }
+
+    /// `GET /auth/dev/outbox` (`MODE=DEV` only): the messages sent lately, codes included, for developers.
+    func outbox() -> FHIRResponse {
+        guard let outbox = services.outbox else { return AuthJSON.error(TokenError("not_found", "no such endpoint", status: 404)) }
+        let messages: [JSON] = outbox.recent().map { message in
+            .object([
+                JSONMember("channel", .string(message.channel.rawValue)), JSONMember("to", .string(message.destination)),
+                JSONMember("subject", .string(message.subject)), JSONMember("text", .string(message.text)),
+            ])
+        }
+        return AuthJSON.answer([JSONMember("messages", .array(messages))])
+    }
+
     /// Any error as an RFC 6749 answer; storage failures become a generic 500 without details.
     static func failure(_ error: any Error) -> FHIRResponse {
         if let error = error as? TokenError { return AuthJSON.error(error) }
+        if let error = error as? OTPError {
+            return AuthJSON.error(TokenError(error.oauthError, error.errorDescription, status: error.httpStatus,
+                                             retryAfter: error.retryAfter))
+        }
         return AuthJSON.error(TokenError("server_error", "the request could not be completed", status: 500))
     }
 

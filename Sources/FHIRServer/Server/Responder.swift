@@ -121,7 +121,9 @@ public struct FHIRResponder: HTTPResponder {
         if path == "/health/live" || path == "/health/ready" {
             return FHIRResponse(status: .ok, headers: [.contentType: "text/plain"], body: Array("ok\n".utf8))
         }
-        if let response = try await authSurface(request, path: path) { return response }
+        if let response = try await authSurface(request, path: path, clientIP: context.remoteAddress?.ipAddress ?? "unknown") {
+            return response
+        }
         let viaAlias: Bool
         let rest: Substring
         if let r = strip(path, prefix: config.fhirBasePath) {
@@ -179,7 +181,7 @@ public struct FHIRResponder: HTTPResponder {
     }
 
     /// `/auth/...`, `/membership/...` and `/.well-known/oauth-authorization-server`; nil for other paths.
-    func authSurface(_ request: Request, path: String) async throws -> FHIRResponse? {
+    func authSurface(_ request: Request, path: String, clientIP: String) async throws -> FHIRResponse? {
         let prefix = service.configuration.prefix
         if let rest = strip(path, prefix: prefix + "/membership") {
             return try await membershipSurface(request, route: rest.split(separator: "/").map { percentDecode($0) })
@@ -201,6 +203,15 @@ public struct FHIRResponder: HTTPResponder {
         case "introspect":
             guard post else { return Self.authMethodNotAllowed("POST") }
             return await tokenEndpoint.introspect(headers: request.headers, body: try await authBody(request))
+        case "otp":
+            guard post else { return Self.authMethodNotAllowed("POST") }
+            return await tokenEndpoint.startOTP(headers: request.headers, body: try await authBody(request), clientIP: clientIP)
+        case "otp/resend":
+            guard post else { return Self.authMethodNotAllowed("POST") }
+            return await tokenEndpoint.resendOTP(headers: request.headers, body: try await authBody(request))
+        case "dev/outbox":
+            guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
+            return tokenEndpoint.outbox()
         case "jwks.json":
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
             return tokenEndpoint.jwks()
@@ -216,6 +227,12 @@ public struct FHIRResponder: HTTPResponder {
         case ["me"]:
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
             return await membership.me(headers: request.headers)
+        case ["push-tokens"]:
+            guard request.method == .post else { return Self.authMethodNotAllowed("POST") }
+            return await membership.savePushToken(headers: request.headers, body: try await authBody(request))
+        case let path where path.count == 2 && path[0] == "push-tokens":
+            guard request.method == .delete else { return Self.authMethodNotAllowed("DELETE") }
+            return await membership.deletePushToken(headers: request.headers, token: path[1])
         case ["card"]:
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
             return await membership.card(headers: request.headers, query: QueryParameters(parsing: Substring(request.uri.query ?? "")),
