@@ -183,8 +183,21 @@ public struct FHIRResponder: HTTPResponder {
     /// `/auth/...`, `/membership/...` and `/.well-known/oauth-authorization-server`; nil for other paths.
     func authSurface(_ request: Request, path: String, clientIP: String) async throws -> FHIRResponse? {
         let prefix = service.configuration.prefix
+        let compatBase = (service.configuration.siteRoot.isEmpty ? "/api" : prefix) + "/membership"
         if let rest = strip(path, prefix: prefix + "/membership") {
-            return try await membershipSurface(request, route: rest.split(separator: "/").map { percentDecode($0) })
+            let route = rest.split(separator: "/").map { percentDecode($0) }
+            let own = route == ["me"] || route == ["card"] || route.first == "push-tokens"
+            if own || prefix + "/membership" != compatBase {
+                return try await membershipSurface(request, route: route)
+            }
+        }
+        if let rest = strip(path, prefix: compatBase) {
+            let compat = MembershipCompat(services: auth, service: service)
+            let body = request.method == .post ? try await authBody(request) : []
+            return await compat.handle(
+                method: request.method, route: rest.split(separator: "/").map { percentDecode($0) }, headers: request.headers,
+                query: QueryParameters(parsing: Substring(request.uri.query ?? "")), body: body, clientIP: clientIP,
+                today: LocalDate(utc: auth.tokens.now))
         }
         if path == prefix + "/.well-known/oauth-authorization-server" {
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }

@@ -1,0 +1,260 @@
+import FHIRModels
+import Foundation
+import HTTPTypes
+import IMISData
+import Membership
+
+/// `/api/membership/...`: the routes of openIMIS's membership module that its mobile app calls, with the same request
+/// and response fields, on top of the token, OTP and membership services — and with what the original lacked: every
+/// route but login, register and the OTP steps needs a token, and an insuree reaches only its own family.
+///
+/// Differences a client may notice: `login` answers two different tokens (`access`, `refresh`); `register/` answers
+/// the `otp_id` that `resend-otp/` and `validate-otp/` then take (the original keyed them by phone number, which let
+/// anyone replace someone else's code); unknown insurees and wrong details get the same answer as known ones.
+struct MembershipCompat: Sendable {
+    let services: AuthServices
+    let service: FHIRService
+
+    var tokenEndpoint: TokenEndpoint { TokenEndpoint(services: services) }
+    var membership: MembershipEndpoint { MembershipEndpoint(services: services) }
+
+    static func message(_ text: String, status: HTTPResponse.Status, extra: [JSONMember] = []) -> FHIRResponse {
+        AuthJSON.answer([JSONMember("message", .string(text))] + extra, status: status)
+    }
+
+    /// Any failure in the original's `{"message": ...}` shape, with the status of the underlying error.
+    static func failure(_ error: any Error) -> FHIRResponse {
+        var answer = TokenEndpoint.failure(error)
+        if let json = try? JSONParser.parse(answer.body), let text = Self.text(json["error_description"]) {
+            let retry = answer.headers[.retryAfter]
+            answer = message(text, status: answer.status)
+            if let retry { answer.headers[.retryAfter] = retry }
+        }
+        return answer
+    }
+
+    func handle(method: HTTPRequest.Method, route: [String], headers: HTTPFields, query: QueryParameters, body: [UInt8],
+                clientIP: String, today: LocalDate) async -> FHIRResponse {
+        do {
+            switch (method, route) {
+            case (.post, ["login"]): return try await login(headers: headers, body: body)
+            case (.post, ["register"]): return try await register(headers: headers, body: body, clientIP: clientIP)
+            case (.post, ["resend-otp"]): return try await resend(headers: headers, body: body)
+            case (.post, ["validate-otp"]): return try await validate(headers: headers, body: body)
+            case (.post, ["save_fcm_token"]):
+                let answer = await membership.savePushToken(headers: headers, body: body)
+                guard answer.status == .created else { return Self.failure(try Self.error(of: answer)) }
+                return Self.message("Firebase token saved successfully.", status: .created)
+            case (.get, ["insuree-information"]): return try await information(headers: headers, query: query)
+            case (.get, ["claims"]): return try await claims(headers: headers)
+            case (.get, ["claimed-item-services"]): return try await claimLines(headers: headers, query: query)
+            case (.get, let path) where path.count == 2 && path[0] == "card":
+                let (_, insuree) = try await reachable(headers: headers, insureeUUID: path[1])
+                guard let id = insuree.id else { throw Self.notFound }
+                return MembershipEndpoint.cardResponse(try await membership.cardData(insureeID: id, today: today), json: true)
+            case (.get, ["fhir-patient"]): return try await fhirPatient(headers: headers, query: query)
+            default:
+                return Self.message("Not found.", status: .notFound)
+            }
+        } catch {
+            return Self.failure(error)
+        }
+    }
+
+    static func text(_ json: JSON?) -> String? {
+        if case .string(let value)? = json { return value }
+        return nil
+    }
+
+    static let notFound = TokenError("not_found", "insuree not found", status: 404)
+
+    /// The TokenError an RFC 6749 answer carries.
+    static func error(of answer: FHIRResponse) throws -> TokenError {
+        let json = try JSONParser.parse(answer.body)
+        return TokenError(Self.text(json["error"]) ?? "invalid_request", Self.text(json["error_description"]) ?? "",
+                          status: Int(answer.status.code))
+    }
+
+    /// `login`: `{username, password}` → the tokens and the user, as the original answered.
+    func login(headers: HTTPFields, body: [UInt8]) async throws -> FHIRResponse {
+        let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+        guard let username = parameters["username"], let password = parameters["password"] else {
+            throw TokenError.invalidRequest("Missing username or password")
+        }
+        let tokens: IssuedTokens
+        do {
+            tokens = try await services.tokens.passwordGrant(username: username, password: password, scope: nil)
+        } catch let error as TokenError where error.status == 400 {
+            throw TokenError("invalid_grant", "Invalid username or password", status: 401)
+        }
+        var members = [
+            JSONMember("refresh", AuthJSON.string(tokens.refreshToken)), JSONMember("access", .string(tokens.accessToken)),
+            JSONMember("username", .string(tokens.user?.loginName ?? username)),
+            JSONMember("exp", AuthJSON.number(Int64(tokens.expiresAt.timeIntervalSince1970))),
+            JSONMember("first_name", AuthJSON.string(tokens.user?.otherNames)), JSONMember("last_name", AuthJSON.string(tokens.user?.lastName)),
+            JSONMember("email", AuthJSON.string(tokens.user?.email)), JSONMember("is_officer", .bool(tokens.user?.isOfficer ?? false)),
+            JSONMember("is_insuree", .bool(tokens.insuree != nil)),
+        ]
+        if let insuree = tokens.insuree {
+            members.append(JSONMember("insuree_info", .object([
+                JSONMember("first_name", .string(insuree.otherNames)), JSONMember("last_name", .string(insuree.lastName)),
+                JSONMember("chfid", .string(insuree.chfid)), JSONMember("uuid", .string(insuree.uuid)),
+                JSONMember("family", insuree.familyID.map { AuthJSON.number($0) } ?? .null),
+            ])))
+        }
+        return AuthJSON.answer(members)
+    }
+
+    /// `register/`: `{chfid, head_chfid, dob, phone, email}` → "OTP sent successfully." with the challenge's id (the
+    /// same answer whether or not the details match an insuree).
+    func register(headers: HTTPFields, body: [UInt8], clientIP: String) async throws -> FHIRResponse {
+        let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+        guard let dob = LocalDate(try parameters.required("dob")) else { throw TokenError.invalidRequest("dob must be a date") }
+        let start = try await services.otp.startRegistration(
+            chfid: try parameters.required("chfid"), headCHFID: try parameters.required("head_chfid"), birthDate: dob,
+            phone: parameters["phone"], email: parameters["email"], clientIP: clientIP)
+        return Self.message("OTP sent successfully.", status: .ok, extra: Self.start(start))
+    }
+
+    static func start(_ start: OTPStart) -> [JSONMember] {
+        [JSONMember("otp_id", .string(start.otpID)), JSONMember("expires_in", AuthJSON.number(start.expiresIn)),
+         JSONMember("resend_after", AuthJSON.number(start.resendAfter))]
+    }
+
+    /// `resend-otp/`: `{otp_id}` → "OTP resent successfully.".
+    func resend(headers: HTTPFields, body: [UInt8]) async throws -> FHIRResponse {
+        let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+        guard let otpID = parameters["otp_id"] else { throw TokenError.invalidRequest("otp_id is required to resend OTP.") }
+        let start = try await services.otp.resend(otpID: otpID)
+        return Self.message("OTP resent successfully.", status: .ok, extra: Self.start(start))
+    }
+
+    /// `validate-otp/`: `{otp_id, otp, username, password}` → 201 "User with 'insuree' role created successfully.".
+    func validate(headers: HTTPFields, body: [UInt8]) async throws -> FHIRResponse {
+        let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+        let password = try parameters.required("password")
+        guard PasswordPolicy.accepts(password) else { throw TokenError.invalidRequest(PasswordPolicy.description) }
+        _ = try await services.otp.completeRegistration(
+            otpID: try parameters.required("otp_id"), code: try parameters.required("otp"),
+            username: try parameters.required("username"), storedPassword: services.tokens.passwords.hash(password))
+        return Self.message("User with 'insuree' role created successfully.", status: .created)
+    }
+
+    /// The caller and an insuree it may see: its own family for an insuree, Patient read rights for staff.
+    func reachable(headers: HTTPFields, insureeUUID: String? = nil, chfid: String? = nil) async throws -> (Principal, Insuree) {
+        guard let header = headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
+              let (principal, _) = await services.tokens.principal(bearer: String(header.dropFirst(7)))
+        else { throw TokenError("invalid_token", "Authentication credentials were not provided.", status: 401) }
+        var found: Insuree?
+        if let insureeUUID { found = try await services.registry.record(Insuree.self, uuid: insureeUUID, includeDeleted: false)?.record }
+        if let chfid { found = try await services.registry.insuree(chfid: chfid)?.record }
+        guard let insuree = found else { throw Self.notFound }
+        switch AccessPolicy.decide(principal, "Patient", .read) {
+        case .allow: return (principal, insuree)
+        case .allowWithinFamily(let family) where insuree.familyID == family: return (principal, insuree)
+        case .allowWithinFamily: throw Self.notFound
+        default: throw TokenError("permission_denied", "You do not have permission to perform this action.", status: 403)
+        }
+    }
+
+    /// `insuree-information/?insuree=<chfid>` (the caller's own insuree when omitted).
+    func information(headers: HTTPFields, query: QueryParameters) async throws -> FHIRResponse {
+        var chfid = query.first("insuree")
+        if chfid == nil, let own = try? await membership.insuree(headers),
+           let insuree = try await services.registry.record(Insuree.self, id: own) {
+            chfid = insuree.chfid
+        }
+        guard let chfid else { throw TokenError.invalidRequest("chfid is required") }
+        let (_, insuree) = try await reachable(headers: headers, chfid: chfid)
+        guard let id = insuree.id else { throw Self.notFound }
+        let summary = try await membership.summary(insureeID: id)
+        let policies: [JSON] = summary.policies.map { policy, product in
+            .object([
+                JSONMember("uuid", .string(policy.uuid)), JSONMember("status", .string(MembershipEndpoint.status(policy))),
+                JSONMember("product", AuthJSON.string(product?.name)), JSONMember("product_code", AuthJSON.string(product?.code)),
+                JSONMember("start_date", .string(policy.startDate.description)),
+                JSONMember("expiry_date", .string(policy.expiryDate.description)),
+            ])
+        }
+        return AuthJSON.answer([
+            JSONMember("success", .bool(true)),
+            JSONMember("data", .object([
+                JSONMember("insuree", MembershipEndpoint.person(summary.insuree)),
+                JSONMember("families", .array([.object([
+                    JSONMember("uuid", .string(summary.family.uuid)),
+                    JSONMember("members", .array(summary.members.map(MembershipEndpoint.person))),
+                ])])),
+                JSONMember("policy", .array(policies)),
+            ])),
+        ])
+    }
+
+    /// `claims/`: the signed-in insuree's claims.
+    func claims(headers: HTTPFields) async throws -> FHIRResponse {
+        let insureeID = try await membership.insuree(headers)
+        guard let insuree = try await services.registry.record(Insuree.self, id: insureeID)?.record else { throw Self.notFound }
+        let provider = try service.provider("Claim")
+        let matches = try await provider.search(SearchQuery.parse(
+            QueryParameters([("patient", "Patient/\(insuree.uuid)"), ("_count", "100")]), for: provider, strict: true))
+        var claims: [JSON] = []
+        for id in matches.resources.compactMap(\.resourceID) {
+            guard let details = try await services.insurance.claim(uuid: id) else { continue }
+            let claim = details.claim.record
+            claims.append(.object([
+                JSONMember("uuid", .string(claim.uuid)), JSONMember("code", .string(claim.code)),
+                JSONMember("status", AuthJSON.number(claim.status)),
+                JSONMember("date_claimed", .string(claim.dateClaimed.description)),
+                JSONMember("date_from", .string(claim.dateFrom.description)),
+                JSONMember("date_to", AuthJSON.string(claim.dateTo?.description)),
+                JSONMember("claimed", claim.claimed.map { .number($0) } ?? .null),
+                JSONMember("approved", claim.approved.map { .number($0) } ?? .null),
+            ]))
+        }
+        var answer = AuthJSON.answer([])
+        var writer = JSONWriter()
+        writer.writeJSON(.array(claims))
+        answer.body = writer.bytes
+        return answer
+    }
+
+    /// `claimed-item-services/?claim_id=<uuid>`: the lines of one of the insuree's claims.
+    func claimLines(headers: HTTPFields, query: QueryParameters) async throws -> FHIRResponse {
+        let insureeID = try await membership.insuree(headers)
+        guard let claimID = query.first("claim_id"), let details = try await services.insurance.claim(uuid: claimID) else {
+            return AuthJSON.answer([JSONMember("claimed_items", .array([])), JSONMember("claimed_services", .array([]))])
+        }
+        let owner = try await services.registry.record(Insuree.self, id: details.claim.record.insureeID)?.record
+        let caller = try await services.registry.record(Insuree.self, id: insureeID)?.record
+        guard let owner, let caller, owner.familyID == caller.familyID else {
+            return AuthJSON.answer([JSONMember("claimed_items", .array([])), JSONMember("claimed_services", .array([]))])
+        }
+        func lines(_ rows: [ClaimLine], _ type: any VersionedRecord.Type) async throws -> [JSON] {
+            var result: [JSON] = []
+            for line in rows {
+                var name: String?
+                if line.kind == .item { name = try await services.registry.record(MedicalItem.self, id: line.medicalID)?.record.name }
+                else { name = try await services.registry.record(MedicalService.self, id: line.medicalID)?.record.name }
+                result.append(.object([
+                    JSONMember("name", AuthJSON.string(name)), JSONMember("qty_provided", .number(line.quantityProvided)),
+                    JSONMember("price_asked", .number(line.priceAsked)),
+                    JSONMember("price_approved", line.priceApproved.map { .number($0) } ?? .null),
+                    JSONMember("status", AuthJSON.number(line.status)),
+                ]))
+            }
+            return result
+        }
+        return AuthJSON.answer([
+            JSONMember("claimed_items", .array(try await lines(details.items, MedicalItem.self))),
+            JSONMember("claimed_services", .array(try await lines(details.services, MedicalService.self))),
+        ])
+    }
+
+    /// `fhir-patient/?identifier=<chfid>`: the FHIR Patient, read with the caller's own rights (never as an
+    /// administrator).
+    func fhirPatient(headers: HTTPFields, query: QueryParameters) async throws -> FHIRResponse {
+        guard let identifier = query.first("identifier"), !identifier.isEmpty else { throw TokenError.invalidRequest("Identifier is required") }
+        let (_, insuree) = try await reachable(headers: headers, chfid: identifier)
+        let stored = try await service.provider("Patient").read(id: insuree.uuid)
+        return .stored(stored, pretty: false)
+    }
+}
