@@ -78,18 +78,10 @@ struct MembershipCompat: Sendable {
     /// `login`: `{username, password}` → the tokens and the user, as the original answered.
     func login(headers: HTTPFields, body: [UInt8]) async throws -> FHIRResponse {
         let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
-        guard let username = parameters["username"], let password = parameters["password"] else {
-            throw TokenError.invalidRequest("Missing username or password")
-        }
-        let tokens: IssuedTokens
-        do {
-            tokens = try await services.tokens.passwordGrant(username: username, password: password, scope: nil)
-        } catch let error as TokenError where error.status == 400 {
-            throw TokenError("invalid_grant", "Invalid username or password", status: 401)
-        }
+        let tokens = try await tokenEndpoint.login(parameters, failure: "Invalid username or password")
         var members = [
             JSONMember("refresh", AuthJSON.string(tokens.refreshToken)), JSONMember("access", .string(tokens.accessToken)),
-            JSONMember("username", .string(tokens.user?.loginName ?? username)),
+            JSONMember("username", AuthJSON.string(tokens.user?.loginName)),
             JSONMember("exp", AuthJSON.number(Int64(tokens.expiresAt.timeIntervalSince1970))),
             JSONMember("first_name", AuthJSON.string(tokens.user?.otherNames)), JSONMember("last_name", AuthJSON.string(tokens.user?.lastName)),
             JSONMember("email", AuthJSON.string(tokens.user?.email)), JSONMember("is_officer", .bool(tokens.user?.isOfficer ?? false)),
@@ -228,7 +220,7 @@ struct MembershipCompat: Sendable {
         guard let owner, let caller, owner.familyID == caller.familyID else {
             return AuthJSON.answer([JSONMember("claimed_items", .array([])), JSONMember("claimed_services", .array([]))])
         }
-        func lines(_ rows: [ClaimLine], _ type: any VersionedRecord.Type) async throws -> [JSON] {
+        func lines(_ rows: [ClaimLine]) async throws -> [JSON] {
             var result: [JSON] = []
             for line in rows {
                 var name: String?
@@ -244,8 +236,8 @@ struct MembershipCompat: Sendable {
             return result
         }
         return AuthJSON.answer([
-            JSONMember("claimed_items", .array(try await lines(details.items, MedicalItem.self))),
-            JSONMember("claimed_services", .array(try await lines(details.services, MedicalService.self))),
+            JSONMember("claimed_items", .array(try await lines(details.items))),
+            JSONMember("claimed_services", .array(try await lines(details.services))),
         ])
     }
 

@@ -213,36 +213,45 @@ struct TokenEndpoint: Sendable {
 
     static let scopesSupported = ["openid", "fhirUser", "offline_access", "user/*.cruds", "patient/*.rs", "system/*.cruds"]
 
-    /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
-    func authorizationServerMetadata(authBase: String) -> FHIRResponse {
-        AuthJSON.answer([
+    /// The members RFC 8414 metadata and the SMART configuration share.
+    func discovery(authBase: String) -> [JSONMember] {
+        [
             JSONMember("issuer", .string(services.tokens.settings.issuer)),
             JSONMember("token_endpoint", .string("\(authBase)/token")),
             JSONMember("revocation_endpoint", .string("\(authBase)/revoke")),
             JSONMember("introspection_endpoint", .string("\(authBase)/introspect")),
             JSONMember("jwks_uri", .string("\(authBase)/jwks.json")),
             JSONMember("grant_types_supported", .array(Self.grantTypes.map { .string($0) })),
-            JSONMember("response_types_supported", .array([])),
             JSONMember("token_endpoint_auth_methods_supported", .array([.string("client_secret_basic"), .string("client_secret_post")])),
             JSONMember("scopes_supported", .array(Self.scopesSupported.map { .string($0) })),
-        ])
+        ]
+    }
+
+    /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
+    func authorizationServerMetadata(authBase: String) -> FHIRResponse {
+        AuthJSON.answer(discovery(authBase: authBase) + [JSONMember("response_types_supported", .array([]))])
     }
 
     /// `GET [fhir base]/.well-known/smart-configuration` (SMART App Launch 2.0 §2.1).
     func smartConfiguration(authBase: String) -> FHIRResponse {
-        AuthJSON.answer([
-            JSONMember("issuer", .string(services.tokens.settings.issuer)),
-            JSONMember("token_endpoint", .string("\(authBase)/token")),
-            JSONMember("revocation_endpoint", .string("\(authBase)/revoke")),
-            JSONMember("introspection_endpoint", .string("\(authBase)/introspect")),
-            JSONMember("jwks_uri", .string("\(authBase)/jwks.json")),
-            JSONMember("grant_types_supported", .array(Self.grantTypes.map { .string($0) })),
-            JSONMember("token_endpoint_auth_methods_supported", .array([.string("client_secret_basic"), .string("client_secret_post")])),
-            JSONMember("scopes_supported", .array(Self.scopesSupported.map { .string($0) })),
+        AuthJSON.answer(discovery(authBase: authBase) + [
             JSONMember("capabilities", .array(["client-confidential-symmetric", "permission-v1", "permission-v2",
                                                "permission-user", "permission-patient"].map { .string($0) })),
             JSONMember("code_challenge_methods_supported", .array([])),
         ])
+    }
+
+    /// A sign-in with `{username, password}` for the openIMIS-style login routes: 400 `invalid_request` without them,
+    /// one 401 with `failure` for an unknown name and a wrong password alike.
+    func login(_ parameters: AuthParameters, failure: String) async throws -> IssuedTokens {
+        guard let username = parameters["username"], let password = parameters["password"] else {
+            throw TokenError.invalidRequest("Missing username or password")
+        }
+        do {
+            return try await services.tokens.passwordGrant(username: username, password: password, scope: nil)
+        } catch let error as TokenError where error.code == "invalid_grant" && error.status == 400 {
+            throw TokenError("invalid_grant", failure, status: 401)
+        }
     }
 
     /// `POST /api/api_fhir_r4/login/` (openIMIS): `{"username","password"}` → `{"token","exp"}`. Unknown names and wrong
@@ -250,15 +259,7 @@ struct TokenEndpoint: Sendable {
     func openIMISLogin(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
         do {
             let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
-            guard let username = parameters["username"], let password = parameters["password"] else {
-                throw TokenError.invalidRequest("Missing username or password")
-            }
-            let tokens: IssuedTokens
-            do {
-                tokens = try await services.tokens.passwordGrant(username: username, password: password, scope: nil)
-            } catch let error as TokenError where error.code == "invalid_grant" && error.status == 400 {
-                throw TokenError("invalid_grant", "INCORRECT_CREDENTIALS", status: 401)
-            }
+            let tokens = try await login(parameters, failure: "INCORRECT_CREDENTIALS")
             return AuthJSON.answer([JSONMember("token", .string(tokens.accessToken)),
                                     JSONMember("exp", AuthJSON.number(Int64(tokens.expiresAt.timeIntervalSince1970)))])
         } catch {
