@@ -19,13 +19,14 @@ struct AuthTestWorld {
 
     /// The demo world; tokens signed with `signer` (HS256 test secret by default).
     static func make(signer: JWTSigner = JWTSigner(key: .hs256(secret: testSecret)),
-                     configuration: ServerConfiguration = ServerConfiguration()) throws -> AuthTestWorld {
+                     configuration: ServerConfiguration = ServerConfiguration(),
+                     settings: TokenSettings = testTokenSettings) throws -> AuthTestWorld {
         let database = try IMISDatabase.inMemory()
         try database.migrate()
         try DemoDataset.load(into: database, clock: .fixed(demoInstant))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let auth = AuthServices.sqlite(database: database, signer: signer, settings: testTokenSettings, passwords: .forTesting(),
+        let auth = AuthServices.sqlite(database: database, signer: signer, settings: settings, passwords: .forTesting(),
                                        otpSecret: testSecret, outbox: DevelopmentOutbox.forMode("DEV"))
         let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, auth: auth, logger: logger))
         return AuthTestWorld(app: app, database: database, auth: auth)

@@ -3,6 +3,14 @@ import HTTPTypes
 import IMISData
 import Membership
 
+/// The server's own narrowing of a search for access control.
+enum AccessRestriction {
+    /// The internal search parameter that keeps rows within districts (`LocationId`s of `tblLocations`).
+    static let districtParameter = "_imis-district"
+    /// The types row security can narrow by district.
+    static let districtTypes: Set<String> = ["Patient", "Group"]
+}
+
 /// The family an insuree's token is confined to, as FHIR ids.
 public struct FamilyCompartment: Sendable, Hashable {
     public var familyUUID: String
@@ -47,10 +55,20 @@ extension FHIRService {
                 throw FHIRError(.notFound, "\(type) is not available to this account")
             }
             throw FHIRError(.forbidden, "this account may not \(method.rawValue) \(type)")
-        case .allowWithinDistricts:
-            // Row security narrows what a user sees by its districts; not applied to FHIR searches yet, so a user
-            // under row security is refused rather than shown rows outside its districts.
-            throw FHIRError(.forbidden, "row security by district is not available on this route")
+        case .allowWithinDistricts(let districts):
+            // Row security (openIMIS ROW_SECURITY): insurees and families of the user's districts only. Types that
+            // cannot be narrowed by district are refused rather than shown whole.
+            guard AccessRestriction.districtTypes.contains(type), provider.searchParameters.contains(where: {
+                $0.name == AccessRestriction.districtParameter }) else {
+                throw FHIRError(.forbidden, "this account is limited to its districts, which \(type) cannot be narrowed to")
+            }
+            let ids = districts.isEmpty ? "0" : districts.sorted().map(String.init).joined(separator: ",")
+            let restriction = QueryParameters([(AccessRestriction.districtParameter, ids)])
+            request.restriction = restriction
+            if interaction == .create { return }
+            if interaction != .searchType {
+                try await requireInCompartment(provider: provider, id: request.match.id ?? "", restriction: restriction)
+            }
         case .allowWithinFamily(let familyID):
             let compartment: FamilyCompartment
             do {
@@ -96,7 +114,7 @@ extension FHIRService {
         } catch {
             throw FHIRError(.notFound, "\(provider.resourceType)/\(id) is not known")
         }
-        var query = try SearchQuery.parse(restriction, for: provider, strict: true)
+        var query = try SearchQuery.parse(restriction, for: provider, strict: true, allowInternal: true)
         query.ids.append([current.resourceID ?? id])
         query.total = .none
         let found = try await provider.search(query)

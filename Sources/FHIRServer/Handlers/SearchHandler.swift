@@ -18,7 +18,7 @@ extension FHIRService {
         var query = try SearchQuery.parse(params, for: provider, strict: request.strict)
         if let restriction = request.restriction {
             // Access control narrows the search without showing in the links.
-            let narrowing = try SearchQuery.parse(restriction, for: provider, strict: true)
+            let narrowing = try SearchQuery.parse(restriction, for: provider, strict: true, allowInternal: true)
             query.criteria += narrowing.criteria
             query.ids += narrowing.ids
         }

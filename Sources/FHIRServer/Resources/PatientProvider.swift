@@ -20,6 +20,18 @@ enum PatientResource {
             .text("family", columns: ["LastName"]),
             .text("given", columns: ["OtherNames"]),
             SearchParameter("birthdate", .date) { c throws(FHIRError) in try Translate.day(c, column: "DOB") },
+            SearchParameter("address-city", .string, documentation: "The village of the address.") { c throws(FHIRError) in
+                Translate.insureeLocation(levels: 0, try Translate.string(c, columns: ["LocationName"]))
+            },
+            SearchParameter("address-district", .string, documentation: "The district of the address.") { c throws(FHIRError) in
+                Translate.insureeLocation(levels: 2, try Translate.string(c, columns: ["LocationName"]))
+            },
+            SearchParameter("address-state", .string, documentation: "The region of the address.") { c throws(FHIRError) in
+                Translate.insureeLocation(levels: 3, try Translate.string(c, columns: ["LocationName"]))
+            },
+            SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
+                Translate.insureeLocation(levels: 2, try Translate.locationIDs(c))
+            }.serverOnly(),
             SearchParameter("gender", .token) { c throws(FHIRError) in
                 try Translate.code(c, column: "Gender", system: genderSystem, codes: genderCodes)
             },

@@ -37,6 +37,9 @@ enum GroupResource {
                     table: "tblInsuree", column: "InsureeID", outerColumn: "InsureeID",
                     where: [try Translate.string(c, columns: ["LastName"])])
             },
+            SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
+                Translate.locationAncestor(of: "LocationId", levels: 2, try Translate.locationIDs(c))
+            }.serverOnly(),
         ]
         return RegistryProvider<Family>(
             resourceType: "Group", store: store, searchParameters: parameters,

@@ -13,6 +13,16 @@ public struct SearchParameter: Sendable {
     /// For reference parameters: the references (`Type/id`) a resource holds in this parameter's
     /// element, so that `_include` can follow them.
     public let references: (@Sendable (Resource) -> [String])?
+    /// A parameter the server applies itself (access control's row security) and never takes from a client nor
+    /// declares in the CapabilityStatement.
+    public private(set) var internalOnly = false
+
+    /// This parameter, for the server's own use only.
+    public func serverOnly() -> SearchParameter {
+        var copy = self
+        copy.internalOnly = true
+        return copy
+    }
 
     public init(
         _ name: String, _ type: SearchParamType, targets: [String] = [], documentation: String = "",

@@ -43,7 +43,7 @@ public struct SearchQuery: Sendable {
     /// Parses the query of a search on `provider`'s type. Unknown parameters are ignored, or
     /// rejected with `strict` (`Prefer: handling=strict`); unknown modifiers are always rejected.
     public static func parse(
-        _ params: QueryParameters, for provider: any ResourceProvider, strict: Bool
+        _ params: QueryParameters, for provider: any ResourceProvider, strict: Bool, allowInternal: Bool = false
     ) throws(FHIRError) -> SearchQuery {
         var query = SearchQuery()
         let byName = Dictionary(provider.searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -102,7 +102,7 @@ public struct SearchQuery: Sendable {
                 _ = try criterion.dates()
                 query.lastUpdated.append(criterion)
             default:
-                guard let parameter = byName[name] else {
+                guard let parameter = byName[name], allowInternal || !parameter.internalOnly else {
                     if strict {
                         throw FHIRError(.badSearch, "unknown search parameter '\(name)' for \(provider.resourceType)")
                     }

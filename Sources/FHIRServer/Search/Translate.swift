@@ -102,6 +102,37 @@ public enum Translate {
         return .or(alternatives)
     }
 
+    /// A condition on the location `levels` up from the one in `column` (0: that location; 1: its parent...).
+    public static func locationAncestor(of column: String, levels: Int, _ condition: RowPredicate) -> RowPredicate {
+        var inner = condition
+        for _ in 0..<levels {
+            inner = .related(table: "tblLocations", column: "LocationId", outerColumn: "ParentLocationId", where: [inner])
+        }
+        return .related(table: "tblLocations", column: "LocationId", outerColumn: column, where: [inner])
+    }
+
+    /// A condition on the location an insuree's address shows, `levels` up (0 village, 1 ward, 2 district, 3
+    /// region): its `CurrentVillage` when set, else its family's `LocationId`.
+    public static func insureeLocation(levels: Int, _ condition: RowPredicate) -> RowPredicate {
+        .or([
+            .and([.isNotNull("CurrentVillage"), locationAncestor(of: "CurrentVillage", levels: levels, condition)]),
+            .and([.isNull("CurrentVillage"), familyLocation(levels: levels, condition)]),
+        ])
+    }
+
+    /// A condition on the location of the family (`FamilyID`), `levels` up from its village.
+    public static func familyLocation(levels: Int, _ condition: RowPredicate) -> RowPredicate {
+        .related(table: "tblFamilies", column: "FamilyID", outerColumn: "FamilyID",
+                 where: [locationAncestor(of: "LocationId", levels: levels, condition)])
+    }
+
+    /// Location ids (`LocationId`) given as the values of an internal parameter.
+    public static func locationIDs(_ c: SearchCriterion) throws(FHIRError) -> RowPredicate {
+        let ids = c.values.compactMap { Int64($0) }
+        guard ids.count == c.values.count else { throw FHIRError(.badSearch, "\(c.name) takes location ids") }
+        return .oneOf("LocationId", ids.map { .integer($0) })
+    }
+
     /// Exact-value token search on a plain text column (phone, e-mail), ignoring case.
     public static func text(_ c: SearchCriterion, column: String) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return try c.missing() ? .isNull(column) : .isNotNull(column) }

@@ -59,7 +59,7 @@ public enum CapabilityBuilder {
                 CapabilityStatementRestResourceInteraction(code: FHIRPrimitive($0))
             }
         }
-        let params = provider.searchParameters.map { p in
+        let params = provider.searchParameters.filter { !$0.internalOnly }.map { p in
             CapabilityStatementRestResourceSearchParam(
                 name: FHIRPrimitive(FHIRString(p.name)),
                 definition: definition(provider.resourceType, p.name).map { FHIRPrimitive(FHIRCanonical($0)) },

@@ -1,0 +1,75 @@
+import FHIRModels
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import IMISData
+import Membership
+import NIOCore
+import Testing
+
+@testable import FHIRServer
+
+@Suite("Address search and row security by district")
+struct DistrictTests {
+    func ids(_ client: any TestClientProtocol, _ uri: String, token: String = adminToken) async throws -> [String] {
+        try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) {
+            #expect($0.status == .ok, "\(uri)")
+            return entryIDs(fhirBody($0))
+        }
+    }
+
+    @Test func patientsAreFoundByTheVillageDistrictAndRegionOfTheirAddress() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            let jamula = try await ids(client, "/fhir/Patient?address-city=Jamula")
+            #expect(Set(jamula) == [DemoDataset.UUIDs.johnDoe, DemoDataset.UUIDs.janeDoe])
+            let rapta = try await ids(client, "/fhir/Patient?address-district=rapta&_count=100")
+            #expect(rapta.count == 5)
+            let tahida = try await ids(client, "/fhir/Patient?address-district=Tahida&_count=100")
+            #expect(tahida.count == 3)
+            let exact = try await ids(client, "/fhir/Patient?address-district:exact=Rapt")
+            #expect(exact.isEmpty)
+            let region = try await ids(client, "/fhir/Patient?address-state=Ultha&_count=100")
+            #expect(region.count == 8)
+            let both = try await ids(client, "/fhir/Patient?address-district=Tahida&family=Pe")
+            #expect(both.count == 2)
+        }
+    }
+
+    @Test func theInternalDistrictParameterIsNotForClientsNorDeclared() async throws {
+        let (app, _) = try makeTestApplication()
+        try await app.test(.router) { client in
+            let strict = try await client.fhir(uri: "/fhir/Patient?\(AccessRestriction.districtParameter)=1", method: .get,
+                                               headers: [HTTPField.Name("Prefer")!: "handling=strict"]) { $0.status }
+            #expect(strict == .badRequest)
+            let statement = try await client.fhir(uri: "/fhir/metadata", method: .get) { String(buffer: $0.body) }
+            #expect(!statement.contains(AccessRestriction.districtParameter))
+            #expect(statement.contains("address-district"))
+        }
+    }
+
+    @Test func underRowSecurityAUserSeesTheInsureesOfItsDistrictsOnly() async throws {
+        var settings = testTokenSettings
+        settings.rowSecurity = true
+        let world = try AuthTestWorld.make(settings: settings)
+        let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
+        try await world.user("rapta-clerk", districts: [rapta])
+        try await world.user("no-district-clerk")
+        try await world.run { client in
+            func signIn(_ name: String) async throws -> String {
+                let (_, _, body) = try await client.token([("grant_type", "password"), ("username", name), ("password", "Secret-pass-1")])
+                return try #require(body["access_token"]?.string)
+            }
+            let clerk = try await signIn("rapta-clerk")
+            #expect(try await ids(client, "/fhir/Patient?_count=100", token: clerk).count == 5)
+            #expect(try await client.status("/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", token: clerk) == .ok)
+            #expect(try await client.status("/fhir/Patient/3c9a7e10-5b2d-4f1e-8a6c-000000000504", token: clerk) == .notFound)
+            #expect(try await ids(client, "/fhir/Group?_count=100", token: clerk).count == 2)
+            #expect(try await client.status("/fhir/Coverage", token: clerk) == .forbidden)
+            let none = try await signIn("no-district-clerk")
+            #expect(try await ids(client, "/fhir/Patient", token: none).isEmpty)
+            // The administrator is never limited.
+            #expect(try await ids(client, "/fhir/Patient?_count=100").count == 8)
+        }
+    }
+}
