@@ -47,6 +47,20 @@ extension FHIRService {
 
     /// capabilities: `GET [base]/metadata` (http://hl7.org/fhir/R4/http.html#capabilities).
     func capabilities(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
+        // The statement depends only on the base the request came in on: its bytes are kept per base.
+        let key = "\(request.pretty ? "p" : "c") \(request.viaAlias ? "a" : "f") \(request.base)"
+        if let body = capabilityCache.withLockedValue({ $0[key] }) {
+            return FHIRResponse(status: .ok, headers: [.contentType: FHIRFormat.mediaType], body: body)
+        }
+        let response = renderedCapabilities(request)
+        capabilityCache.withLockedValue { cache in
+            if cache.count >= 64 { cache.removeAll() }
+            cache[key] = response.body
+        }
+        return response
+    }
+
+    func renderedCapabilities(_ request: FHIRRequest) -> FHIRResponse {
         var statement = capabilityStatement
         if var rest = statement.rest?.first {
             rest.documentation = FHIRPrimitive(FHIRMarkdown("Base: \(request.base)"))

@@ -2,6 +2,7 @@ import FHIRModels
 import Foundation
 import IMISData
 import Logging
+import NIOConcurrencyHelpers
 
 /// The FHIR API: the providers per resource type and the request handlers over them.
 public struct FHIRService: Sendable {
@@ -14,6 +15,8 @@ public struct FHIRService: Sendable {
     /// Runs the entries of a transaction Bundle as one database transaction.
     let units: any UnitOfWorkStore
     let logger: Logger
+    /// The rendered CapabilityStatement per request base.
+    let capabilityCache = NIOLockedValueBox<[String: [UInt8]]>([:])
     /// The family compartment of an insuree (by `FamilyID`), for access control.
     let compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)?
 
