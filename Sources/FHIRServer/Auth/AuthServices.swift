@@ -37,25 +37,14 @@ public struct AuthServices: Sendable {
     }
 
     /// The services over an SQLite database.
-    /// - Parameters:
-    ///   - otpSecret: the server secret OTP codes are MACed with (`SECRET_KEY`).
-    ///   - notifier: the delivery channels (none: messages go only to the development outbox, when there is one).
+    /// The services over an SQLite database (see ``over(_:signer:settings:passwords:otpSecret:otpPolicy:notifier:outbox:photoRoot:logger:clock:)``).
     public static func sqlite(database: IMISDatabase, signer: JWTSigner, settings: TokenSettings,
                               passwords: PasswordHasher = PasswordHasher(), otpSecret: [UInt8],
                               otpPolicy: OTPPolicy = OTPPolicy(), notifier: Notifier? = nil,
                               outbox: DevelopmentOutbox? = nil, photoRoot: String? = nil,
                               logger: Logger = Logger(label: "imis.membership"),
                               clock: @escaping @Sendable () -> Date = { Date() }) -> AuthServices {
-        let accounts = SQLiteAccountStore(database: database)
-        let registry = SQLiteRegistryStore(database: database)
-        let pushTokens = SQLitePushTokenStore(database: database)
-        let tokens = TokenService(accounts: accounts, registry: registry, signer: signer, settings: settings,
-                                  passwords: passwords, clock: clock)
-        let otp = OTPService(challenges: SQLiteOTPChallengeStore(database: database), registry: registry, accounts: accounts,
-                             notifier: notifier ?? Notifier(channels: [], outbox: outbox, logger: logger),
-                             secret: SymmetricKey(data: otpSecret), policy: otpPolicy, clock: RegistryClock(clock),
-                             logger: logger)
-        return AuthServices(tokens: tokens, accounts: accounts, registry: registry, insurance: registry, otp: otp,
-                            pushTokens: pushTokens, outbox: outbox, photoRoot: photoRoot)
+        over(.sqlite(database), signer: signer, settings: settings, passwords: passwords, otpSecret: otpSecret,
+             otpPolicy: otpPolicy, notifier: notifier, outbox: outbox, photoRoot: photoRoot, logger: logger, clock: clock)
     }
 }

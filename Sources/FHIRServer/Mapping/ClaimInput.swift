@@ -16,15 +16,15 @@ extension ClaimMapping {
     /// (the `claim-item-reference` extension, else `productOrService.text`/coding as the code;
     /// `category` `item`/`service` as a coding or as text). Anything unknown is a ``MappingError``
     /// naming the element (422).
-    public static func claimDraft(from claim: FHIRModels.Claim, store: SQLiteRegistryStore) async throws -> ClaimDraft {
+    public static func claimDraft(from claim: FHIRModels.Claim, store: any IMISStore) async throws -> ClaimDraft {
         let p = "Claim"
         guard let code = claim.identifier?.first(where: { identifierType($0) == "Code" })?.value?.value?.string
             ?? claim.identifier?.first(where: { identifierType($0) == nil })?.value?.value?.string
         else { throw MappingError.required("\(p).identifier", "the claim code (identifier of type Code) is required") }
-        let insuree: Insuree = try resolve(claim.patient, "Patient", "\(p).patient", store: store)
-        let facility: HealthFacility = try resolve(claim.provider, "Organization", "\(p).provider", store: store)
+        let insuree: Insuree = try await resolve(claim.patient, "Patient", "\(p).patient", store: store)
+        let facility: HealthFacility = try await resolve(claim.provider, "Organization", "\(p).provider", store: store)
         guard let enterer = claim.enterer else { throw MappingError.required("\(p).enterer", "the claim administrator is required") }
-        let admin: ClaimAdministrator = try resolve(enterer, "Practitioner", "\(p).enterer", store: store)
+        let admin: ClaimAdministrator = try await resolve(enterer, "Practitioner", "\(p).enterer", store: store)
         guard let dateFrom = try Input.fullDate(claim.billablePeriod?.start?.value?.text, "\(p).billablePeriod.start") else {
             throw MappingError.required("\(p).billablePeriod.start", "billablePeriod.start is required")
         }
@@ -41,7 +41,7 @@ extension ClaimMapping {
             let path = "\(p).diagnosis[\(index)]"
             guard case .codeableConcept(let concept) = diagnosis.diagnosis, let icdCode = concept.coding?.first?.code?.value?.string
             else { throw MappingError.required(path, "a diagnosis is an ICD code") }
-            guard let row = try store.record(Diagnosis.self, code: icdCode)?.record.id else {
+            guard let row = try await store.record(Diagnosis.self, code: icdCode)?.record.id else {
                 throw MappingError(.unknownReference, path: path, "unknown diagnosis code \(icdCode)")
             }
             icd.append(row)
@@ -51,7 +51,7 @@ extension ClaimMapping {
         var services: [ClaimLine] = []
         var total = Decimal(0)
         for (index, item) in (claim.item ?? []).enumerated() {
-            let line = try claimLine(item, path: "\(p).item[\(index)]", store: store)
+            let line = try await claimLine(item, path: "\(p).item[\(index)]", store: store)
             total += (Decimal(string: line.quantityProvided) ?? 0) * (Decimal(string: line.priceAsked) ?? 0)
             if line.kind == .item { items.append(line) } else { services.append(line) }
         }
@@ -80,7 +80,7 @@ extension ClaimMapping {
     }
 
     /// One line: its kind, the item or service it names, quantity and asked price.
-    static func claimLine(_ item: ClaimItem, path: String, store: SQLiteRegistryStore) throws -> ClaimLine {
+    static func claimLine(_ item: ClaimItem, path: String, store: any IMISStore) async throws -> ClaimLine {
         let categoryCode = item.category?.coding?.first?.code?.value?.string ?? item.category?.text?.value?.string
         var kind: MedicalKind? = categoryCode.flatMap(MedicalKind.init(rawValue:))
         var medicalReference: Reference?
@@ -96,8 +96,8 @@ extension ClaimMapping {
         guard let code else { throw MappingError.required("\(path).productOrService", "the item or service code is required") }
         let medicalID: Int64?
         switch kind {
-        case .item: medicalID = try lookup(MedicalItem.self, code, store: store)
-        case .service: medicalID = try lookup(MedicalService.self, code, store: store)
+        case .item: medicalID = try await lookup(MedicalItem.self, code, store: store)
+        case .service: medicalID = try await lookup(MedicalService.self, code, store: store)
         }
         guard let medicalID else {
             throw MappingError(.unknownReference, path: "\(path).productOrService", "unknown \(kind.rawValue) code \(code)")
@@ -107,18 +107,18 @@ extension ClaimMapping {
         return ClaimLine(kind: kind, medicalID: medicalID, quantityProvided: quantity, priceAsked: price)
     }
 
-    static func lookup<R: VersionedRecord>(_ type: R.Type, _ key: String, store: SQLiteRegistryStore) throws -> Int64? {
-        if RowUUID.normalized(key) != nil { return try store.record(type, uuid: key, includeDeleted: false)?.record.id }
-        return try store.record(type, code: key)?.record.id
+    static func lookup<R: VersionedRecord>(_ type: R.Type, _ key: String, store: any IMISStore) async throws -> Int64? {
+        if RowUUID.normalized(key) != nil { return try await store.record(type, uuid: key, includeDeleted: false)?.record.id }
+        return try await store.record(type, code: key)?.record.id
     }
 
     /// The current row a reference names (UUID or business code).
-    static func resolve<R: VersionedRecord>(_ reference: Reference, _ type: String, _ path: String, store: SQLiteRegistryStore) throws -> R {
+    static func resolve<R: VersionedRecord>(_ reference: Reference, _ type: String, _ path: String, store: any IMISStore) async throws -> R {
         let target = try Input.target(reference, type, path)
         let found: Versioned<R>?
         switch target {
-        case .uuid(let uuid): found = try store.record(R.self, uuid: uuid, includeDeleted: false)
-        case .code(let code): found = try store.record(R.self, code: code)
+        case .uuid(let uuid): found = try await store.record(R.self, uuid: uuid, includeDeleted: false)
+        case .code(let code): found = try await store.record(R.self, code: code)
         }
         guard let found else { throw MappingError(.unknownReference, path: path, "no current \(type) \(target)") }
         return found.record

@@ -18,15 +18,15 @@ extension ContractMapping {
     /// `contract-premium` extensions = contributions; `issued` = enrolment date (default: today);
     /// `author` = the enrolment officer. The status is computed from the contributions.
     public static func enrolmentDraft(
-        from contract: Contract, store: SQLiteRegistryStore, today: LocalDate
+        from contract: Contract, store: any IMISStore, today: LocalDate
     ) async throws -> EnrolmentDraft {
         let p = "Contract"
         guard let subject = contract.subject?.first else { throw MappingError.required("\(p).subject", "the family (Group) is required") }
         let familyTarget = try Input.target(subject, "Group", "\(p).subject[0]")
         let family: Versioned<Family>?
         switch familyTarget {
-        case .uuid(let uuid): family = try store.record(Family.self, uuid: uuid, includeDeleted: false)
-        case .code(let chfid): family = try store.family(headCHFID: chfid)
+        case .uuid(let uuid): family = try await store.record(Family.self, uuid: uuid, includeDeleted: false)
+        case .code(let chfid): family = try await store.family(headCHFID: chfid)
         }
         guard let family, let familyID = family.record.id else {
             throw MappingError(.unknownReference, path: "\(p).subject[0]", "no current family \(familyTarget)")
@@ -41,8 +41,8 @@ extension ContractMapping {
         let productTarget = try Input.target(planReference, "InsurancePlan", "\(a).valuedItem[0].entityReference")
         let product: Versioned<Product>?
         switch productTarget {
-        case .uuid(let uuid): product = try store.record(Product.self, uuid: uuid, includeDeleted: false)
-        case .code(let code): product = try store.record(Product.self, code: code)
+        case .uuid(let uuid): product = try await store.record(Product.self, uuid: uuid, includeDeleted: false)
+        case .code(let code): product = try await store.record(Product.self, code: code)
         }
         guard let productID = product?.record.id else {
             throw MappingError(.unknownReference, path: "\(a).valuedItem[0].entityReference", "no current product \(productTarget)")
@@ -56,13 +56,13 @@ extension ContractMapping {
             let target = try Input.target(author, "Practitioner", "\(p).author")
             let officer: Versioned<EnrolmentOfficer>?
             switch target {
-            case .uuid(let uuid): officer = try store.record(EnrolmentOfficer.self, uuid: uuid, includeDeleted: false)
-            case .code(let code): officer = try store.record(EnrolmentOfficer.self, code: code)
+            case .uuid(let uuid): officer = try await store.record(EnrolmentOfficer.self, uuid: uuid, includeDeleted: false)
+            case .code(let code): officer = try await store.record(EnrolmentOfficer.self, code: code)
             }
             guard let officer else { throw MappingError(.unknownReference, path: "\(p).author", "no enrolment officer \(target)") }
             officerID = officer.record.id
         }
-        let familyMembers = try store.familyMembers(familyID: familyID).map(\.record)
+        let familyMembers = try await store.familyMembers(familyID: familyID).map(\.record)
         var members: [Int64] = []
         for (index, reference) in (asset.typeReference ?? []).enumerated() {
             let path = "\(a).typeReference[\(index)]"

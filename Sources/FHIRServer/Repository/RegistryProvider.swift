@@ -10,13 +10,13 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     public let interactions: Set<Interaction>
     public let searchParameters: [SearchParameter]
     public let documentation: String
-    let store: SQLiteRegistryStore
+    let store: any IMISStore
     /// Reads also accept the business code (CHF ID, location code, ...) as openIMIS does.
     let readsByCode: Bool
     /// Extra conditions every search and read applies (e.g. the kind of Organization).
     let scope: [RowPredicate]
     /// How a business code is looked up, when not by the table's own code column.
-    let codeLookup: (@Sendable (String) throws -> Versioned<Record>?)?
+    let codeLookup: (@Sendable (String) async throws -> Versioned<Record>?)?
     /// Create, update and delete, for the types that accept writes.
     let writer: RegistryWriter<Record>?
     public let createAnswerType: String?
@@ -25,10 +25,10 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     let cache: RenderCache?
 
     public init(
-        resourceType: String, store: SQLiteRegistryStore, readsByCode: Bool = true,
+        resourceType: String, store: any IMISStore, readsByCode: Bool = true,
         interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType],
         searchParameters: [SearchParameter], documentation: String = "Read-only view of the openIMIS registry.",
-        scope: [RowPredicate] = [], codeLookup: (@Sendable (String) throws -> Versioned<Record>?)? = nil,
+        scope: [RowPredicate] = [], codeLookup: (@Sendable (String) async throws -> Versioned<Record>?)? = nil,
         writer: RegistryWriter<Record>? = nil, createAnswerType: String? = nil, cache: RenderCache? = nil,
         render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
     ) {
@@ -47,15 +47,15 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     }
 
     /// The current row for `id` (UUID, or business code); the closed row when it was deleted.
-    func row(_ id: String) throws(FHIRError) -> Versioned<Record> {
+    func row(_ id: String) async throws(FHIRError) -> Versioned<Record> {
         let found: Versioned<Record>?
         do {
             if RowUUID.normalized(id) != nil {
-                found = try store.record(Record.self, uuid: id, includeDeleted: true)
+                found = try await store.record(Record.self, uuid: id, includeDeleted: true)
             } else if let codeLookup {
-                found = try codeLookup(id)
+                found = try await codeLookup(id)
             } else if readsByCode {
-                found = try store.record(Record.self, code: id)
+                found = try await store.record(Record.self, code: id)
             } else {
                 found = nil
             }
@@ -116,7 +116,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
            let hit = cache.current(type: resourceType, id: uuid) {
             return StoredResource(json: hit.json, id: uuid, versionId: hit.versionId, lastUpdated: hit.lastUpdated)
         }
-        let found = try row(id)
+        let found = try await row(id)
         if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
         return try await stored(found)
     }
@@ -131,10 +131,10 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     }
 
     public func history(id: String) async throws(FHIRError) -> [StoredResource] {
-        let head = try row(id)
+        let head = try await row(id)
         guard let key = head.record.id else { return [] }
         let versions: [Versioned<Record>]
-        do { versions = try store.versions(Record.self, id: key) } catch { throw FHIRError.storage(error) }
+        do { versions = try await store.versions(Record.self, id: key) } catch { throw FHIRError.storage(error) }
         var result: [StoredResource] = []
         for version in versions.reversed() {
             var item = try await stored(version)
@@ -172,7 +172,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
             rowQuery.limit = query.count * (pageOffset - 1) + query.count
         }
         let page: RowPage<Record>
-        do { page = try store.search(Record.self, rowQuery) } catch { throw FHIRError.storage(error) }
+        do { page = try await store.search(Record.self, rowQuery) } catch { throw FHIRError.storage(error) }
         var items = page.items
         if let pageOffset = query.pageOffset, pageOffset > 1, query.cursor == nil {
             items = Array(items.dropFirst(query.count * (pageOffset - 1)))

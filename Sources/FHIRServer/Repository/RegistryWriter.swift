@@ -44,7 +44,7 @@ extension RegistryProvider {
         guard let update = writer?.update else {
             throw FHIRError(.methodNotAllowed, "update is not supported for \(resourceType)")
         }
-        let existing = try row(id)
+        let existing = try await row(id)
         if existing.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
         if let ifMatch, ifMatch != existing.versionId {
             throw FHIRError(.preconditionFailed, "If-Match names version \(ifMatch); the current version is \(existing.versionId)")
@@ -58,7 +58,7 @@ extension RegistryProvider {
         guard let delete = writer?.delete else {
             throw FHIRError(.methodNotAllowed, "delete is not supported for \(resourceType)")
         }
-        let existing = try row(id)
+        let existing = try await row(id)
         if existing.record.isDeleted { return }
         do { try await delete(existing) } catch { throw Self.writeError(error) }
     }

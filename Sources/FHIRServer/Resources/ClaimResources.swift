@@ -5,18 +5,18 @@ import IMISData
 /// Claim and ClaimResponse ← `tblClaim` + lines (reference §3.6, §3.7): both read the same rows.
 enum ClaimResources {
     /// Loads what a Claim or ClaimResponse shows besides the claim row.
-    static func relations(_ details: ClaimDetails, store: SQLiteRegistryStore) async throws -> ClaimRelations {
+    static func relations(_ details: ClaimDetails, store: any IMISStore) async throws -> ClaimRelations {
         let claim = details.claim.record
         var r = ClaimRelations()
-        r.insuree = try store.record(Insuree.self, id: claim.insureeID)?.record
-        r.healthFacility = try store.record(HealthFacility.self, id: claim.hfID)?.record
-        r.claimAdministrator = try claim.claimAdminID.flatMap { try store.record(ClaimAdministrator.self, id: $0)?.record }
+        r.insuree = try await store.record(Insuree.self, id: claim.insureeID)?.record
+        r.healthFacility = try await store.record(HealthFacility.self, id: claim.hfID)?.record
+        r.claimAdministrator = try await claim.claimAdminID.flatMapAsync { try await store.record(ClaimAdministrator.self, id: $0)?.record }
         for id in [claim.icdID, claim.icdID1, claim.icdID2, claim.icdID3, claim.icdID4].compactMap({ $0 }) {
-            if let icd = try store.record(Diagnosis.self, id: id)?.record { r.diagnoses.append(icd) }
+            if let icd = try await store.record(Diagnosis.self, id: id)?.record { r.diagnoses.append(icd) }
         }
-        for line in details.items { r.items[line.medicalID] = try store.record(MedicalItem.self, id: line.medicalID)?.record }
+        for line in details.items { r.items[line.medicalID] = try await store.record(MedicalItem.self, id: line.medicalID)?.record }
         for line in details.services {
-            r.services[line.medicalID] = try store.record(MedicalService.self, id: line.medicalID)?.record
+            r.services[line.medicalID] = try await store.record(MedicalService.self, id: line.medicalID)?.record
         }
         if let familyID = r.insuree?.familyID {
             r.policy = try await store.policies(familyID: familyID).map(\.record)
@@ -25,10 +25,10 @@ enum ClaimResources {
         return r
     }
 
-    static func details(_ row: Versioned<IMISData.Claim>, store: SQLiteRegistryStore) async throws -> ClaimDetails {
+    static func details(_ row: Versioned<IMISData.Claim>, store: any IMISStore) async throws -> ClaimDetails {
         // A history row shows the lines of the claim it is a version of (lines are versioned apart).
         var uuid = row.record.uuid
-        if let currentID = row.record.legacyID, let current = try store.record(IMISData.Claim.self, id: currentID) {
+        if let currentID = row.record.legacyID, let current = try await store.record(IMISData.Claim.self, id: currentID) {
             uuid = current.record.uuid
         }
         guard var details = try await store.claim(uuid: uuid) else {
@@ -54,7 +54,7 @@ enum ClaimResources {
         .identifier(code: "ClaimCode", system: mapping.identifierSystems[.claimCode], uuid: "ClaimUUID", documentation: "Claim code or UUID.")
     }
 
-    static func claim(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<IMISData.Claim> {
+    static func claim(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<IMISData.Claim> {
         let parameters: [SearchParameter] = [
             identifier(mapping), patient, created,
             SearchParameter("provider", .reference, targets: ["Organization"], documentation: "The health facility.") { c throws(FHIRError) in
@@ -82,7 +82,7 @@ enum ClaimResources {
             })
     }
 
-    static func claimResponse(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<IMISData.Claim> {
+    static func claimResponse(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<IMISData.Claim> {
         let outcomes: [String: [Int64]] = ["queued": [2], "partial": [4, 8], "complete": [1, 16]]
         let parameters: [SearchParameter] = [
             identifier(mapping), patient, created,

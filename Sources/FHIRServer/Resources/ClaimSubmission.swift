@@ -15,7 +15,7 @@ enum ClaimSubmission {
     static let lineRejected = 2
     static let linePassed = 1
 
-    static func check(_ draft: ClaimDraft, store: SQLiteRegistryStore) async throws -> ClaimDraft {
+    static func check(_ draft: ClaimDraft, store: any IMISStore) async throws -> ClaimDraft {
         var draft = draft
         let policy = try await store.activePolicies(insureeID: draft.claim.insureeID, on: draft.claim.dateFrom).first?.record
         func checked(_ line: ClaimLine) async throws -> ClaimLine {
@@ -62,7 +62,7 @@ enum ClaimSubmission {
         return draft
     }
 
-    static func writer(store: SQLiteRegistryStore) -> RegistryWriter<IMISData.Claim> {
+    static func writer(store: any IMISStore) -> RegistryWriter<IMISData.Claim> {
         RegistryWriter<IMISData.Claim>(create: { resource in
             guard case .claim(let claim) = resource else { throw FHIRError(.invalid, "expected a Claim") }
             let draft = try await check(try await ClaimMapping.claimDraft(from: claim, store: store), store: store)

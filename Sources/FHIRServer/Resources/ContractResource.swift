@@ -6,22 +6,22 @@ import IMISData
 /// `POST Contract` enrols a family in one transaction, refusing a policy that overlaps another of
 /// the family on the same product (422).
 enum ContractResource {
-    static func relations(_ policy: Policy, store: SQLiteRegistryStore) async throws -> ContractRelations {
+    static func relations(_ policy: Policy, store: any IMISStore) async throws -> ContractRelations {
         var r = ContractRelations()
-        r.family = try store.record(Family.self, id: policy.familyID)?.record
-        r.head = try r.family.flatMap { try store.record(Insuree.self, id: $0.headInsureeID)?.record }
+        r.family = try await store.record(Family.self, id: policy.familyID)?.record
+        r.head = try await r.family.flatMapAsync { try await store.record(Insuree.self, id: $0.headInsureeID)?.record }
         if let id = policy.id {
             for member in try await store.policyMembers(policyID: id) {
-                if let insuree = try store.record(Insuree.self, id: member.insureeID)?.record { r.members.append(insuree) }
+                if let insuree = try await store.record(Insuree.self, id: member.insureeID)?.record { r.members.append(insuree) }
             }
             r.contributions = try await store.contributions(policyID: id).map(\.record)
         }
-        r.product = try store.record(Product.self, id: policy.productID)?.record
-        r.officer = try policy.officerID.flatMap { try store.record(EnrolmentOfficer.self, id: $0)?.record }
+        r.product = try await store.record(Product.self, id: policy.productID)?.record
+        r.officer = try await policy.officerID.flatMapAsync { try await store.record(EnrolmentOfficer.self, id: $0)?.record }
         return r
     }
 
-    static func provider(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<Policy> {
+    static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<Policy> {
         let statusCodes: [String: [Int64]] = ["offered": [1, 16], "executed": [2], "terminated": [8], "disputed": [4]]
         let parameters: [SearchParameter] = [
             SearchParameter("identifier", .token, documentation: "The policy UUID.") { c throws(FHIRError) in

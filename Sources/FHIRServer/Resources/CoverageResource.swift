@@ -29,7 +29,7 @@ enum CoverageResource {
         return .or([covered, try head(c)])
     }
 
-    static func provider(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<Policy> {
+    static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<Policy> {
         let parameters: [SearchParameter] = [
             SearchParameter("identifier", .token, documentation: "The policy UUID.") { c throws(FHIRError) in
                 try Translate.identifier(c, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: "PolicyUUID", ignoreCase: true)])
@@ -55,9 +55,9 @@ enum CoverageResource {
             documentation: "Policies (tblPolicy), read-only. The family's head is policy holder, payor and beneficiary; "
                 + "Contract lists every covered member.",
             render: { row in
-                let family = try store.record(Family.self, id: row.record.familyID)?.record
-                let head = try family.flatMap { try store.record(Insuree.self, id: $0.headInsureeID)?.record }
-                let product = try store.record(Product.self, id: row.record.productID)?.record
+                let family = try await store.record(Family.self, id: row.record.familyID)?.record
+                let head = try await family.flatMapAsync { try await store.record(Insuree.self, id: $0.headInsureeID)?.record }
+                let product = try await store.record(Product.self, id: row.record.productID)?.record
                 return .coverage(CoverageMapping.coverage(row, head: head, product: product, context: mapping))
             })
     }

@@ -12,7 +12,7 @@ struct EligibilityProvider: ResourceProvider {
     let searchParameters: [SearchParameter] = []
     let documentation = "POST an eligibility enquiry; answered 200 with a CoverageEligibilityResponse (nothing is stored)."
     let createIsEnquiry = true
-    let store: SQLiteRegistryStore
+    let store: any IMISStore
     let mapping: MappingContext
 
     func read(id: String) async throws(FHIRError) -> StoredResource { throw notOffered }
@@ -25,7 +25,7 @@ struct EligibilityProvider: ResourceProvider {
     func create(_ resource: Resource) async throws(FHIRError) -> StoredResource {
         guard case .coverageEligibilityRequest(let request) = resource else { throw FHIRError(.invalid, "expected a CoverageEligibilityRequest") }
         do {
-            let insuree: Insuree = try ClaimMapping.resolve(request.patient, "Patient", "CoverageEligibilityRequest.patient", store: store)
+            let insuree: Insuree = try await ClaimMapping.resolve(request.patient, "Patient", "CoverageEligibilityRequest.patient", store: store)
             let today = LocalDate(String(FHIRInstant(store.clock.now()).text.prefix(10)))!
             var date = today
             if case .date(let d)? = request.serviced, let day = LocalDate(String(d.value?.text.prefix(10) ?? "")) { date = day }
@@ -40,13 +40,13 @@ struct EligibilityProvider: ResourceProvider {
                     throw MappingError.required("\(path).productOrService", "the item or service code is required")
                 }
                 let id = kind == .item
-                    ? try ClaimMapping.lookup(MedicalItem.self, code, store: store)
-                    : try ClaimMapping.lookup(MedicalService.self, code, store: store)
+                    ? try await ClaimMapping.lookup(MedicalItem.self, code, store: store)
+                    : try await ClaimMapping.lookup(MedicalService.self, code, store: store)
                 requested.append((kind, code, id))
             }
             var policies: [EligibilityPolicy] = []
             for policy in try await store.activePolicies(insureeID: insuree.id ?? 0, on: date).map(\.record) {
-                guard let product = try store.record(Product.self, id: policy.productID)?.record, let policyID = policy.id else { continue }
+                guard let product = try await store.record(Product.self, id: policy.productID)?.record, let policyID = policy.id else { continue }
                 let usage = try await store.usage(insureeID: insuree.id ?? 0, policyID: policyID)
                 var covered: [(kind: MedicalKind, code: String, medicalID: Int64?, coverage: ProductCoverage?)] = []
                 for (kind, code, id) in requested {

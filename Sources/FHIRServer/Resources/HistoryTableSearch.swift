@@ -7,8 +7,8 @@ import IMISData
 /// ``PolicyHolderProvider`` (http://hl7.org/fhir/R4/search.html).
 enum HistoryTableSearch {
     static func search<R: HistoryRecord>(
-        _ type: R.Type, _ query: SearchQuery, parameters: [SearchParameter], store: SQLiteRegistryStore,
-        render: (Versioned<R>) throws(FHIRError) -> StoredResource
+        _ type: R.Type, _ query: SearchQuery, parameters: [SearchParameter], store: any IMISStore,
+        render: (Versioned<R>) async throws(FHIRError) -> StoredResource
     ) async throws(FHIRError) -> SearchMatches {
         let byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var predicates: [RowPredicate] = []
@@ -26,9 +26,9 @@ enum HistoryTableSearch {
             predicates: predicates, order: query.order, after: query.cursor,
             limit: query.summaryCount ? 0 : query.count + skip, countTotal: query.summaryCount || query.total != .none)
         let page: RowPage<R>
-        do { page = try store.searchHistory(type, rowQuery) } catch { throw FHIRError.storage(error) }
+        do { page = try await store.searchHistory(type, rowQuery) } catch { throw FHIRError.storage(error) }
         var resources: [StoredResource] = []
-        for item in page.items.dropFirst(skip) { resources.append(try render(item)) }
+        for item in page.items.dropFirst(skip) { resources.append(try await render(item)) }
         return SearchMatches(resources: resources, total: page.total, nextCursor: page.next?.token)
     }
 
@@ -36,7 +36,7 @@ enum HistoryTableSearch {
     static func instant(_ c: SearchCriterion, column: String) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return .constant(!(try c.missing())) }
         func at(_ op: Comparison, _ date: Date) -> RowPredicate {
-            .compare(column, op, .text(SQLiteRegistryStore.timestampText(date)))
+            .compare(column, op, .text(StoredTimestamp.text(date)))
         }
         var alternatives: [RowPredicate] = []
         for v in try c.dates() {
@@ -63,17 +63,17 @@ enum HistoryTableSearch {
 /// A provider over a history-model table, which keeps only the current version of a row: read,
 /// vread of that version, and a history of one entry all come from `current(id:)`.
 protocol CurrentVersionProvider: ResourceProvider {
-    func current(id: String) throws(FHIRError) -> StoredResource
+    func current(id: String) async throws(FHIRError) -> StoredResource
 }
 
 extension CurrentVersionProvider {
-    func read(id: String) async throws(FHIRError) -> StoredResource { try current(id: id) }
+    func read(id: String) async throws(FHIRError) -> StoredResource { try await current(id: id) }
 
     func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {
-        let found = try current(id: id)
+        let found = try await current(id: id)
         guard found.versionId == version else { throw FHIRError(.notFound, "\(resourceType)/\(id) has no version \(version)") }
         return found
     }
 
-    func history(id: String) async throws(FHIRError) -> [StoredResource] { [try current(id: id)] }
+    func history(id: String) async throws(FHIRError) -> [StoredResource] { [try await current(id: id)] }
 }

@@ -17,10 +17,10 @@ struct InvoiceProvider: CurrentVersionProvider {
     let documentation = "Contribution invoices (tblInvoice, tblInvoiceLineItem). Reads accept the UUID or the invoice "
         + "code. Elements without a column (participant, account, totalPriceComponent, extensions) are refused (422). "
         + "balanced is set only by payments."
-    let store: SQLiteRegistryStore
+    let store: any IMISStore
     let mapping: MappingContext
 
-    init(store: SQLiteRegistryStore, mapping: MappingContext) {
+    init(store: any IMISStore, mapping: MappingContext) {
         self.store = store
         self.mapping = mapping
         let insurer = mapping.insurer
@@ -99,9 +99,9 @@ struct InvoiceProvider: CurrentVersionProvider {
         return .or(alternatives)
     }
 
-    func details(_ id: String) throws(FHIRError) -> InvoiceDetails {
+    func details(_ id: String) async throws(FHIRError) -> InvoiceDetails {
         let found: InvoiceDetails?
-        do { found = RowUUID.normalized(id) != nil ? try store.invoice(uuid: id) : try store.invoice(code: id) } catch {
+        do { found = RowUUID.normalized(id) != nil ? try await store.invoice(uuid: id) : try await store.invoice(code: id) } catch {
             throw FHIRError.storage(error)
         }
         guard let found else { throw FHIRError(.notFound, "Invoice/\(id) is not known") }
@@ -112,13 +112,13 @@ struct InvoiceProvider: CurrentVersionProvider {
         HistoryTableSearch.stored(details.invoice, .invoice(InvoiceMapping.invoice(details, context: mapping)))
     }
 
-    func current(id: String) throws(FHIRError) -> StoredResource { stored(try details(id)) }
+    func current(id: String) async throws(FHIRError) -> StoredResource { stored(try await details(id)) }
 
     func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
         try await HistoryTableSearch.search(IMISData.Invoice.self, query, parameters: searchParameters, store: store) {
-            row throws(FHIRError) in
+            row async throws(FHIRError) in
             let found: InvoiceDetails?
-            do { found = try store.invoice(uuid: row.record.uuid) } catch { throw FHIRError.storage(error) }
+            do { found = try await store.invoice(uuid: row.record.uuid) } catch { throw FHIRError.storage(error) }
             guard let found else { throw FHIRError(.notFound, "Invoice/\(row.record.uuid) is not known") }
             return stored(found)
         }
@@ -131,8 +131,8 @@ struct InvoiceProvider: CurrentVersionProvider {
             guard draft.status == .draft || draft.status == .issued else {
                 throw MappingError.invalid("Invoice.status", "a new invoice is draft or issued")
             }
-            let (subjectType, subjectID, policy) = try resolveSubject(draft)
-            let recipient = try draft.recipient.map { try resolveParty($0, "Invoice.recipient") }
+            let (subjectType, subjectID, policy) = try await resolveSubject(draft)
+            let recipient = try await draft.recipient.mapAsync { try await resolveParty($0, "Invoice.recipient") }
             let row = IMISData.Invoice(
                 uuid: draft.uuid ?? RowUUID.make(), code: draft.code, subjectType: subjectType, subjectID: subjectID,
                 thirdpartyType: recipient?.0, thirdpartyID: recipient?.1, dateInvoice: draft.date,
@@ -145,7 +145,7 @@ struct InvoiceProvider: CurrentVersionProvider {
                     unitPrice: line.unitPrice, discount: line.discount, deduction: line.deduction,
                     amountNet: line.amountNet, amountTotal: line.amountTotal)
             }
-            if try store.invoice(code: draft.code) != nil {
+            if try await store.invoice(code: draft.code) != nil {
                 throw FHIRError(.conflict, "an invoice with code \(draft.code) exists")
             }
             return stored(try await store.createInvoice(row, lines: lines))
@@ -160,7 +160,7 @@ struct InvoiceProvider: CurrentVersionProvider {
 
     func update(id: String, _ resource: Resource, ifMatch: Int?) async throws(FHIRError) -> StoredResource {
         guard case .invoice(let invoice) = resource else { throw FHIRError(.invalid, "expected an Invoice") }
-        let current = try details(id)
+        let current = try await details(id)
         if let ifMatch, ifMatch != current.invoice.versionId {
             throw FHIRError(.preconditionFailed, "If-Match names version \(ifMatch); the current version is \(current.invoice.versionId)")
         }
@@ -172,7 +172,7 @@ struct InvoiceProvider: CurrentVersionProvider {
             }
             try unchanged(draft.code == row.code, "Invoice.identifier")
             try unchanged(draft.uuid == nil || draft.uuid == row.uuid.lowercased(), "Invoice.identifier")
-            let (_, subjectID) = try resolveParty(draft.subject, "Invoice.subject")
+            let (_, subjectID) = try await resolveParty(draft.subject, "Invoice.subject")
             try unchanged(subjectID.lowercased() == row.subjectID.lowercased(), "Invoice.subject")
             try unchanged(DecimalText.parse(draft.totalGross) == DecimalText.parse(row.amountTotal)
                           && DecimalText.parse(draft.totalNet) == DecimalText.parse(row.amountNet), "Invoice.totalGross")
@@ -181,7 +181,7 @@ struct InvoiceProvider: CurrentVersionProvider {
                 DecimalText.parse($0.amountTotal) == DecimalText.parse($1.record.amountTotal)
             }, "Invoice.lineItem")
             row.status = try InvoiceMapping.transition(from: row.status, to: draft.status)
-            let recipient = try draft.recipient.map { try resolveParty($0, "Invoice.recipient") }
+            let recipient = try await draft.recipient.mapAsync { try await resolveParty($0, "Invoice.recipient") }
             (row.thirdpartyType, row.thirdpartyID) = (recipient?.0, recipient?.1)
             (row.dateInvoice, row.note, row.terms) = (draft.date, draft.note, draft.terms)
             return stored(try await store.updateInvoice(row, expectedVersion: current.invoice.versionId))
@@ -193,35 +193,35 @@ struct InvoiceProvider: CurrentVersionProvider {
     }
 
     /// The stored model and UUID of a Group (family), Patient (insuree) or Organization (policy holder).
-    func resolveParty(_ party: (type: String, target: ReferenceTarget), _ path: String) throws -> (String, String) {
+    func resolveParty(_ party: (type: String, target: ReferenceTarget), _ path: String) async throws -> (String, String) {
         switch (party.type, party.target) {
         case ("Group", .uuid(let uuid)):
-            if let family = try store.record(Family.self, uuid: uuid) { return ("family", family.record.uuid) }
+            if let family = try await store.record(Family.self, uuid: uuid, includeDeleted: false) { return ("family", family.record.uuid) }
         case ("Group", .code(let chfid)):
-            if let head = try store.insuree(chfid: chfid), let family = try store.record(Family.self, id: head.record.familyID ?? -1) {
+            if let head = try await store.insuree(chfid: chfid), let family = try await store.record(Family.self, id: head.record.familyID ?? -1) {
                 return ("family", family.record.uuid)
             }
         case ("Patient", .uuid(let uuid)):
-            if let insuree = try store.record(Insuree.self, uuid: uuid) { return ("insuree", insuree.record.uuid) }
+            if let insuree = try await store.record(Insuree.self, uuid: uuid, includeDeleted: false) { return ("insuree", insuree.record.uuid) }
         case ("Patient", .code(let chfid)):
-            if let insuree = try store.insuree(chfid: chfid) { return ("insuree", insuree.record.uuid) }
+            if let insuree = try await store.insuree(chfid: chfid) { return ("insuree", insuree.record.uuid) }
         case ("Organization", .uuid(let uuid)):
-            if let holder = try store.policyHolder(uuid: uuid, includeDeleted: false) { return ("policyholder", holder.record.uuid) }
+            if let holder = try await store.policyHolder(uuid: uuid, includeDeleted: false) { return ("policyholder", holder.record.uuid) }
         case ("Organization", .code(let code)):
-            if let holder = try store.policyHolder(code: code) { return ("policyholder", holder.record.uuid) }
+            if let holder = try await store.policyHolder(code: code) { return ("policyholder", holder.record.uuid) }
         default: break
         }
         throw MappingError.unknown(path, "no current \(party.type) '\(party.target)'")
     }
 
     /// The family invoiced and the policy its lines charge: the family's newest idle or ready policy.
-    func resolveSubject(_ draft: InvoiceDraft) throws -> (String, String, String) {
-        let (model, uuid) = try resolveParty(draft.subject, "Invoice.subject")
-        guard model == "family", let family = try store.record(Family.self, uuid: uuid), let familyID = family.record.id else {
+    func resolveSubject(_ draft: InvoiceDraft) async throws -> (String, String, String) {
+        let (model, uuid) = try await resolveParty(draft.subject, "Invoice.subject")
+        guard model == "family", let family = try await store.record(Family.self, uuid: uuid, includeDeleted: false), let familyID = family.record.id else {
             throw MappingError.invalid("Invoice.subject", "a contribution invoice is about a family (Group)")
         }
         let open = [PolicyStatus.idle.rawValue, PolicyStatus.ready.rawValue]
-        guard let policy = try store.policies(familyID: familyID).first(where: { open.contains($0.record.status) }) else {
+        guard let policy = try await store.policies(familyID: familyID).first(where: { open.contains($0.record.status) }) else {
             throw MappingError.invalid("Invoice.subject", "the family has no idle policy to invoice")
         }
         return (model, uuid, policy.record.uuid)

@@ -7,7 +7,7 @@ import IMISData
 enum OrganizationResource {
     static let typeSystem = HL7System.organizationType
 
-    static func provider(store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache) -> CompositeProvider {
+    static func provider(store: any IMISStore, mapping: MappingContext, codes: CodeDisplayCache) -> CompositeProvider {
         CompositeProvider(
             resourceType: "Organization",
             kinds: [
@@ -28,7 +28,7 @@ enum OrganizationResource {
 
     /// Health facilities (`tblHF`) as Organization `prov`.
     static func healthFacilities(
-        store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache
+        store: any IMISStore, mapping: MappingContext, codes: CodeDisplayCache
     ) -> RegistryProvider<HealthFacility> {
         RegistryProvider<HealthFacility>(
             resourceType: "Organization", store: store,
@@ -41,9 +41,9 @@ enum OrganizationResource {
             documentation: "Health facilities (tblHF).",
             render: { row in
                 let hf = row.record
-                let chain = LocationChain(ancestors: try store.locationAncestors(id: hf.locationID))
+                let chain = LocationChain(ancestors: try await store.locationAncestors(id: hf.locationID))
                 // A history row's administrators are those of the facility it is a version of.
-                let admins = try (hf.legacyID ?? hf.id).map { try store.claimAdministrators(healthFacilityID: $0) } ?? []
+                let admins = try await (hf.legacyID ?? hf.id).mapAsync { try await store.claimAdministrators(healthFacilityID: $0) } ?? []
                 return .organization(OrganizationMapping.healthFacility(
                     row, locations: chain, claimAdministrators: admins.map(\.record), codes: try await codes.get(store),
                     context: mapping))

@@ -8,7 +8,7 @@ enum PatientResource {
     static let genderSystem = "http://hl7.org/fhir/administrative-gender"
 
     static func provider(
-        store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache, cache: RenderCache? = nil
+        store: any IMISStore, mapping: MappingContext, codes: CodeDisplayCache, cache: RenderCache? = nil
     ) -> RegistryProvider<Insuree> {
         let parameters: [SearchParameter] = [
             .identifier(
@@ -71,31 +71,23 @@ enum PatientResource {
             writer: RegistryWrites.patientWriter(store: store, mapping: mapping, codes: codes),
             cache: cache,
             render: { row in
-                let relations = try loadRelations(row.record, store: store, codes: try await codes.get(store))
+                let relations = try await loadRelations(row.record, store: store, codes: try await codes.get(store))
                 return .patient(PatientMapping.patient(row, relations, context: mapping))
             })
     }
 
     /// Loads the rows a Patient shows (family, head, address chain, photo, facility) in one database access.
-    static func loadRelations(_ insuree: Insuree, store: SQLiteRegistryStore, codes: CodeDisplays) throws -> PatientRelations {
-        try store.read { reader in
-            var relations = PatientRelations(codes: codes)
-            if let familyID = insuree.familyID, let family = try reader.record(Family.self, id: familyID)?.record {
-                relations.family = family
-                let headID = family.headInsureeID
-                relations.familyHead = headID == insuree.id ? insuree : try reader.record(Insuree.self, id: headID)?.record
-            }
-            if let locationID = PatientMapping.addressLocationID(of: insuree, family: relations.family) {
-                relations.addressLocations = LocationChain(ancestors: try reader.locationAncestors(id: locationID))
-            }
-            if let photoID = insuree.photoID {
-                relations.photo = try reader.photo(id: photoID, insureeID: insuree.id ?? 0)
-            }
-            if let hfID = insuree.hfID {
-                relations.healthFacility = try reader.record(HealthFacility.self, id: hfID)?.record
-            }
-            return relations
+    static func loadRelations(_ insuree: Insuree, store: any IMISStore, codes: CodeDisplays) async throws -> PatientRelations {
+        let found = try await store.insureeSurroundings(insuree) { insuree, family in
+            PatientMapping.addressLocationID(of: insuree, family: family)
         }
+        var relations = PatientRelations(codes: codes)
+        relations.family = found.family
+        relations.familyHead = found.familyHead
+        if !found.addressLocations.isEmpty { relations.addressLocations = LocationChain(ancestors: found.addressLocations) }
+        relations.photo = found.photo
+        relations.healthFacility = found.healthFacility
+        return relations
     }
 }
 
@@ -103,7 +95,7 @@ enum PatientResource {
 final class CodeDisplayCache: Sendable {
     private let box = NIOLockedValueBox<CodeDisplays?>(nil)
 
-    func get(_ store: SQLiteRegistryStore) async throws -> CodeDisplays {
+    func get(_ store: any IMISStore) async throws -> CodeDisplays {
         if let cached = box.withLockedValue({ $0 }) { return cached }
         let loaded = try await CodeDisplays.load(from: store)
         box.withLockedValue { $0 = loaded }

@@ -17,10 +17,10 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
     let documentation = "Payments of invoices (tblPaymentInvoice, tblDetailPaymentInvoice). Create is idempotent on "
         + "identifier; status cancelled or entered-in-error cancels the payment recorded under that identifier. "
         + "provider, payee, response and extensions have no column and are refused (422)."
-    let store: SQLiteRegistryStore
+    let store: any IMISStore
     let mapping: MappingContext
 
-    init(store: SQLiteRegistryStore, mapping: MappingContext) {
+    init(store: any IMISStore, mapping: MappingContext) {
         self.store = store
         self.mapping = mapping
         searchParameters = [
@@ -63,11 +63,11 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
         return c.modifier == "not" ? .not(match) : match
     }
 
-    func payment(_ id: String) throws(FHIRError) -> PaymentDetails {
+    func payment(_ id: String) async throws(FHIRError) -> PaymentDetails {
         let found: PaymentDetails?
         do {
             found = RowUUID.normalized(id) != nil
-                ? try store.payment(uuid: id) : try store.payment(identifier: PaymentNoticeIdentifier(value: id))
+                ? try await store.payment(uuid: id) : try await store.payment(identifier: PaymentNoticeIdentifier(value: id))
         } catch { throw FHIRError.storage(error) }
         guard let found else { throw FHIRError(.notFound, "PaymentNotice/\(id) is not known") }
         return found
@@ -79,11 +79,11 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
         return result
     }
 
-    func current(id: String) throws(FHIRError) -> StoredResource { stored(try payment(id)) }
+    func current(id: String) async throws(FHIRError) -> StoredResource { stored(try await payment(id)) }
 
     func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
         try await HistoryTableSearch.search(PaymentInvoice.self, query, parameters: searchParameters, store: store) {
-            row throws(FHIRError) in stored(try payment(row.record.uuid))
+            row async throws(FHIRError) in stored(try await payment(row.record.uuid))
         }
     }
 
@@ -92,7 +92,7 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
         do {
             let input = try parse(notice)
             if input.status == .cancelled || input.status == .enteredInError {
-                guard let existing = try store.payment(identifier: input.identifier) else {
+                guard let existing = try await store.payment(identifier: input.identifier) else {
                     throw MappingError.unknown("PaymentNotice.identifier", "no payment is recorded under this identifier")
                 }
                 return stored(try await store.cancelPayment(uuid: existing.payment.record.uuid).payment, existing: true)
@@ -102,8 +102,8 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
             }
             let invoice: InvoiceDetails?
             switch input.invoice {
-            case .uuid(let uuid): invoice = try store.invoice(uuid: uuid)
-            case .code(let code): invoice = try store.invoice(code: code)
+            case .uuid(let uuid): invoice = try await store.invoice(uuid: uuid)
+            case .code(let code): invoice = try await store.invoice(code: code)
             }
             guard let invoice else { throw MappingError.unknown("PaymentNotice.request", "no current Invoice '\(input.invoice)'") }
             if let currency = input.currency, currency != invoice.invoice.record.currencyCode {

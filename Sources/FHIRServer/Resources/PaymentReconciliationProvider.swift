@@ -17,10 +17,10 @@ struct PaymentReconciliationProvider: ResourceProvider {
     let documentation = "Reconciliations of payments (tblDetailPaymentInvoice.ReconcilationId). Create marks the listed "
         + "payments reconciliated; identifier, period, requestor, paymentIssuer, disposition, formCode, processNote "
         + "and extensions have no column and are refused (422)."
-    let store: SQLiteRegistryStore
+    let store: any IMISStore
     let mapping: MappingContext
 
-    init(store: SQLiteRegistryStore, mapping: MappingContext) {
+    init(store: any IMISStore, mapping: MappingContext) {
         self.store = store
         self.mapping = mapping
         // Translated by the provider itself (reconciliations are not rows); the predicate is unused.
@@ -39,7 +39,7 @@ struct PaymentReconciliationProvider: ResourceProvider {
 
     func read(id: String) async throws(FHIRError) -> StoredResource {
         let payments: [PaymentDetails]
-        do { payments = try store.reconciliation(id: id) } catch { throw FHIRError.storage(error) }
+        do { payments = try await store.reconciliation(id: id) } catch { throw FHIRError.storage(error) }
         guard !payments.isEmpty, PaymentMapping.isFHIRId(id) else {
             throw FHIRError(.notFound, "PaymentReconciliation/\(id) is not known")
         }
@@ -61,19 +61,19 @@ struct PaymentReconciliationProvider: ResourceProvider {
             var invoiceUUID: String?
             for criterion in query.criteria where criterion.name == "request" {
                 for ref in try criterion.references(defaultType: "Invoice") {
-                    let found = RowUUID.normalized(ref.id) != nil ? try store.invoice(uuid: ref.id) : try store.invoice(code: ref.id)
+                    let found = RowUUID.normalized(ref.id) != nil ? try await store.invoice(uuid: ref.id) : try await store.invoice(code: ref.id)
                     guard let found else { return SearchMatches(resources: [], total: 0, nextCursor: nil) }
                     invoiceUUID = found.invoice.record.uuid
                 }
             }
-            var ids = try store.reconciliationIDs(invoiceUUID: invoiceUUID, after: query.cursor?.key, limit: 1001)
+            var ids = try await store.reconciliationIDs(invoiceUUID: invoiceUUID, paymentUUID: nil, after: query.cursor?.key, limit: 1001)
             for wanted in query.ids { ids = ids.filter { id in wanted.contains { $0.caseInsensitiveCompare(id) == .orderedSame } } }
             ids = ids.filter(PaymentMapping.isFHIRId)
             let total = query.total == .none && !query.summaryCount ? nil : ids.count
             let skip = (query.pageOffset ?? 1) > 1 && query.cursor == nil ? query.count * ((query.pageOffset ?? 1) - 1) : 0
             let page = query.summaryCount ? [] : Array(ids.dropFirst(skip).prefix(query.count))
             var resources: [StoredResource] = []
-            for id in page { resources.append(stored(id: id, try store.reconciliation(id: id))) }
+            for id in page { resources.append(stored(id: id, try await store.reconciliation(id: id))) }
             let more = ids.count > skip + page.count
             return SearchMatches(resources: resources, total: total,
                                  nextCursor: more ? page.last.map { RowCursor(key: $0, id: 0).token } : nil)
@@ -89,7 +89,7 @@ struct PaymentReconciliationProvider: ResourceProvider {
             throw FHIRError(.invalid, "expected a PaymentReconciliation")
         }
         do {
-            let (uuids, date) = try payments(reconciliation)
+            let (uuids, date) = try await payments(reconciliation)
             let id = RowUUID.make()
             let reconciled = try await store.reconcilePayments(uuids, reconciliationID: id, date: date)
             return stored(id: id, reconciled)
@@ -101,7 +101,7 @@ struct PaymentReconciliationProvider: ResourceProvider {
     }
 
     /// The payments a posted reconciliation lists, and its payment date.
-    func payments(_ r: PaymentReconciliation) throws -> ([String], LocalDate) {
+    func payments(_ r: PaymentReconciliation) async throws -> ([String], LocalDate) {
         let p = "PaymentReconciliation"
         try Input.checkMeta(r.meta, p)
         try Input.refuseDomainResourceExtras(
@@ -138,7 +138,7 @@ struct PaymentReconciliationProvider: ResourceProvider {
             guard (detail.type.coding ?? []).contains(where: { $0.code?.value?.string == "payment" }) else {
                 throw MappingError.invalid("\(dp).type", "only payment details (payment-type#payment) are reconciled")
             }
-            let found = try listed(detail, dp)
+            let found = try await listed(detail, dp)
             var amount = Decimal(0)
             for payment in found {
                 let row = payment.payment.record
@@ -161,10 +161,11 @@ struct PaymentReconciliationProvider: ResourceProvider {
 
     /// The payments one detail names: by identifier (notice identifier or payment UUID), else the open
     /// (not reconciliated, not cancelled) payments of the invoice in `request`.
-    func listed(_ detail: PaymentReconciliationDetail, _ path: String) throws -> [PaymentDetails] {
+    func listed(_ detail: PaymentReconciliationDetail, _ path: String) async throws -> [PaymentDetails] {
         if let identifier = detail.identifier, let value = Input.string(identifier.value) {
-            let byNotice = try store.payment(identifier: PaymentNoticeIdentifier(system: identifier.system?.value?.string, value: value))
-            let found = try byNotice ?? (RowUUID.normalized(value) != nil ? try store.payment(uuid: value) : nil)
+            let byNotice = try await store.payment(identifier: PaymentNoticeIdentifier(system: identifier.system?.value?.string, value: value))
+            var found = byNotice
+            if found == nil, RowUUID.normalized(value) != nil { found = try await store.payment(uuid: value) }
             guard let found else { throw MappingError.unknown("\(path).identifier", "no payment '\(value)'") }
             return [found]
         }
@@ -174,11 +175,11 @@ struct PaymentReconciliationProvider: ResourceProvider {
         let target = try Input.target(request, "Invoice", "\(path).request")
         let invoice: InvoiceDetails?
         switch target {
-        case .uuid(let uuid): invoice = try store.invoice(uuid: uuid)
-        case .code(let code): invoice = try store.invoice(code: code)
+        case .uuid(let uuid): invoice = try await store.invoice(uuid: uuid)
+        case .code(let code): invoice = try await store.invoice(code: code)
         }
         guard let invoice else { throw MappingError.unknown("\(path).request", "no current Invoice '\(target)'") }
-        let open = try store.payments(invoiceUUID: invoice.invoice.record.uuid).filter {
+        let open = try await store.payments(invoiceUUID: invoice.invoice.record.uuid).filter {
             $0.payment.record.reconciliationStatus == ReconciliationStatus.notReconciliated.rawValue
         }
         guard !open.isEmpty else { throw MappingError.invalid("\(path).request", "the invoice has no payment to reconcile") }

@@ -4,7 +4,7 @@ import IMISData
 
 /// InsurancePlan ← `tblProduct` (reference §3.13).
 enum InsurancePlanResource {
-    static func provider(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<Product> {
+    static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<Product> {
         RegistryProvider<Product>(
             resourceType: "InsurancePlan", store: store,
             searchParameters: [
@@ -16,8 +16,8 @@ enum InsurancePlanResource {
             documentation: "Insurance products (tblProduct); status as of today. Reads accept the UUID or the product code.",
             render: { row in
                 let product = row.record
-                let area = try product.locationID.flatMap { try store.record(IMISData.Location.self, id: $0)?.record }
-                let conversion = try product.conversionProductID.flatMap { try store.record(Product.self, id: $0)?.record }
+                let area = try await product.locationID.flatMapAsync { try await store.record(IMISData.Location.self, id: $0)?.record }
+                let conversion = try await product.conversionProductID.flatMapAsync { try await store.record(Product.self, id: $0)?.record }
                 return .insurancePlan(InsurancePlanMapping.insurancePlan(
                     row, coverageArea: area, conversionProduct: conversion, asOf: today(store.clock), context: mapping))
             })
@@ -39,7 +39,7 @@ enum InsurancePlanResource {
 extension LocationResource {
     static let siteTypes = ["HOSP": "H", "COMM": "D", "OF": "C"]
 
-    static func composite(store: SQLiteRegistryStore, mapping: MappingContext) -> CompositeProvider {
+    static func composite(store: any IMISStore, mapping: MappingContext) -> CompositeProvider {
         let adminCodes = ["R", "D", "W", "V"].map { CompositeKind.Code(OpenIMISIG.codeSystem("location-type"), $0) }
         return CompositeProvider(
             resourceType: "Location",
@@ -60,7 +60,7 @@ extension LocationResource {
     }
 
     /// Health facilities as Location sites.
-    static func sites(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<HealthFacility> {
+    static func sites(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<HealthFacility> {
         RegistryProvider<HealthFacility>(
             resourceType: "Location", store: store,
             searchParameters: [
@@ -79,7 +79,7 @@ extension LocationResource {
             ],
             documentation: "Health facilities (tblHF) as sites.",
             render: { row in
-                let district = try store.record(IMISData.Location.self, id: row.record.locationID)?.record
+                let district = try await store.record(IMISData.Location.self, id: row.record.locationID)?.record
                 return .location(LocationMapping.site(row, district: district, context: mapping))
             })
     }

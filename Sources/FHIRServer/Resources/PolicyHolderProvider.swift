@@ -12,10 +12,10 @@ struct PolicyHolderProvider: ResourceProvider {
     let interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType]
     let searchParameters: [SearchParameter]
     let documentation = "Policy holders (tblPolicyHolder), type bus. Reads accept the UUID or the policy holder code."
-    let store: SQLiteRegistryStore
+    let store: any IMISStore
     let mapping: MappingContext
 
-    init(store: SQLiteRegistryStore, mapping: MappingContext) {
+    init(store: any IMISStore, mapping: MappingContext) {
         self.store = store
         self.mapping = mapping
         let kinds = [
@@ -34,11 +34,11 @@ struct PolicyHolderProvider: ResourceProvider {
     }
 
     /// The row for `id` (UUID, deleted or not; or the code of a live row).
-    func row(_ id: String) throws(FHIRError) -> Versioned<PolicyHolder> {
+    func row(_ id: String) async throws(FHIRError) -> Versioned<PolicyHolder> {
         let found: Versioned<PolicyHolder>?
         do {
             found = RowUUID.normalized(id) != nil
-                ? try store.policyHolder(uuid: id, includeDeleted: true) : try store.policyHolder(code: id)
+                ? try await store.policyHolder(uuid: id, includeDeleted: true) : try await store.policyHolder(code: id)
         } catch {
             throw FHIRError.storage(error)
         }
@@ -46,10 +46,10 @@ struct PolicyHolderProvider: ResourceProvider {
         return found
     }
 
-    func stored(_ row: Versioned<PolicyHolder>) throws(FHIRError) -> StoredResource {
+    func stored(_ row: Versioned<PolicyHolder>) async throws(FHIRError) -> StoredResource {
         let chain: LocationChain
         do {
-            chain = try row.record.locationID.map { LocationChain(ancestors: try store.locationAncestors(id: $0)) } ?? .empty
+            chain = try await row.record.locationID.mapAsync { LocationChain(ancestors: try await store.locationAncestors(id: $0)) } ?? .empty
         } catch {
             throw FHIRError.storage(error)
         }
@@ -60,22 +60,22 @@ struct PolicyHolderProvider: ResourceProvider {
     }
 
     func read(id: String) async throws(FHIRError) -> StoredResource {
-        let found = try row(id)
+        let found = try await row(id)
         if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
-        return try stored(found)
+        return try await stored(found)
     }
 
     func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {
-        let found = try row(id)
+        let found = try await row(id)
         guard found.versionId == version else { throw FHIRError(.notFound, "\(resourceType)/\(id) has no version \(version)") }
         if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) version \(version) is a deletion") }
-        return try stored(found)
+        return try await stored(found)
     }
 
-    func history(id: String) async throws(FHIRError) -> [StoredResource] { [try stored(try row(id))] }
+    func history(id: String) async throws(FHIRError) -> [StoredResource] { [try await stored(try await row(id))] }
 
     func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
         try await HistoryTableSearch.search(
-            PolicyHolder.self, query, parameters: searchParameters, store: store, render: { row throws(FHIRError) in try stored(row) })
+            PolicyHolder.self, query, parameters: searchParameters, store: store, render: { row async throws(FHIRError) in try await stored(row) })
     }
 }

@@ -6,7 +6,7 @@ import IMISData
 enum PractitionerResources {
     static let roleSystem = OpenIMISIG.codeSystem(PractitionerMapping.qualificationSystem)
 
-    static func practitioner(store: SQLiteRegistryStore, mapping: MappingContext) -> CompositeProvider {
+    static func practitioner(store: any IMISStore, mapping: MappingContext) -> CompositeProvider {
         let admins = RegistryProvider<ClaimAdministrator>(
             resourceType: "Practitioner", store: store, searchParameters: personParameters(admin, mapping),
             documentation: "Claim administrators (tblClaimAdmin).",
@@ -22,7 +22,7 @@ enum PractitionerResources {
             parameterDocumentation: ["identifier": "Claim administrator or officer code, or UUID."])
     }
 
-    static func practitionerRole(store: SQLiteRegistryStore, mapping: MappingContext) -> CompositeProvider {
+    static func practitionerRole(store: any IMISStore, mapping: MappingContext) -> CompositeProvider {
         let adminParameters = roleParameters(admin, mapping) + [
             SearchParameter(
                 "organization", .reference, targets: ["Organization"], documentation: "The claim administrator's health facility.",
@@ -47,7 +47,7 @@ enum PractitionerResources {
             resourceType: "PractitionerRole", store: store, searchParameters: adminParameters,
             documentation: "Claim administrators (tblClaimAdmin).",
             render: { row in
-                let hf = try row.record.hfID.flatMap { try store.record(HealthFacility.self, id: $0)?.record }
+                let hf = try await row.record.hfID.flatMapAsync { try await store.record(HealthFacility.self, id: $0)?.record }
                 return .practitionerRole(PractitionerMapping.practitionerRole(
                     claimAdministrator: row, healthFacility: hf, context: mapping))
             })
@@ -56,8 +56,8 @@ enum PractitionerResources {
             documentation: "Enrolment officers (tblOfficer).",
             render: { row in
                 let officer = row.record
-                let location = try officer.locationID.flatMap { try store.record(IMISData.Location.self, id: $0)?.record }
-                let substitute = try officer.substituteOfficerID.flatMap { try store.record(EnrolmentOfficer.self, id: $0)?.record }
+                let location = try await officer.locationID.flatMapAsync { try await store.record(IMISData.Location.self, id: $0)?.record }
+                let substitute = try await officer.substituteOfficerID.flatMapAsync { try await store.record(EnrolmentOfficer.self, id: $0)?.record }
                 return .practitionerRole(PractitionerMapping.practitionerRole(
                     enrolmentOfficer: row, location: location, substitute: substitute, context: mapping))
             })

@@ -2,7 +2,7 @@ import IMISData
 
 /// Every resource type the server serves, over the registry store.
 enum RegistryProviders {
-    static func all(store: SQLiteRegistryStore, mapping: MappingContext, cache: RenderCache? = nil) -> [any ResourceProvider] {
+    static func all(store: any IMISStore, mapping: MappingContext, cache: RenderCache? = nil) -> [any ResourceProvider] {
         let codes = CodeDisplayCache()
         return [
             PatientResource.provider(store: store, mapping: mapping, codes: codes, cache: cache),

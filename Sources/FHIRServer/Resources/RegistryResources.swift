@@ -3,7 +3,7 @@ import IMISData
 
 /// Group ← `tblFamilies` (reference §3.2).
 enum GroupResource {
-    static func provider(store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryProvider<Family> {
+    static func provider(store: any IMISStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryProvider<Family> {
         let memberOf: @Sendable (SearchCriterion) async throws(FHIRError) -> RowPredicate = { c throws(FHIRError) in
             if c.modifier == "missing" { return .constant(!(try c.missing())) }
             var keys: [RowPredicate] = []
@@ -45,14 +45,14 @@ enum GroupResource {
             resourceType: "Group", store: store, searchParameters: parameters,
             documentation: "Families (tblFamilies). Reads accept the UUID or the head's insurance number. "
                 + GroupMapping.writeRule,
-            codeLookup: { code in try store.family(headCHFID: code) },
+            codeLookup: { code in try await store.family(headCHFID: code) },
             writer: RegistryWrites.groupWriter(store: store, mapping: mapping, codes: codes),
             render: { row in
                 let family = row.record
-                let members = try store.familyMembers(familyID: family.id ?? 0).map(\.record)
+                let members = try await store.familyMembers(familyID: family.id ?? 0).map(\.record)
                 var head = members.first { $0.id == family.headInsureeID }
-                if head == nil { head = try store.record(Insuree.self, id: family.headInsureeID)?.record }
-                let chain = try family.locationID.map { LocationChain(ancestors: try store.locationAncestors(id: $0)) } ?? .empty
+                if head == nil { head = try await store.record(Insuree.self, id: family.headInsureeID)?.record }
+                let chain = try await family.locationID.mapAsync { LocationChain(ancestors: try await store.locationAncestors(id: $0)) } ?? .empty
                 let relations = GroupRelations(head: head, members: members, locations: chain, codes: try await codes.get(store))
                 return .group(GroupMapping.group(row, relations, context: mapping))
             })
@@ -63,7 +63,7 @@ enum GroupResource {
 enum LocationResource {
     static let types = ["R": "R", "D": "D", "W": "W", "V": "V"]
 
-    static func provider(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<IMISData.Location> {
+    static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<IMISData.Location> {
         let parameters: [SearchParameter] = [
             .identifier(
                 code: "LocationCode", system: mapping.identifierSystems[.locationCode], uuid: "LocationUUID",
@@ -88,7 +88,7 @@ enum LocationResource {
             resourceType: "Location", store: store, searchParameters: parameters,
             documentation: "Administrative locations (tblLocations). Reads accept the UUID or the location code.",
             render: { row in
-                let parent = try row.record.parentID.flatMap { try store.record(IMISData.Location.self, id: $0)?.record }
+                let parent = try await row.record.parentID.flatMapAsync { try await store.record(IMISData.Location.self, id: $0)?.record }
                 return .location(LocationMapping.location(row, parent: parent, context: mapping))
             })
     }
@@ -96,7 +96,7 @@ enum LocationResource {
 
 /// Medication ← `tblItems`, ActivityDefinition ← `tblServices` (reference §3.13).
 enum CatalogResources {
-    static func medication(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<MedicalItem> {
+    static func medication(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<MedicalItem> {
         RegistryProvider<MedicalItem>(
             resourceType: "Medication", store: store,
             searchParameters: [
@@ -108,7 +108,7 @@ enum CatalogResources {
             render: { row in .medication(MedicalCatalogMapping.medication(row, context: mapping)) })
     }
 
-    static func activityDefinition(store: SQLiteRegistryStore, mapping: MappingContext) -> RegistryProvider<MedicalService> {
+    static func activityDefinition(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<MedicalService> {
         RegistryProvider<MedicalService>(
             resourceType: "ActivityDefinition", store: store,
             searchParameters: [

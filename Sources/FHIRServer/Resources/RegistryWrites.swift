@@ -4,14 +4,14 @@ import IMISData
 /// Patient and Group writes (reference §3.1, §3.2 "in" columns; mapping.md §Decisions 4–5):
 /// the resource is mapped to a draft of openIMIS columns, then written as versioned rows.
 enum RegistryWrites {
-    static func patientWriter(store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryWriter<Insuree> {
+    static func patientWriter(store: any IMISStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryWriter<Insuree> {
         RegistryWriter<Insuree>(
             create: { resource in
                 guard case .patient(let patient) = resource else { throw FHIRError(.invalid, "expected a Patient") }
                 let draft = try await PatientMapping.insureeDraft(
                     from: patient, resolver: .store(store), codes: try await codes.get(store), context: mapping)
                 try refusePhoto(draft)
-                if try store.insuree(chfid: draft.chfid) != nil {
+                if try await store.insuree(chfid: draft.chfid) != nil {
                     throw FHIRError(.conflict, "an insuree with insurance number \(draft.chfid) already exists")
                 }
                 if let newFamily = draft.newFamily {
@@ -28,14 +28,14 @@ enum RegistryWrites {
                     from: patient, existing: existing.record, resolver: .store(store), codes: try await codes.get(store),
                     context: mapping)
                 try refusePhoto(draft)
-                if draft.chfid != existing.record.chfid, try store.insuree(chfid: draft.chfid) != nil {
+                if draft.chfid != existing.record.chfid, try await store.insuree(chfid: draft.chfid) != nil {
                     throw FHIRError(.conflict, "an insuree with insurance number \(draft.chfid) already exists")
                 }
                 if draft.newFamily != nil && draft.familyID == nil && existing.record.familyID != nil && !existing.record.isHead {
                     throw MappingError(.invalidValue, path: "Patient.extension", "moving an insuree into a new family is done by creating a Group")
                 }
                 let updated = try await store.update(draft.insuree(updating: existing.record), ifVersion: ifMatch)
-                if let familyID = updated.record.familyID, let family = try store.record(Family.self, id: familyID),
+                if let familyID = updated.record.familyID, let family = try await store.record(Family.self, id: familyID),
                     let changed = draft.familyAddressUpdate(of: family.record)
                 {
                     _ = try await store.update(changed, ifVersion: nil)
@@ -46,7 +46,7 @@ enum RegistryWrites {
                 let insuree = existing.record
                 guard let id = insuree.id else { return }
                 if let familyID = insuree.familyID, insuree.isHead {
-                    let others = try store.familyMembers(familyID: familyID).filter { $0.record.id != id }
+                    let others = try await store.familyMembers(familyID: familyID).filter { $0.record.id != id }
                     if !others.isEmpty {
                         throw FHIRError(.conflict, "the head of a family with other members cannot be deleted; change the head first")
                     }
@@ -58,15 +58,15 @@ enum RegistryWrites {
             })
     }
 
-    static func groupWriter(store: SQLiteRegistryStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryWriter<Family> {
+    static func groupWriter(store: any IMISStore, mapping: MappingContext, codes: CodeDisplayCache) -> RegistryWriter<Family> {
         RegistryWriter<Family>(
             create: { resource in
                 guard case .group(let group) = resource else { throw FHIRError(.invalid, "expected a Group") }
                 let draft = try await GroupMapping.familyDraft(
                     from: group, resolver: .store(store), codes: try await codes.get(store), context: mapping)
                 let headID = try head(of: draft)
-                try checkMembersCanMove(draft.memberInsureeIDs, into: nil, store: store)
-                return try await store.saveFamily(draft.family(), members: draft.memberInsureeIDs, headID: headID)
+                try await checkMembersCanMove(draft.memberInsureeIDs, into: nil, store: store)
+                return try await store.saveFamily(draft.family(), members: draft.memberInsureeIDs, headID: headID, ifVersion: nil)
             },
             update: { existing, resource, ifMatch in
                 guard case .group(let group) = resource else { throw FHIRError(.invalid, "expected a Group") }
@@ -74,14 +74,14 @@ enum RegistryWrites {
                     from: group, existing: existing.record, resolver: .store(store), codes: try await codes.get(store),
                     context: mapping)
                 let headID = try head(of: draft)
-                let current = try store.familyMembers(familyID: existing.record.id ?? 0).compactMap(\.record.id)
+                let current = try await store.familyMembers(familyID: existing.record.id ?? 0).compactMap(\.record.id)
                 if let missing = current.first(where: { !draft.memberInsureeIDs.contains($0) }) {
-                    let chfid = try store.record(Insuree.self, id: missing)?.record.chfid ?? "?"
+                    let chfid = try await store.record(Insuree.self, id: missing)?.record.chfid ?? "?"
                     throw MappingError(
                         .invalidValue, path: "Group.member",
                         "removing member \(chfid) is not supported: move the insuree to another family instead")
                 }
-                try checkMembersCanMove(draft.memberInsureeIDs, into: existing.record.id, store: store)
+                try await checkMembersCanMove(draft.memberInsureeIDs, into: existing.record.id, store: store)
                 return try await store.saveFamily(
                     draft.family(updating: existing.record), members: draft.memberInsureeIDs, headID: headID,
                     ifVersion: ifMatch)
@@ -97,12 +97,12 @@ enum RegistryWrites {
 
     /// A member that heads another family with other members cannot leave it (the family would
     /// lose its head).
-    static func checkMembersCanMove(_ members: [Int64], into familyID: Int64?, store: SQLiteRegistryStore) throws {
+    static func checkMembersCanMove(_ members: [Int64], into familyID: Int64?, store: any IMISStore) async throws {
         for memberID in members {
-            guard let member = try store.record(Insuree.self, id: memberID)?.record,
+            guard let member = try await store.record(Insuree.self, id: memberID)?.record,
                 let currentFamily = member.familyID, currentFamily != familyID, member.isHead
             else { continue }
-            let others = try store.familyMembers(familyID: currentFamily).compactMap(\.record.id).filter { $0 != memberID }
+            let others = try await store.familyMembers(familyID: currentFamily).compactMap(\.record.id).filter { $0 != memberID }
             if others.contains(where: { !members.contains($0) }) {
                 throw FHIRError(.conflict, "insuree \(member.chfid) heads another family with other members")
             }

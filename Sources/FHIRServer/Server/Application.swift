@@ -6,19 +6,26 @@ import Membership
 /// Everything the application is built from.
 public struct ApplicationEnvironment: Sendable {
     public var configuration: ServerConfiguration
-    public var database: IMISDatabase
+    /// The stores of the database, SQLite or PostgreSQL.
+    public var storage: Storage
     public var mapping: MappingContext
     public var logger: Logger
     /// Tokens, users and the membership stores.
     public var auth: AuthServices
 
-    public init(configuration: ServerConfiguration, database: IMISDatabase, mapping: MappingContext = MappingContext(),
+    public init(configuration: ServerConfiguration, storage: Storage, mapping: MappingContext = MappingContext(),
                 auth: AuthServices, logger: Logger) {
         self.configuration = configuration
-        self.database = database
+        self.storage = storage
         self.mapping = mapping
         self.auth = auth
         self.logger = logger
+    }
+
+    /// An environment over an SQLite database.
+    public init(configuration: ServerConfiguration, database: IMISDatabase, mapping: MappingContext = MappingContext(),
+                auth: AuthServices, logger: Logger) {
+        self.init(configuration: configuration, storage: .sqlite(database), mapping: mapping, auth: auth, logger: logger)
     }
 }
 
@@ -33,23 +40,25 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
         logger: environment.logger)
 }
 
-/// The FHIR service with every provider, over the environment's database.
+/// The FHIR service with every provider, over the environment's storage.
 public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
-    let store = SQLiteRegistryStore(database: environment.database)
+    let store = environment.storage.store
     let limit = environment.configuration.resourceCacheBytes
-    // The embedded database is written only through this process: the cache may answer reads by itself.
-    let cache = limit > 0 ? RenderCache(byteLimit: limit, seesEveryWrite: true) : nil
-    if let cache {
+    // The cache needs to hear of every commit; storage shared with other processes cannot tell it. Storage written
+    // only through this process (the embedded database) lets the cache answer reads by itself.
+    let observe = environment.storage.committedChanges
+    let cache = limit > 0 && observe != nil ? RenderCache(byteLimit: limit, seesEveryWrite: true) : nil
+    if let cache, let observe {
         // Every commit drops the renderings made from the rows it changed, before the write returns.
-        environment.database.observeCommittedChanges { changes in cache.apply(changes) }
+        observe { changes in cache.apply(changes) }
     }
     return FHIRService(
         configuration: environment.configuration,
         providers: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache),
         units: store, renderCache: cache,
         compartments: { familyID in
-            guard let family = try store.record(Family.self, id: familyID) else { return nil }
-            let members = try store.familyMembers(familyID: familyID).map(\.uuid)
+            guard let family = try await store.record(Family.self, id: familyID) else { return nil }
+            let members = try await store.familyMembers(familyID: familyID).map(\.uuid)
             return FamilyCompartment(familyUUID: family.uuid, memberUUIDs: members)
         },
         logger: environment.logger)

@@ -15,19 +15,33 @@ protocol SQLiteRecord: Sendable, Hashable {
 /// column and the audit user column, in that order, and starts with the primary key then the UUID.
 protocol SQLiteVersionedRecord: SQLiteRecord, VersionedRecord {}
 
-/// Reads the columns of the current result row of a statement in order, straight from SQLite.
+/// Reads the columns of a result row in order: straight from an SQLite statement, or from the values of a row
+/// another engine returned (PostgreSQL), so that one decoder per record serves both.
 ///
-/// This skips GRDB's `Row`, whose creation maps every column name (a cost per query that dominates a point
-/// lookup of a wide row).
+/// The SQLite path skips GRDB's `Row`, whose creation maps every column name (a cost per query that dominates a
+/// point lookup of a wide row).
 struct ColumnReader {
-    let statement: SQLiteStatement
+    private enum Source {
+        case statement(SQLiteStatement)
+        case values([DatabaseValue])
+    }
+
+    private let source: Source
     private(set) var index: CInt = 0
 
-    init(_ statement: SQLiteStatement) { self.statement = statement }
+    init(_ statement: SQLiteStatement) { self.source = .statement(statement) }
 
-    mutating func next<V: StatementColumnConvertible>() throws -> V {
+    /// A reader over values already fetched, in column order.
+    init(values: [DatabaseValue]) { self.source = .values(values) }
+
+    mutating func next<V: StatementColumnConvertible & DatabaseValueConvertible>() throws -> V {
         defer { index += 1 }
-        guard let value = V.fromStatement(statement, atUncheckedIndex: index) else {
+        let value: V?
+        switch source {
+        case .statement(let statement): value = V.fromStatement(statement, atUncheckedIndex: index)
+        case .values(let values): value = Int(index) < values.count ? V.fromDatabaseValue(values[Int(index)]) : nil
+        }
+        guard let value else {
             throw RegistryError.invalidValue("column \(index) does not hold a \(V.self)")
         }
         return value
@@ -84,6 +98,10 @@ struct TableSQL: Sendable {
     let uuidColumn: String
     let codeColumn: String?
     let versioned: Bool
+    /// The version expression given at creation (`t.Version`, `1`), `nil` for the count of history rows.
+    let versionExpression: String?
+    /// The current-row condition given at creation (`t.isDeleted = 0`), `nil` for `ValidityTo IS NULL`.
+    let currentCondition: String?
 
     var idColumn: String { columns[0] }
     var legacyColumn: String { columns[columns.count - 2] }
@@ -110,6 +128,8 @@ struct TableSQL: Sendable {
         self.uuidColumn = uuidColumn
         self.codeColumn = codeColumn
         self.versioned = versioned
+        self.versionExpression = versionExpression
+        self.currentCondition = currentCondition
         let id = columns[0]
         let list = columns.map { "t.\($0)" }.joined(separator: ", ")
         let legacy = columns[columns.count - 2]

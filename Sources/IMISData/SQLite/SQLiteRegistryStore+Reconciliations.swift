@@ -94,5 +94,5 @@ extension SQLiteRegistryStore {
     }
 
     /// A timestamp as the history-model columns store it (`DateCreated`, `DateUpdated`), for comparisons.
-    public static func timestampText(_ date: Date) -> String { Timestamp.string(from: date) }
+    public static func timestampText(_ date: Date) -> String { StoredTimestamp.text(date) }
 }

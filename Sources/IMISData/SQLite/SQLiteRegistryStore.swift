@@ -117,3 +117,29 @@ public struct SQLiteRegistryStore: RegistryStore {
         try lookup { try $0.policyHolder(code: code) }
     }
 }
+
+extension SQLiteRegistryStore {
+    /// See `RegistryStore.insureeSurroundings(_:addressLocation:)`: one read, one snapshot.
+    public func insureeSurroundings(
+        _ insuree: Insuree, addressLocation: @Sendable (Insuree, Family?) -> Int64?
+    ) throws -> InsureeSurroundings {
+        try read { reader in
+            var result = InsureeSurroundings()
+            if let familyID = insuree.familyID, let family = try reader.record(Family.self, id: familyID)?.record {
+                result.family = family
+                let headID = family.headInsureeID
+                result.familyHead = headID == insuree.id ? insuree : try reader.record(Insuree.self, id: headID)?.record
+            }
+            if let locationID = addressLocation(insuree, result.family) {
+                result.addressLocations = try reader.locationAncestors(id: locationID)
+            }
+            if let photoID = insuree.photoID {
+                result.photo = try reader.photo(id: photoID, insureeID: insuree.id ?? 0)
+            }
+            if let hfID = insuree.hfID {
+                result.healthFacility = try reader.record(HealthFacility.self, id: hfID)?.record
+            }
+            return result
+        }
+    }
+}

@@ -59,11 +59,29 @@ public protocol InsuranceStore: Sendable {
     func payment(identifier: PaymentNoticeIdentifier) async throws -> PaymentDetails?
     /// The live payments with a detail for this invoice, oldest first.
     func payments(invoiceUUID: String) async throws -> [PaymentDetails]
+    /// Writes `invoice` over the live invoice with its UUID as the next version; `RegistryError.conflict` when the
+    /// live version is not `expectedVersion`.
+    func updateInvoice(_ invoice: Invoice, expectedVersion: Int) async throws -> InvoiceDetails
+    /// A keyset-paged search over the live rows of a history-model table (invoices, payments, policy holders).
+    func searchHistory<R: HistoryRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R>
     /// Records a payment of an invoice, idempotently on `request.identifier` (see ``InsuranceRules``).
     func recordPayment(_ request: PaymentRequest) async throws -> PaymentResult
     /// Cancels a payment and reverts what it did (see ``InsuranceRules``); cancelling twice changes nothing.
     func cancelPayment(uuid: String) async throws -> PaymentResult
+
+    // MARK: Reconciliations
+
+    /// Marks the live payments reconciliated under `reconciliationID` on `date`, in one transaction.
+    func reconcilePayments(_ paymentUUIDs: [String], reconciliationID: String, date: LocalDate) async throws -> [PaymentDetails]
+    /// The live payments reconciliated under `reconciliationID` (matched ignoring case), oldest first.
+    func reconciliation(id reconciliationID: String) async throws -> [PaymentDetails]
+    /// Reconciliation ids in ascending order after `after`, at most `limit`; only those with a payment of
+    /// `invoiceUUID` or `paymentUUID` when given.
+    func reconciliationIDs(invoiceUUID: String?, paymentUUID: String?, after: String?, limit: Int) async throws -> [String]
 }
+
+/// Everything the FHIR layer asks of storage: the registry, insurance and units of work of one database.
+public typealias IMISStore = RegistryStore & InsuranceStore & UnitOfWorkStore
 
 /// What `enrolFamily` wrote.
 public struct PolicyEnrolment: Sendable, Hashable {
@@ -194,3 +212,4 @@ public struct PaymentResult: Sendable, Hashable {
     /// The policies credited, after the activation rule.
     public var policies: [Versioned<Policy>]
 }
+

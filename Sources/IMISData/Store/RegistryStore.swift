@@ -8,6 +8,9 @@ import Foundation
 /// (`SQLiteRegistryStore`) satisfies them with synchronous methods, so a call through this protocol costs no
 /// thread hop. Lookups by UUID ignore case. Lookups return current rows only unless said otherwise.
 public protocol RegistryStore: Sendable {
+    /// The clock that stamps versioned writes (`ValidityFrom`, `ValidityTo`); also "today" of business rules.
+    var clock: RegistryClock { get }
+
     // MARK: Generic versioned tables
 
     /// The current row with this UUID; with `includeDeleted`, also a soft-deleted row (never a history row).
@@ -19,6 +22,8 @@ public protocol RegistryStore: Sendable {
     func record<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>?
     /// Current rows in `_lastUpdated` order (`ValidityFrom`, then id), one page.
     func page<R: VersionedRecord>(_ type: R.Type, _ query: PageQuery) async throws -> SearchPage<R>
+    /// A keyset-paged search over the current rows of `type` (see ``RowQuery``).
+    func search<R: VersionedRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R>
     /// Every version of the row `id`: history rows oldest first, then the current (or deleted) row; numbered from 1.
     func versions<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>]
     /// Inserts a new current row (`ValidityFrom` = now) and returns it as version 1.
@@ -42,6 +47,15 @@ public protocol RegistryStore: Sendable {
     /// Inserts a family and its head in one transaction (`tblFamilies.InsureeID` = head,
     /// `tblInsuree.FamilyID` = family, `IsHead` = true).
     func createFamily(_ family: Family, head: Insuree) async throws -> CreatedFamily
+    /// Creates (when `family.id` is nil) or updates a family and moves `members` into it in one transaction:
+    /// every listed insuree gets `FamilyID` = the family and `IsHead` = (id == `headID`), each through a versioned
+    /// update when something changes; `ifVersion` guards the family's update (`If-Match`).
+    func saveFamily(_ family: Family, members: [Int64], headID: Int64, ifVersion: Int?) async throws -> Versioned<Family>
+    /// The rows an insuree is shown with (family, head, address chain, photo, facility), read together (one
+    /// snapshot where the backend offers it). `addressLocation` picks the location of the address.
+    func insureeSurroundings(
+        _ insuree: Insuree, addressLocation: @Sendable (Insuree, Family?) -> Int64?
+    ) async throws -> InsureeSurroundings
     /// The current photos of an insuree, newest first.
     func photos(insureeID: Int64) async throws -> [InsureePhoto]
     /// Stores a photo row and returns it with its id.
@@ -60,6 +74,8 @@ public protocol RegistryStore: Sendable {
 
     /// The live policy holder with this UUID.
     func policyHolder(uuid: String) async throws -> Versioned<PolicyHolder>?
+    /// The policy holder with this UUID, also a deleted one (`isDeleted`) when `includeDeleted`.
+    func policyHolder(uuid: String, includeDeleted: Bool) async throws -> Versioned<PolicyHolder>?
     /// The live policy holder with this code.
     func policyHolder(code: String) async throws -> Versioned<PolicyHolder>?
     /// Inserts a policy holder (version 1).
@@ -73,6 +89,30 @@ public protocol RegistryStore: Sendable {
 
     /// The entries of a reference table (gender, relations, ...), by sort order.
     func referenceCodes(_ table: ReferenceTable) async throws -> [ReferenceCode]
+}
+
+/// The rows around an insuree that a Patient shows (see ``RegistryStore/insureeSurroundings(_:addressLocation:)``).
+public struct InsureeSurroundings: Sendable, Hashable {
+    /// The insuree's family (`FamilyID`).
+    public var family: Family?
+    /// The family's head (the insuree itself when it is the head).
+    public var familyHead: Insuree?
+    /// The address location and its parents up to the region.
+    public var addressLocations: [Location]
+    /// The current photo (`PhotoID`).
+    public var photo: InsureePhoto?
+    /// The first point of service (`HFID`).
+    public var healthFacility: HealthFacility?
+
+    /// Empty surroundings.
+    public init(family: Family? = nil, familyHead: Insuree? = nil, addressLocations: [Location] = [],
+                photo: InsureePhoto? = nil, healthFacility: HealthFacility? = nil) {
+        self.family = family
+        self.familyHead = familyHead
+        self.addressLocations = addressLocations
+        self.photo = photo
+        self.healthFacility = healthFacility
+    }
 }
 
 /// The family and head written by `createFamily`.
@@ -109,3 +149,4 @@ extension RegistryStore {
         try await record(HealthFacility.self, code: code)
     }
 }
+

@@ -86,3 +86,10 @@ public struct RegistryClock: Sendable {
     /// A clock that always answers `date`.
     public static func fixed(_ date: Date) -> RegistryClock { RegistryClock { date } }
 }
+
+/// Instants as query values: the text a `RowPredicate` compares a timestamp column with (`DateUpdated`,
+/// `ValidityFrom`); every store reads it as an instant in UTC.
+public enum StoredTimestamp {
+    /// `YYYY-MM-DD HH:MM:SS.SSS`, UTC.
+    public static func text(_ date: Date) -> String { Timestamp.string(from: date) }
+}
