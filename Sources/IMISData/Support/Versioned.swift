@@ -107,6 +107,21 @@ public enum RowUUID {
 
     /// The canonical stored form of `text` (lower-case) when it is a UUID, else `nil`.
     public static func normalized(_ text: String) -> String? {
-        UUID(uuidString: text).map { $0.uuidString.lowercased() }
+        // ASCII checks instead of Foundation's UUID parser: this runs on every read.
+        var bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return nil }
+        for (index, byte) in bytes.enumerated() {
+            switch index {
+            case 8, 13, 18, 23:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            default:
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): continue
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): bytes[index] = byte | 0x20
+                default: return nil
+                }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
