@@ -75,6 +75,11 @@ extension Settings {
             refreshTokenTTL: try duration("REFRESH_TOKEN_TTL", 30 * 86_400), rowSecurity: try bool("ROW_SECURITY", false))
     }
 
+    func authServices(storage: Storage, configuration: ServerConfiguration, logger: Logger) throws -> AuthServices {
+        let (key, _) = try signingKey(production: configuration.production, logger: logger)
+        return AuthServices.over(storage, signer: JWTSigner(key: key), settings: try tokenSettings(configuration))
+    }
+
     func authServices(database: IMISDatabase, configuration: ServerConfiguration, logger: Logger) throws -> AuthServices {
         let (key, _) = try signingKey(production: configuration.production, logger: logger)
         return AuthServices.sqlite(database: database, signer: JWTSigner(key: key), settings: try tokenSettings(configuration))
