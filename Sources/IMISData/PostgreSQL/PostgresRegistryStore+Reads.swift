@@ -228,18 +228,90 @@ extension PostgresRegistryStore: RegistryStore {
         }
     }
 
-    // MARK: Writes (not yet on PostgreSQL)
+    // MARK: Writes (see PostgresRegistryStore+Writes.swift)
 
-    public func insert<R: VersionedRecord>(_ record: R) async throws -> Versioned<R> { throw Self.unsupported() }
-    public func update<R: VersionedRecord>(_ record: R, ifVersion: Int?) async throws -> Versioned<R> { throw Self.unsupported() }
+    public func insert<R: VersionedRecord>(_ record: R) async throws -> Versioned<R> {
+        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+            let row = record as! S
+            let now = clock.now()
+            return Self.cast(try await database.transaction { try await insertRow(row, now: now) }, to: Versioned<R>.self)
+        }
+        return try await run(Self.mapped(R.self))
+    }
+
+    public func update<R: VersionedRecord>(_ record: R, ifVersion: Int?) async throws -> Versioned<R> {
+        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+            let row = record as! S
+            let now = clock.now()
+            return Self.cast(try await database.transaction { try await updateRow(row, now: now, ifVersion: ifVersion) },
+                             to: Versioned<R>.self)
+        }
+        return try await run(Self.mapped(R.self))
+    }
+
     public func delete<R: VersionedRecord>(_ type: R.Type, id: Int64, auditUserID: Int64) async throws -> Versioned<R> {
-        throw Self.unsupported()
+        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+            let now = clock.now()
+            return Self.cast(try await database.transaction { try await deleteRow(s, id: id, now: now, auditUserID: auditUserID) },
+                             to: Versioned<R>.self)
+        }
+        return try await run(Self.mapped(type))
     }
-    public func createFamily(_ family: Family, head: Insuree) async throws -> CreatedFamily { throw Self.unsupported() }
+
+    public func createFamily(_ family: Family, head: Insuree) async throws -> CreatedFamily {
+        let now = clock.now()
+        return try await database.transaction {
+            var head = head
+            head.isHead = true
+            head.familyID = nil
+            var insertedHead = try await insertRow(head, now: now)
+            guard let headID = insertedHead.record.id else { throw RegistryError.invalidValue("InsureeID") }
+            var family = family
+            family.headInsureeID = headID
+            let insertedFamily = try await insertRow(family, now: now)
+            let table = try await database.table(Insuree.sql)
+            var statement = PGStatement()
+            statement.sql = """
+                UPDATE \(table.name) SET \(try table.column("FamilyID").quoted) = \(statement.bind(.integer(insertedFamily.record.id ?? 0)))
+                WHERE \(table.id.quoted) = \(statement.bind(.integer(headID)))
+                """
+            try await database.execute(statement)
+            insertedHead.record.familyID = insertedFamily.record.id
+            return CreatedFamily(family: insertedFamily, head: insertedHead)
+        }
+    }
+
     public func saveFamily(_ family: Family, members: [Int64], headID: Int64, ifVersion: Int?) async throws -> Versioned<Family> {
-        throw Self.unsupported()
+        let now = clock.now()
+        return try await database.transaction {
+            var row = family
+            row.headInsureeID = headID
+            let saved = row.id == nil ? try await insertRow(row, now: now) : try await updateRow(row, now: now, ifVersion: ifVersion)
+            guard let familyID = saved.record.id else { throw RegistryError.invalidValue("FamilyID") }
+            for memberID in members {
+                guard var insuree = try await one(Insuree.self, id: memberID)?.record else {
+                    throw RegistryError.invalidReference("insuree \(memberID) is not current")
+                }
+                let isHead = memberID == headID
+                if insuree.familyID == familyID && insuree.isHead == isHead { continue }
+                insuree.familyID = familyID
+                insuree.isHead = isHead
+                _ = try await updateRow(insuree, now: now, ifVersion: nil)
+            }
+            return saved
+        }
     }
-    public func insertPhoto(_ photo: InsureePhoto) async throws -> InsureePhoto { throw Self.unsupported() }
+
+    public func insertPhoto(_ photo: InsureePhoto) async throws -> InsureePhoto {
+        var row = photo
+        guard let uuid = RowUUID.normalized(row.uuid) else { throw RegistryError.invalidValue("PhotoUUID") }
+        row.uuid = uuid
+        row.validityFrom = clock.now()
+        let id = try await insertValues(InsureePhoto.sql, row.databaseValues, includeKey: row.id != nil)
+        row.id = row.id ?? id
+        return row
+    }
+
     public func insertPolicyHolder(_ holder: PolicyHolder) async throws -> Versioned<PolicyHolder> { throw Self.unsupported() }
     public func updatePolicyHolder(_ holder: PolicyHolder, ifVersion: Int?) async throws -> Versioned<PolicyHolder> {
         throw Self.unsupported()
