@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // FHIR R4 value types, generated from the official definitions; Foundation only.
@@ -25,6 +27,7 @@ let package = Package(
             name: "IMISData",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -47,6 +50,7 @@ let package = Package(
             dependencies: [
                 "FHIRModels", "IMISData", "Membership",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -60,7 +64,10 @@ let package = Package(
         // Micro-benchmarks of the model layer (run by hand in release mode; not a test).
         .executableTarget(name: "imis-fhir-bench", dependencies: ["FHIRModels"]),
         .testTarget(name: "FHIRModelsTests", dependencies: ["FHIRModels"]),
-        .testTarget(name: "IMISDataTests", dependencies: ["IMISData"]),
+        .testTarget(
+            name: "IMISDataTests",
+            dependencies: ["IMISData", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         // Runs the delivery channels against real local servers: aiosmtpd (Python) for SMTP, Hummingbird for the
         // FCM and SMS gateway endpoints.
         .testTarget(
@@ -80,6 +87,8 @@ let package = Package(
             dependencies: [
                 "FHIRServer", "FHIRModels", "IMISData", "Membership",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

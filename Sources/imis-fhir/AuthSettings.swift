@@ -75,18 +75,18 @@ extension Settings {
             refreshTokenTTL: try duration("REFRESH_TOKEN_TTL", 30 * 86_400), rowSecurity: try bool("ROW_SECURITY", false))
     }
 
-    func authServices(database: IMISDatabase, configuration: ServerConfiguration, logger: Logger) throws -> AuthServices {
+    func authServices(storage: Storage, configuration: ServerConfiguration, logger: Logger) throws -> AuthServices {
         let (key, secret) = try signingKey(production: configuration.production, logger: logger)
         let outbox = DevelopmentOutbox.forMode(configuration.production ? "PROD" : "DEV")
         let notifier: Notifier
         do {
             notifier = try NotificationConfiguration(environment: values)
-                .makeNotifier(pushTokens: SQLitePushTokenStore(database: database), outbox: outbox, logger: logger)
+                .makeNotifier(pushTokens: storage.pushTokens, outbox: outbox, logger: logger)
         } catch let error as ConfigurationError {
             throw SettingsError(key: error.setting, message: error.problem)
         }
         let photoRoot = values["PHOTO_ROOT_PATH"].flatMap { $0.isEmpty ? nil : $0 }
-        return AuthServices.sqlite(database: database, signer: JWTSigner(key: key), settings: try tokenSettings(configuration),
-                                   otpSecret: secret, notifier: notifier, outbox: outbox, photoRoot: photoRoot, logger: logger)
+        return AuthServices.over(storage, signer: JWTSigner(key: key), settings: try tokenSettings(configuration),
+                                 otpSecret: secret, notifier: notifier, outbox: outbox, photoRoot: photoRoot, logger: logger)
     }
 }

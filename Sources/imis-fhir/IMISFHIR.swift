@@ -16,7 +16,7 @@ struct IMISFHIR: AsyncParsableCommand {
 }
 
 struct CommonOptions: ParsableArguments {
-    @Option(help: "SQLite database file (DB_NAME).") var database: String?
+    @Option(help: "SQLite database file, or PostgreSQL database name (DB_NAME).") var database: String?
     @Option(help: "Run schema migrations at start (DJANGO_MIGRATE).") var migrate: Bool?
 }
 
@@ -42,15 +42,48 @@ struct Serve: AsyncParsableCommand {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
         let configuration = try settings.serverConfiguration(host: host, port: port)
+        if try settings.databaseEngine == .postgresql {
+            try await servePostgres(settings, configuration: configuration, logger: logger)
+            return
+        }
         let database = try openDatabase(settings, common, logger: logger)
         let demo = try settings.bool("DEMO_DATASET", !configuration.production)
         if demo, !(try DemoDataset.isLoaded(in: database)) {
             try DemoDataset.load(into: database)
             logger.info("loaded the demo dataset")
         }
-        let auth = try settings.authServices(database: database, configuration: configuration, logger: logger)
-        let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, auth: auth, logger: logger))
+        let storage = Storage.sqlite(database)
+        let auth = try settings.authServices(storage: storage, configuration: configuration, logger: logger)
+        let app = buildApplication(ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger))
         logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath)")
+        try await app.runService()
+    }
+}
+
+extension Serve {
+    /// Serves a PostgreSQL database: the connection pool runs as a service beside the HTTP server; migrations
+    /// (unless `--migrate=false` / `DJANGO_MIGRATE=false`, which serves the database as it is) and the demo dataset
+    /// run once the pool is up, before the server accepts requests.
+    func servePostgres(_ settings: Settings, configuration: ServerConfiguration, logger: Logger) async throws {
+        let database = IMISPostgres(settings: try settings.postgresSettings(database: common.database), logger: logger)
+        let storage = Storage.postgres(database)
+        let migrate = try common.migrate ?? settings.bool("DJANGO_MIGRATE", true)
+        let demo = try settings.bool("DEMO_DATASET", !configuration.production)
+        let auth = try settings.authServices(storage: storage, configuration: configuration, logger: logger)
+        var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger)
+        environment.services = [database.client]
+        environment.beforeServerStarts = [{
+            if migrate { try await database.migrate() }
+            if demo, migrate, try await database.isEmpty() {
+                let sqlite = try IMISDatabase.inMemory()
+                try sqlite.migrate()
+                try DemoDataset.load(into: sqlite)
+                try await database.copyRows(from: sqlite)
+                logger.info("loaded the demo dataset")
+            }
+        }]
+        let app = buildApplication(environment)
+        logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath) on PostgreSQL")
         try await app.runService()
     }
 }
@@ -62,6 +95,12 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
+        if try settings.databaseEngine == .postgresql {
+            let postgres = try settings.postgresSettings(database: common.database)
+            try await withPostgres(postgres, logger: logger) { database in try await database.migrate() }
+            print("migrated PostgreSQL database \(postgres.database)")
+            return
+        }
         let database = try IMISDatabase.open(path: common.database ?? settings.databasePath, logger: logger)
         try database.migrate()
         print("migrated \(database.path)")
@@ -108,3 +147,14 @@ struct Capabilities: AsyncParsableCommand {
     }
 }
 
+
+/// Runs `body` with a PostgreSQL database whose connection pool runs for as long as `body` does.
+func withPostgres<T: Sendable>(_ settings: PostgresSettings, logger: Logger,
+                               _ body: @Sendable (IMISPostgres) async throws -> T) async throws -> T {
+    let database = IMISPostgres(settings: settings, logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await database.run() }
+        defer { group.cancelAll() }
+        return try await body(database)
+    }
+}

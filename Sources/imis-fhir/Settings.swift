@@ -1,5 +1,6 @@
 import FHIRServer
 import Foundation
+import IMISData
 import Logging
 
 /// Settings read once at start: command-line flags, then the environment, then `.env`, then
@@ -81,6 +82,38 @@ struct Settings {
     }
 
     var databasePath: String { string("DB_NAME", "imis.sqlite3") }
+
+    /// `DB_ENGINE`: `sqlite` (default) or `postgresql` (Django's `django.db.backends.postgresql` too).
+    var databaseEngine: Storage.Engine {
+        get throws {
+            switch string("DB_ENGINE", "sqlite").lowercased() {
+            case "sqlite", "sqlite3", "django.db.backends.sqlite3": return .sqlite
+            case "postgresql", "postgres", "django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2":
+                return .postgresql
+            default: throw SettingsError(key: "DB_ENGINE", message: "must be sqlite or postgresql")
+            }
+        }
+    }
+
+    /// The PostgreSQL connection: `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`, `DB_OPTIONS`.
+    func postgresSettings(database: String?) throws -> PostgresSettings {
+        guard let name = database ?? values["DB_NAME"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw SettingsError(key: "DB_NAME", message: "names the PostgreSQL database and is required with DB_ENGINE=postgresql")
+        }
+        guard let user = values["DB_USER"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw SettingsError(key: "DB_USER", message: "is required with DB_ENGINE=postgresql")
+        }
+        let port = try int("DB_PORT", 5432)
+        guard (1...65535).contains(port) else { throw SettingsError(key: "DB_PORT", message: "must be 1-65535") }
+        var settings = PostgresSettings(host: string("DB_HOST", "127.0.0.1"), port: port, database: name, username: user,
+                                        password: values["DB_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 })
+        do {
+            try settings.apply(options: string("DB_OPTIONS", ""))
+        } catch let error as PostgresSettingsError {
+            throw SettingsError(key: error.setting, message: error.message)
+        }
+        return settings
+    }
 
     var logLevel: Logger.Level {
         get throws {

@@ -71,7 +71,7 @@ struct AccessMatrixTests {
     }
 
     @Test func everyRoleGetsTheExpectedStatusOnEveryRoute() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let tokens = try await tokens(world, client)
             for (method, uri, expected) in Self.matrix {
@@ -88,7 +88,7 @@ struct AccessMatrixTests {
     }
 
     @Test func anInsureeSearchesOnlyItsOwnFamily() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let tokens = try await tokens(world, client)
             func ids(_ uri: String, _ role: Role) async throws -> Set<String> {
@@ -114,7 +114,7 @@ struct AccessMatrixTests {
     }
 
     @Test func bundleEntriesAreCheckedAsTheirCaller() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let tokens = try await tokens(world, client)
             func post(_ type: String) async throws -> (Int, JSON) {

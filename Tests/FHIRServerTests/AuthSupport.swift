@@ -20,15 +20,24 @@ struct AuthTestWorld {
     /// The demo world; tokens signed with `signer` (HS256 test secret by default).
     static func make(signer: JWTSigner = JWTSigner(key: .hs256(secret: testSecret)),
                      configuration: ServerConfiguration = ServerConfiguration(),
-                     settings: TokenSettings = testTokenSettings) throws -> AuthTestWorld {
+                     settings: TokenSettings = testTokenSettings) async throws -> AuthTestWorld {
         let database = try IMISDatabase.inMemory()
         try database.migrate()
         try DemoDataset.load(into: database, clock: .fixed(demoInstant))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let auth = AuthServices.sqlite(database: database, signer: signer, settings: settings, passwords: .forTesting(),
-                                       otpSecret: testSecret, outbox: DevelopmentOutbox.forMode("DEV"))
-        let app = buildApplication(ApplicationEnvironment(configuration: configuration, database: database, auth: auth, logger: logger))
+        var storage = Storage.sqlite(database)
+        var lease: TestDatabaseLease?
+        if TestPostgres.isBackend {
+            let fresh = try await demoPostgres(copying: database)
+            storage = .postgres(fresh.database)
+            lease = fresh
+        }
+        let auth = AuthServices.over(storage, signer: signer, settings: settings, passwords: .forTesting(), otpSecret: testSecret,
+                                       outbox: DevelopmentOutbox.forMode("DEV"))
+        var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger)
+        environment.services = lease.map { [$0] } ?? []
+        let app = buildApplication(environment)
         return AuthTestWorld(app: app, database: database, auth: auth)
     }
 

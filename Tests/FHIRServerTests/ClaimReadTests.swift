@@ -11,7 +11,7 @@ import Testing
     typealias IDs = DemoDataset.UUIDs
 
     func get(_ uri: String) async throws -> JSON {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(uri: uri, method: .get) { response in
                 #expect(response.status == .ok, "\(uri)")

@@ -37,7 +37,7 @@ import Testing
 
     @Test func postingTheIGClaimAnswersTheIGClaimResponse() async throws {
         let ig = try JSONParser.parse(Array(try Data(contentsOf: IGExampleWorldTests.fixturesURL.appendingPathComponent("ClaimResponse-Claim001.json"))))
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let (status, headers, response) = try await post(client, try claim001())
             #expect(status == .created)
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func anUnknownServiceCodeIs422NamingIt() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let (status, _, outcome) = try await post(client, try claim001(code: "Code003", serviceCode: "ZZ99"))
             #expect(status == .unprocessableContent)
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func aClaimForAnInsureeWithoutPolicyIsRejected() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let body = try claim001(code: "Code004").replacingOccurrences(of: "Patient/\(DemoDataset.johnDoeCHFID)", with: "Patient/100000001")
             let (status, _, response) = try await post(client, body)

@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func theDoeEnrolmentReadsAsTheIGContract() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Contract/\(IDs.doePolicy)", method: .get) { response in
                 #expect(response.status == .ok)
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func postingAContractEnrolsAFamilyAndRefusesAnOverlap() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let (status, created) = try await post(client, enrolment(family: "100000001"))
             #expect(status == .created, "\(created)")
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func badEnrolmentsName422WithTheElement() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let (product, outcome) = try await post(client, enrolment(family: "100000001", product: "NOPE"))
             #expect(product == .unprocessableContent)

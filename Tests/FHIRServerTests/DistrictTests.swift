@@ -19,7 +19,7 @@ struct DistrictTests {
     }
 
     @Test func patientsAreFoundByTheVillageDistrictAndRegionOfTheirAddress() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let jamula = try await ids(client, "/fhir/Patient?address-city=Jamula")
             #expect(Set(jamula) == [DemoDataset.UUIDs.johnDoe, DemoDataset.UUIDs.janeDoe])
@@ -37,7 +37,7 @@ struct DistrictTests {
     }
 
     @Test func theInternalDistrictParameterIsNotForClientsNorDeclared() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let strict = try await client.fhir(uri: "/fhir/Patient?\(AccessRestriction.districtParameter)=1", method: .get,
                                                headers: [HTTPField.Name("Prefer")!: "handling=strict"]) { $0.status }
@@ -51,7 +51,7 @@ struct DistrictTests {
     @Test func underRowSecurityAUserSeesTheInsureesOfItsDistrictsOnly() async throws {
         var settings = testTokenSettings
         settings.rowSecurity = true
-        let world = try AuthTestWorld.make(settings: settings)
+        let world = try await AuthTestWorld.make(settings: settings)
         let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
         try await world.user("rapta-clerk", districts: [rapta])
         try await world.user("no-district-clerk")

@@ -24,7 +24,7 @@ import Testing
     }
 
     func post(_ body: String) async throws -> (HTTPResponse.Status, HTTPFields, JSON) {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(
                 uri: "/fhir/CoverageEligibilityRequest", method: .post, headers: [.contentType: "application/fhir+json"],
@@ -58,7 +58,7 @@ import Testing
         let (status, _, outcome) = try await post(enquiry(patient: "000000000", date: "2021-09-15"))
         #expect(status == .unprocessableContent)
         #expect(outcome["issue"]?.array?.first?["expression"]?.array?.first?.string == "CoverageEligibilityRequest.patient")
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/CoverageEligibilityRequest/x", method: .get) { response in
                 #expect(response.status == .methodNotAllowed)

@@ -15,14 +15,33 @@ import Testing
 let demoInstant = Date(timeIntervalSince1970: 1_700_000_000)
 
 /// A fresh in-memory database with the demo dataset, and the application over it.
-func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration()) throws -> (some ApplicationProtocol, IMISDatabase) {
+///
+/// With `IMIS_TEST_BACKEND=postgresql` the application runs on a fresh PostgreSQL database holding the same rows
+/// (copied from the SQLite one, which is still returned: tests that write to it directly run on SQLite only).
+func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration()) async throws -> (some ApplicationProtocol, IMISDatabase) {
     let database = try IMISDatabase.inMemory()
     try database.migrate()
     try DemoDataset.load(into: database, clock: .fixed(demoInstant))
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    let app = buildApplication(testEnvironment(configuration: configuration, database: database, logger: logger))
+    var environment = testEnvironment(configuration: configuration, database: database, logger: logger)
+    if TestPostgres.isBackend {
+        let lease = try await demoPostgres(copying: database)
+        environment = ApplicationEnvironment(
+            configuration: configuration, storage: .postgres(lease.database), auth: testAuth(.postgres(lease.database)),
+            logger: logger)
+        environment.services = [lease]
+    }
+    let app = buildApplication(environment)
     return (app, database)
+}
+
+/// A fresh PostgreSQL test database, migrated, with the rows of `database`.
+func demoPostgres(copying database: IMISDatabase) async throws -> TestDatabaseLease {
+    let lease = try await TestPostgres.freshDatabase()
+    try await lease.database.migrate()
+    try await lease.database.copyRows(from: database)
+    return lease
 }
 
 /// The HS256 secret, issuer and audience of the test applications' tokens.
@@ -34,6 +53,12 @@ let testTokenSettings = TokenSettings(issuer: "http://imis-fhir.test", audience:
 func testAuth(_ database: IMISDatabase, clock: @escaping @Sendable () -> Date = { Date() }) -> AuthServices {
     AuthServices.sqlite(database: database, signer: JWTSigner(key: .hs256(secret: testSecret)), settings: testTokenSettings,
                         passwords: .forTesting(), otpSecret: testSecret, outbox: DevelopmentOutbox.forMode("DEV"), clock: clock)
+}
+
+/// The membership services of a test application over `storage`.
+func testAuth(_ storage: Storage, clock: @escaping @Sendable () -> Date = { Date() }) -> AuthServices {
+    AuthServices.over(storage, signer: JWTSigner(key: .hs256(secret: testSecret)), settings: testTokenSettings,
+                      passwords: .forTesting(), otpSecret: testSecret, outbox: DevelopmentOutbox.forMode("DEV"), clock: clock)
 }
 
 /// The environment of a test application over `database`.

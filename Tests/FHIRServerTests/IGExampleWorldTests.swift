@@ -20,7 +20,7 @@ import Testing
     }
 
     func served(_ path: String) async throws -> JSON {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(uri: path, method: .get) { response in
                 #expect(response.status == .ok, "\(path)")

@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct IncludeTests {
     func search(_ uri: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(uri: uri, method: .get) { response in
                 #expect(response.status == status, "\(uri)")

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func readVreadAndHistoryInIGForm() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Invoice/\(demoInvoice)", method: .get) { response in
                 #expect(response.status == .ok)
@@ -92,7 +92,7 @@ import Testing
         ("date=2021-09-01", 1), ("date=gt2021-09-01", 0), ("date=ge2021", 1),
     ])
     func everySearchParameter(query: String, expected: Int) async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Invoice?\(query)", method: .get) { response in
                 #expect(response.status == .ok)
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func createAndStatusTransitions() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let policy = try await Self.enrolIdlePolicy(database)
         try await app.test(.router) { client in
             let id = try await client.fhir(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
@@ -138,7 +138,7 @@ import Testing
     }
 
     @Test func createRefusals() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         _ = try await Self.enrolIdlePolicy(database)
         try await app.test(.router) { client in
             for (body, path) in [
@@ -156,7 +156,7 @@ import Testing
             }
         }
         // Without an idle policy there is nothing to invoice.
-        let (other, _) = try makeTestApplication()
+        let (other, _) = try await makeTestApplication()
         try await other.test(.router) { client in
             try await client.fhir(uri: "/fhir/Invoice", method: .post, headers: Self.fhirJSON,
                                      body: Self.invoiceJSON(code: "IV-T-4", amount: "10.00")) { response in

@@ -31,7 +31,7 @@ struct MembershipCompatTests {
     }
 
     @Test func loginAnswersTheOriginalFieldsWithTwoDistinctTokens() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let body = try await johnLogin(client)
             #expect(body["access"]?.string != nil)
@@ -50,7 +50,7 @@ struct MembershipCompatTests {
     }
 
     @Test func registerThenValidateOTPCreatesTheAccount() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let (status, start, _) = try await call(client, .post, "/api/membership/register/",
                 json: #"{"chfid":"100000002","head_chfid":"100000001","dob":"1983-07-01","phone":"+255700000777"}"#)
@@ -72,7 +72,7 @@ struct MembershipCompatTests {
     }
 
     @Test func everyDataRouteNeedsATokenAndStaysInsideTheFamily() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             for uri in ["/api/membership/insuree-information/?insuree=\(DemoDataset.johnDoeCHFID)", "/api/membership/claims/",
                         "/api/membership/card/\(DemoDataset.UUIDs.johnDoe)", "/api/membership/fhir-patient/?identifier=\(DemoDataset.johnDoeCHFID)"] {

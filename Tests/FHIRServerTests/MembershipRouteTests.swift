@@ -18,7 +18,7 @@ struct MembershipRouteTests {
     }
 
     @Test func meShowsTheInsureeItsFamilyPoliciesAndPayments() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let token = try await signIn(client, DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
             let me = try await client.execute(uri: "/membership/me", method: .get, headers: [.authorization: "Bearer \(token)"]) {
@@ -37,7 +37,7 @@ struct MembershipRouteTests {
     }
 
     @Test func meNeedsAnInsureeToken() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let anonymous = try await client.execute(uri: "/membership/me", method: .get) { $0 }
             #expect(anonymous.status == .unauthorized)
@@ -48,7 +48,7 @@ struct MembershipRouteTests {
     }
 
     @Test func theCardIsAPDFOfTheFamilyOrItsBase64InJSON() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let token = try await signIn(client, DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
             let pdf = try await client.execute(uri: "/membership/card", method: .get, headers: [.authorization: "Bearer \(token)"]) { $0 }

@@ -26,7 +26,7 @@ struct OTPRouteTests {
     }
 
     @Test func registrationByCodeCreatesAnInsureeAccountThatSignsIn() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let (status, start) = try await post(client, "/auth/otp", [
                 ("purpose", "register"), ("chfid", Self.lukas.chfid), ("head_chfid", Self.lukas.head), ("dob", Self.lukas.dob),
@@ -64,7 +64,7 @@ struct OTPRouteTests {
     }
 
     @Test func unknownInsureesWrongDetailsAndExistingAccountsGetTheSameAnswerAndNoCode() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let cases: [[(String, String)]] = [
                 [("chfid", "999999999"), ("head_chfid", Self.lukas.head), ("dob", Self.lukas.dob)],
@@ -85,7 +85,7 @@ struct OTPRouteTests {
     }
 
     @Test func resendGivesAFreshCodeAndMalformedRequestsAreRFC6749Errors() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let (missing, body) = try await post(client, "/auth/otp", [("purpose", "register")])
             #expect(missing == .badRequest)
@@ -112,7 +112,7 @@ struct OTPRouteTests {
     }
 
     @Test func pushTokensAreStoredAndDroppedForTheSignedInUser() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let (_, _, body) = try await client.token([("grant_type", "password"), ("username", DemoDataset.Accounts.johnDoe.username),
                                                        ("password", DemoDataset.Accounts.johnDoe.password)])

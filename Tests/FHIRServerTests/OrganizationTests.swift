@@ -18,7 +18,7 @@ import Testing
     func organizationType(_ body: JSON) -> String? { body["type"]?.array?.first?["coding"]?.array?.first?["code"]?.string }
 
     @Test func readsEachKindByUUIDOrCode() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         let cases = [
             (Self.hf, Self.hf, "prov"), ("RAHOS001", Self.hf, "prov"), (Self.hf.uppercased(), Self.hf, "prov"),
             (Self.holder, Self.holder, "bus"), ("1234", Self.holder, "bus"),
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func historyAndVreadGoToTheOwningKind() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for id in [Self.hf, Self.holder, Self.insurer] {
                 try await client.fhir(uri: "/fhir/Organization/\(id)/_history", method: .get) { response in
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func policyHolderVersionsAndDeletionFollowTheHistoryModel() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let store = SQLiteRegistryStore(database: database, clock: .fixed(demoInstant.addingTimeInterval(60)))
         var holder = try #require(try store.policyHolder(uuid: Self.holder)).record
         holder.tradeName = "My Trade Ltd"
@@ -105,7 +105,7 @@ import Testing
     }
 
     func search(_ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Organization?\(query)", method: .get) { response in
                 #expect(response.status == status, "\(query)")
@@ -172,7 +172,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3])
     func pagingAcrossKindBoundariesHasNoDuplicatesOrSkips(_ count: Int) async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let store = SQLiteRegistryStore(database: database)
         let district = try #require(try store.record(IMISData.Location.self, uuid: DemoDataset.UUIDs.jimaraDistrict))
         let second = try await store.insert(HealthFacility(
@@ -190,7 +190,7 @@ import Testing
     }
 
     @Test func pageOffsetOfTheAliasCrossesKinds() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for (page, expected) in [(1, [Self.hf, Self.holder]), (2, [Self.insurer]), (3, [])] {
                 try await client.fhir(uri: "/api/api_fhir_r4/Organization/?_count=2&page-offset=\(page)", method: .get) { response in

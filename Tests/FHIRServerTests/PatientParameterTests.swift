@@ -14,7 +14,7 @@ import Testing
 
     /// The demo world, with John Doe given a phone, an e-mail and a facility.
     func app() async throws -> some ApplicationProtocol {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let store = SQLiteRegistryStore(database: database)
         var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.phone = "+220 555 0101"

@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct PatientSearchTests {
     func search(_ query: String) async throws -> JSON {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient?\(query)", method: .get) { response in
                 #expect(response.status == .ok, "\(query)")
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func unknownModifierIsRejectedAndUnknownParameterIgnored() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient?family:fuzzy=Doe", method: .get) { response in
                 #expect(response.status == .badRequest)
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func pagingFollowsNextLinksWithoutDuplicates() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             var seen: [String] = []
             var uri: String? = "/fhir/Patient?_count=2"
@@ -106,7 +106,7 @@ import Testing
 
 @Suite struct PreviousLinkTests {
     @Test func previousLinksWalkBackThroughTheSamePages() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             func page(_ uri: String) async throws -> (ids: [String], next: String?, previous: String?) {
                 try await client.fhir(uri: uri, method: .get) { response in
@@ -141,7 +141,7 @@ import Testing
 
 @Suite struct AliasTests {
     @Test func aliasServesTheSameResourcesWithTrailingSlashesAndPageOffset() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/api/api_fhir_r4/Patient/\(DemoDataset.johnDoeCHFID)/", method: .get) { response in
                 #expect(response.status == .ok)
@@ -174,7 +174,7 @@ import Testing
 
 @Suite struct SearchFormTests {
     @Test func postSearchTakesAFormBodyAndMergesTheQuery() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(
                 uri: "/fhir/Patient/_search?gender=male", method: .post,
@@ -193,7 +193,7 @@ import Testing
     }
 
     @Test func formatJSONAndPrettyAreHonoured() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.johnDoeCHFID)?_format=application/fhir%2Bjson&_pretty=true", method: .get) { response in
                 #expect(response.status == .ok)

@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func partialThenFullPaymentActivatesIdempotentlyAndCancellationReverts() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let value = try #require(DecimalText.parse(policy.value))
         let rest = DecimalText.string(value - Decimal(string: "1000.50")!)
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func refusals() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for (body, path) in [
                 (Self.noticeJSON(identifier: "X-1", invoice: "00000000-0000-4000-8000-000000000000", amount: "5.00"), "PaymentNotice.request"),
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func readAndEverySearchParameter() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let paid = try await post(client, "/fhir/PaymentNotice", Self.noticeJSON(identifier: "S-1", invoice: DemoDataset.doeInvoiceCode, amount: "100.00"))
             let id = paid.1["id"]?.string ?? ""
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func reconciliationClearsThePaymentsItLists() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let paid = try await post(client, "/fhir/PaymentNotice", Self.noticeJSON(identifier: "R-1", invoice: demoInvoice, amount: "10000.00"))
             let reconciliation = ByteBuffer(string: """

@@ -15,7 +15,7 @@ import Testing
     static let siteSystem = "http://terminology.hl7.org/CodeSystem/location-physical-type"
 
     func search(_ type: String, _ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/\(type)?\(query)", method: .get) { response in
                 #expect(response.status == status, "\(type)?\(query)")
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func insurancePlanReadsVreadsAndHistory() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for id in [Self.product, "RX01"] {
                 try await client.fhir(uri: "/fhir/InsurancePlan/\(id)", method: .get) { response in
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func insurancePlanShowsItsConversionProduct() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let store = SQLiteRegistryStore(database: database)
         let rx01 = try #require(try store.record(Product.self, uuid: Self.product))
         let successor = try await store.insert(Product(
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func healthFacilitiesAreLocationSites() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for id in [Self.hf, "RAHOS001"] {
                 try await client.fhir(uri: "/fhir/Location/\(id)", method: .get) { response in
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func locationPagingCrossesIntoTheSites() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         let seen = try await followPages(app, "/fhir/Location?_count=3")
         #expect(seen.ids.count == 9)
         #expect(Set(seen.ids).count == 9)

@@ -16,7 +16,7 @@ import Testing
     static let roleSystem = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/practitioner-qualification-type"
 
     func search(_ type: String, _ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         return try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/\(type)?\(query)", method: .get) { response in
                 #expect(response.status == status, "\(type)?\(query)")
@@ -27,7 +27,7 @@ import Testing
 
     @Test(arguments: ["Practitioner", "PractitionerRole"])
     func readsBothKindsByUUIDOrCode(_ type: String) async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         let cases = [(Self.admin, Self.admin, "CA"), ("JMDP0011", Self.admin, "CA"), (Self.officer, Self.officer, "EO"), ("E00001", Self.officer, "EO")]
         try await app.test(.router) { client in
             for (id, expected, code) in cases {
@@ -104,7 +104,7 @@ import Testing
     @Test(arguments: ["Practitioner", "PractitionerRole"])
     func summaryCountAndPagingAcrossTheKinds(_ type: String) async throws {
         #expect(try await search(type, "_summary=count")["total"]?.number == "2")
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         for query in ["_count=1", "_count=1&_sort=-_lastUpdated", "_count=1&_total=none"] {
             let seen = try await followPages(app, "/fhir/\(type)?\(query)")
             #expect(seen.ids == [Self.admin, Self.officer], "\(query)")

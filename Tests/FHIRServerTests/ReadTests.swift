@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct ReadTests {
     @Test func readByUUIDAnswersThePatientWithVersionHeaders() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
                 #expect(response.status == .ok)
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func readByInsuranceNumberAndUpperCaseUUIDFindsTheSamePatient() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for id in [DemoDataset.johnDoeCHFID, DemoDataset.UUIDs.johnDoe.uppercased()] {
                 try await client.fhir(uri: "/fhir/Patient/\(id)", method: .get) { response in
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func unknownIdAnswers404OperationOutcome() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient/00000000-0000-4000-8000-000000000000", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func unknownTypeAnswers404AndWrongMethodAnswers405() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Observation/1", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func xmlIsAnswered406() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/metadata?_format=xml", method: .get) { response in
                 #expect(response.status == .notAcceptable)
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func historyAndVreadShowTheVersions() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.janeDoe)/_history", method: .get) { response in
                 #expect(response.status == .ok)
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func metadataIsAValidCapabilityStatement() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/metadata", method: .get) { response in
                 #expect(response.status == .ok)
@@ -116,7 +116,7 @@ import Testing
 
 @Suite struct RegistryResourceTests {
     @Test func groupReadsByUUIDAndByHeadInsuranceNumberAndSearchesByMember() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for id in [DemoDataset.UUIDs.doeFamily, DemoDataset.janeDoeCHFID] {
                 try await client.fhir(uri: "/fhir/Group/\(id)", method: .get) { response in
@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func locationsSearchByTypeAndParent() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Location/R1D1M2V1", method: .get) { response in
                 #expect(response.status == .ok)
@@ -153,7 +153,7 @@ import Testing
     }
 
     @Test func catalogResourcesReadByCode() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Medication/0001", method: .get) { response in
                 #expect(response.status == .ok)

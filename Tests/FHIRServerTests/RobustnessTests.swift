@@ -49,7 +49,7 @@ import Testing
     ]
 
     @Test func badRequestsGetA4xxOperationOutcome() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for (method, uri, body) in Self.badRequests {
                 try await client.fhir(
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func oversizedBodyAnswers413() async throws {
-        let (app, _) = try makeTestApplication(configuration: ServerConfiguration(maxBodySize: 1_000))
+        let (app, _) = try await makeTestApplication(configuration: ServerConfiguration(maxBodySize: 1_000))
         try await app.test(.router) { client in
             let big = #"{"resourceType":"Patient","text":{"status":"generated","div":"<div>"# + String(repeating: "x", count: 5_000)
                 + #"</div>"}}"#
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func pagingStaysCorrectWhileInsuring() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let store = SQLiteRegistryStore(database: database)
         let before = try store.search(Insuree.self, RowQuery(limit: 1000)).items.map(\.record.uuid)
         try await app.test(.router) { client in

@@ -44,7 +44,7 @@ struct TokenAttackTests {
     }
 
     @Test func aGenuineTokenPassesAndJWKSPublishesItsKey() async throws {
-        let world = try AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         let token = try JWTSigner(key: Self.serverKey).sign(claims())
         try await world.run { client in
             #expect(try await client.status("/fhir/Patient", token: token) == .ok)
@@ -59,14 +59,14 @@ struct TokenAttackTests {
     }
 
     @Test func algNoneIsRefused() async throws {
-        let world = try AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         let token = try forged(header: #"{"alg":"none","typ":"JWT","kid":"\#(Self.serverKey.keyID)"}"#, claims: claims()) { _ in Data() }
         try await expectRefused(token, "alg none", world: world)
         try await expectRefused(String(token.dropLast(0)) + "", "alg none, empty signature", world: world)
     }
 
     @Test func anHS256TokenKeyedWithThePublicKeyIsRefused() async throws {
-        let world = try AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         let publicPEM = Self.rsa.publicKey.pemRepresentation
         let token = try forged(header: #"{"alg":"HS256","typ":"JWT","kid":"\#(Self.serverKey.keyID)"}"#, claims: claims()) { input in
             Data(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: Data(publicPEM.utf8))))
@@ -75,7 +75,7 @@ struct TokenAttackTests {
     }
 
     @Test func anotherKeyOrAnUnknownKidIsRefused() async throws {
-        let world = try AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         let other = try JWTKey.privateKey(pem: _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation)
         try await expectRefused(try JWTSigner(key: other).sign(claims()), "other key, other kid", world: world)
         let sameKidOtherKey = try JWTKey.privateKey(pem: _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
@@ -84,7 +84,7 @@ struct TokenAttackTests {
     }
 
     @Test func expiredNotYetValidWrongAudienceAndWrongIssuerAreRefused() async throws {
-        let world = try AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         let signer = JWTSigner(key: Self.serverKey)
         let now = Int64(Date().timeIntervalSince1970)
         try await expectRefused(try signer.sign(claims { $0.exp = now - 1 }), "expired", world: world)
@@ -94,7 +94,7 @@ struct TokenAttackTests {
     }
 
     @Test func aTamperedPayloadIsRefused() async throws {
-        let world = try AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         let genuine = try JWTSigner(key: Self.serverKey).sign(claims { $0.scope = "user/Patient.r" })
         let parts = genuine.split(separator: ".").map(String.init)
         let widened = Base64URL.encode(try JSONEncoder().encode(claims { $0.scope = "user/*.cruds" }))
@@ -104,7 +104,7 @@ struct TokenAttackTests {
     }
 
     @Test func noTokenIs401WithABearerChallengeButMetadataIsOpen() async throws {
-        let world = try AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         try await world.run { client in
             let response = try await client.execute(uri: "/fhir/Patient", method: .get) { $0 }
             #expect(response.status == .unauthorized)

@@ -14,7 +14,7 @@ import Testing
 @Suite("Token endpoint: grants, RFC 6749 errors, revocation, introspection, discovery")
 struct TokenEndpointTests {
     @Test func aPasswordGrantAnswersTokensAndTheUserAndTheTokenOpensTheAPI() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             let (status, headers, body) = try await client.token([("grant_type", "password"), ("username", "carla"),
@@ -35,7 +35,7 @@ struct TokenEndpointTests {
     }
 
     @Test func aWrongPasswordAndAnUnknownUserGetTheSameAnswer() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             let wrong = try await client.token([("grant_type", "password"), ("username", "carla"), ("password", "nope")])
@@ -48,7 +48,7 @@ struct TokenEndpointTests {
     }
 
     @Test func fiveFailedSignInsLockTheAccountEvenForTheRightPassword() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             for attempt in 1...5 {
@@ -64,7 +64,7 @@ struct TokenEndpointTests {
     }
 
     @Test func aLegacyOpenIMISHashSignsInAndIsUpgraded() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let (status, _, body) = try await client.token([("grant_type", "password"), ("username", DemoDataset.Accounts.admin.username),
                                                              ("password", DemoDataset.Accounts.admin.password)])
@@ -82,7 +82,7 @@ struct TokenEndpointTests {
     }
 
     @Test func aRefreshTokenRotatesAndItsReuseRevokesTheWholeFamily() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             let (_, _, first) = try await client.token([("grant_type", "password"), ("username", "carla"), ("password", "Secret-pass-1")])
@@ -102,7 +102,7 @@ struct TokenEndpointTests {
     }
 
     @Test func aRefreshMayNarrowTheScopeButNotWidenIt() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             let (_, _, first) = try await client.token([("grant_type", "password"), ("username", "carla"), ("password", "Secret-pass-1"),
@@ -120,7 +120,7 @@ struct TokenEndpointTests {
     }
 
     @Test func clientCredentialsAuthenticateByBasicOrBodyAndGrantOnlyRegisteredScopes() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         let secret = try await world.client("payments", scope: "system/Invoice.cru system/PaymentNotice.c")
         try await world.run { client in
             var basic = formHeaders
@@ -145,7 +145,7 @@ struct TokenEndpointTests {
     }
 
     @Test func aWrongClientSecretIs401InvalidClientWithAChallenge() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         _ = try await world.client("payments", scope: "system/Invoice.cru")
         try await world.run { client in
             let (status, headers, body) = try await client.token([("grant_type", "client_credentials"), ("client_id", "payments"),
@@ -160,7 +160,7 @@ struct TokenEndpointTests {
     }
 
     @Test func malformedTokenRequestsGetRFC6749Errors() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let cases: [([(String, String)], String)] = [
                 ([], "invalid_request"),
@@ -189,7 +189,7 @@ struct TokenEndpointTests {
     }
 
     @Test func aJSONBodyIsAcceptedToo() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             let status = try await client.execute(
@@ -200,7 +200,7 @@ struct TokenEndpointTests {
     }
 
     @Test func revokingARefreshTokenEndsItsFamilyAtOnce() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             let (_, _, body) = try await client.token([("grant_type", "password"), ("username", "carla"), ("password", "Secret-pass-1")])
@@ -217,7 +217,7 @@ struct TokenEndpointTests {
     }
 
     @Test func introspectionNeedsAClientAndTellsActiveFromInactive() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         let secret = try await world.client("mediator", scope: "system/Invoice.r")
         try await world.user("carla")
         try await world.run { client in
@@ -244,7 +244,7 @@ struct TokenEndpointTests {
     }
 
     @Test func discoveryDocumentsNameTheEndpoints() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.run { client in
             let metadata = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) {
                 try JSONParser.parse(Array(buffer: $0.body))
@@ -270,7 +270,7 @@ struct TokenEndpointTests {
     }
 
     @Test func theAliasLoginAnswersTokenAndExpiry() async throws {
-        let world = try AuthTestWorld.make()
+        let world = try await AuthTestWorld.make()
         try await world.user("carla")
         try await world.run { client in
             let answer = try await client.execute(uri: "/api/api_fhir_r4/login/", method: .post, headers: [.contentType: "application/json"],

@@ -35,7 +35,7 @@ extension TransactionTests {
 
     @Test(arguments: ["batch", "transaction"])
     func malformedBundlesAre400(type: String) async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for (what, text) in Self.malformed {
                 let (status, outcome) = try await post(
@@ -62,7 +62,7 @@ extension TransactionTests {
     ]
 
     @Test func malformedEntriesAre400InATransactionAndInTheirEntryInABatch() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             for (what, entry, expression) in Self.malformedEntries {
                 let (status, outcome) = try await post(client, Self.bundle("transaction", [entry]))

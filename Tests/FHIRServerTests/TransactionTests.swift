@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func invoiceAndPaymentNoticeInOneTransactionPayTheInvoiceAndActivateThePolicy() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let commits = CommitLog()
         database.observeCommittedChanges { commits.append($0) }
@@ -122,7 +122,7 @@ import Testing
 
     @Test(arguments: ["currency", "claim"])
     func aFailingEntryLeavesNothingWritten(failure: String) async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let commits = CommitLog()
         database.observeCommittedChanges { commits.append($0) }
@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func batchAnswersEveryEntryAndWritesTheGoodOnes() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let demoInvoice = DemoDataset.UUIDs.doeContributionInvoice
         let body = Self.bundle(
@@ -210,7 +210,7 @@ import Testing
     }
 
     @Test func conditionalCreateInsideATransactionResolvesToTheExistingResource() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         let demoInvoice = DemoDataset.UUIDs.doeContributionInvoice
         let body = Self.bundle(
             "transaction",
@@ -244,7 +244,7 @@ import Testing
     }
 
     @Test func preferMinimalAndTheAliasBase() async throws {
-        let (app, database) = try makeTestApplication()
+        let (app, database) = try await makeTestApplication()
         let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let body = Self.bundle(
             "transaction",

@@ -12,7 +12,7 @@ import Testing
 @Suite("Rate limit, PROD headers and CORS through HTTP")
 struct TransportSecurityTests {
     @Test func requestsOverTheRateAre429WithRetryAfter() async throws {
-        let world = try AuthTestWorld.make(configuration: ServerConfiguration(rateLimit: RateLimitRate(requests: 3, seconds: 60)))
+        let world = try await AuthTestWorld.make(configuration: ServerConfiguration(rateLimit: RateLimitRate(requests: 3, seconds: 60)))
         try await world.run { client in
             for _ in 0..<3 { #expect(try await client.status("/fhir/metadata", token: nil) == .ok) }
             let refused = try await client.execute(uri: "/fhir/metadata", method: .get) { $0 }
@@ -28,7 +28,7 @@ struct TransportSecurityTests {
     }
 
     @Test func productionAnswersCarryTheSecurityHeaders() async throws {
-        let world = try AuthTestWorld.make(configuration: ServerConfiguration(production: true))
+        let world = try await AuthTestWorld.make(configuration: ServerConfiguration(production: true))
         try await world.run { client in
             let response = try await client.execute(uri: "/fhir/metadata", method: .get) { $0 }
             for field in SecurityHeaders.production {
@@ -38,7 +38,7 @@ struct TransportSecurityTests {
             let error = try await client.execute(uri: "/auth/token", method: .post, headers: formHeaders, body: form([])) { $0 }
             #expect(error.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
         }
-        let dev = try AuthTestWorld.make()
+        let dev = try await AuthTestWorld.make()
         try await dev.run { client in
             let response = try await client.execute(uri: "/fhir/metadata", method: .get) { $0 }
             #expect(response.headers[HTTPField.Name("Strict-Transport-Security")!] == nil)
@@ -46,7 +46,7 @@ struct TransportSecurityTests {
     }
 
     @Test func corsAnswersAllowedOriginsOnly() async throws {
-        let world = try AuthTestWorld.make(configuration: ServerConfiguration(cors: try CORSPolicy(hosts: "app.example.org")))
+        let world = try await AuthTestWorld.make(configuration: ServerConfiguration(cors: try CORSPolicy(hosts: "app.example.org")))
         try await world.run { client in
             let allowed = try await client.execute(uri: "/fhir/metadata", method: .get, headers: [.origin: "https://app.example.org"]) { $0 }
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://app.example.org")

@@ -34,7 +34,7 @@ import Testing
     func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 
     @Test func createAnswers201WithLocationAndTheHeadFoundsAFamily() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let id = try await client.fhir(uri: "/fhir/Patient", method: .post, headers: fhirJSON, body: body(newPatient())) { response in
                 #expect(response.status == .created)
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func duplicateInsuranceNumberIs409AndBadBodiesAre4xx() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient", method: .post, headers: fhirJSON, body: body(newPatient(chfid: DemoDataset.johnDoeCHFID))) { response in
                 #expect(response.status == .conflict)
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func conditionalCreateReturnsTheExistingMatch() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             var headers = fhirJSON
             headers[HTTPField.Name("If-None-Exist")!] = "identifier=\(DemoDataset.johnDoeCHFID)"
@@ -101,7 +101,7 @@ import Testing
     }
 
     @Test func updateWithIfMatchVersionsAndKeepsHistory() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let id = try await client.fhir(uri: "/fhir/Patient", method: .post, headers: fhirJSON, body: body(newPatient())) { response in
                 fhirBody(response)["id"]?.string ?? ""
@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func deleteThenReadAnswers410AndAHeadWithMembersIsKept() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.janeDoe)", method: .delete) { response in
                 #expect(response.status == .conflict)
@@ -154,7 +154,7 @@ import Testing
     }
 
     @Test func preferReturnMinimalAndOperationOutcome() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             var headers = fhirJSON
             headers[HTTPField.Name("Prefer")!] = "return=minimal"
@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func groupUpdateMovesAMemberInFromAnotherFamily() async throws {
-        let (app, _) = try makeTestApplication()
+        let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
             let id = try await client.fhir(uri: "/fhir/Patient", method: .post, headers: fhirJSON, body: body(newPatient())) { response in
                 fhirBody(response)["id"]?.string ?? ""

@@ -2,6 +2,7 @@ import Hummingbird
 import IMISData
 import Logging
 import Membership
+import ServiceLifecycle
 
 /// Everything the application is built from.
 public struct ApplicationEnvironment: Sendable {
@@ -12,6 +13,10 @@ public struct ApplicationEnvironment: Sendable {
     public var logger: Logger
     /// Tokens, users and the membership stores.
     public var auth: AuthServices
+    /// Long-running parts that run beside the HTTP server and stop with it (the PostgreSQL connection pool).
+    public var services: [any Service] = []
+    /// Work done once the services run and before the server accepts requests (PostgreSQL migrations).
+    public var beforeServerStarts: [@Sendable () async throws -> Void] = []
 
     public init(configuration: ServerConfiguration, storage: Storage, mapping: MappingContext = MappingContext(),
                 auth: AuthServices, logger: Logger) {
@@ -32,12 +37,15 @@ public struct ApplicationEnvironment: Sendable {
 /// Builds the HTTP application: one place where storage, providers and the responder are wired.
 public func buildApplication(_ environment: ApplicationEnvironment) -> some ApplicationProtocol {
     let service = buildService(environment)
-    return Application(
+    var application = Application(
         responder: FHIRResponder(service: service, auth: environment.auth),
         configuration: .init(
             address: .hostname(environment.configuration.host, port: environment.configuration.port),
             serverName: "imis-fhir"),
+        services: environment.services,
         logger: environment.logger)
+    for process in environment.beforeServerStarts { application.beforeServerStarts(perform: process) }
+    return application
 }
 
 /// The FHIR service with every provider, over the environment's storage.

@@ -1,0 +1,257 @@
+import Foundation
+import GRDB
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+/// A value bound into a PostgreSQL statement. Values meant for a column are sent as text and cast in the SQL to
+/// the column's own type (see ``PostgresCatalog``), so one statement serves `boolean` and `bit`, `timestamp` and
+/// `timestamptz` alike; no value is ever written into the SQL text.
+enum PGBind: Sendable, Hashable {
+    case text(String)
+    case integer(Int64)
+    case null
+
+    /// The bind of a value as SQLite holds it (text for dates, instants and decimals; 0/1 for bits).
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let i): self = .text(String(i))
+        case .double(let d): self = .text(String(d))
+        case .string(let s): self = .text(s)
+        case .blob(let b): self = .text(String(decoding: b, as: UTF8.self))
+        }
+    }
+
+    init(_ value: (any DatabaseValueConvertible)?) {
+        self.init(value?.databaseValue ?? .null)
+    }
+
+    init(_ value: SQLValue) {
+        switch value {
+        case .text(let s): self = .text(s)
+        case .integer(let i): self = .text(String(i))
+        case .null: self = .null
+        }
+    }
+}
+
+/// A statement with its binds, built up piece by piece.
+struct PGStatement: Sendable {
+    var sql = ""
+    var binds: [PGBind] = []
+
+    init(_ sql: String = "") { self.sql = sql }
+
+    /// Adds a bind and returns its placeholder (`$n`).
+    mutating func bind(_ value: PGBind) -> String {
+        binds.append(value)
+        return "$\(binds.count)"
+    }
+
+    var query: PostgresQuery {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds {
+            switch bind {
+            case .text(let s): bindings.append(s)
+            case .integer(let i): bindings.append(i)
+            case .null: bindings.appendNull()
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+}
+
+/// A PostgreSQL database of the registry: a pool of connections (postgres-nio `PostgresClient`), the catalog of
+/// the tables as they are (columns and types, read at start), and the connection of a unit of work.
+///
+/// The client's `run()` must be running while the database is used (``run()``: a service beside the HTTP
+/// server). Several server instances may share the database: every piece of state lives in it.
+public final class IMISPostgres: Sendable {
+    /// The pool.
+    public let client: PostgresClient
+    /// Where it connects.
+    public let settings: PostgresSettings
+    let logger: Logger
+    private let catalogBox = NIOLockedValueBox<PostgresCatalog?>(nil)
+    private let tablesBox = NIOLockedValueBox<[String: PGTable]>([:])
+
+    /// A database over `settings`; nothing connects before ``run()`` runs.
+    public init(settings: PostgresSettings, logger: Logger = Logger(label: "imis.postgres")) {
+        var configuration = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            database: settings.database, tls: Self.tls(settings.tls))
+        configuration.options.maximumConnections = settings.maximumConnections
+        var parameters = [("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("application_name", "imis-fhir")]
+        if let schema = settings.schema { parameters.append(("search_path", schema)) }
+        configuration.options.additionalStartupParameters = parameters
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    static func tls(_ mode: PostgresSettings.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(.makeClientConfiguration())
+        case .require: return .require(.makeClientConfiguration())
+        }
+    }
+
+    /// Runs the connection pool until the task is cancelled (a `ServiceLifecycle` service does this).
+    public func run() async {
+        await client.run()
+    }
+
+    // MARK: Statements
+
+    /// Runs `body` on the connection of the running unit of work of this database, or on a pooled one.
+    func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if let unit = PostgresUnit.current, unit.database === self { return try await body(unit.connection) }
+        return try await client.withConnection { connection in try await body(connection) }
+    }
+
+    /// The rows of `statement`.
+    func rows(_ statement: PGStatement) async throws -> [PostgresRow] {
+        try await withConnection { connection in
+            try await Self.translatingErrors {
+                try await connection.query(statement.query, logger: logger).collect()
+            }
+        }
+    }
+
+    /// Runs `statement`; the rows it affected, when it tells.
+    @discardableResult
+    func execute(_ statement: PGStatement) async throws -> Int {
+        try await rows(statement).count
+    }
+
+    /// The first column of the first row, as a value.
+    func scalar(_ statement: PGStatement) async throws -> DatabaseValue {
+        guard let row = try await rows(statement).first, let cell = row.first else { return .null }
+        return try Self.value(cell)
+    }
+
+    /// Decodes a cell the way SQLite would hold it: integers and booleans as integers, everything else as text
+    /// (the select lists cast dates, instants and decimals to text).
+    static func value(_ cell: PostgresCell) throws -> DatabaseValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .bool: return (try cell.decode(Bool.self)) ? 1.databaseValue : 0.databaseValue
+        case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
+        case .float4, .float8: return try cell.decode(Double.self).databaseValue
+        default: return try cell.decode(String.self).databaseValue
+        }
+    }
+
+    static func values(_ row: PostgresRow) throws -> [DatabaseValue] {
+        try row.map { try value($0) }
+    }
+
+    /// Runs `body`, turning constraint violations into `RegistryError`s.
+    static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            switch error.serverInfo?[.sqlState] {
+            case "23505"?: throw RegistryError.conflict("a row with this key exists")
+            case "23503"?: throw RegistryError.invalidReference("a referenced row does not exist")
+            case "23502"?, "23514"?, "22001"?, "22P02"?, "22007"?, "22008"?:
+                throw RegistryError.invalidValue(error.serverInfo?[.message] ?? "a value does not fit its column")
+            default:
+                throw PostgresFailure(sqlState: error.serverInfo?[.sqlState], code: "\(error.code)")
+            }
+        }
+    }
+
+    // MARK: Catalog
+
+    /// The tables and columns as they are now; read once, after migrations.
+    func catalog() async throws -> PostgresCatalog {
+        if let cached = catalogBox.withLockedValue({ $0 }) { return cached }
+        let loaded = try await PostgresCatalog.load(self)
+        catalogBox.withLockedValue { $0 = loaded }
+        return loaded
+    }
+
+    /// Forgets the catalog (after migrations changed the schema).
+    func resetCatalog() {
+        catalogBox.withLockedValue { $0 = nil }
+        tablesBox.withLockedValue { $0 = [:] }
+    }
+
+    /// The statements of a mapped table over the columns it really has.
+    func table(_ sql: TableSQL) async throws -> PGTable {
+        if let cached = tablesBox.withLockedValue({ $0[sql.table] }) { return cached }
+        let table = try PGTable(sql, catalog: try await catalog())
+        tablesBox.withLockedValue { $0[sql.table] = table }
+        return table
+    }
+}
+
+/// A statement PostgreSQL refused, by SQLSTATE (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+/// The server's message is left out: it may quote the values of a row.
+public struct PostgresFailure: Error, CustomStringConvertible, Sendable {
+    /// The SQLSTATE, when the server answered.
+    public var sqlState: String?
+    /// The client's error code (connection, protocol, server).
+    public var code: String
+    public var description: String { "PostgreSQL refused a statement (\(code), SQLSTATE \(sqlState ?? "none"))" }
+}
+
+/// The unit of work of the running task on a PostgreSQL database: its connection, inside `BEGIN ... COMMIT`.
+final class PostgresUnit: Sendable {
+    @TaskLocal static var current: PostgresUnit?
+
+    let database: IMISPostgres
+    let connection: PostgresConnection
+    let unit: UnitOfWork
+
+    init(database: IMISPostgres, connection: PostgresConnection, unit: UnitOfWork) {
+        self.database = database
+        self.connection = connection
+        self.unit = unit
+    }
+}
+
+extension IMISPostgres {
+    /// Runs `body` in one transaction on one connection: every statement of the database made from `body` (however
+    /// deep) runs on it; committed when `body` returns, rolled back when it throws. Inside another unit of this
+    /// database, a savepoint of it.
+    func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        if let outer = PostgresUnit.current, outer.database === self {
+            let savepoint = outer.unit.nextSavepointName()
+            try await outer.connection.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(savepoint)"), logger: logger).collect()
+            do {
+                let result = try await body()
+                try await outer.connection.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(savepoint)"), logger: logger).collect()
+                return result
+            } catch {
+                _ = try? await outer.connection.query(
+                    PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(savepoint)"), logger: logger).collect()
+                throw error
+            }
+        }
+        // The result stays in this task; the box only carries it out of the pool's closure.
+        let box = UnitResult<T>()
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger).collect()
+            let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
+            do {
+                box.value = try await UnitOfWork.$current.withValue(unit.unit) {
+                    try await PostgresUnit.$current.withValue(unit) { try await body() }
+                }
+                try await connection.query("COMMIT", logger: logger).collect()
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+                throw error
+            }
+        }
+        return box.value!
+    }
+}
+
+/// Carries a unit's result out of the connection closure, in the same task.
+private final class UnitResult<T>: @unchecked Sendable {
+    var value: T?
+}

@@ -1,0 +1,190 @@
+import Foundation
+import PostgresNIO
+
+/// The type of a column as the database declares it, reduced to what decoding and binding need.
+struct PGColumn: Sendable, Hashable {
+    enum Kind: Sendable, Hashable {
+        case integer, boolean, bit, text, numeric, timestamp, timestampWithZone, date, other
+    }
+
+    /// The column's name as the database spells it.
+    let name: String
+    /// Its SQL type name (`integer`, `character varying`, `timestamp without time zone`, ...).
+    let type: String
+    let kind: Kind
+
+    init(name: String, type: String) {
+        self.name = name
+        self.type = type
+        switch type {
+        case "smallint", "integer", "bigint": kind = .integer
+        case "boolean": kind = .boolean
+        case "bit", "bit varying": kind = .bit
+        case "text", "character varying", "character", "name": kind = .text
+        case "numeric", "real", "double precision", "money": kind = .numeric
+        case "timestamp without time zone": kind = .timestamp
+        case "timestamp with time zone": kind = .timestampWithZone
+        case "date": kind = .date
+        default: kind = .other
+        }
+    }
+
+    /// The quoted identifier.
+    var quoted: String { PGSQL.quote(name) }
+
+    /// The expression that reads the column (of alias `alias`) as the record decoders expect it: integers and
+    /// booleans as they are, bits as integers, instants `YYYY-MM-DD HH24:MI:SS.MS` in UTC, dates `YYYY-MM-DD`,
+    /// everything else as text.
+    func read(_ alias: String) -> String {
+        let column = "\(alias).\(quoted)"
+        switch kind {
+        case .integer, .boolean, .text: return column
+        case .bit: return "\(column)::integer"
+        case .timestamp: return "to_char(\(column), 'YYYY-MM-DD HH24:MI:SS.MS')"
+        case .timestampWithZone: return "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
+        case .date: return "to_char(\(column), 'YYYY-MM-DD')"
+        case .numeric, .other: return "\(column)::text"
+        }
+    }
+
+    /// A bound value converted to the column's type (`CAST($3 AS boolean)`).
+    func cast(_ placeholder: String) -> String {
+        switch kind {
+        case .text: return placeholder
+        default: return "CAST(\(placeholder) AS \(type))"
+        }
+    }
+
+    /// The column (of alias `alias`) as an instant to the millisecond, the precision records keep.
+    func instant(_ alias: String) -> String {
+        "date_trunc('milliseconds', \(alias).\(quoted))"
+    }
+
+    /// Whether a bit or boolean column can be compared with an integer 0/1.
+    var isFlag: Bool { kind == .boolean || kind == .bit }
+}
+
+/// Identifier quoting.
+enum PGSQL {
+    /// `"Name"`; the names come from the mappings, never from a request, and are still checked.
+    static func quote(_ name: String) -> String {
+        precondition(!name.contains("\""), "identifier with a quote")
+        return "\"\(name)\""
+    }
+}
+
+/// The columns of every table of the schema, as the database has them.
+struct PostgresCatalog: Sendable {
+    /// Table → column name → column. Names as the database spells them.
+    let tables: [String: [String: PGColumn]]
+    /// Lower-cased table name → the database's spelling.
+    private let folded: [String: String]
+
+    init(tables: [String: [String: PGColumn]]) {
+        self.tables = tables
+        self.folded = Dictionary(tables.keys.map { ($0.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func load(_ database: IMISPostgres) async throws -> PostgresCatalog {
+        let rows = try await database.rows(PGStatement("""
+            SELECT c.table_name::text, c.column_name::text,
+                   CASE WHEN c.data_type IN ('USER-DEFINED', 'ARRAY') THEN c.udt_name::text ELSE c.data_type::text END
+            FROM information_schema.columns c
+            WHERE c.table_schema = current_schema()
+            """))
+        var tables: [String: [String: PGColumn]] = [:]
+        for row in rows {
+            let (table, column, type) = try row.decode((String, String, String).self)
+            tables[table, default: [:]][column] = PGColumn(name: column, type: type)
+        }
+        return PostgresCatalog(tables: tables)
+    }
+
+    /// The database's name of `table` (exact, else ignoring case).
+    func tableName(_ table: String) -> String? {
+        tables[table] != nil ? table : folded[table.lowercased()]
+    }
+
+    /// The column `name` of `table` (exact, else ignoring case); `nil` when the table lacks it.
+    func column(_ table: String, _ name: String) -> PGColumn? {
+        guard let table = tableName(table), let columns = tables[table] else { return nil }
+        if let column = columns[name] { return column }
+        let lower = name.lowercased()
+        return columns.values.first { $0.name.lowercased() == lower }
+    }
+
+    func has(_ table: String) -> Bool { tableName(table) != nil }
+}
+
+/// The SQL of one mapped table over the columns the database really has: a column the table lacks reads as
+/// NULL (an openIMIS database older or newer than the mapping), the UUID reads lower-case.
+struct PGTable: Sendable {
+    let sql: TableSQL
+    /// The quoted table name.
+    let name: String
+    /// Columns by the mapping's name (present ones only).
+    let columns: [String: PGColumn]
+    /// `SELECT <columns>, <version> FROM "table" t`.
+    let select: String
+    /// The condition of current rows.
+    let current: String
+    /// The key, UUID and legacy-id columns.
+    let id: PGColumn
+    let uuid: PGColumn
+    let legacy: PGColumn?
+
+    init(_ sql: TableSQL, catalog: PostgresCatalog) throws {
+        guard let tableName = catalog.tableName(sql.table) else {
+            throw RegistryError.invalidValue("the database has no table \(sql.table)")
+        }
+        self.sql = sql
+        name = PGSQL.quote(tableName)
+        var columns: [String: PGColumn] = [:]
+        for column in sql.columns {
+            if let found = catalog.column(tableName, column) { columns[column] = found }
+        }
+        self.columns = columns
+        guard let id = columns[sql.idColumn], let uuid = columns[sql.uuidColumn] else {
+            throw RegistryError.invalidValue("\(sql.table) lacks its key or UUID column")
+        }
+        self.id = id
+        self.uuid = uuid
+        let list = sql.columns.map { column -> String in
+            guard let found = columns[column] else { return "NULL" }
+            if column == sql.uuidColumn { return "lower(\(found.read("t")))" }
+            // openIMIS leaves flags and the audit user empty at times; the records read them as false and -1.
+            if found.isFlag { return "COALESCE(\(found.read("t")), \(found.kind == .boolean ? "false" : "0"))" }
+            if sql.versioned && column == sql.auditColumn { return "COALESCE(\(found.read("t")), -1)" }
+            return found.read("t")
+        }
+        let legacyColumn = sql.versioned ? columns[sql.legacyColumn] : nil
+        legacy = legacyColumn
+        let version: String
+        switch sql.versionExpression {
+        case "1"?: version = "1"
+        case let expression? where expression.hasPrefix("t."):
+            let column = String(expression.dropFirst(2))
+            version = columns[column].map { "t.\($0.quoted)" } ?? "1"
+        default:
+            version = legacyColumn.map { "(SELECT COUNT(*) FROM \(PGSQL.quote(tableName)) h WHERE h.\($0.quoted) = t.\(id.quoted)) + 1" } ?? "1"
+        }
+        select = "SELECT \(list.joined(separator: ", ")), \(version) FROM \(name) t"
+        if let condition = sql.currentCondition {
+            // History-model tables: `t.isDeleted = 0`.
+            guard condition.hasPrefix("t."), let column = columns[String(condition.dropFirst(2).prefix { $0 != " " })] else {
+                throw RegistryError.invalidValue("\(sql.table): unsupported current-row condition")
+            }
+            current = "t.\(column.quoted) = \(column.kind == .text ? "'0'" : "CAST('0' AS \(column.type))")"
+        } else if let validityTo = columns["ValidityTo"] {
+            current = "t.\(validityTo.quoted) IS NULL"
+        } else {
+            current = "TRUE"
+        }
+    }
+
+    /// A column by the mapping's name; `RegistryError.invalidValue` when the table lacks it.
+    func column(_ name: String) throws -> PGColumn {
+        guard let column = columns[name] else { throw RegistryError.invalidValue("\(sql.table) has no column \(name)") }
+        return column
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+
+/// Compiles backend-neutral ``RowPredicate`` values to PostgreSQL with bound values only, over the columns the
+/// catalog knows. The same semantics as the SQLite compiler: UUIDs and `equalsIgnoringCase` ignore case (through
+/// `lower()` on both sides, which the migrations' expression indexes serve), folded comparisons are lower-case and
+/// accent-free, "missing" is NULL or empty text.
+struct PostgresQueryCompiler {
+    let catalog: PostgresCatalog
+    /// The searched table (the alias `t`).
+    let table: PGTable
+    var statement: PGStatement
+    var aliasCounter = 0
+
+    init(catalog: PostgresCatalog, table: PGTable, statement: PGStatement = PGStatement()) {
+        self.catalog = catalog
+        self.table = table
+        self.statement = statement
+    }
+
+    /// The case- and accent-folding of a text expression: NFD, combining marks removed, lower case, ß → ss
+    /// (as `NameFolding.fold`).
+    static func fold(_ expression: String) -> String {
+        "replace(regexp_replace(normalize(lower(\(expression)), NFD), E'[\\u0300-\\u036f]', '', 'g'), 'ß', 'ss')"
+    }
+
+    mutating func compile(_ predicate: RowPredicate, alias: String = "t", tableName: String? = nil) throws -> String {
+        let source = tableName ?? table.sql.table
+        func column(_ name: String) throws -> PGColumn {
+            guard let found = catalog.column(source, name) else {
+                throw RegistryError.invalidValue("\(source) has no column \(name)")
+            }
+            return found
+        }
+        func ref(_ found: PGColumn) -> String { "\(alias).\(found.quoted)" }
+        func text(_ found: PGColumn) -> String { found.kind == .text ? ref(found) : "\(ref(found))::text" }
+        switch predicate {
+        case .compare(let name, let op, let value):
+            let found = try column(name)
+            if case .null = value { return op == .equal ? "\(ref(found)) IS NULL" : "\(ref(found)) IS NOT NULL" }
+            return "\(ref(found)) \(op.rawValue) \(found.cast(statement.bind(PGBind(value))))"
+        case .equalsIgnoringCase(let name, let value):
+            return "lower(\(text(try column(name)))) = lower(\(statement.bind(.text(value))))"
+        case .foldedEquals(let name, let value):
+            return "\(Self.fold(text(try column(name)))) = \(statement.bind(.text(NameFolding.fold(value))))"
+        case .foldedStartsWith(let name, let value):
+            let pattern = SQLiteQueryCompiler.escapeLike(NameFolding.fold(value)) + "%"
+            return "\(Self.fold(text(try column(name)))) LIKE \(statement.bind(.text(pattern))) ESCAPE '\\'"
+        case .foldedContains(let name, let value):
+            let pattern = "%" + SQLiteQueryCompiler.escapeLike(NameFolding.fold(value)) + "%"
+            return "\(Self.fold(text(try column(name)))) LIKE \(statement.bind(.text(pattern))) ESCAPE '\\'"
+        case .exact(let name, let value):
+            return "\(text(try column(name))) = \(statement.bind(.text(value)))"
+        case .isNull(let name):
+            let found = try column(name)
+            return found.kind == .text ? "(\(ref(found)) IS NULL OR \(ref(found)) = '')" : "\(ref(found)) IS NULL"
+        case .isNotNull(let name):
+            let found = try column(name)
+            return found.kind == .text ? "(\(ref(found)) IS NOT NULL AND \(ref(found)) <> '')" : "\(ref(found)) IS NOT NULL"
+        case .oneOf(let name, let values):
+            if values.isEmpty { return "FALSE" }
+            let found = try column(name)
+            return "\(ref(found)) IN (\(values.map { found.cast(statement.bind(PGBind($0))) }.joined(separator: ", ")))"
+        case .and(let items):
+            if items.isEmpty { return "TRUE" }
+            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " AND ") + ")"
+        case .or(let items):
+            if items.isEmpty { return "FALSE" }
+            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " OR ") + ")"
+        case .not(let inner):
+            return "NOT (\(try compile(inner, alias: alias, tableName: tableName)))"
+        case .related(let related, let name, let outerName, let conditions):
+            guard let relatedName = catalog.tableName(related) else {
+                throw RegistryError.invalidValue("the database has no table \(related)")
+            }
+            aliasCounter += 1
+            let inner = "r\(aliasCounter)"
+            guard let innerColumn = catalog.column(relatedName, name) else {
+                throw RegistryError.invalidValue("\(related) has no column \(name)")
+            }
+            let outer = try column(outerName)
+            var terms = ["\(inner).\(innerColumn.quoted) = \(ref(outer))"]
+            if HistorySearch.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
+                terms.append("\(inner).\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
+            } else if let validityTo = catalog.column(relatedName, "ValidityTo") {
+                terms.append("\(inner).\(validityTo.quoted) IS NULL")
+            }
+            for condition in conditions {
+                terms.append(try compile(condition, alias: inner, tableName: relatedName))
+            }
+            return "EXISTS (SELECT 1 FROM \(PGSQL.quote(relatedName)) \(inner) WHERE \(terms.joined(separator: " AND ")))"
+        case .uuidEquals(let value):
+            let uuidColumn = tableName == nil ? table.uuid : try column(table.sql.uuidColumn)
+            return "lower(\(text(uuidColumn))) = lower(\(statement.bind(.text(value))))"
+        case .lastUpdated(let op, let date):
+            let found = try column("ValidityFrom")
+            return "\(found.instant(alias)) \(op.rawValue) \(found.cast(statement.bind(.text(date.databaseText))))"
+        case .constant(let value):
+            return value ? "TRUE" : "FALSE"
+        }
+    }
+}
+
+extension PGTable {
+    /// Decodes rows of `select` (the mapped columns, then the version).
+    func decode<R: SQLiteRecord>(_ type: R.Type, _ rows: [PostgresRowValues]) throws -> [Versioned<R>] {
+        try rows.map { values in
+            var reader = ColumnReader(values: values)
+            let record = try R(columns: &reader)
+            let version = Int.fromDatabaseValue(values[sql.columns.count]) ?? 1
+            return Versioned(record: record, versionId: version)
+        }
+    }
+}
+
+/// The values of one fetched row, as SQLite would hold them.
+typealias PostgresRowValues = [DatabaseValue]

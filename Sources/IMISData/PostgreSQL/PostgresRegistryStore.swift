@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+/// A store method the PostgreSQL implementation does not have yet: it fails with this instead of answering
+/// wrongly (HTTP 500 through the FHIR layer).
+public struct PostgresUnsupported: Error, CustomStringConvertible, Sendable {
+    /// The method.
+    public var operation: String
+    public var description: String { "\(operation) is not implemented on PostgreSQL yet" }
+}
+
+/// The PostgreSQL implementation of `RegistryStore` (reads, searches, history) and of the reads of
+/// `InsuranceStore`, over the same record mappings as the SQLite store (column lists and decoders), on a database
+/// in openIMIS's own layout: quoted CamelCase names, `varchar(36)` UUIDs in any case, `boolean` or `bit` flags.
+public struct PostgresRegistryStore: Sendable {
+    /// The database.
+    public let database: IMISPostgres
+    /// The clock of versioned writes.
+    public let clock: RegistryClock
+
+    /// A store over `database`.
+    public init(database: IMISPostgres, clock: RegistryClock = .system) {
+        self.database = database
+        self.clock = clock
+    }
+
+    static func unsupported(_ operation: String = #function) -> PostgresUnsupported {
+        PostgresUnsupported(operation: operation)
+    }
+
+    // MARK: Fetching
+
+    /// The rows of `SELECT ... FROM table t <tail>`, the tail built with the table's columns and binds.
+    func fetch<R: SQLiteRecord>(
+        _ type: R.Type, _ tail: (PGTable, inout PGStatement) throws -> String
+    ) async throws -> [Versioned<R>] {
+        let table = try await database.table(R.sql)
+        var statement = PGStatement()
+        let text = try tail(table, &statement)
+        statement.sql = "\(table.select) \(text)"
+        let rows = try await database.rows(statement)
+        let values = try rows.map { try IMISPostgres.values($0) }
+        let found = try table.decode(R.self, values)
+        ReadRecorder.note(R.sql.table, found.count == 1 ? (found[0].record as? any VersionedRecord)?.id : nil)
+        return found
+    }
+
+    func first<R: SQLiteRecord>(
+        _ type: R.Type, _ tail: (PGTable, inout PGStatement) throws -> String
+    ) async throws -> Versioned<R>? {
+        try await fetch(type) { table, statement in try tail(table, &statement) + " LIMIT 1" }.first
+    }
+
+    static func byUUID(_ uuid: String, includeDeleted: Bool) -> (PGTable, inout PGStatement) throws -> String {
+        { table, statement in
+            var condition = "lower(t.\(table.uuid.quoted)) = lower(\(statement.bind(.text(uuid))))"
+            if !includeDeleted {
+                condition += " AND \(table.current)"
+            } else if let legacy = table.legacy {
+                condition += " AND t.\(legacy.quoted) IS NULL"
+            }
+            return "WHERE \(condition)"
+        }
+    }
+
+    func one<R: SQLiteRecord>(_ type: R.Type, uuid: String, includeDeleted: Bool = false) async throws -> Versioned<R>? {
+        try await first(type, Self.byUUID(uuid, includeDeleted: includeDeleted))
+    }
+
+    func one<R: SQLiteRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>? {
+        guard let codeColumn = R.sql.codeColumn else { throw RegistryError.invalidValue("\(R.sql.table) has no code column") }
+        return try await first(type) { table, statement in
+            let column = try table.column(codeColumn)
+            var text = "WHERE t.\(column.quoted) = \(statement.bind(.text(code))) AND \(table.current)"
+            if R.sql.versioned, let from = table.columns["ValidityFrom"] {
+                text += " ORDER BY t.\(from.quoted) DESC, t.\(table.id.quoted) DESC"
+            }
+            return text
+        }
+    }
+
+    func one<R: SQLiteRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>? {
+        try await first(type) { table, statement in
+            "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id))) AND \(table.current)"
+        }
+    }
+
+    /// Rows of a mapped table where `column` = `value` among current rows, in `order` (mapped column names).
+    func all<R: SQLiteRecord>(_ type: R.Type, _ column: String, _ value: PGBind, order: [(String, Bool)]) async throws -> [Versioned<R>] {
+        try await fetch(type) { table, statement in
+            let found = try table.column(column)
+            let terms = try order.map { name, descending in "t.\(try table.column(name).quoted)\(descending ? " DESC" : "")" }
+            return "WHERE t.\(found.quoted) = \(found.cast(statement.bind(value))) AND \(table.current)"
+                + (terms.isEmpty ? "" : " ORDER BY \(terms.joined(separator: ", "))")
+        }
+    }
+
+    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any SQLiteVersionedRecord.Type {
+        guard let mapped = type as? any SQLiteVersionedRecord.Type else {
+            throw RegistryError.invalidValue("\(R.self) has no table mapping")
+        }
+        return mapped
+    }
+
+    static func cast<R, S>(_ value: S, to: R.Type) -> R { value as! R }
+}

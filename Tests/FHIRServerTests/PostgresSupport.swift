@@ -1,0 +1,83 @@
+import Foundation
+import IMISData
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import ServiceLifecycle
+import Testing
+
+/// The PostgreSQL server of the tests: `IMIS_TEST_POSTGRES=postgres://user@127.0.0.1:PORT/postgres` (`.ci/run`
+/// starts a throw-away cluster and sets it). Every test that uses it gets a database of its own, created with a
+/// random name and dropped when the test's application goes away.
+enum TestPostgres {
+    /// The server's URL, when set.
+    static let url: String? = ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// Whether the HTTP suites run on PostgreSQL (`IMIS_TEST_BACKEND=postgresql`) instead of SQLite.
+    static let isBackend: Bool = ProcessInfo.processInfo.environment["IMIS_TEST_BACKEND"]?.lowercased() == "postgresql"
+
+    /// Why a PostgreSQL-only test is skipped.
+    static let skipReason: Comment = "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"
+
+    static var logger: Logger {
+        var logger = Logger(label: "test.postgres")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// The connection to the server's maintenance database, running for the whole test process.
+    static let admin: IMISPostgres? = {
+        guard let url, let settings = try? PostgresSettings(url: url) else { return nil }
+        var admin = settings
+        admin.tls = .disable
+        let database = IMISPostgres(settings: admin, logger: logger)
+        Task.detached { await database.run() }
+        return database
+    }()
+
+    /// A new empty database on the test server; dropped when the returned lease is released.
+    static func freshDatabase() async throws -> TestDatabaseLease {
+        guard let url, let admin else { throw TestPostgresUnavailable() }
+        let name = "imisfhir_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        // A database name cannot be bound; this one is made here of hex digits only.
+        try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger).collect()
+        var settings = try PostgresSettings(url: url)
+        settings.database = String(name)
+        settings.tls = .disable
+        settings.maximumConnections = 4
+        let database = IMISPostgres(settings: settings, logger: logger)
+        let running = Task.detached { await database.run() }
+        return TestDatabaseLease(database: database, name: String(name), running: running)
+    }
+}
+
+struct TestPostgresUnavailable: Error, CustomStringConvertible {
+    var description: String { "IMIS_TEST_POSTGRES is not set" }
+}
+
+/// A test database: its pool runs while the lease lives; releasing it stops the pool and drops the database.
+/// A `Service` only so that an application keeps it (its services are not run by the router tests).
+final class TestDatabaseLease: Service, Sendable {
+    let database: IMISPostgres
+    let name: String
+    private let running: Task<Void, Never>
+
+    init(database: IMISPostgres, name: String, running: Task<Void, Never>) {
+        self.database = database
+        self.name = name
+        self.running = running
+    }
+
+    func run() async throws {}
+
+    deinit {
+        running.cancel()
+        let name = name
+        guard let admin = TestPostgres.admin else { return }
+        Task.detached {
+            _ = try? await admin.client.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)"), logger: TestPostgres.logger
+            ).collect()
+        }
+    }
+}

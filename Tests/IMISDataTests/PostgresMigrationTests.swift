@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import IMISData
+
+/// A database of its own on the test server (`IMIS_TEST_POSTGRES`), dropped when `body` ends.
+func withPostgresDatabase(_ body: (IMISPostgres) async throws -> Void) async throws {
+    guard let url = ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] else { return }
+    var logger = Logger(label: "test.postgres")
+    logger.logLevel = .critical
+    var adminSettings = try PostgresSettings(url: url)
+    adminSettings.tls = .disable
+    let admin = IMISPostgres(settings: adminSettings, logger: logger)
+    let name = "imisfhir_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+    var settings = adminSettings
+    settings.database = String(name)
+    let database = IMISPostgres(settings: settings, logger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await admin.run() }
+        group.addTask { await database.run() }
+        // The name is made here of hex digits: a database name cannot be bound.
+        try await admin.execute(PGStatement("CREATE DATABASE \"\(name)\""))
+        var failure: (any Error)?
+        do { try await body(database) } catch { failure = error }
+        try await admin.execute(PGStatement("DROP DATABASE \"\(name)\" WITH (FORCE)"))
+        group.cancelAll()
+        if let failure { throw failure }
+    }
+}
+
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
+                "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
+struct PostgresMigrationTests {
+    func count(_ database: IMISPostgres, _ sql: String) async throws -> Int {
+        Int.fromDatabaseValue(try await database.scalar(PGStatement(sql))) ?? -1
+    }
+
+    @Test func migratingCreatesTheOpenIMISLayoutAndIsIdempotent() async throws {
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            let tables = try await count(database, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+            let indexes = try await count(database, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'")
+            try await database.migrate()
+            #expect(try await count(database, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == tables)
+            #expect(try await count(database, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'") == indexes)
+            let catalog = try await database.catalog()
+            #expect(catalog.column("tblInsuree", "InsureeUUID")?.type == "character varying")
+            #expect(catalog.column("tblInsuree", "IsHead")?.kind == .boolean)
+            #expect(catalog.column("tblInsuree", "ValidityFrom")?.kind == .timestamp)
+            #expect(catalog.column("tblInsuree", "DOB")?.kind == .date)
+            #expect(catalog.column("tblPremium", "Amount")?.type == "numeric")
+            #expect(catalog.has("imisfhir_refresh_token"))
+            // openIMIS's reference rows come with the tables.
+            #expect(try await count(database, "SELECT count(*) FROM \"tblGender\"") > 0)
+            // The CHF ID lookup has its index among current rows.
+            #expect(try await count(database, "SELECT count(*) FROM pg_indexes WHERE indexname = 'imisfhir_tblinsuree_code'") == 1)
+        }
+    }
+
+    @Test func anExistingTableIsNeverAlteredAndKeepsItsRows() async throws {
+        try await withPostgresDatabase { database in
+            // An openIMIS tblInsuree with fewer columns, a bit flag and an extra column of its own.
+            try await database.execute(PGStatement("""
+                CREATE TABLE "tblInsuree" ("InsureeID" serial PRIMARY KEY, "InsureeUUID" varchar(36) NOT NULL, "FamilyID" integer,
+                  "CHFID" varchar(12), "LastName" varchar(100) NOT NULL, "OtherNames" varchar(100) NOT NULL, "DOB" date NOT NULL,
+                  "IsHead" bit(1) NOT NULL, "CardIssued" bit(1) NOT NULL, "ValidityFrom" timestamp NOT NULL, "ValidityTo" timestamp,
+                  "LegacyID" integer, "AuditUserID" integer NOT NULL, "Custom" text)
+                """))
+            try await database.execute(PGStatement("""
+                INSERT INTO "tblInsuree" ("InsureeUUID", "CHFID", "LastName", "OtherNames", "DOB", "IsHead", "CardIssued", "ValidityFrom", "AuditUserID", "Custom")
+                VALUES ('AB12CD34-0000-4000-8000-000000000001', '123123123', 'Banda', 'Ruth', '1990-01-02', B'1', B'0', '2022-01-01 10:00:00', 7, 'kept')
+                """))
+            try await database.migrate()
+            let catalog = try await database.catalog()
+            #expect(catalog.column("tblInsuree", "IsHead")?.kind == .bit)
+            #expect(catalog.column("tblInsuree", "Custom") != nil)
+            #expect(catalog.column("tblInsuree", "Email") == nil, "no column is added to an existing table")
+            #expect(try await count(database, "SELECT count(*) FROM \"tblInsuree\" WHERE \"Custom\" = 'kept'") == 1)
+            let store = PostgresRegistryStore(database: database)
+            let found = try #require(try await store.insuree(chfid: "123123123"))
+            #expect(found.record.uuid == "ab12cd34-0000-4000-8000-000000000001")
+            #expect(found.record.isHead)
+            #expect(found.record.email == nil)
+            #expect(try await store.insuree(uuid: "ab12cd34-0000-4000-8000-000000000001")?.record.id == found.record.id)
+        }
+    }
+
+    @Test func versionedWritesKeepTheIdAndUUIDAndLeaveHistoryRows() async throws {
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            let sqlite = try IMISDatabase.inMemory()
+            try sqlite.migrate()
+            try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
+            try await database.copyRows(from: sqlite)
+            let store = PostgresRegistryStore(database: database, clock: .fixed(referenceDate.addingTimeInterval(60)))
+            let first = try await store.search(Insuree.self, RowQuery(limit: 1)).items.first
+            let insuree = try #require(first)
+            var changed = insuree.record
+            changed.lastName = "Changed"
+            let updated = try await store.update(changed, ifVersion: insuree.versionId)
+            #expect(updated.versionId == insuree.versionId + 1)
+            #expect(updated.record.uuid == insuree.record.uuid)
+            let versions = try await store.versions(Insuree.self, id: insuree.record.id!)
+            #expect(versions.map(\.record.lastName).suffix(2) == [insuree.record.lastName, "Changed"])
+            await #expect(throws: RegistryError.self) { try await store.update(changed, ifVersion: insuree.versionId) }
+            let deleted = try await store.delete(Insuree.self, id: insuree.record.id!, auditUserID: 3)
+            #expect(deleted.record.isDeleted)
+            #expect(try await store.insuree(uuid: insuree.record.uuid) == nil)
+            #expect(try await store.record(Insuree.self, uuid: insuree.record.uuid, includeDeleted: true)?.record.isDeleted == true)
+        }
+    }
+}
