@@ -1,9 +1,8 @@
 import Foundation
 import GRDB
 
-/// Policies, claims, coverage, invoices and payments on PostgreSQL. The reads are implemented; the writes
-/// (enrolment, claim submission, invoices, payments, reconciliations) fail with ``PostgresUnsupported`` (HTTP 500),
-/// never with a made-up answer.
+/// Policies, claims, coverage, invoices and payments on PostgreSQL: the reads (the writes are in
+/// PostgresRegistryStore+InsuranceWrites.swift).
 extension PostgresRegistryStore: InsuranceStore {
     // MARK: Policies and contributions
 
@@ -289,21 +288,6 @@ extension PostgresRegistryStore: InsuranceStore {
             """
         return try await database.rows(statement).compactMap { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) }
     }
-
-    // MARK: Writes (not yet on PostgreSQL)
-
-    public func enrolFamily(policy: Policy, members: [Int64], contributions: [Premium]) async throws -> PolicyEnrolment {
-        throw Self.unsupported()
-    }
-    public func submitClaim(claim: Claim, items: [ClaimLine], services: [ClaimLine]) async throws -> ClaimDetails {
-        throw Self.unsupported()
-    }
-    public func createInvoice(_ invoice: Invoice, lines: [InvoiceLineItem]) async throws -> InvoiceDetails { throw Self.unsupported() }
-    public func updateInvoice(_ invoice: Invoice, expectedVersion: Int) async throws -> InvoiceDetails { throw Self.unsupported() }
-    public func recordPayment(_ request: PaymentRequest) async throws -> PaymentResult { throw Self.unsupported() }
-    public func cancelPayment(uuid: String) async throws -> PaymentResult { throw Self.unsupported() }
-    public func reconcilePayments(_ paymentUUIDs: [String], reconciliationID: String,
-                                  date: LocalDate) async throws -> [PaymentDetails] { throw Self.unsupported() }
 
     // MARK: Tables without a UUID
 

@@ -312,9 +312,4 @@ extension PostgresRegistryStore: RegistryStore {
         return row
     }
 
-    public func insertPolicyHolder(_ holder: PolicyHolder) async throws -> Versioned<PolicyHolder> { throw Self.unsupported() }
-    public func updatePolicyHolder(_ holder: PolicyHolder, ifVersion: Int?) async throws -> Versioned<PolicyHolder> {
-        throw Self.unsupported()
-    }
-    public func deletePolicyHolder(uuid: String) async throws -> Versioned<PolicyHolder> { throw Self.unsupported() }
 }
