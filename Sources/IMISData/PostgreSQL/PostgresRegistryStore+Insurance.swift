@@ -222,7 +222,8 @@ extension PostgresRegistryStore: InsuranceStore {
         }
         let filter = compiler.statement
         let updated = try table.column("DateUpdated")
-        let uuid = "lower(t.\(table.uuid.quoted))"
+        // Byte order, as SQLite's: a locale's collation may skip the hyphens.
+        let uuid = "lower(t.\(table.uuid.quoted)) COLLATE \"C\""
         var total: Int?
         if query.countTotal {
             var statement = filter
@@ -243,9 +244,9 @@ extension PostgresRegistryStore: InsuranceStore {
                 let date = updated.cast(statement.bind(.text(String(after.key[..<bar]))))
                 let key = statement.bind(.text(String(after.key[after.key.index(after: bar)...])))
                 let instant = updated.instant("t")
-                terms.append("(\(instant) \(op) \(date) OR (\(instant) = \(date) AND \(uuid) \(op) lower(\(key))))")
+                terms.append("(\(instant) \(op) \(date) OR (\(instant) = \(date) AND \(uuid) \(op) lower(\(key)) COLLATE \"C\"))")
             } else {
-                terms.append("\(uuid) \(op) lower(\(statement.bind(.text(after.key))))")
+                terms.append("\(uuid) \(op) lower(\(statement.bind(.text(after.key)))) COLLATE \"C\"")
             }
         }
         let direction = descending ? "DESC" : "ASC"
