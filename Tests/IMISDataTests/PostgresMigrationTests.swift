@@ -112,4 +112,47 @@ struct PostgresMigrationTests {
             #expect(try await store.record(Insuree.self, uuid: insuree.record.uuid, includeDeleted: true)?.record.isDeleted == true)
         }
     }
+
+    @Test func searchesAnswerAsOnSQLite() async throws {
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            let sqlite = try IMISDatabase.inMemory()
+            try sqlite.migrate()
+            try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
+            try await database.copyRows(from: sqlite)
+            let lite = SQLiteRegistryStore(database: sqlite)
+            let postgres = PostgresRegistryStore(database: database)
+            let queries = [
+                InsureeQuery(name: "ZOE"), InsureeQuery(family: "muller"), InsureeQuery(given: "fran"),
+                InsureeQuery(family: "LEFÈV"), InsureeQuery(name: "Zoex"), InsureeQuery(gender: "F"),
+                InsureeQuery(gender: .some(nil)), InsureeQuery(birthDateFrom: LocalDate("1990-01-01")),
+                InsureeQuery(page: PageQuery(descending: true, count: 3, offset: 2)),
+            ]
+            for query in queries {
+                let expected = try lite.searchInsurees(query)
+                let found = try await postgres.searchInsurees(query)
+                #expect(found.items.map(\.uuid) == expected.items.map(\.uuid), "\(query)")
+                #expect(found.total == expected.total, "\(query)")
+            }
+            for predicates: [RowPredicate] in [
+                [.foldedContains("LastName", "ll")], [.isNull("Email")], [.isNotNull("Phone")],
+                [.related(table: "tblFamilies", column: "FamilyID", outerColumn: "FamilyID", where: [.compare("Poverty", .equal, .integer(1))])],
+                [.not(.compare("Gender", .equal, .text("M")))], [.oneOf("Gender", [.text("M"), .text("F")])],
+            ] {
+                for order in [RowOrder.lastUpdated(descending: false), .uuid(descending: true)] {
+                    let query = RowQuery(predicates: predicates, order: order, limit: 2, countTotal: true)
+                    let expected = try lite.search(Insuree.self, query)
+                    let found = try await postgres.search(Insuree.self, query)
+                    #expect(found.items.map(\.uuid) == expected.items.map(\.uuid), "\(predicates)")
+                    #expect(found.total == expected.total && found.next == expected.next, "\(predicates)")
+                    if let next = expected.next {
+                        var second = query
+                        second.after = next
+                        #expect(try await postgres.search(Insuree.self, second).items.map(\.uuid)
+                                == lite.search(Insuree.self, second).items.map(\.uuid), "\(predicates) page 2")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -26,7 +26,12 @@ extension PostgresRegistryStore: RegistryStore {
     }
 
     public func page<R: VersionedRecord>(_ type: R.Type, _ query: PageQuery) async throws -> SearchPage<R> {
-        var predicates: [RowPredicate] = []
+        try await page(type, query, predicates: [])
+    }
+
+    /// An offset page of the current rows matching `predicates`, in `_lastUpdated` order.
+    func page<R: VersionedRecord>(_ type: R.Type, _ query: PageQuery, predicates given: [RowPredicate]) async throws -> SearchPage<R> {
+        var predicates = given
         if let from = query.lastUpdatedFrom { predicates.append(.lastUpdated(.greaterOrEqual, from)) }
         if let before = query.lastUpdatedBefore { predicates.append(.lastUpdated(.less, before)) }
         let all = try await search(type, RowQuery(
@@ -61,8 +66,9 @@ extension PostgresRegistryStore: RegistryStore {
             keyCast = { from.cast($0) }
             descending = d
         case .uuid(let d):
-            keyColumn = "lower(t.\(table.uuid.quoted))"
-            keyCast = { "lower(\($0))" }
+            // Byte order, as SQLite's: a locale's collation may skip the hyphens.
+            keyColumn = "lower(t.\(table.uuid.quoted)) COLLATE \"C\""
+            keyCast = { "lower(\($0)) COLLATE \"C\"" }
             descending = d
         }
         func count() async throws -> Int {
@@ -129,7 +135,21 @@ extension PostgresRegistryStore: RegistryStore {
     }
 
     public func searchInsurees(_ query: InsureeQuery) async throws -> SearchPage<Insuree> {
-        throw Self.unsupported()
+        var predicates: [RowPredicate] = []
+        if let chfid = query.chfid { predicates.append(.compare("CHFID", .equal, .text(chfid))) }
+        if let uuids = query.uuids { predicates.append(.or(uuids.map { .uuidEquals($0) })) }
+        if let name = query.name {
+            predicates.append(.or([.foldedStartsWith("LastName", name), .foldedStartsWith("OtherNames", name)]))
+        }
+        if let family = query.family { predicates.append(.foldedStartsWith("LastName", family)) }
+        if let given = query.given { predicates.append(.foldedStartsWith("OtherNames", given)) }
+        if let gender = query.gender { predicates.append(.compare("Gender", .equal, gender.map { .text($0) } ?? .null)) }
+        if let from = query.birthDateFrom { predicates.append(.compare("DOB", .greaterOrEqual, .text(from.databaseText))) }
+        if let to = query.birthDateTo { predicates.append(.compare("DOB", .lessOrEqual, .text(to.databaseText))) }
+        if let familyID = query.familyID { predicates.append(.compare("FamilyID", .equal, .integer(familyID))) }
+        if let phone = query.phone { predicates.append(.compare("Phone", .equal, .text(phone))) }
+        if let email = query.email { predicates.append(.equalsIgnoringCase("Email", email)) }
+        return try await page(Insuree.self, query.page, predicates: predicates)
     }
 
     public func familyMembers(familyID: Int64) async throws -> [Versioned<Insuree>] {
@@ -312,9 +332,4 @@ extension PostgresRegistryStore: RegistryStore {
         return row
     }
 
-    public func insertPolicyHolder(_ holder: PolicyHolder) async throws -> Versioned<PolicyHolder> { throw Self.unsupported() }
-    public func updatePolicyHolder(_ holder: PolicyHolder, ifVersion: Int?) async throws -> Versioned<PolicyHolder> {
-        throw Self.unsupported()
-    }
-    public func deletePolicyHolder(uuid: String) async throws -> Versioned<PolicyHolder> { throw Self.unsupported() }
 }

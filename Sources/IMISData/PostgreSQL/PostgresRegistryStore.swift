@@ -1,16 +1,7 @@
 import Foundation
 import GRDB
 
-/// A store method the PostgreSQL implementation does not have yet: it fails with this instead of answering
-/// wrongly (HTTP 500 through the FHIR layer).
-public struct PostgresUnsupported: Error, CustomStringConvertible, Sendable {
-    /// The method.
-    public var operation: String
-    public var description: String { "\(operation) is not implemented on PostgreSQL yet" }
-}
-
-/// The PostgreSQL implementation of `RegistryStore` (reads, searches, history) and of the reads of
-/// `InsuranceStore`, over the same record mappings as the SQLite store (column lists and decoders), on a database
+/// The PostgreSQL implementation of `RegistryStore`, `InsuranceStore` and `UnitOfWorkStore`, over the same record mappings as the SQLite store (column lists and decoders), on a database
 /// in openIMIS's own layout: quoted CamelCase names, `varchar(36)` UUIDs in any case, `boolean` or `bit` flags.
 public struct PostgresRegistryStore: Sendable {
     /// The database.
@@ -22,10 +13,6 @@ public struct PostgresRegistryStore: Sendable {
     public init(database: IMISPostgres, clock: RegistryClock = .system) {
         self.database = database
         self.clock = clock
-    }
-
-    static func unsupported(_ operation: String = #function) -> PostgresUnsupported {
-        PostgresUnsupported(operation: operation)
     }
 
     // MARK: Fetching

@@ -30,8 +30,28 @@ struct ChildTable: Sendable {
     }
 }
 
+/// A row read by position: a GRDB `Row`, or the values of a row another engine returned (``ValuesRow``).
+protocol PositionalRow {
+    subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get }
+}
+
+extension Row: PositionalRow {}
+
+/// The values of a fetched row, in column order, read like a GRDB `Row` (a value that does not convert traps, as
+/// GRDB's subscript does).
+struct ValuesRow: PositionalRow {
+    let values: [DatabaseValue]
+
+    subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
+        guard index < values.count, let value = Value.fromDatabaseValue(values[index]) else {
+            fatalError("column \(index) does not hold a \(Value.self)")
+        }
+        return value
+    }
+}
+
 /// Positional decoding helpers for hand-read rows.
-extension Row {
+extension PositionalRow {
     func localDate(_ index: Int) throws -> LocalDate {
         guard let value = try optionalLocalDate(index) else { throw RegistryError.invalidValue("column \(index) is not a date") }
         return value
@@ -61,7 +81,7 @@ extension InsureePolicy {
         columns: ["InsureePolicyId", "InsureeId", "PolicyId", "EnrollmentDate", "StartDate", "EffectiveDate",
                   "ExpiryDate", "isOffline"] + ChildTable.validity)
 
-    init(row r: Row) throws {
+    init(row r: some PositionalRow) throws {
         self.init(id: r[0], insureeID: r[1], policyID: r[2], enrollmentDate: try r.optionalLocalDate(3),
                   startDate: try r.optionalLocalDate(4), effectiveDate: try r.optionalLocalDate(5),
                   expiryDate: try r.optionalLocalDate(6), isOffline: r[7], validityFrom: try r.instant(8),
@@ -92,7 +112,7 @@ extension ClaimLine {
                       "LimitationValue"] + ChildTable.validity)
     }
 
-    init(kind: MedicalKind, row r: Row) throws {
+    init(kind: MedicalKind, row r: some PositionalRow) throws {
         self.init(kind: kind, id: r[0], claimID: r[1], medicalID: r[2], productID: r[3], status: r[4],
                   availability: r[5], quantityProvided: r[6], quantityApproved: r[7], priceAsked: r[8],
                   priceAdjusted: r[9], priceApproved: r[10], priceValuated: r[11], explanation: r[12],
@@ -118,7 +138,7 @@ extension ProductCoverage {
                       "LimitNoChild"] + ChildTable.validity)
     }
 
-    init(kind: MedicalKind, row r: Row) throws {
+    init(kind: MedicalKind, row r: some PositionalRow) throws {
         self.init(kind: kind, id: r[0], productID: r[1], medicalID: r[2], limitationType: r[3], priceOrigin: r[4],
                   limitAdult: r[5], limitChild: r[6], waitingPeriodAdult: r[7], waitingPeriodChild: r[8],
                   limitNoAdult: r[9], limitNoChild: r[10], validityFrom: try r.instant(11),

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+
+@testable import IMISData
+
+/// Policies, invoices and payments on PostgreSQL, with two store instances (two connection pools, as two server
+/// instances have) on one database.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
+                "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
+struct PostgresPaymentTests {
+    /// The demo rows on a fresh database, a second pool on it, and both stores.
+    func withTwoStores(_ body: @escaping (PostgresRegistryStore, PostgresRegistryStore) async throws -> Void) async throws {
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            let sqlite = try IMISDatabase.inMemory()
+            try sqlite.migrate()
+            try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
+            try await database.copyRows(from: sqlite)
+            var logger = Logger(label: "test.postgres")
+            logger.logLevel = .critical
+            let second = IMISPostgres(settings: database.settings, logger: logger)
+            let running = Task.detached { await second.run() }
+            defer { running.cancel() }
+            let clock = RegistryClock.fixed(referenceDate.addingTimeInterval(3600))
+            try await body(PostgresRegistryStore(database: database, clock: clock), PostgresRegistryStore(database: second, clock: clock))
+        }
+    }
+
+    /// A new idle policy of the Müller family (500.50 EUR) and its contribution invoice.
+    func idlePolicyWithInvoice(_ store: PostgresRegistryStore) async throws -> (Versioned<Policy>, InvoiceDetails) {
+        let familyUUID = "3c9a7e10-5b2d-4f1e-8a6c-000000000401"
+        let found = try await store.record(Family.self, uuid: familyUUID.uppercased(), includeDeleted: false)
+        let family = try #require(found)
+        let product = try #require(try await store.record(Product.self, code: "RX01"))
+        let policy = try await store.enrolFamily(
+            policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!, startDate: LocalDate("2024-01-01")!,
+                           expiryDate: LocalDate("2024-12-31")!, value: "500.50", productID: product.id!),
+            members: [], contributions: []).policy
+        let invoice = try await store.createInvoice(
+            Invoice(code: "IV-PG-1", subjectType: "family", subjectID: family.uuid, dateInvoice: LocalDate("2024-01-05")!,
+                    amountNet: "500.50", amountTotal: "500.50", currencyCode: "EUR"),
+            lines: [InvoiceLineItem(code: "RX01", lineType: "policy", lineID: policy.uuid, unitPrice: "500.50",
+                                    amountNet: "500.50", amountTotal: "500.50")])
+        return (policy, invoice)
+    }
+
+    func request(_ invoice: InvoiceDetails, _ value: String, amount: String) -> PaymentRequest {
+        PaymentRequest(identifier: PaymentNoticeIdentifier(system: "urn:test:mobile-money", value: value),
+                       invoiceUUID: invoice.invoice.uuid, amount: amount, currencyCode: "EUR",
+                       datePayment: LocalDate("2024-02-03")!, payerRef: "PaymentReconciliation/1")
+    }
+
+    @Test func paymentsActivateThePolicyIdempotentlyAndACancellationReverts() async throws {
+        try await withTwoStores { a, b in
+            let (policy, invoice) = try await idlePolicyWithInvoice(a)
+            #expect(policy.policyStatus == .idle)
+            let first = try await a.recordPayment(request(invoice, "TX-1", amount: "200.25"))
+            #expect(first.created && first.contributions.map(\.amount) == ["200.25"])
+            #expect(first.policies.map(\.policyStatus) == [.idle])
+            // The same notice on the other instance is the same payment.
+            let again = try await b.recordPayment(request(invoice, "TX-1", amount: "200.25"))
+            #expect(!again.created && again.payment.payment.uuid == first.payment.payment.uuid)
+            let second = try await b.recordPayment(request(invoice, "TX-2", amount: "300.25"))
+            #expect(second.policies.first?.policyStatus == .active)
+            #expect(second.policies.first?.effectiveDate == LocalDate("2024-02-03"))
+            #expect(second.invoice.invoiceStatus == .paid && second.invoice.versionId == 2)
+            #expect(try await a.contributionTotal(policyID: policy.id!) == Decimal(string: "500.50"))
+            #expect(try await a.payments(invoiceUUID: invoice.invoice.uuid).count == 2)
+            let cancelled = try await a.cancelPayment(uuid: second.payment.payment.uuid)
+            #expect(cancelled.policies.first?.policyStatus == .idle)
+            #expect(cancelled.invoice.invoiceStatus == .validated)
+            #expect(try await b.contributionTotal(policyID: policy.id!) == Decimal(string: "200.25"))
+        }
+    }
+
+    @Test func oneNoticePostedToTwoInstancesAtOnceIsRecordedOnce() async throws {
+        try await withTwoStores { a, b in
+            let (policy, invoice) = try await idlePolicyWithInvoice(a)
+            async let onA = a.recordPayment(request(invoice, "TX-RACE", amount: "500.50"))
+            async let onB = b.recordPayment(request(invoice, "TX-RACE", amount: "500.50"))
+            let results = [try await onA, try await onB]
+            #expect(results.filter(\.created).count == 1)
+            #expect(Set(results.map(\.payment.payment.uuid)).count == 1)
+            #expect(try await a.contributions(policyID: policy.id!).count == 1)
+            #expect(try await b.record(Policy.self, id: policy.id!)?.policyStatus == .active)
+        }
+    }
+
+    @Test func aUnitOfWorkThatFailsLeavesNothingWritten() async throws {
+        try await withTwoStores { a, b in
+            let before = try await a.search(Insuree.self, RowQuery(limit: 0, countTotal: true)).total
+            let head = try #require(try await a.search(Insuree.self, RowQuery(limit: 1)).items.first)
+            await #expect(throws: RegistryError.self) {
+                try await a.unitOfWork {
+                    var copy = head.record
+                    copy.id = nil
+                    copy.uuid = RowUUID.make()
+                    copy.chfid = "555000111"
+                    _ = try await a.insert(copy)
+                    // Inside the unit its write is visible; on the other instance it is not.
+                    #expect(try await a.insuree(chfid: "555000111") != nil)
+                    #expect(try await b.insuree(chfid: "555000111") == nil)
+                    throw RegistryError.invalidValue("undo")
+                }
+            }
+            #expect(try await b.search(Insuree.self, RowQuery(limit: 0, countTotal: true)).total == before)
+            #expect(try await a.insuree(chfid: "555000111") == nil)
+        }
+    }
+}
