@@ -16,18 +16,8 @@ extension PostgresRegistryStore {
             guard let product = try await one(Product.self, id: policy.productID)?.record else {
                 throw RegistryError.invalidReference("product \(policy.productID) is not current")
             }
-            guard product.dateFrom <= policy.startDate, policy.startDate <= product.dateTo else {
-                throw RegistryError.invalidValue("product \(product.code) is not sold on \(policy.startDate)")
-            }
             try await lock("enrol \(policy.familyID) \(policy.productID)")
             let family = try await familyMembers(familyID: policy.familyID)
-            guard !family.isEmpty else { throw RegistryError.invalidReference("family \(policy.familyID) has no current members") }
-            let chosen = members.isEmpty ? family.map(\.record) : try members.map { id in
-                guard let member = family.first(where: { $0.id == id }) else {
-                    throw RegistryError.invalidValue("insuree \(id) is not a current member of the family")
-                }
-                return member.record
-            }
             let overlapping = try await first(Policy.self) { table, statement in
                 """
                 WHERE t."FamilyID" = \(statement.bind(.integer(policy.familyID))) AND t."ProdID" = \(statement.bind(.integer(policy.productID)))
@@ -35,21 +25,8 @@ extension PostgresRegistryStore {
                 AND t."ExpiryDate" >= CAST(\(statement.bind(.text(policy.startDate.databaseText))) AS date)
                 """
             }
-            if let overlapping {
-                throw RegistryError.invalidValue("""
-                    the family already has a policy on product \(product.code) from \(overlapping.startDate) to \
-                    \(overlapping.expiryDate) that overlaps the new one
-                    """)
-            }
-            var row = policy
-            row.status = PolicyStatus.idle.rawValue
-            row.effectiveDate = nil
-            if let value = row.value {
-                _ = try DecimalText.require(value, "PolicyValue")
-            } else {
-                row.value = DecimalText.string(try InsuranceRules.policyValue(
-                    product: product, birthDates: chosen.map(\.dob), startDate: row.startDate, stage: row.stage))
-            }
+            let (row, chosen) = try InsuranceRules.enrolment(policy: policy, product: product, family: family.map(\.record),
+                                                             members: members, overlapping: overlapping?.record)
             let inserted = try await insertRow(row, now: now)
             guard let policyID = inserted.record.id else { throw RegistryError.invalidValue("PolicyID") }
             for member in chosen {

@@ -69,36 +69,13 @@ extension SQLiteRegistryStore: InsuranceStore {
         guard let product = try RegistrySQL.byID(db, Product.self, policy.productID)?.record else {
             throw RegistryError.invalidReference("product \(policy.productID) is not current")
         }
-        guard product.dateFrom <= policy.startDate, policy.startDate <= product.dateTo else {
-            throw RegistryError.invalidValue("product \(product.code) is not sold on \(policy.startDate)")
-        }
         let family = try RegistrySQL.all(db, Insuree.self, where: "t.FamilyID = ? AND t.ValidityTo IS NULL",
                                          [policy.familyID], suffix: " ORDER BY t.IsHead DESC, t.InsureeID")
-        guard !family.isEmpty else { throw RegistryError.invalidReference("family \(policy.familyID) has no current members") }
-        let chosen = members.isEmpty ? family.map(\.record) : try members.map { id in
-            guard let member = family.first(where: { $0.id == id }) else {
-                throw RegistryError.invalidValue("insuree \(id) is not a current member of the family")
-            }
-            return member.record
-        }
         let overlapping = try RegistrySQL.one(db, Policy.self, where: """
             t.FamilyID = ? AND t.ProdID = ? AND t.ValidityTo IS NULL AND t.StartDate <= ? AND t.ExpiryDate >= ?
             """, [policy.familyID, policy.productID, policy.expiryDate.databaseText, policy.startDate.databaseText])
-        if let overlapping {
-            throw RegistryError.invalidValue("""
-                the family already has a policy on product \(product.code) from \(overlapping.startDate) to \
-                \(overlapping.expiryDate) that overlaps the new one
-                """)
-        }
-        var row = policy
-        row.status = PolicyStatus.idle.rawValue
-        row.effectiveDate = nil
-        if let value = row.value {
-            _ = try DecimalText.require(value, "PolicyValue")
-        } else {
-            row.value = DecimalText.string(try InsuranceRules.policyValue(
-                product: product, birthDates: chosen.map(\.dob), startDate: row.startDate, stage: row.stage))
-        }
+        let (row, chosen) = try InsuranceRules.enrolment(policy: policy, product: product, family: family.map(\.record),
+                                                         members: members, overlapping: overlapping?.record)
         let inserted = try RegistrySQL.insert(db, row, now: now)
         guard let policyID = inserted.record.id else { throw RegistryError.invalidValue("PolicyID") }
         for member in chosen {

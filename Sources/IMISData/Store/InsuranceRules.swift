@@ -64,6 +64,40 @@ public enum InsuranceRules {
     }
 
     /// Whole years from `birth` to `date`.
+    /// The enrolment rules every store applies once it has read the product, the family's current members and any
+    /// policy of the family on the product that overlaps the new one: the product is sold on the start date, the
+    /// chosen members (all when `members` is empty) belong to the family, nothing overlaps; the answer is the row to
+    /// insert (idle, with its value computed unless given) and the members it covers.
+    public static func enrolment(policy: Policy, product: Product, family: [Insuree], members: [Int64],
+                                 overlapping: Policy?) throws -> (row: Policy, members: [Insuree]) {
+        guard product.dateFrom <= policy.startDate, policy.startDate <= product.dateTo else {
+            throw RegistryError.invalidValue("product \(product.code) is not sold on \(policy.startDate)")
+        }
+        guard !family.isEmpty else { throw RegistryError.invalidReference("family \(policy.familyID) has no current members") }
+        let chosen = members.isEmpty ? family : try members.map { id in
+            guard let member = family.first(where: { $0.id == id }) else {
+                throw RegistryError.invalidValue("insuree \(id) is not a current member of the family")
+            }
+            return member
+        }
+        if let overlapping {
+            throw RegistryError.invalidValue("""
+                the family already has a policy on product \(product.code) from \(overlapping.startDate) to \
+                \(overlapping.expiryDate) that overlaps the new one
+                """)
+        }
+        var row = policy
+        row.status = PolicyStatus.idle.rawValue
+        row.effectiveDate = nil
+        if let value = row.value {
+            _ = try DecimalText.require(value, "PolicyValue")
+        } else {
+            row.value = DecimalText.string(try policyValue(
+                product: product, birthDates: chosen.map(\.dob), startDate: row.startDate, stage: row.stage))
+        }
+        return (row, chosen)
+    }
+
     public static func age(_ birth: LocalDate, on date: LocalDate) -> Int {
         let years = date.year - birth.year
         return (date.month, date.day) < (birth.month, birth.day) ? years - 1 : years
