@@ -56,23 +56,7 @@ extension PostgresRegistryStore {
     /// uncovered active one to idle, with a versioned update only when the status changes.
     func applyActivationRule(policyID: Int64, now: Date) async throws -> Versioned<Policy> {
         let current = try await requireCurrent(Policy.self, id: policyID, ifVersion: nil)
-        var policy = current.record
-        let value = try DecimalText.require(policy.value ?? "0", "PolicyValue")
-        var paid = Decimal(0)
-        var completedOn: LocalDate?
-        for premium in try await contributions(policyID: policyID) where !premium.isPhotoFee {
-            paid += try DecimalText.require(premium.amount, "Amount")
-            if completedOn == nil && paid >= value { completedOn = premium.payDate }
-        }
-        if value <= 0 { completedOn = policy.startDate }
-        let status = policy.policyStatus
-        if let completedOn, status == .idle || status == .ready {
-            policy.status = PolicyStatus.active.rawValue
-            policy.effectiveDate = max(completedOn, policy.startDate)
-        } else if completedOn == nil, status == .active {
-            policy.status = PolicyStatus.idle.rawValue
-            policy.effectiveDate = nil
-        } else {
+        guard let policy = try InsuranceRules.afterContributions(current.record, contributions: try await contributions(policyID: policyID).map(\.record)) else {
             return current
         }
         let updated = try await updateRow(policy, now: now, ifVersion: nil)
@@ -90,18 +74,7 @@ extension PostgresRegistryStore {
     public func submitClaim(claim: Claim, items: [ClaimLine], services: [ClaimLine]) async throws -> ClaimDetails {
         let now = clock.now()
         return try await database.transaction {
-            guard !claim.code.isEmpty else { throw RegistryError.invalidValue("ClaimCode is empty") }
-            guard claim.dateTo.map({ $0 >= claim.dateFrom }) ?? true else {
-                throw RegistryError.invalidValue("the claim ends before it starts")
-            }
-            let all = items.map { ($0, MedicalKind.item) } + services.map { ($0, MedicalKind.service) }
-            guard !all.isEmpty else { throw RegistryError.invalidValue("a claim needs at least one item or service") }
-            var total = Decimal(0)
-            for (line, _) in all {
-                total += try DecimalText.require(line.quantityProvided, "QtyProvided") * DecimalText.require(line.priceAsked, "PriceAsked")
-            }
-            var row = claim
-            if let claimed = row.claimed { _ = try DecimalText.require(claimed, "Claimed") } else { row.claimed = DecimalText.string(total) }
+            let (row, all) = try InsuranceRules.claimSubmission(claim, items: items, services: services)
             let inserted = try await insertRow(row, now: now)
             guard let claimID = inserted.record.id else { throw RegistryError.invalidValue("ClaimID") }
             for (line, kind) in all {

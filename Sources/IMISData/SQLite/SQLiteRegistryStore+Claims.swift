@@ -89,18 +89,7 @@ extension SQLiteRegistryStore {
 
     static func submitClaim(_ db: Database, _ claim: Claim, items: [ClaimLine], services: [ClaimLine],
                             now: Date) throws -> ClaimDetails {
-        guard !claim.code.isEmpty else { throw RegistryError.invalidValue("ClaimCode is empty") }
-        guard claim.dateTo.map({ $0 >= claim.dateFrom }) ?? true else {
-            throw RegistryError.invalidValue("the claim ends before it starts")
-        }
-        let all = items.map { ($0, MedicalKind.item) } + services.map { ($0, MedicalKind.service) }
-        guard !all.isEmpty else { throw RegistryError.invalidValue("a claim needs at least one item or service") }
-        var total = Decimal(0)
-        for (line, _) in all {
-            total += try DecimalText.require(line.quantityProvided, "QtyProvided") * DecimalText.require(line.priceAsked, "PriceAsked")
-        }
-        var row = claim
-        if let claimed = row.claimed { _ = try DecimalText.require(claimed, "Claimed") } else { row.claimed = DecimalText.string(total) }
+        let (row, all) = try InsuranceRules.claimSubmission(claim, items: items, services: services)
         let inserted = try RegistrySQL.insert(db, row, now: now)
         guard let claimID = inserted.record.id else { throw RegistryError.invalidValue("ClaimID") }
         for (line, kind) in all {

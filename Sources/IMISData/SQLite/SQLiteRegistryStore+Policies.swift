@@ -108,23 +108,7 @@ extension SQLiteRegistryStore: InsuranceStore {
         guard let current = try RegistrySQL.byID(db, Policy.self, policyID) else {
             throw RegistryError.notFound(table: "tblPolicy", key: String(policyID))
         }
-        var policy = current.record
-        let value = try DecimalText.require(policy.value ?? "0", "PolicyValue")
-        var paid = Decimal(0)
-        var completedOn: LocalDate?
-        for premium in try contributions(db, policyID: policyID) where !premium.isPhotoFee {
-            paid += try DecimalText.require(premium.amount, "Amount")
-            if completedOn == nil && paid >= value { completedOn = premium.payDate }
-        }
-        if value <= 0 { completedOn = policy.startDate }
-        let status = policy.policyStatus
-        if let completedOn, status == .idle || status == .ready {
-            policy.status = PolicyStatus.active.rawValue
-            policy.effectiveDate = max(completedOn, policy.startDate)
-        } else if completedOn == nil, status == .active {
-            policy.status = PolicyStatus.idle.rawValue
-            policy.effectiveDate = nil
-        } else {
+        guard let policy = try InsuranceRules.afterContributions(current.record, contributions: contributions(db, policyID: policyID).map(\.record)) else {
             return current
         }
         let updated = try RegistrySQL.update(db, policy, now: now, ifVersion: nil)

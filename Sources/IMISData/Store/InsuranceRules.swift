@@ -98,6 +98,50 @@ public enum InsuranceRules {
         return (row, chosen)
     }
 
+    /// The activation rule: an idle or ready policy its contributions cover (photo fees aside) becomes active from
+    /// the day the cover was reached; an active one they no longer cover returns to idle. Nil when the status stays.
+    public static func afterContributions(_ policy: Policy, contributions: [Premium]) throws -> Policy? {
+        var policy = policy
+        let value = try DecimalText.require(policy.value ?? "0", "PolicyValue")
+        var paid = Decimal(0)
+        var completedOn: LocalDate?
+        for premium in contributions where !premium.isPhotoFee {
+            paid += try DecimalText.require(premium.amount, "Amount")
+            if completedOn == nil && paid >= value { completedOn = premium.payDate }
+        }
+        if value <= 0 { completedOn = policy.startDate }
+        let status = policy.policyStatus
+        if let completedOn, status == .idle || status == .ready {
+            policy.status = PolicyStatus.active.rawValue
+            policy.effectiveDate = max(completedOn, policy.startDate)
+        } else if completedOn == nil, status == .active {
+            policy.status = PolicyStatus.idle.rawValue
+            policy.effectiveDate = nil
+        } else {
+            return nil
+        }
+        return policy
+    }
+
+    /// The claim row to store and its lines: a code, an end not before the start, at least one line, and the claimed
+    /// total computed from the lines unless given.
+    public static func claimSubmission(_ claim: Claim, items: [ClaimLine], services: [ClaimLine]) throws
+        -> (row: Claim, lines: [(ClaimLine, MedicalKind)]) {
+        guard !claim.code.isEmpty else { throw RegistryError.invalidValue("ClaimCode is empty") }
+        guard claim.dateTo.map({ $0 >= claim.dateFrom }) ?? true else {
+            throw RegistryError.invalidValue("the claim ends before it starts")
+        }
+        let all = items.map { ($0, MedicalKind.item) } + services.map { ($0, MedicalKind.service) }
+        guard !all.isEmpty else { throw RegistryError.invalidValue("a claim needs at least one item or service") }
+        var total = Decimal(0)
+        for (line, _) in all {
+            total += try DecimalText.require(line.quantityProvided, "QtyProvided") * DecimalText.require(line.priceAsked, "PriceAsked")
+        }
+        var row = claim
+        if let claimed = row.claimed { _ = try DecimalText.require(claimed, "Claimed") } else { row.claimed = DecimalText.string(total) }
+        return (row, all)
+    }
+
     public static func age(_ birth: LocalDate, on date: LocalDate) -> Int {
         let years = date.year - birth.year
         return (date.month, date.day) < (birth.month, birth.day) ? years - 1 : years
