@@ -165,6 +165,17 @@ enum PostgresSchema {
                 CREATE INDEX IF NOT EXISTS imisfhir_\(found.lowercased())_\(name.lowercased()) ON \(PGSQL.quote(found)) (\(column.quoted))\(current)
                 """)
         }
+        if catalog.has("imisfhir_otp_challenge") {
+            for column in ["destination_hash", "subject_hash", "client_ip_hash"] {
+                result.append("""
+                    CREATE INDEX IF NOT EXISTS imisfhir_otp_challenge_\(column) ON imisfhir_otp_challenge (\(column), created_at)
+                    """)
+            }
+            result.append("CREATE INDEX IF NOT EXISTS imisfhir_otp_challenge_created ON imisfhir_otp_challenge (created_at)")
+        }
+        if catalog.has("imisfhir_push_token") {
+            result.append("CREATE INDEX IF NOT EXISTS imisfhir_push_token_user ON imisfhir_push_token (user_id)")
+        }
         if catalog.has("imisfhir_refresh_token") {
             result.append("CREATE INDEX IF NOT EXISTS imisfhir_refresh_token_family ON imisfhir_refresh_token (family_id)")
         }
