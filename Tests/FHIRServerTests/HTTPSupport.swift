@@ -14,26 +14,40 @@ import Testing
 /// A fixed clock for the demo data, so `meta.lastUpdated` is known.
 let demoInstant = Date(timeIntervalSince1970: 1_700_000_000)
 
-/// A fresh in-memory database with the demo dataset, and the application over it.
-///
-/// With `IMIS_TEST_BACKEND=postgresql` the application runs on a fresh PostgreSQL database holding the same rows
-/// (copied from the SQLite one, which is still returned: tests that write to it directly run on SQLite only).
-func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration()) async throws -> (some ApplicationProtocol, IMISDatabase) {
+/// The database a test application serves: the in-memory SQLite database the demo world is loaded into, or, with
+/// `IMIS_TEST_BACKEND=postgresql`, the fresh PostgreSQL database holding a copy of its rows. Tests that arrange
+/// rows behind the API's back write through ``store(clock:)``, which reaches the one the application serves.
+struct TestBackend: Sendable {
+    let sqlite: IMISDatabase
+    let postgres: IMISPostgres?
+
+    /// The registry and insurance store of the served database, stamping writes with `clock`.
+    func store(clock: RegistryClock = .system) -> any IMISStore {
+        if let postgres { return PostgresRegistryStore(database: postgres, clock: clock) }
+        return SQLiteRegistryStore(database: sqlite, clock: clock)
+    }
+}
+
+/// A fresh in-memory database with the demo dataset, and the application over it (on PostgreSQL with
+/// `IMIS_TEST_BACKEND=postgresql`).
+func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration()) async throws -> (some ApplicationProtocol, TestBackend) {
     let database = try IMISDatabase.inMemory()
     try database.migrate()
     try DemoDataset.load(into: database, clock: .fixed(demoInstant))
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     var environment = testEnvironment(configuration: configuration, database: database, logger: logger)
+    var postgres: IMISPostgres?
     if TestPostgres.isBackend {
         let lease = try await demoPostgres(copying: database)
+        postgres = lease.database
         environment = ApplicationEnvironment(
             configuration: configuration, storage: .postgres(lease.database), auth: testAuth(.postgres(lease.database)),
             logger: logger)
         environment.services = [lease]
     }
     let app = buildApplication(environment)
-    return (app, database)
+    return (app, TestBackend(sqlite: database, postgres: postgres))
 }
 
 /// A fresh PostgreSQL test database, migrated, with the rows of `database`.

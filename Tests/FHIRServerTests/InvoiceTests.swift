@@ -38,10 +38,10 @@ import Testing
     }
 
     /// Enrols the Doe family on RX01 for 2022-07-01...2023-06-30: a new idle policy (its UUID and value).
-    static func enrolIdlePolicy(_ database: IMISDatabase) async throws -> (uuid: String, value: String) {
-        let store = SQLiteRegistryStore(database: database)
-        let family = try #require(try store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily)?.record.id)
-        let product = try #require(try store.record(Product.self, uuid: DemoDataset.UUIDs.productRX01)?.record.id)
+    static func enrolIdlePolicy(_ database: TestBackend) async throws -> (uuid: String, value: String) {
+        let store = database.store()
+        let family = try #require(try await store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily, includeDeleted: false)?.record.id)
+        let product = try #require(try await store.record(Product.self, uuid: DemoDataset.UUIDs.productRX01, includeDeleted: false)?.record.id)
         let enrolment = try await store.enrolFamily(policy: Policy(
             familyID: family, enrollDate: LocalDate("2022-06-20")!, startDate: LocalDate("2022-07-01")!,
             expiryDate: LocalDate("2023-06-30")!, productID: product, stage: "R"), members: [], contributions: [])
@@ -113,7 +113,7 @@ import Testing
                 #expect(invoice["totalGross"]?["value"]?.number == "250.50")
                 return invoice["id"]?.string ?? ""
             }
-            let line = try #require(try SQLiteRegistryStore(database: database).invoice(uuid: id)?.lines.first?.record)
+            let line = try #require(try await database.store().invoice(uuid: id)?.lines.first?.record)
             #expect(line.lineID == policy.uuid)
             func put(_ status: String, amount: String = "250.50", ifMatch: String? = nil) async throws -> (HTTPResponse.Status, JSON) {
                 var headers = Self.fhirJSON

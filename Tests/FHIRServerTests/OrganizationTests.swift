@@ -72,8 +72,8 @@ import Testing
 
     @Test func policyHolderVersionsAndDeletionFollowTheHistoryModel() async throws {
         let (app, database) = try await makeTestApplication()
-        let store = SQLiteRegistryStore(database: database, clock: .fixed(demoInstant.addingTimeInterval(60)))
-        var holder = try #require(try store.policyHolder(uuid: Self.holder)).record
+        let store = database.store(clock: .fixed(demoInstant.addingTimeInterval(60)))
+        var holder = try #require(try await store.policyHolder(uuid: Self.holder)).record
         holder.tradeName = "My Trade Ltd"
         _ = try await store.updatePolicyHolder(holder, ifVersion: 1)
         try await app.test(.router) { client in
@@ -173,8 +173,8 @@ import Testing
     @Test(arguments: [1, 2, 3])
     func pagingAcrossKindBoundariesHasNoDuplicatesOrSkips(_ count: Int) async throws {
         let (app, database) = try await makeTestApplication()
-        let store = SQLiteRegistryStore(database: database)
-        let district = try #require(try store.record(IMISData.Location.self, uuid: DemoDataset.UUIDs.jimaraDistrict))
+        let store = database.store()
+        let district = try #require(try await store.record(IMISData.Location.self, uuid: DemoDataset.UUIDs.jimaraDistrict, includeDeleted: false))
         let second = try await store.insert(HealthFacility(
             code: "JIDIS001", name: "Jimara Dispensary", legalForm: "G", level: "D", locationID: district.record.id!,
             careType: "O"))

@@ -15,11 +15,11 @@ import Testing
     /// The demo world, with John Doe given a phone, an e-mail and a facility.
     func app() async throws -> some ApplicationProtocol {
         let (app, database) = try await makeTestApplication()
-        let store = SQLiteRegistryStore(database: database)
-        var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
+        let store = database.store()
+        var john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.phone = "+220 555 0101"
         john.email = "John.Doe@example.org"
-        john.hfID = try store.record(HealthFacility.self, uuid: IDs.raptaDistrictHospital)?.record.id
+        john.hfID = try await store.record(HealthFacility.self, uuid: IDs.raptaDistrictHospital, includeDeleted: false)?.record.id
         _ = try await store.update(john, ifVersion: nil)
         return app
     }

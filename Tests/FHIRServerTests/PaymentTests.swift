@@ -31,7 +31,7 @@ import Testing
     }
 
     /// The demo application on a SQLite file (a DatabasePool), for real concurrent writes.
-    static func makeFileApplication() throws -> (some ApplicationProtocol, IMISDatabase) {
+    static func makeFileApplication() throws -> (some ApplicationProtocol, TestBackend) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("payments-\(UUID().uuidString).sqlite").path
         let database = try IMISDatabase.open(path: path)
         try database.migrate()
@@ -39,7 +39,7 @@ import Testing
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = buildApplication(testEnvironment(database: database, logger: logger))
-        return (app, database)
+        return (app, TestBackend(sqlite: database, postgres: nil))
     }
 
     func status(_ client: some TestClientProtocol, _ uri: String) async throws -> String? {
@@ -179,7 +179,7 @@ import Testing
             #expect(statuses.filter { $0 == .created }.count == 1)
             #expect(statuses.filter { $0 == .ok }.count == 31)
         }
-        #expect(try SQLiteRegistryStore(database: database).payments(invoiceUUID: demoInvoice).count == 1)
+        #expect(try await database.store().payments(invoiceUUID: demoInvoice).count == 1)
     }
 
     @Test func concurrentPaymentsOfDifferentInvoicesLoseNone() async throws {
@@ -205,8 +205,13 @@ import Testing
                 #expect(fhirBody(response)["total"]?.number == "32")
             }
         }
-        let store = SQLiteRegistryStore(database: database)
-        let recorded = try (0..<32).compactMap { try store.payment(identifier: PaymentNoticeIdentifier(system: "urn:test:mobile-money", value: "D-\($0)")) }
-        #expect(recorded.count == 32)
+        let store = database.store()
+        var recorded = 0
+        for i in 0..<32 {
+            if try await store.payment(identifier: PaymentNoticeIdentifier(system: "urn:test:mobile-money", value: "D-\(i)")) != nil {
+                recorded += 1
+            }
+        }
+        #expect(recorded == 32)
     }
 }

@@ -52,8 +52,8 @@ import Testing
 
     @Test func insurancePlanShowsItsConversionProduct() async throws {
         let (app, database) = try await makeTestApplication()
-        let store = SQLiteRegistryStore(database: database)
-        let rx01 = try #require(try store.record(Product.self, uuid: Self.product))
+        let store = database.store()
+        let rx01 = try #require(try await store.record(Product.self, uuid: Self.product, includeDeleted: false))
         let successor = try await store.insert(Product(
             code: "RX02", name: "Regional follow-up", dateFrom: LocalDate("2030-01-02")!, dateTo: LocalDate("2040-01-01")!,
             conversionProductID: rx01.record.id, memberCount: 6))

@@ -35,12 +35,22 @@ enum TestPostgres {
         return database
     }()
 
+    /// How many test databases may exist at once. The suites run in parallel; without a bound, hundreds of
+    /// databases, each with its pool, would exceed the server's connections and the machine's cores.
+    static let gate = TestGate(permits: 16)
+
     /// A new empty database on the test server; dropped when the returned lease is released.
     static func freshDatabase() async throws -> TestDatabaseLease {
         guard let url, let admin else { throw TestPostgresUnavailable() }
+        await gate.acquire()
         let name = "imisfhir_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         // A database name cannot be bound; this one is made here of hex digits only.
-        try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger).collect()
+        do {
+            try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger).collect()
+        } catch {
+            await gate.release()
+            throw error
+        }
         var settings = try PostgresSettings(url: url)
         settings.database = String(name)
         settings.tls = .disable
@@ -78,6 +88,33 @@ final class TestDatabaseLease: Service, Sendable {
             _ = try? await admin.client.query(
                 PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)"), logger: TestPostgres.logger
             ).collect()
+            await TestPostgres.gate.release()
+        }
+    }
+}
+
+/// A counting semaphore for async tests: `acquire` waits while every permit is taken.
+actor TestGate {
+    private var available: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) {
+        available = permits
+    }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            available += 1
+        } else {
+            waiting.removeFirst().resume()
         }
     }
 }

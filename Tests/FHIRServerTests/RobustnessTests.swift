@@ -79,8 +79,8 @@ import Testing
 
     @Test func pagingStaysCorrectWhileInsuring() async throws {
         let (app, database) = try await makeTestApplication()
-        let store = SQLiteRegistryStore(database: database)
-        let before = try store.search(Insuree.self, RowQuery(limit: 1000)).items.map(\.record.uuid)
+        let store = database.store()
+        let before = try await store.search(Insuree.self, RowQuery(limit: 1000)).items.map(\.record.uuid)
         try await app.test(.router) { client in
             var seen: [String] = []
             var uri: String? = "/fhir/Patient?_count=2"

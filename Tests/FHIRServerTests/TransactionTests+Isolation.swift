@@ -66,6 +66,6 @@ extension TransactionTests {
             #expect(statuses.filter { $0 == .ok }.count == 16)
             #expect(statuses.filter { $0 == .created }.count == 16)
         }
-        #expect(try SQLiteRegistryStore(database: database).payments(invoiceUUID: demoInvoice).count == 48)
+        #expect(try await database.store().payments(invoiceUUID: demoInvoice).count == 48)
     }
 }

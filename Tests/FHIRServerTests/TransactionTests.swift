@@ -82,7 +82,7 @@ import Testing
         let (app, database) = try await makeTestApplication()
         let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let commits = CommitLog()
-        database.observeCommittedChanges { commits.append($0) }
+        database.sqlite.observeCommittedChanges { commits.append($0) }
         // The notice comes first in the Bundle: it refers to the invoice, which must be created before it.
         let body = Self.bundle(
             "transaction",
@@ -114,10 +114,13 @@ import Testing
             #expect(try await get(client, "/fhir/Invoice/\(invoiceID)")["status"]?.string == "balanced")
             #expect(entryIDs(try await get(client, "/fhir/PaymentNotice?identifier=TX-1")).count == 1)
         }
-        // One commit for both entries: the invoice and the payment rows are reported together.
-        let tables = Set(commits.all.flatMap { $0.rows.map(\.table) })
-        #expect(commits.all.count == 1)
-        #expect(tables.isSuperset(of: ["tblInvoice", "tblPaymentInvoice", "tblPremium", "tblPolicy"]))
+        // One commit for both entries: the invoice and the payment rows are reported together (the commit feed
+        // is the embedded database's; PostgreSQL has none).
+        if !TestPostgres.isBackend {
+            let tables = Set(commits.all.flatMap { $0.rows.map(\.table) })
+            #expect(commits.all.count == 1)
+            #expect(tables.isSuperset(of: ["tblInvoice", "tblPaymentInvoice", "tblPremium", "tblPolicy"]))
+        }
     }
 
     @Test(arguments: ["currency", "claim"])
@@ -125,7 +128,7 @@ import Testing
         let (app, database) = try await makeTestApplication()
         let policy = try await InvoiceTests.enrolIdlePolicy(database)
         let commits = CommitLog()
-        database.observeCommittedChanges { commits.append($0) }
+        database.sqlite.observeCommittedChanges { commits.append($0) }
         let second =
             failure == "currency"
             ? Self.entry(
