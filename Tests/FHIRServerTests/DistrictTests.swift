@@ -65,11 +65,54 @@ struct DistrictTests {
             #expect(try await client.status("/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", token: clerk) == .ok)
             #expect(try await client.status("/fhir/Patient/3c9a7e10-5b2d-4f1e-8a6c-000000000504", token: clerk) == .notFound)
             #expect(try await ids(client, "/fhir/Group?_count=100", token: clerk).count == 2)
-            #expect(try await client.status("/fhir/Coverage", token: clerk) == .forbidden)
+            #expect(try await ids(client, "/fhir/Coverage", token: clerk).count == 1)
             let none = try await signIn("no-district-clerk")
             #expect(try await ids(client, "/fhir/Patient", token: none).isEmpty)
             // The administrator is never limited.
             #expect(try await ids(client, "/fhir/Patient?_count=100").count == 8)
+        }
+    }
+
+    @Test func rowSecurityNarrowsPoliciesAndClaimsAndRefusesWritesOutsideTheDistricts() async throws {
+        var settings = testTokenSettings
+        settings.rowSecurity = true
+        let world = try await AuthTestWorld.make(settings: settings)
+        let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
+        let tahida = try #require(try await world.auth.registry.record(Location.self, code: "R1D2")?.record.id)
+        // Enrolment officers: insurees (read, add, edit), families, policies, claims (read, submit).
+        try await world.auth.accounts.defineRole(
+            RoleDefinition(name: "Enroller", systemFlags: 8, rights: [101101, 101102, 101103, 101001, 101201, 111001, 111002]),
+            now: Date())
+        try await world.user("rapta", roles: ["Enroller"], districts: [rapta])
+        try await world.user("tahida", roles: ["Enroller"], districts: [tahida])
+        try await world.run { client in
+            func signIn(_ name: String) async throws -> String {
+                let (_, _, body) = try await client.token([("grant_type", "password"), ("username", name), ("password", "Secret-pass-1")])
+                return try #require(body["access_token"]?.string)
+            }
+            let inRapta = try await signIn("rapta"), inTahida = try await signIn("tahida")
+            // The Doe family's policy (Jamula, Rapta) and claim Code001 at Rapta District Hospital.
+            for type in ["Coverage", "Contract", "Claim", "ClaimResponse"] {
+                #expect(try await ids(client, "/fhir/\(type)", token: inRapta).count == 1, "\(type)")
+                #expect(try await ids(client, "/fhir/\(type)", token: inTahida).isEmpty, "\(type)")
+            }
+            #expect(try await client.status("/fhir/Claim/Code001", token: inRapta) == .ok)
+            #expect(try await client.status("/fhir/Claim/Code001", token: inTahida) == .notFound)
+            #expect(try await client.status("/fhir/Coverage/d30f70df-d10b-43d4-bf31-5137c118ad84", token: inTahida) == .notFound)
+            #expect(try await client.status("/fhir/Invoice", token: inRapta) == .forbidden)
+
+            // A new head of family in Jamula: refused to the Tahida officer (and nothing written), created for Rapta's.
+            func create(_ token: String, chfid: String) async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/fhir/Patient", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/fhir+json"],
+                    body: ByteBuffer(string: WriteTests().newPatient(chfid: chfid))) { $0.status }
+            }
+            #expect(try await create(inTahida, chfid: "987650001") == .forbidden)
+            #expect(try await ids(client, "/fhir/Patient?identifier=987650001").isEmpty)
+            #expect(try await ids(client, "/fhir/Group?name=Banda").isEmpty)
+            #expect(try await create(inRapta, chfid: "987650002") == .created)
+            #expect(try await ids(client, "/fhir/Patient?identifier=987650002", token: inRapta).count == 1)
         }
     }
 }

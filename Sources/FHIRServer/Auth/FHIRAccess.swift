@@ -7,8 +7,9 @@ import Membership
 enum AccessRestriction {
     /// The internal search parameter that keeps rows within districts (`LocationId`s of `tblLocations`).
     static let districtParameter = "_imis-district"
-    /// The types row security can narrow by district.
-    static let districtTypes: Set<String> = ["Patient", "Group"]
+    /// The types row security can narrow by district: insurees and families by their address, policies by their
+    /// family's, claims by their health facility's district.
+    static let districtTypes: Set<String> = ["Patient", "Group", "Coverage", "Contract", "Claim", "ClaimResponse"]
 }
 
 /// The family an insuree's token is confined to, as FHIR ids.
@@ -56,8 +57,8 @@ extension FHIRService {
             }
             throw FHIRError(.forbidden, "this account may not \(method.rawValue) \(type)")
         case .allowWithinDistricts(let districts):
-            // Row security (openIMIS ROW_SECURITY): insurees and families of the user's districts only. Types that
-            // cannot be narrowed by district are refused rather than shown whole.
+            // Row security (openIMIS ROW_SECURITY): rows of the user's districts only. Types that cannot be narrowed
+            // by district are refused rather than shown whole.
             guard AccessRestriction.districtTypes.contains(type), provider.searchParameters.contains(where: {
                 $0.name == AccessRestriction.districtParameter }) else {
                 throw FHIRError(.forbidden, "this account is limited to its districts, which \(type) cannot be narrowed to")
@@ -82,6 +83,37 @@ extension FHIRService {
             if interaction != .searchType {
                 try await requireInCompartment(provider: provider, id: request.match.id ?? "", restriction: restriction)
             }
+        }
+    }
+
+    /// A create or update under a restriction (row security, an insuree's family): the write and a check that its
+    /// result lies inside the restriction run in one unit of work, so that a write leading outside is refused (403)
+    /// and leaves nothing behind.
+    func restrictedWrite(_ request: FHIRRequest, restriction: QueryParameters) async throws(FHIRError) -> FHIRResponse {
+        let provider = try provider(request.match.type)
+        do {
+            return try await units.unitOfWork { () async throws -> FHIRResponse in
+                let response = request.match.route.interaction == .create ? try await create(request) : try await update(request)
+                guard !provider.createIsEnquiry, let id = response.resourceID else { return response }
+                guard try await isInside(provider: provider, id: id, restriction: restriction) else {
+                    throw FHIRError(.forbidden, "the \(provider.resourceType) would lie outside what this account may see")
+                }
+                return response
+            }
+        } catch let error as FHIRError {
+            throw error
+        } catch {
+            throw FHIRError.storage(error)
+        }
+    }
+
+    /// Whether the resource `id` is inside the restriction.
+    func isInside(provider: any ResourceProvider, id: String, restriction: QueryParameters) async throws(FHIRError) -> Bool {
+        do {
+            try await requireInCompartment(provider: provider, id: id, restriction: restriction)
+            return true
+        } catch where error.status == .notFound {
+            return false
         }
     }
 

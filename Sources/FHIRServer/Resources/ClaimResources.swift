@@ -70,6 +70,7 @@ enum ClaimResources {
                 try constant(c, value: "active")
             },
             SearchParameter("use", .token, documentation: "Always claim.") { c throws(FHIRError) in try constant(c, value: "claim") },
+            Translate.facilityDistrict,
         ]
         return RegistryProvider<IMISData.Claim>(
             resourceType: "Claim", store: store, searchParameters: parameters,
@@ -99,6 +100,7 @@ enum ClaimResources {
                 let match = RowPredicate.oneOf("ClaimStatus", codes)
                 return c.modifier == "not" ? .not(match) : match
             },
+            Translate.facilityDistrict,
         ]
         return RegistryProvider<IMISData.Claim>(
             resourceType: "ClaimResponse", store: store, searchParameters: parameters,

@@ -45,6 +45,7 @@ enum ContractResource {
                 let match = RowPredicate.oneOf("PolicyStatus", codes)
                 return c.modifier == "not" ? .not(match) : match
             },
+            Translate.familyDistrict,
         ]
         let writer = RegistryWriter<Policy>(create: { resource in
             guard case .contract(let contract) = resource else { throw FHIRError(.invalid, "expected a Contract") }

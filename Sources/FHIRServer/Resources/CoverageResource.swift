@@ -49,6 +49,7 @@ enum CoverageResource {
                 let match = RowPredicate.oneOf("PolicyStatus", stored)
                 return c.modifier == "not" ? .not(match) : match
             },
+            Translate.familyDistrict,
         ]
         return RegistryProvider<Policy>(
             resourceType: "Coverage", store: store, readsByCode: false, searchParameters: parameters,

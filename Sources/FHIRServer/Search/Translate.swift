@@ -126,6 +126,18 @@ public enum Translate {
                  where: [locationAncestor(of: "LocationId", levels: levels, condition)])
     }
 
+    /// The internal district parameter of a table with a `FamilyID` column (policies): the family's village lies
+    /// in one of the districts.
+    public static let familyDistrict = SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
+        familyLocation(levels: 2, try locationIDs(c))
+    }.serverOnly()
+
+    /// The internal district parameter of claims: the health facility (`HFID`) belongs to one of the districts
+    /// (openIMIS places a facility in its district, `tblHF.LocationId`).
+    public static let facilityDistrict = SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
+        .related(table: "tblHF", column: "HfID", outerColumn: "HFID", where: [try locationIDs(c)])
+    }.serverOnly()
+
     /// Location ids (`LocationId`) given as the values of an internal parameter.
     public static func locationIDs(_ c: SearchCriterion) throws(FHIRError) -> RowPredicate {
         let ids = c.values.compactMap { Int64($0) }

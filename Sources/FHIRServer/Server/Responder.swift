@@ -312,8 +312,9 @@ extension FHIRService {
         case .vread: return try await vread(request)
         case .historyInstance: return try await history(request)
         case .searchType: return try await search(request)
-        case .create: return try await create(request)
-        case .update: return try await update(request)
+        case .create, .update:
+            if let restriction = request.restriction { return try await restrictedWrite(request, restriction: restriction) }
+            return request.match.route.interaction == .create ? try await create(request) : try await update(request)
         case .delete: return try await delete(request)
         case .batch, .transaction: return try await bundle(request)
         }
