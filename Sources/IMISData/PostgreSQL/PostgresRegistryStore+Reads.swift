@@ -192,14 +192,22 @@ extension PostgresRegistryStore: RegistryStore {
 
     // MARK: Locations, facilities, staff
 
+    /// The location and its parents up to the region, in one round trip (a recursive query), at most 8 levels.
     public func locationAncestors(id: Int64) async throws -> [Location] {
-        var chain: [Location] = []
-        var next: Int64? = id
-        while let current = next, chain.count < 8, let location = try await one(Location.self, id: current) {
-            chain.append(location.record)
-            next = location.record.parentID
-        }
-        return chain
+        try await fetch(Location.self) { table, statement in
+            let parent = try table.column("ParentLocationId")
+            let start = statement.bind(.integer(id))
+            let key = table.id.quoted
+            let prefix = """
+                WITH RECURSIVE chain(id, depth) AS (
+                  SELECT CAST(\(start) AS bigint), 0
+                  UNION ALL
+                  SELECT CAST(t.\(parent.quoted) AS bigint), c.depth + 1 FROM chain c JOIN \(table.name) t ON t.\(key) = c.id
+                  WHERE \(table.current) AND t.\(parent.quoted) IS NOT NULL AND c.depth < 7
+                )
+                """
+            return (prefix, "JOIN chain c ON t.\(key) = c.id WHERE \(table.current) ORDER BY c.depth")
+        }.map(\.record)
     }
 
     public func childLocations(parentID: Int64?) async throws -> [Location] {

@@ -21,10 +21,17 @@ public struct PostgresRegistryStore: Sendable {
     func fetch<R: SQLiteRecord>(
         _ type: R.Type, _ tail: (PGTable, inout PGStatement) throws -> String
     ) async throws -> [Versioned<R>] {
+        try await fetch(type) { table, statement in ("", try tail(table, &statement)) }
+    }
+
+    /// The rows of `<prefix> SELECT ... FROM table t <tail>` (a prefix such as a `WITH` clause).
+    func fetch<R: SQLiteRecord>(
+        _ type: R.Type, _ clauses: (PGTable, inout PGStatement) throws -> (prefix: String, tail: String)
+    ) async throws -> [Versioned<R>] {
         let table = try await database.table(R.sql)
         var statement = PGStatement()
-        let text = try tail(table, &statement)
-        statement.sql = "\(table.select) \(text)"
+        let (prefix, text) = try clauses(table, &statement)
+        statement.sql = "\(prefix) \(table.select) \(text)"
         let rows = try await database.rows(statement)
         let values = try rows.map { try IMISPostgres.values($0) }
         let found = try table.decode(R.self, values)
