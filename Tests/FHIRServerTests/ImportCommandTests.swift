@@ -1,5 +1,6 @@
 import Foundation
 import IMISData
+import PostgresNIO
 import Testing
 
 @testable import FHIRServer
@@ -135,13 +136,50 @@ struct ImportCommandTests {
             try demo.migrate()
             try DemoDataset.load(into: demo)
             try await database.copyRows(from: demo)
-            let settings = database.settings
-            var environment = [
-                "DB_ENGINE": "postgresql", "DB_HOST": settings.host, "DB_PORT": String(settings.port),
-                "DB_NAME": settings.database, "DB_USER": settings.username, "DB_OPTIONS": "sslmode=disable",
-            ]
-            if let password = settings.password { environment["DB_PASSWORD"] = password }
-            return Target(arguments: [], environment: environment, store: Storage.postgres(database).store)
+            return Target(arguments: [], environment: Self.environment(database.settings),
+                          store: Storage.postgres(database).store)
         }
+    }
+
+    /// The settings of the command for a PostgreSQL database.
+    static func environment(_ settings: PostgresSettings) -> [String: String] {
+        var environment = [
+            "DB_ENGINE": "postgresql", "DB_HOST": settings.host, "DB_PORT": String(settings.port),
+            "DB_NAME": settings.database, "DB_USER": settings.username, "DB_OPTIONS": "sslmode=disable",
+        ]
+        if let password = settings.password { environment["DB_PASSWORD"] = password }
+        return environment
+    }
+
+    /// `demo-data` with the demo dataset gives the same insurance numbers on both backends for a seed.
+    @Test(.enabled(if: TestPostgres.url != nil, TestPostgres.skipReason))
+    func demoDataGivesTheSameInsureesOnBothBackends() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: AccountCommandTests.executable.path), "build the executable first")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let arguments = ["demo-data", "--families", "40", "--seed", "3", "--demo-dataset"]
+        let onSQLite = try Self.run(arguments + ["--database", path], environment: [:])
+        #expect(onSQLite.status == 0, "\(onSQLite.output)")
+        let lease = try await TestPostgres.freshDatabase()
+        let onPostgres = try Self.run(arguments, environment: Self.environment(lease.database.settings))
+        #expect(onPostgres.status == 0, "\(onPostgres.output)")
+        let loaded = { (output: String) in output.split(separator: "\n").last { $0.hasPrefix("loaded ") }?.split(separator: " ").prefix(5) }
+        #expect(loaded(onSQLite.output) != nil && loaded(onSQLite.output) == loaded(onPostgres.output))
+
+        func chfids(_ store: any IMISStore) async throws -> [String] {
+            var numbers: [String] = []
+            var query = PageQuery(count: 100)
+            while true {
+                let found = try await store.page(Insuree.self, query).items
+                numbers += found.map(\.record.chfid)
+                if found.count < query.count { break }
+                query.offset += query.count
+            }
+            return numbers.sorted()
+        }
+        let sqlite = try IMISDatabase.open(path: path)
+        let expected = try await chfids(Storage.sqlite(sqlite).store)
+        #expect(expected.count > 40 + 8)
+        #expect(try await chfids(Storage.postgres(lease.database).store) == expected)
     }
 }
