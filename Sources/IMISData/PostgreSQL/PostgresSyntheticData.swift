@@ -39,7 +39,7 @@ extension SyntheticData {
             done += batch.familyCount
             insurees += batch.insurees.count
             progress?(done, families)
-            (batch, generator) = try await next
+            (batch, generator) = await next
         }
         try await database.advanceKeySequence(Family.sql)
         try await database.advanceKeySequence(Insuree.sql)
