@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Server throughput benchmark: loads the demo dataset plus N synthetic families into a fresh SQLite file,
-# serves it on loopback, and measures Patient read, identifier search, name search, /metadata, Claim submission
+# Server throughput benchmark: loads the demo dataset plus N synthetic families into a fresh SQLite file (or,
+# with --backend postgresql, a throw-away PostgreSQL cluster of its own), serves it on loopback, and measures Patient read, identifier search, name search, /metadata, Claim submission
 # and PaymentNotice posting with wrk (requests/s, p50, p99, non-2xx; /health/live as a reference), plus the
 # server's RSS. Every POST is unique (claim code, notice identifier), so each one writes. The server takes its
 # settings from the environment as usual (e.g. RESOURCE_CACHE_MB=0 measures without the render cache).
@@ -8,14 +8,20 @@
 #   Scripts/benchmark.sh --insurees 10000          # ~3,000 families (a family averages 3.3 members)
 #   Scripts/benchmark.sh --insurees 1000000 --duration 10
 #   Scripts/benchmark.sh --families 500 --duration 3 --no-build
+#   Scripts/benchmark.sh --backend postgresql --insurees 10000
 #
-# Needs: wrk, sqlite3 and curl (Debian: `apt-get install -y wrk sqlite3 curl`); the script installs nothing.
+# Needs: wrk, sqlite3 and curl (Debian: `apt-get install -y wrk sqlite3 curl`), and for --backend postgresql the
+# postgresql package too; the script installs nothing.
 # It builds the release binary into .build-release/ (its own scratch folder, so debug builds are untouched),
-# writes bench-results/<date>-<insurees>.md (-2, -3... for later runs that day) and prints the same table. Traffic goes to 127.0.0.1 only; every
+# writes bench-results/<date>-<insurees>.md (<date>-<insurees>-postgresql.md on PostgreSQL; -2, -3... for later
+# runs that day) and prints the same table. Traffic goes to 127.0.0.1 only; every
 # wrk run is bounded by --duration and a timeout, and the server and the temporary database are removed on
-# exit, also on Ctrl-C or failure.
+# exit, also on Ctrl-C or failure. On PostgreSQL the cluster (initdb/pg_ctl of the newest
+# /usr/lib/postgresql/*/bin, as the `postgres` user when run as root) listens on 127.0.0.1 on a free port with
+# durable commits (one WAL flush per commit, as SQLite's synchronous=FULL here), and is removed on exit.
 #
 # Options:
+#   --backend B       sqlite (default) or postgresql
 #   --insurees N      target insuree count (families = N / 3.3, rounded)
 #   --families N      synthetic families to load (instead of --insurees)
 #   --duration S      seconds per measured wrk run (default 10); a warm-up of --warmup S (default 3) precedes it
@@ -43,12 +49,14 @@ INVOICES=50
 PORT=$((18000 + $$ % 1000))
 BUILD=1
 BIN=""
+BACKEND=sqlite
 OUT_DIR="$ROOT/bench-results"
 
-usage() { sed -n '2,28p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,34p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
+        --backend) BACKEND="$2"; shift 2 ;;
         --insurees) INSUREES="$2"; shift 2 ;;
         --families) FAMILIES="$2"; shift 2 ;;
         --duration) DURATION="$2"; shift 2 ;;
@@ -77,9 +85,18 @@ fi
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 120 ] || { echo "--duration must be 1-120" >&2; exit 2; }
 [ "$FAMILIES" -le 2000000 ] || { echo "--families is capped at 2,000,000" >&2; exit 2; }
 [ "$INVOICES" -ge 1 ] && [ "$INVOICES" -le "$FAMILIES" ] || { echo "--invoices must be 1 to the number of families" >&2; exit 2; }
+case "$BACKEND" in
+    sqlite|postgresql) ;;
+    *) echo "--backend must be sqlite or postgresql" >&2; exit 2 ;;
+esac
 
 missing=()
 for program in wrk sqlite3 curl; do command -v "$program" >/dev/null 2>&1 || missing+=("$program"); done
+if [ "$BACKEND" = postgresql ]; then
+    for package in postgresql wrk; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "missing: ${missing[*]} (Debian: apt-get install -y ${missing[*]})" >&2
     exit 1
@@ -87,11 +104,17 @@ fi
 
 SERVER_PID=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-bench.XXXXXX")
+PG_DIR=""
+AS_PG=()
 cleanup() {
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill "$SERVER_PID" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ -n "$PG_DIR" ]; then
+        "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
     fi
     rm -rf "$WORK"
 }
@@ -110,9 +133,39 @@ fi
 
 # --- data ----------------------------------------------------------------------------------------------
 DB="$WORK/bench.sqlite3"
+if [ "$BACKEND" = postgresql ]; then
+    # A cluster of its own in a temporary folder, on a free loopback port (initdb refuses to run as root: as root,
+    # the cluster belongs to the `postgres` user the package created).
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-bench-pg.XXXXXX")
+    PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$PG_DIR"
+        AS_PG=(runuser -u postgres --)
+    fi
+    echo "starting a PostgreSQL cluster ($("$PG_BIN/postgres" --version | awk '{ print $3 }')) on 127.0.0.1:$PG_PORT..."
+    "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U imis --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" -o "-p $PG_PORT -k $PG_DIR \
+        -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+    "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U imis -d postgres -c "CREATE DATABASE imis" >/dev/null
+    export DB_ENGINE=postgresql DB_HOST=127.0.0.1 DB_PORT="$PG_PORT" DB_NAME=imis DB_USER=imis DB_OPTIONS=sslmode=disable
+fi
+# q SQL: one query on the benchmark's database (read-only on SQLite), rows of |-separated values.
+q() {
+    if [ "$BACKEND" = postgresql ]; then
+        "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U imis -d imis -c "$1"
+    else
+        sqlite3 "file:$DB?mode=ro" "$1"
+    fi
+}
 echo "loading $FAMILIES synthetic families..."
 load_start=$(date +%s.%N)
-LOG_LEVEL=warning "$BIN" demo-data --families "$FAMILIES" --seed 1 --database "$DB" | tail -n 1
+if [ "$BACKEND" = postgresql ]; then
+    # The demo dataset first: the server loads it only into an empty PostgreSQL database.
+    LOG_LEVEL=warning "$BIN" demo-data --families "$FAMILIES" --seed 1 --demo-dataset | tail -n 1
+else
+    LOG_LEVEL=warning "$BIN" demo-data --families "$FAMILIES" --seed 1 --database "$DB" | tail -n 1
+fi
 load_seconds=$(awk -v a="$load_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
 # --- server --------------------------------------------------------------------------------------------
@@ -120,7 +173,9 @@ if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/health/live"; then
     echo "port $PORT is already in use; pass --port" >&2
     exit 1
 fi
-MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning RATELIMIT_RATE=off ACCESS_TOKEN_TTL=6h "$BIN" serve --database "$DB" --host 127.0.0.1 --port "$PORT" \
+DATABASE_ARGS=(--database "$DB")
+[ "$BACKEND" = sqlite ] || DATABASE_ARGS=()
+MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning RATELIMIT_RATE=off ACCESS_TOKEN_TTL=6h "$BIN" serve "${DATABASE_ARGS[@]}" --host 127.0.0.1 --port "$PORT" \
     >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 600); do
@@ -138,12 +193,14 @@ TOKEN=$(curl -s --max-time 10 -X POST "$BASE/auth/token" -d grant_type=password 
 export BENCH_TOKEN="$TOKEN"
 AUTH="Authorization: Bearer $TOKEN"
 
-INSUREE_COUNT=$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM tblInsuree WHERE ValidityTo IS NULL")
+INSUREE_COUNT=$(q 'SELECT COUNT(*) FROM "tblInsuree" WHERE "ValidityTo" IS NULL')
 # A random sample of real ids, insurance numbers and 3-letter name prefixes (reads use the read-only URI).
-sqlite3 "file:$DB?mode=ro" "SELECT InsureeUUID FROM tblInsuree WHERE ValidityTo IS NULL ORDER BY random() LIMIT $SAMPLE" >"$WORK/uuids.txt"
-sqlite3 "file:$DB?mode=ro" "SELECT CHFID FROM tblInsuree WHERE ValidityTo IS NULL ORDER BY random() LIMIT $SAMPLE" >"$WORK/chfids.txt"
-sqlite3 "file:$DB?mode=ro" "SELECT lower(substr(CASE WHEN random() % 2 = 0 THEN LastName ELSE OtherNames END, 1, 3))
-    FROM tblInsuree WHERE ValidityTo IS NULL ORDER BY random() LIMIT $SAMPLE" >"$WORK/names.txt"
+q "SELECT \"InsureeUUID\" FROM \"tblInsuree\" WHERE \"ValidityTo\" IS NULL ORDER BY random() LIMIT $SAMPLE" >"$WORK/uuids.txt"
+q "SELECT \"CHFID\" FROM \"tblInsuree\" WHERE \"ValidityTo\" IS NULL ORDER BY random() LIMIT $SAMPLE" >"$WORK/chfids.txt"
+COIN="random() % 2 = 0"
+[ "$BACKEND" = sqlite ] || COIN="random() < 0.5"
+q "SELECT lower(substr(CASE WHEN $COIN THEN \"LastName\" ELSE \"OtherNames\" END, 1, 3))
+    FROM \"tblInsuree\" WHERE \"ValidityTo\" IS NULL ORDER BY random() LIMIT $SAMPLE" >"$WORK/names.txt"
 echo "metadata" >"$WORK/metadata.txt"
 echo "live" >"$WORK/live.txt"
 # Names may have letters outside ASCII (Müller, Peña): percent-encode them for the URL.
@@ -192,8 +249,8 @@ post() {
 # One idle policy and one large invoice per family, so that the notices spread over $INVOICES invoices and none
 # is ever paid off (each notice pays 0.01 EUR).
 echo "creating $INVOICES invoices to pay..."
-sqlite3 "file:$DB?mode=ro" "SELECT FamilyUUID FROM tblFamilies WHERE ValidityTo IS NULL
-    AND FamilyID NOT IN (SELECT FamilyID FROM tblPolicy) ORDER BY random() LIMIT $INVOICES" >"$WORK/families.txt"
+q "SELECT \"FamilyUUID\" FROM \"tblFamilies\" WHERE \"ValidityTo\" IS NULL
+    AND \"FamilyID\" NOT IN (SELECT \"FamilyID\" FROM \"tblPolicy\") ORDER BY random() LIMIT $INVOICES" >"$WORK/families.txt"
 : >"$WORK/invoices.txt"
 i=0
 while IFS= read -r family; do
@@ -308,21 +365,31 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_KB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")
 HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
 ANON_KB=$(awk '/^RssAnon:/ { print $2 }' "/proc/$SERVER_PID/status")
-DB_MB=$(du -m "$DB" | cut -f1)
-CLAIMS=$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM tblClaim WHERE ClaimCode LIKE 'm%' OR ClaimCode LIKE 'w%'")
-PAYMENTS=$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM tblPaymentInvoice WHERE CodeExt LIKE 'PN-%'")
+if [ "$BACKEND" = postgresql ]; then
+    DB_MB=$(q "SELECT pg_database_size('imis') / 1048576")
+else
+    DB_MB=$(du -m "$DB" | cut -f1)
+fi
+CLAIMS=$(q "SELECT COUNT(*) FROM \"tblClaim\" WHERE \"ClaimCode\" LIKE 'm%' OR \"ClaimCode\" LIKE 'w%'")
+PAYMENTS=$(q "SELECT COUNT(*) FROM \"tblPaymentInvoice\" WHERE \"CodeExt\" LIKE 'PN-%'")
 
 # --- report --------------------------------------------------------------------------------------------
 mkdir -p "$OUT_DIR"
 STAMP=$(date -u +%Y-%m-%d)
-RESULT="$OUT_DIR/$STAMP-$INSUREE_COUNT.md"
+NAME="$STAMP-$INSUREE_COUNT"
+ON=""
+if [ "$BACKEND" = postgresql ]; then
+    NAME="$NAME-postgresql"
+    ON=" on PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }')"
+fi
+RESULT="$OUT_DIR/$NAME.md"
 # A later run on the same day keeps the earlier file: -2, -3, ...
 n=2
-while [ -e "$RESULT" ]; do RESULT="$OUT_DIR/$STAMP-$INSUREE_COUNT-$n.md"; n=$((n + 1)); done
+while [ -e "$RESULT" ]; do RESULT="$OUT_DIR/$NAME-$n.md"; n=$((n + 1)); done
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$( (git status --porcelain -- Sources Package.swift 2>/dev/null || true) | head -n 1)
 {
-    echo "# Server benchmark: $INSUREE_COUNT insurees"
+    echo "# Server benchmark: $INSUREE_COUNT insurees$ON"
     echo
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT${DIRTY:+ (with uncommitted changes)}; release build; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency on loopback after a ${WARMUP}s warm-up, cycling through $SAMPLE random values."
     echo
@@ -332,7 +399,11 @@ DIRTY=$( (git status --porcelain -- Sources Package.swift 2>/dev/null || true) |
     echo
     echo "Writes: every POST is unique, so each stores something: $CLAIMS claims (patients cycling through the sample; most have no policy, so adjudication rejects them) and $PAYMENTS payments (0.01 EUR each, spread over $INVOICES invoices created first), warm-ups included."
     echo
-    echo "Server RSS after the runs: $((RSS_KB / 1024)) MB (peak $((HWM_KB / 1024)) MB, anonymous $((ANON_KB / 1024)) MB); database file $DB_MB MB."
+    echo "Server RSS after the runs: $((RSS_KB / 1024)) MB (peak $((HWM_KB / 1024)) MB, anonymous $((ANON_KB / 1024)) MB); database$([ "$BACKEND" = sqlite ] && echo " file") $DB_MB MB."
+    if [ "$BACKEND" = postgresql ]; then
+        echo
+        echo "PostgreSQL: a throw-away cluster on loopback (shared_buffers=256MB, durable commits), served with DB_ENGINE=postgresql; it shares the cores too."
+    fi
     echo
     echo "Load: $FAMILIES families (plus the demo dataset) in ${load_seconds} s."
     echo

@@ -5,13 +5,15 @@ import IMISData
 import Logging
 import Membership
 
-/// The `imis-fhir` command: `serve` (default), `migrate`, `demo-data`, `capability-statement`.
+/// The `imis-fhir` command: `serve` (default), `migrate`, `demo-data`, `import`, `create-user`, `create-client`,
+/// `capability-statement`.
 @main
 struct IMISFHIR: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imis-fhir",
         abstract: "FHIR R4 facade server for openIMIS.",
-        subcommands: [Serve.self, Migrate.self, DemoData.self, CreateUser.self, CreateClient.self, Capabilities.self],
+        subcommands: [Serve.self, Migrate.self, DemoData.self, Import.self, CreateUser.self, CreateClient.self,
+                      Capabilities.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -104,30 +106,6 @@ struct Migrate: AsyncParsableCommand {
         let database = try IMISDatabase.open(path: common.database ?? settings.databasePath, logger: logger)
         try database.migrate()
         print("migrated \(database.path)")
-    }
-}
-
-struct DemoData: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo-data", abstract: "Load synthetic families for benchmarks (deterministic for a seed).")
-    @OptionGroup var common: CommonOptions
-    @Option(help: "Number of families.") var families: Int = 1000
-    @Option(help: "Random seed.") var seed: UInt64 = 1
-
-    func run() async throws {
-        let settings = Settings.load()
-        let logger = try makeLogger(settings)
-        let database = try openDatabase(settings, common, logger: logger)
-        let started = Date()
-        let result = try SyntheticData.generate(families: families, seed: seed, into: database) { done, total in
-            if isatty(STDOUT_FILENO) != 0 {
-                let width = 40
-                let filled = total > 0 ? width * done / total : width
-                FileHandle.standardOutput.write(Data(("\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done)/\(total) families").utf8))
-            }
-        }
-        if isatty(STDOUT_FILENO) != 0 { print("") }
-        print("loaded \(result.families) families, \(result.insurees) insurees in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }
 

@@ -107,26 +107,53 @@ public enum SyntheticData {
             ORDER BY LocationCode
             """)
         if !existing.isEmpty { return existing }
+        var ids: [Int64] = []
+        for place in SyntheticPlace.all {
+            let location = place.location(parentID: place.parent.map { ids[$0] })
+            ids.append(try RegistrySQL.insert(db, location, now: now).record.id!)
+        }
+        return SyntheticPlace.villages(of: ids)
+    }
+}
+
+/// One location of the synthetic hierarchy: 2 regions, 3 districts each, 2 wards each, 4 villages each, in the
+/// order they are created (a parent before its children), with fixed UUIDs. Both stores create the same list.
+struct SyntheticPlace: Sendable {
+    let uuid: String
+    let code: String
+    let name: String
+    /// The index of the parent in ``all``.
+    let parent: Int?
+    let kind: Location.Kind
+
+    func location(parentID: Int64?) -> Location {
+        Location(uuid: uuid, code: code, name: name, parentID: parentID, kind: kind)
+    }
+
+    static let all: [SyntheticPlace] = {
         var uuids = SplitMix64(seed: 0x5EED_10CA_7105)
-        var villages: [Int64] = []
-        func add(_ code: String, _ name: String, _ parent: Int64?, _ kind: Location.Kind) throws -> Int64 {
-            let location = Location(uuid: uuids.uuid(), code: code, name: name, parentID: parent, kind: kind)
-            return try RegistrySQL.insert(db, location, now: now).record.id!
+        var places: [SyntheticPlace] = []
+        func add(_ code: String, _ name: String, _ parent: Int?, _ kind: Location.Kind) -> Int {
+            places.append(SyntheticPlace(uuid: uuids.uuid(), code: code, name: name, parent: parent, kind: kind))
+            return places.count - 1
         }
         let regionNames = ["Kusini", "Kaskazini"]
         for r in 1...2 {
-            let region = try add("S\(r)", "\(regionNames[r - 1]) Region", nil, .region)
+            let region = add("S\(r)", "\(regionNames[r - 1]) Region", nil, .region)
             for d in 1...3 {
-                let district = try add("S\(r)D\(d)", "\(regionNames[r - 1]) District \(d)", region, .district)
+                let district = add("S\(r)D\(d)", "\(regionNames[r - 1]) District \(d)", region, .district)
                 for w in 1...2 {
-                    let ward = try add("S\(r)D\(d)W\(w)", "Ward \(r)\(d)\(w)", district, .ward)
-                    for v in 1...4 {
-                        villages.append(try add("S\(r)D\(d)W\(w)V\(v)", "Kijiji \(r)\(d)\(w)\(v)", ward, .village))
-                    }
+                    let ward = add("S\(r)D\(d)W\(w)", "Ward \(r)\(d)\(w)", district, .ward)
+                    for v in 1...4 { _ = add("S\(r)D\(d)W\(w)V\(v)", "Kijiji \(r)\(d)\(w)\(v)", ward, .village) }
                 }
             }
         }
-        return villages
+        return places
+    }()
+
+    /// The keys of the villages among `ids` (the keys of ``all``, in order), in code order.
+    static func villages(of ids: [Int64]) -> [Int64] {
+        zip(all, ids).filter { $0.0.kind == .village }.sorted { $0.0.code < $1.0.code }.map(\.1)
     }
 }
 

@@ -1,0 +1,87 @@
+import ArgumentParser
+import FHIRServer
+import Foundation
+import IMISData
+import Logging
+
+/// `imis-fhir demo-data`: synthetic families for benchmarks, on SQLite or PostgreSQL (`DB_ENGINE`).
+struct DemoData: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-data", abstract: "Load synthetic families for benchmarks (deterministic for a seed).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Number of families.") var families: Int = 1000
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Flag(name: .customLong("demo-dataset"),
+          help: "Load the demo dataset (the IG example world) first when the database has no insuree yet.")
+    var demoDataset = false
+
+    func run() async throws {
+        let settings = Settings.load()
+        let logger = try makeLogger(settings)
+        guard families >= 0 else { throw ValidationError("--families must not be negative") }
+        let bar = ProgressBar(unit: "families")
+        let result: SyntheticLoadSummary
+        if try settings.databaseEngine == .postgresql {
+            let postgres = try settings.postgresSettings(database: common.database)
+            let migrate = try common.migrate ?? settings.bool("DJANGO_MIGRATE", true)
+            let (families, seed, demoDataset) = (families, seed, demoDataset)
+            result = try await withPostgres(postgres, logger: logger) { database in
+                if migrate { try await database.migrate() }
+                if demoDataset, try await database.isEmpty() {
+                    let sqlite = try IMISDatabase.inMemory()
+                    try sqlite.migrate()
+                    try DemoDataset.load(into: sqlite)
+                    try await database.copyRows(from: sqlite)
+                }
+                return try await SyntheticData.generate(families: families, seed: seed, into: database) { done, total in
+                    bar.show(done, of: total)
+                }
+            }
+        } else {
+            let database = try openDatabase(settings, common, logger: logger)
+            if demoDataset, !(try DemoDataset.isLoaded(in: database)) { try DemoDataset.load(into: database) }
+            result = try SyntheticData.generate(families: families, seed: seed, into: database) { done, total in
+                bar.show(done, of: total)
+            }
+        }
+        bar.finish()
+        print("loaded \(result.families) families, \(result.insurees) insurees in \(String(format: "%.1f", result.seconds)) s"
+            + " (\(Int(result.insureesPerSecond)) insurees/s)")
+    }
+}
+
+/// A progress bar on standard output when it is a terminal (nothing otherwise): `[####....] 1200/3000 families`.
+final class ProgressBar: Sendable {
+    let unit: String
+    let visible = isatty(STDOUT_FILENO) != 0
+
+    init(unit: String) { self.unit = unit }
+
+    /// Redraws the bar at `done` of `total`.
+    func show(_ done: Int, of total: Int) {
+        show(fraction: total > 0 ? Double(done) / Double(total) : 1, text: "\(done)/\(total) \(unit)")
+    }
+
+    /// Redraws the bar filled to `fraction` (none without one: only the text) followed by `text`.
+    func show(fraction: Double?, text: String) {
+        guard visible else { return }
+        var line = "\r"
+        if let fraction {
+            let width = 40
+            let filled = max(0, min(width, Int(Double(width) * fraction)))
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+        }
+        FileHandle.standardOutput.write(Data((line + text + "\u{1B}[K").utf8))
+    }
+
+    /// Clears the bar's line before something else is printed.
+    func clear() {
+        guard visible else { return }
+        FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    /// Ends the bar's line.
+    func finish() {
+        if visible { print("") }
+    }
+}
