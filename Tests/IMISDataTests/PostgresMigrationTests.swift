@@ -57,6 +57,22 @@ struct PostgresMigrationTests {
             #expect(try await count(database, "SELECT count(*) FROM \"tblGender\"") > 0)
             // The CHF ID lookup has its index among current rows.
             #expect(try await count(database, "SELECT count(*) FROM pg_indexes WHERE indexname = 'imisfhir_tblinsuree_code'") == 1)
+            // Name prefixes are looked up in the indexes of the folded names, not by folding every row.
+            try await SyntheticData.generate(families: 3000, seed: 7, into: database)
+            try await database.execute(PGStatement("ANALYZE \"tblInsuree\""))
+            let table = try await database.table(Insuree.sql)
+            var compiler = PostgresQueryCompiler(catalog: catalog, table: table)
+            let condition = try compiler.compile(.or([.foldedStartsWith("LastName", "Bän"), .foldedStartsWith("OtherNames", "Bän")]))
+            var explain = compiler.statement
+            explain.sql = "EXPLAIN SELECT count(*) FROM \(table.name) t WHERE \(table.current) AND \(condition)"
+            let plan = try await database.transaction {
+                try await database.execute(PGStatement("SET LOCAL enable_seqscan = off"))
+                return try await database.rows(explain).map { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) ?? "" }
+            }.joined(separator: "\n")
+            #expect(plan.contains("Index Scan on imisfhir_tblinsuree_lastname_folded"), "\(plan)")
+            #expect(plan.contains("Index Scan on imisfhir_tblinsuree_othernames_folded"), "\(plan)")
+            // The prefix bounds the scans (an index condition, not a filter over every entry).
+            #expect(plan.components(separatedBy: "~>=~ 'ban'").count == 3, "\(plan)")
         }
     }
 

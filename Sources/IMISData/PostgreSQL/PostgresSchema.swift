@@ -165,6 +165,18 @@ enum PostgresSchema {
                 CREATE INDEX IF NOT EXISTS imisfhir_\(found.lowercased())_\(name.lowercased()) ON \(PGSQL.quote(found)) (\(column.quoted))\(current)
                 """)
         }
+        // Name searches compare the folded name's prefix (`PostgresQueryCompiler.fold`, immutable functions only):
+        // an index on that very expression, in byte order for LIKE, serves them.
+        if let insuree = catalog.tableName("tblInsuree") {
+            let current = catalog.column(insuree, "ValidityTo").map { " WHERE \($0.quoted) IS NULL" } ?? ""
+            for name in ["LastName", "OtherNames"] {
+                guard let column = catalog.column(insuree, name), column.kind == .text else { continue }
+                result.append("""
+                    CREATE INDEX IF NOT EXISTS imisfhir_\(insuree.lowercased())_\(name.lowercased())_folded ON \(PGSQL.quote(insuree)) \
+                    ((\(PostgresQueryCompiler.fold(column.quoted))) text_pattern_ops)\(current)
+                    """)
+            }
+        }
         if catalog.has("imisfhir_otp_challenge") {
             for column in ["destination_hash", "subject_hash", "client_ip_hash"] {
                 result.append("""
