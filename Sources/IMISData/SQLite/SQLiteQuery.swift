@@ -50,6 +50,8 @@ struct SQLiteQueryCompiler {
         case .not(let inner):
             return "NOT (\(try compile(inner, alias: alias)))"
         case .related(let table, let column, let outerColumn, let conditions):
+            // The answer depends on the related table's rows too (caches of answers are dropped when it changes).
+            ReadRecorder.note(table, nil)
             aliasCounter += 1
             let inner = "r\(aliasCounter)"
             let live = HistorySearch.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
