@@ -94,6 +94,7 @@ extension RegistrySQL {
     /// A keyset page over current rows matching `query` (see ``RowQuery``).
     static func search<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         ReadRecorder.note(R.sql.table, nil)
+        if let page = try FoldedPrefixSearch.page(db, type, query) { return page }
         var compiler = SQLiteQueryCompiler(uuidColumn: R.sql.uuidColumn, currentCondition: R.sql.current)
         var terms = [R.sql.current]
         for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }
