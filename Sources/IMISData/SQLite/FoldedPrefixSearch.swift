@@ -12,8 +12,8 @@ import GRDB
 /// bounded by (distinct names in the range) × `_count`, not by the matches. A range of more distinct names than
 /// ``distinctLimit`` goes back to the general plan.
 ///
-/// The total (when asked) still counts every match, but from the indexes alone: one range per column, minus the
-/// rows in both ranges, counted over an index of both folded names.
+/// The total (when asked) still counts every match, but from the indexes alone: the given names' range, plus the
+/// family names' range less its rows whose given name is in range too, read over an index of both folded names.
 enum FoldedPrefixSearch {
     /// Per table, the column → index of (folded column, `ValidityFrom`, key) over current rows.
     static let orderIndexes: [String: [String: String]] = [
@@ -175,26 +175,25 @@ enum FoldedPrefixSearch {
         return rows
     }
 
-    /// Every match, counted from the indexes: each range, less the rows in both.
+    /// Every match, counted from the indexes alone: with two columns, the second one's range plus the rows of the
+    /// first one's range that are not in the second's (read over the index of both names, no table row).
     static func count(_ db: Database, _ sql: TableSQL, _ alternatives: [Alternative]) throws -> Int {
         func folded(_ column: String) -> String { "\(NameFolding.sqlFunctionName)(t.\(column))" }
-        var total = 0
-        for alternative in alternatives {
-            let column = folded(alternative.column)
-            let statement = try db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM \(sql.table) t INDEXED BY \(alternative.index) \
-                WHERE \(sql.current) AND \(column) >= ? AND \(column) < ?
-                """)
-            total += try Int.fetchOne(statement, arguments: [alternative.prefix, alternative.upper]) ?? 0
-        }
+        let last = alternatives[alternatives.count - 1]
+        let column = folded(last.column)
+        let statement = try db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM \(sql.table) t INDEXED BY \(last.index) \
+            WHERE \(sql.current) AND \(column) >= ? AND \(column) < ?
+            """)
+        var total = try Int.fetchOne(statement, arguments: [last.prefix, last.upper]) ?? 0
         if alternatives.count == 2, let pair = pairIndexes[sql.table] {
-            let (first, second) = (folded(alternatives[0].column), folded(alternatives[1].column))
+            let (first, second) = (folded(alternatives[0].column), column)
             let statement = try db.cachedStatement(sql: """
                 SELECT COUNT(*) FROM \(sql.table) t INDEXED BY \(pair.index) WHERE \(sql.current) \
-                AND \(first) >= ? AND \(first) < ? AND \(second) >= ? AND \(second) < ?
+                AND \(first) >= ? AND \(first) < ? AND NOT (\(second) >= ? AND \(second) < ?)
                 """)
-            total -= try Int.fetchOne(statement, arguments: [
-                alternatives[0].prefix, alternatives[0].upper, alternatives[1].prefix, alternatives[1].upper,
+            total += try Int.fetchOne(statement, arguments: [
+                alternatives[0].prefix, alternatives[0].upper, last.prefix, last.upper,
             ]) ?? 0
         }
         return total
