@@ -72,13 +72,15 @@ import Testing
                 SELECT InsureeID FROM tblInsuree t WHERE t.ValidityTo IS NULL
                 AND imis_fold(t.LastName) >= ? AND imis_fold(t.LastName) < ?
                 """, ["a", "b"])
-            #expect(name.contains("USING INDEX tblInsuree_LastNameFold_current"))
+            // Either index that starts with the folded family name.
+            let lastNameIndex = ["tblInsuree_LastNameFold_order", "tblInsuree_NamesFold_current"]
+            #expect(lastNameIndex.contains { name.contains("INDEX \($0)") })
             let either = try queryPlan(db, """
                 SELECT InsureeID FROM tblInsuree t WHERE t.ValidityTo IS NULL AND t.InsureeID IN (
                 SELECT InsureeID FROM tblInsuree WHERE ValidityTo IS NULL AND imis_fold(LastName) >= ? AND imis_fold(LastName) < ?
                 UNION ALL SELECT InsureeID FROM tblInsuree WHERE ValidityTo IS NULL AND imis_fold(OtherNames) >= ? AND imis_fold(OtherNames) < ?)
                 """, ["a", "b", "a", "b"])
-            #expect(either.contains("tblInsuree_LastNameFold_current") && either.contains("tblInsuree_OtherNamesFold_current"))
+            #expect(lastNameIndex.contains { either.contains($0) } && either.contains("tblInsuree_OtherNamesFold_order"))
             #expect(!either.contains("SCAN"))
             let family = try queryPlan(db, "SELECT * FROM tblInsuree t WHERE t.FamilyID = ? AND t.ValidityTo IS NULL",
                                        [1])

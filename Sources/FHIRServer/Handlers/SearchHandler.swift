@@ -6,6 +6,17 @@ extension FHIRService {
     /// (http://hl7.org/fhir/R4/http.html#search, search.html).
     func search(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
         let provider = try provider(request.match.type)
+        guard let cached = CachedSearch(request, provider: provider, cache: renderCache) else {
+            return try await search(request, provider: provider).response
+        }
+        if let answer = cached.answer() { return answer }
+        return try await cached.record { () async throws(FHIRError) in try await search(request, provider: provider) }
+    }
+
+    /// The search itself, and its matches.
+    func search(_ request: FHIRRequest, provider: any ResourceProvider) async throws(FHIRError)
+        -> (response: FHIRResponse, matches: [StoredResource])
+    {
         var params = request.query
         if request.method == .post {
             let contentType = request.headers[.contentType].map { FHIRFormat.mediaTypeName($0) }
@@ -43,7 +54,8 @@ extension FHIRService {
             let body = SearchBundleJSON.encode(
                 total: matches.total, links: links, matches: matches.resources, base: request.base, type: type)
         {
-            return FHIRResponse(status: .ok, headers: [.contentType: FHIRFormat.mediaType], body: body)
+            let response = FHIRResponse(status: .ok, headers: [.contentType: FHIRFormat.mediaType], body: body)
+            return (response, matches.resources)
         }
         var entries = matches.resources.map { stored in
             FHIRBundleEntry(
@@ -65,6 +77,6 @@ extension FHIRService {
             total: matches.total.map { FHIRPrimitive(FHIRUnsignedInt(UInt32($0))) },
             link: links,
             entry: entries.isEmpty ? nil : entries)
-        return .resource(.bundle(bundle), pretty: request.pretty)
+        return (.resource(.bundle(bundle), pretty: request.pretty), matches.resources)
     }
 }

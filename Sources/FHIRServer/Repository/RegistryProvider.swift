@@ -46,6 +46,8 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         self.cache = cache
     }
 
+    public var cachesRenderings: Bool { cache != nil }
+
     /// The current row for `id` (UUID, or business code); the closed row when it was deleted.
     func row(_ id: String) async throws(FHIRError) -> Versioned<Record> {
         let found: Versioned<Record>?

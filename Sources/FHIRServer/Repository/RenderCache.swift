@@ -108,6 +108,17 @@ public final class RenderCache: Sendable {
         }
     }
 
+    /// The rows the cached rendering of `type`/`id` at this version was made from; nil when it is not cached.
+    /// (An answer built from cached renderings depends on those rows too.)
+    public func dependencies(type: String, id: String, versionId: Int, lastUpdated: Date) -> [RowKey]? {
+        state.withLockedValue { s in
+            guard let slot = s.index[Key(type: type, id: id)], let entry = s.slots[slot],
+                entry.versionId == versionId, entry.lastUpdated == lastUpdated
+            else { return nil }
+            return entry.dependencies
+        }
+    }
+
     /// Taken before the reads of a rendering; ``insert(type:id:versionId:lastUpdated:json:dependencies:ticket:)``
     /// refuses the result when a commit since then changed one of the rows it read.
     public var ticket: UInt64 { state.withLockedValue { $0.generation } }

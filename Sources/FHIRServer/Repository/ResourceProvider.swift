@@ -112,6 +112,10 @@ public protocol ResourceProvider: Sendable {
     /// answered 200 with the computed resource and no `Location`.
     var createIsEnquiry: Bool { get }
 
+    /// Whether search matches come as cached renderings whose rows the ``RenderCache`` knows, and the search
+    /// records the rows it reads: then a whole search answer may be cached (``CachedSearch``).
+    var cachesRenderings: Bool { get }
+
     /// The current version (http://hl7.org/fhir/R4/http.html#read); `.gone` when deleted.
     func read(id: String) async throws(FHIRError) -> StoredResource
     /// One version (http://hl7.org/fhir/R4/http.html#vread).
@@ -132,6 +136,7 @@ extension ResourceProvider {
     public var documentation: String { "Read-only view of the openIMIS registry." }
     public var createAnswerType: String? { nil }
     public var createIsEnquiry: Bool { false }
+    public var cachesRenderings: Bool { false }
 
     public func create(_ resource: Resource) async throws(FHIRError) -> StoredResource {
         throw FHIRError(.methodNotAllowed, "create is not supported for \(resourceType)")

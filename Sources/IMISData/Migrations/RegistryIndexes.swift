@@ -46,13 +46,22 @@ enum RegistryIndexes {
         return list
     }
 
-    /// `tblInsuree`: the CHFID index is the hottest of the system; names are searched through `imis_fold`.
+    /// `tblInsuree`: the CHFID index is the hottest of the system; names are searched through `imis_fold`, each
+    /// name's rows in `_lastUpdated` order (a page of a name search reads `_count` rows per folded name), and both
+    /// names together (counting the rows that match on either; see `FoldedPrefixSearch`).
     static let insuree = versioned(
         "tblInsuree", id: "InsureeID", uuid: "InsureeUUID", code: "CHFID",
-        extra: [("LastNameFold_current", "\(NameFolding.sqlFunctionName)(LastName)"),
-                ("OtherNamesFold_current", "\(NameFolding.sqlFunctionName)(OtherNames)"),
+        extra: [("LastNameFold_order", "\(NameFolding.sqlFunctionName)(LastName), ValidityFrom, InsureeID"),
+                ("OtherNamesFold_order", "\(NameFolding.sqlFunctionName)(OtherNames), ValidityFrom, InsureeID"),
+                ("NamesFold_current",
+                 "\(NameFolding.sqlFunctionName)(LastName), \(NameFolding.sqlFunctionName)(OtherNames)"),
                 ("DOB_current", "DOB")],
         childKeys: ["FamilyID"])
+    static let lastNameOrder = "tblInsuree_LastNameFold_order"
+    static let otherNamesOrder = "tblInsuree_OtherNamesFold_order"
+    static let namesPair = "tblInsuree_NamesFold_current"
+    /// Indexes of earlier versions that newer ones replace (the folded names alone).
+    static let replaced = ["tblInsuree_LastNameFold_current", "tblInsuree_OtherNamesFold_current"]
 
     static let family = versioned(
         "tblFamilies", id: "FamilyID", uuid: "FamilyUUID",

@@ -42,6 +42,10 @@ enum RegistryMigrations {
         migrator.registerMigration("v4 OTP challenges and push tokens") { db in
             try db.execute(sql: OTPSchema.own)
         }
+        migrator.registerMigration("v5 name indexes in last-update order") { db in
+            for name in RegistryIndexes.replaced { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
+            for index in RegistryIndexes.insuree { try db.execute(sql: index.createSQL) }
+        }
         return migrator
     }
 

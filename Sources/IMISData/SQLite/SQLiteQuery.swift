@@ -50,6 +50,8 @@ struct SQLiteQueryCompiler {
         case .not(let inner):
             return "NOT (\(try compile(inner, alias: alias)))"
         case .related(let table, let column, let outerColumn, let conditions):
+            // The answer depends on the related table's rows too (caches of answers are dropped when it changes).
+            ReadRecorder.note(table, nil)
             aliasCounter += 1
             let inner = "r\(aliasCounter)"
             let live = HistorySearch.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
@@ -92,6 +94,7 @@ extension RegistrySQL {
     /// A keyset page over current rows matching `query` (see ``RowQuery``).
     static func search<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         ReadRecorder.note(R.sql.table, nil)
+        if let page = try FoldedPrefixSearch.page(db, type, query) { return page }
         var compiler = SQLiteQueryCompiler(uuidColumn: R.sql.uuidColumn, currentCondition: R.sql.current)
         var terms = [R.sql.current]
         for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }
