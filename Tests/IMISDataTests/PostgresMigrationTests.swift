@@ -172,3 +172,46 @@ struct PostgresMigrationTests {
         }
     }
 }
+
+/// Reads outside a unit of work run as named prepared statements, parsed once per connection; statements inside a
+/// unit stay unnamed.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
+                "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
+struct PostgresPreparedStatementTests {
+    @Test func readsArePreparedOnceAndUnitsOfWorkAreNot() async throws {
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            // One connection, so that every statement below sees the same session.
+            var settings = database.settings
+            settings.maximumConnections = 1
+            var logger = Logger(label: "test.postgres")
+            logger.logLevel = .critical
+            let single = IMISPostgres(settings: settings, logger: logger)
+            let running = Task.detached { await single.run() }
+            defer { running.cancel() }
+            func prepared() async throws -> [String] {
+                try await single.rows(PGStatement("SELECT name FROM pg_prepared_statements WHERE name LIKE 'imisfhir_%' ORDER BY name"))
+                    .map { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) ?? "" }
+            }
+            let lookup = PGStatement(#"SELECT count(*) FROM "tblInsuree" WHERE "CHFID" = $1"#)
+            var first = lookup, second = lookup
+            first.binds = [.text("100000001")]
+            second.binds = [.text("999999999")]
+            let name = try #require(PreparedStatements.name(for: first))
+            _ = try await single.rows(first)
+            _ = try await single.rows(second)
+            let afterReads = try await prepared()
+            #expect(afterReads.contains(name))
+            // The same shape with the same bind kinds is one statement.
+            #expect(PreparedStatements.name(for: second) == name)
+            // Inside a unit of work: unnamed.
+            var inside = PGStatement(#"SELECT count(*) FROM "tblFamilies" WHERE "FamilyID" = $1"#)
+            inside.binds = [.integer(1)]
+            _ = try await single.transaction { try await single.rows(inside) }
+            #expect(try await prepared() == afterReads)
+            // Writes are never prepared.
+            #expect(PreparedStatements.name(for: PGStatement(#"UPDATE "tblInsuree" SET "Phone" = NULL"#)) == nil)
+            #expect(PreparedStatements.name(for: PGStatement("WITH x AS (DELETE FROM t RETURNING 1) SELECT 1")) == nil)
+        }
+    }
+}

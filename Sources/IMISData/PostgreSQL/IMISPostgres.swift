@@ -50,6 +50,10 @@ struct PGStatement: Sendable {
     }
 
     var query: PostgresQuery {
+        PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    var bindings: PostgresBindings {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
@@ -58,7 +62,7 @@ struct PGStatement: Sendable {
             case .null: bindings.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+        return bindings
     }
 }
 
@@ -113,9 +117,17 @@ public final class IMISPostgres: Sendable {
 
     /// The rows of `statement`.
     func rows(_ statement: PGStatement) async throws -> [PostgresRow] {
-        try await withConnection { connection in
+        if let unit = PostgresUnit.current, unit.database === self {
+            return try await Self.translatingErrors {
+                try await unit.connection.query(statement.query, logger: logger).collect()
+            }
+        }
+        // Outside a unit of work, reads run as named prepared statements (see PreparedStatements).
+        let name = PreparedStatements.name(for: statement)
+        return try await client.withConnection { connection in
             try await Self.translatingErrors {
-                try await connection.query(statement.query, logger: logger).collect()
+                if let name { return try await connection.prepared(statement, name: name, logger: logger) }
+                return try await connection.query(statement.query, logger: logger).collect()
             }
         }
     }
