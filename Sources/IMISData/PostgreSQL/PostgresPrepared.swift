@@ -22,12 +22,13 @@ enum PreparedStatements {
     /// The most distinct statements prepared (per connection, on the server).
     static let limit = 256
 
-    private static let names = NIOLockedValueBox<[String: String]>([:])
+    /// Statement names by shape; nil for shapes that are not prepared (writes).
+    private static let names = NIOLockedValueBox<(names: [String: String?], prepared: Int)>(([:], 0))
 
     /// The name of `statement`'s shape (its SQL and the kinds of its binds, whose types the preparation fixes), or
     /// nil when it is not to be prepared.
     static func name(for statement: PGStatement) -> String? {
-        guard statement.sql.utf8.count < 8_192, isRead(statement.sql) else { return nil }
+        guard statement.sql.utf8.count < 8_192 else { return nil }
         var key = statement.sql
         key.reserveCapacity(key.utf8.count + statement.binds.count + 1)
         key.append("\u{0}")
@@ -38,21 +39,25 @@ enum PreparedStatements {
             case .null: key.append("n")
             }
         }
-        return names.withLockedValue { names in
-            if let name = names[key] { return name }
-            guard names.count < limit else { return nil }
-            let name = "imisfhir_\(names.count + 1)"
-            names[key] = name
+        return names.withLockedValue { state in
+            if let known = state.names[key] { return known }
+            guard state.names.count < 4 * limit else { return nil }
+            guard isRead(statement.sql), state.prepared < limit else {
+                state.names[key] = .some(nil)
+                return nil
+            }
+            state.prepared += 1
+            let name = "imisfhir_\(state.prepared)"
+            state.names[key] = name
             return name
         }
     }
 
-    /// Whether the statement only reads (`SELECT`, or `WITH` ... `SELECT`).
+    /// Whether the statement only reads: `SELECT`, or `WITH` ... `SELECT` without a data-modifying part.
     static func isRead(_ sql: String) -> Bool {
-        let head = sql.utf8.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 }.prefix(6)
-        let word = String(decoding: head, as: UTF8.self).uppercased()
-        return word.hasPrefix("SELECT") || (word.hasPrefix("WITH") && !sql.contains("INSERT") && !sql.contains("UPDATE")
-            && !sql.contains("DELETE"))
+        let words = sql.uppercased().split(whereSeparator: { !$0.isLetter }).map(String.init)
+        guard let first = words.first, first == "SELECT" || first == "WITH" else { return false }
+        return !words.contains { ["INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "LOCK"].contains($0) }
     }
 }
 
