@@ -17,11 +17,14 @@ struct AccountCommandTests {
         return bundle.appendingPathComponent("imis-fhir")
     }
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    /// Runs the built executable with `arguments` (in DEV mode, errors only, plus `environment`), `input` on its
+    /// standard input; its exit status and what it wrote to standard output and error.
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws
+        -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ["MODE": "DEV", "LOG_LEVEL": "error", "PATH": "/usr/bin:/bin"]
+        process.environment = ["MODE": "DEV", "LOG_LEVEL": "error", "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

@@ -45,21 +45,7 @@ struct ImportCommandTests {
     ].joined(separator: "\n") + "\n"
 
     static func run(_ arguments: [String], environment: [String: String], input: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = AccountCommandTests.executable
-        process.arguments = arguments
-        process.environment = ["MODE": "DEV", "LOG_LEVEL": "error", "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try AccountCommandTests.run(arguments, environment: environment, input: input)
     }
 
     /// Where an import goes: the command's arguments and environment, and the store to read back from.

@@ -13,20 +13,10 @@ import Testing
 /// Whole identifier-search answers kept in the render cache: served again without the database, and never after a
 /// commit that could change them, nor to a caller with other access restrictions.
 @Suite struct SearchCacheTests {
-    static let ig = "https://openimis.github.io/openimis_fhir_r4_ig"
     let fhirJSON: HTTPFields = [.contentType: "application/fhir+json"]
 
     func makeService(cacheBytes: Int = 32 << 20) throws -> (FHIRService, some ApplicationProtocol, IMISDatabase) {
-        let database = try IMISDatabase.inMemory()
-        try database.migrate()
-        try DemoDataset.load(into: database, clock: .fixed(demoInstant))
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let environment = testEnvironment(
-            configuration: ServerConfiguration(resourceCacheBytes: cacheBytes), database: database, logger: logger)
-        let service = buildService(environment)
-        let app = Application(responder: FHIRResponder(service: service, auth: environment.auth), logger: logger)
-        return (service, app, database)
+        try RenderCacheTests().makeService(cacheBytes: cacheBytes)
     }
 
     /// The body of a search that must answer 200.
@@ -230,16 +220,6 @@ import Testing
 
     /// A new head of family in Jamula village.
     func newPatient(chfid: String, family: String = "Banda", id: String? = nil) -> String {
-        let idMember = id.map { #""id": "\#($0)", "# } ?? ""
-        return """
-            {"resourceType": "Patient", \(idMember)
-             "extension": [{"url": "\(Self.ig)/StructureDefinition/patient-is-head", "valueBoolean": true}],
-             "identifier": [{"type": {"coding": [{"system": "\(Self.ig)/CodeSystem/openimis-identifiers", "code": "Code"}]}, "value": "\(chfid)"}],
-             "name": [{"use": "official", "family": "\(family)", "given": ["Grace"]}],
-             "gender": "female", "birthDate": "1990-03-04",
-             "address": [{"use": "home", "type": "physical", "line": ["7 Market Street"], "city": "Jamula",
-                          "extension": [{"url": "\(Self.ig)/StructureDefinition/address-location-reference",
-                                         "valueReference": {"reference": "Location/\(DemoDataset.UUIDs.jamulaVillage)"}}]}]}
-            """
+        WriteTests().newPatient(chfid: chfid, family: family, id: id)
     }
 }
