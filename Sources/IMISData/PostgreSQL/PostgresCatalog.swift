@@ -128,6 +128,8 @@ struct PGTable: Sendable {
     let select: String
     /// The condition of current rows.
     let current: String
+    /// The table's name as the database spells it.
+    let tableName: String
     /// The key, UUID and legacy-id columns.
     let id: PGColumn
     let uuid: PGColumn
@@ -138,6 +140,7 @@ struct PGTable: Sendable {
             throw RegistryError.invalidValue("the database has no table \(sql.table)")
         }
         self.sql = sql
+        self.tableName = tableName
         name = PGSQL.quote(tableName)
         var columns: [String: PGColumn] = [:]
         for column in sql.columns {
@@ -149,26 +152,8 @@ struct PGTable: Sendable {
         }
         self.id = id
         self.uuid = uuid
-        let list = sql.columns.map { column -> String in
-            guard let found = columns[column] else { return "NULL" }
-            if column == sql.uuidColumn { return "lower(\(found.read("t")))" }
-            // openIMIS leaves flags and the audit user empty at times; the records read them as false and -1.
-            if found.isFlag { return "COALESCE(\(found.read("t")), \(found.kind == .boolean ? "false" : "0"))" }
-            if sql.versioned && column == sql.auditColumn { return "COALESCE(\(found.read("t")), -1)" }
-            return found.read("t")
-        }
-        let legacyColumn = sql.versioned ? columns[sql.legacyColumn] : nil
-        legacy = legacyColumn
-        let version: String
-        switch sql.versionExpression {
-        case "1"?: version = "1"
-        case let expression? where expression.hasPrefix("t."):
-            let column = String(expression.dropFirst(2))
-            version = columns[column].map { "t.\($0.quoted)" } ?? "1"
-        default:
-            version = legacyColumn.map { "(SELECT COUNT(*) FROM \(PGSQL.quote(tableName)) h WHERE h.\($0.quoted) = t.\(id.quoted)) + 1" } ?? "1"
-        }
-        select = "SELECT \(list.joined(separator: ", ")), \(version) FROM \(name) t"
+        legacy = sql.versioned ? columns[sql.legacyColumn] : nil
+        select = "SELECT \(Self.list(sql, columns: columns, legacy: legacy, table: tableName, id: id, alias: "t")) FROM \(name) t"
         if let condition = sql.currentCondition {
             // History-model tables: `t.isDeleted = 0`.
             guard condition.hasPrefix("t."), let column = columns[String(condition.dropFirst(2).prefix { $0 != " " })] else {
@@ -180,6 +165,38 @@ struct PGTable: Sendable {
         } else {
             current = "TRUE"
         }
+    }
+
+    /// The select list of the mapped columns and the version, of the table under `alias`.
+    func list(_ alias: String) -> String {
+        Self.list(sql, columns: columns, legacy: legacy, table: tableName, id: id, alias: alias)
+    }
+
+    /// The condition of current rows, of the table under `alias`.
+    func current(_ alias: String) -> String {
+        current.hasPrefix("t.") ? "\(alias).\(current.dropFirst(2))" : current
+    }
+
+    static func list(_ sql: TableSQL, columns: [String: PGColumn], legacy: PGColumn?, table: String, id: PGColumn,
+                     alias: String) -> String {
+        let list = sql.columns.map { column -> String in
+            guard let found = columns[column] else { return "NULL" }
+            if column == sql.uuidColumn { return "lower(\(found.read(alias)))" }
+            // openIMIS leaves flags and the audit user empty at times; the records read them as false and -1.
+            if found.isFlag { return "COALESCE(\(found.read(alias)), \(found.kind == .boolean ? "false" : "0"))" }
+            if sql.versioned && column == sql.auditColumn { return "COALESCE(\(found.read(alias)), -1)" }
+            return found.read(alias)
+        }
+        let version: String
+        switch sql.versionExpression {
+        case "1"?: version = "1"
+        case let expression? where expression.hasPrefix("t."):
+            let column = String(expression.dropFirst(2))
+            version = columns[column].map { "\(alias).\($0.quoted)" } ?? "1"
+        default:
+            version = legacy.map { "(SELECT COUNT(*) FROM \(PGSQL.quote(table)) h_ WHERE h_.\($0.quoted) = \(alias).\(id.quoted)) + 1" } ?? "1"
+        }
+        return "\(list.joined(separator: ", ")), \(version)"
     }
 
     /// A column by the mapping's name; `RegistryError.invalidValue` when the table lacks it.

@@ -172,10 +172,9 @@ extension PostgresRegistryStore: RegistryStore {
         _ insuree: Insuree, addressLocation: @Sendable (Insuree, Family?) -> Int64?
     ) async throws -> InsureeSurroundings {
         var result = InsureeSurroundings()
-        if let familyID = insuree.familyID, let family = try await one(Family.self, id: familyID)?.record {
-            result.family = family
-            let headID = family.headInsureeID
-            result.familyHead = headID == insuree.id ? insuree : try await one(Insuree.self, id: headID)?.record
+        if let familyID = insuree.familyID, let (family, head) = try await familyAndHead(familyID: familyID) {
+            result.family = family.record
+            result.familyHead = family.record.headInsureeID == insuree.id ? insuree : head?.record
         }
         if let locationID = addressLocation(insuree, result.family) {
             result.addressLocations = try await locationAncestors(id: locationID)
@@ -188,6 +187,29 @@ extension PostgresRegistryStore: RegistryStore {
             result.healthFacility = try await one(HealthFacility.self, id: hfID)?.record
         }
         return result
+    }
+
+    /// A current family and its current head, in one statement.
+    func familyAndHead(familyID: Int64) async throws -> (Versioned<Family>, Versioned<Insuree>?)? {
+        let families = try await database.table(Family.sql)
+        let insurees = try await database.table(Insuree.sql)
+        let headColumn = try families.column("InsureeID")
+        var statement = PGStatement()
+        statement.sql = """
+            SELECT \(families.list("t")), \(insurees.list("h")) FROM \(families.name) t
+            LEFT JOIN \(insurees.name) h ON h.\(insurees.id.quoted) = t.\(headColumn.quoted) AND \(insurees.current("h"))
+            WHERE t.\(families.id.quoted) = \(statement.bind(.integer(familyID))) AND \(families.current) LIMIT 1
+            """
+        guard let row = try await database.rows(statement).first else { return nil }
+        let values = try IMISPostgres.values(row)
+        let split = Family.sql.columns.count + 1
+        guard let family = try families.decode(Family.self, [Array(values[..<split])]).first else { return nil }
+        ReadRecorder.note(Family.sql.table, family.record.id)
+        let headValues = Array(values[split...])
+        guard let headID = headValues.first, !headID.isNull else { return (family, nil) }
+        let head = try insurees.decode(Insuree.self, [headValues]).first
+        ReadRecorder.note(Insuree.sql.table, head?.record.id)
+        return (family, head)
     }
 
     // MARK: Locations, facilities, staff
