@@ -357,13 +357,7 @@ extension PostgresRegistryStore {
 
     /// Inserts a history-model row as version 1 created and updated at `now`.
     func historyInsert<R: SQLiteHistoryRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
-        var row = record
-        guard let uuid = RowUUID.normalized(row.uuid) else { throw RegistryError.invalidValue("UUID is not a UUID") }
-        row.uuid = uuid
-        row.dateCreated = now
-        row.dateUpdated = now
-        row.version = 1
-        row.isDeleted = false
+        let row = try record.firstVersion(at: now)
         try await insertRaw(R.sql.table, R.sql.columns, row.databaseValues, skipKey: false)
         return Versioned(record: row, versionId: 1)
     }

@@ -92,24 +92,8 @@ extension PostgresRegistryStore: RegistryStore {
         let rows = try await database.rows(statement)
         let fetched = try table.decode(R.self, try rows.map { try IMISPostgres.values($0) })
         ReadRecorder.note(R.sql.table, nil)
-        let more = fetched.count > query.limit
-        var total: Int?
-        if query.countTotal {
-            total = query.after == nil && query.before == nil && !more ? fetched.count : try await count()
-        }
-        var items = Array(fetched.prefix(query.limit))
-        if backward { items.reverse() }
-        func cursor(_ item: Versioned<R>?) -> RowCursor? {
-            guard let item, let record = item.record as? any VersionedRecord, let rowID = record.id else { return nil }
-            switch query.order {
-            case .lastUpdated: return RowCursor(key: record.validityFrom.databaseText, id: rowID)
-            case .uuid: return RowCursor(key: record.uuid, id: rowID)
-            }
-        }
-        let hasNext = backward ? true : more
-        let hasPrevious = backward ? more : query.after != nil
-        return RowPage(items: items, total: total, next: hasNext ? cursor(items.last) : nil,
-                       previous: hasPrevious ? cursor(items.first) : nil)
+        let counted = RowPage<R>.needsCount(fetched: fetched.count, query: query) ? try await count() : nil
+        return RowPage.keyset(fetched, query: query, backward: backward, counted: counted)
     }
 
     public func versions<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>] {

@@ -129,4 +129,30 @@ public struct RowPage<Record: Sendable & Hashable>: Sendable, Hashable {
         self.next = next
         self.previous = previous
     }
+
+    /// Whether a keyset search must count its matches: the total is asked for and the rows cannot tell it (a
+    /// first page that holds every match, an identifier search, counts itself).
+    static func needsCount(fetched: Int, query: RowQuery) -> Bool {
+        query.countTotal && !(query.after == nil && query.before == nil && fetched <= query.limit)
+    }
+
+    /// The page of a keyset search, either engine: `fetched` holds up to `query.limit + 1` rows in the walked order
+    /// (reversed when `backward`, a previous page); `counted` is the count of every match when ``needsCount``.
+    static func keyset(_ fetched: [Versioned<Record>], query: RowQuery, backward: Bool, counted: Int?) -> RowPage {
+        let more = fetched.count > query.limit
+        let total = query.countTotal ? counted ?? fetched.count : nil
+        var items = Array(fetched.prefix(query.limit))
+        if backward { items.reverse() }
+        func cursor(_ item: Versioned<Record>?) -> RowCursor? {
+            guard let item, let record = item.record as? any VersionedRecord, let rowID = record.id else { return nil }
+            switch query.order {
+            case .lastUpdated: return RowCursor(key: record.validityFrom.databaseText, id: rowID)
+            case .uuid: return RowCursor(key: record.uuid, id: rowID)
+            }
+        }
+        let hasNext = backward ? true : more
+        let hasPrevious = backward ? more : query.after != nil
+        return RowPage(items: items, total: total, next: hasNext ? cursor(items.last) : nil,
+                       previous: hasPrevious ? cursor(items.first) : nil)
+    }
 }

@@ -16,6 +16,20 @@ public protocol HistoryRecord: Sendable, Hashable {
 
 extension PolicyHolder: HistoryRecord {}
 
+extension HistoryRecord {
+    /// The record as the first version of a new row, created and updated at `now`, its UUID normalised.
+    func firstVersion(at now: Date) throws -> Self {
+        var row = self
+        guard let uuid = RowUUID.normalized(row.uuid) else { throw RegistryError.invalidValue("UUID is not a UUID") }
+        row.uuid = uuid
+        row.dateCreated = now
+        row.dateUpdated = now
+        row.version = 1
+        row.isDeleted = false
+        return row
+    }
+}
+
 /// `tblInvoice.Status` codes (reference §5.2).
 public enum InvoiceStatus: Int, Sendable, Hashable, CaseIterable {
     case draft = 0, validated = 1, paid = 2, cancelled = 3, deleted = 4, suspended = 5, unpaid = 6, reconciliated = 7

@@ -119,13 +119,7 @@ extension PaymentInvoiceDetail: SQLiteHistoryRecord {
 enum HistorySQL {
     /// Inserts `record` as version 1 created and updated at `now`.
     static func insert<R: SQLiteHistoryRecord>(_ db: Database, _ record: R, now: Date) throws -> Versioned<R> {
-        var row = record
-        guard let uuid = RowUUID.normalized(row.uuid) else { throw RegistryError.invalidValue("UUID is not a UUID") }
-        row.uuid = uuid
-        row.dateCreated = now
-        row.dateUpdated = now
-        row.version = 1
-        row.isDeleted = false
+        let row = try record.firstVersion(at: now)
         try RegistrySQL.translatingErrors {
             try db.cachedStatement(sql: R.sql.insert).execute(arguments: StatementArguments(row.databaseValues))
         }

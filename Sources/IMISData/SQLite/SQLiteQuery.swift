@@ -132,26 +132,8 @@ extension RegistrySQL {
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
             .map { $0.value }
-        let more = rows.count > query.limit
-        var total: Int?
-        if query.countTotal {
-            // A first page that holds every match (an identifier search) counts itself.
-            total = query.after == nil && query.before == nil && !more ? rows.count : try count()
-        }
-        var items = Array(rows.prefix(query.limit))
-        if backward { items.reverse() }
-        func cursor(_ item: Versioned<R>?) -> RowCursor? {
-            guard let item, let record = item.record as? any VersionedRecord, let rowID = record.id else { return nil }
-            switch query.order {
-            case .lastUpdated: return RowCursor(key: record.validityFrom.databaseText, id: rowID)
-            case .uuid: return RowCursor(key: record.uuid, id: rowID)
-            }
-        }
-        let hasNext = backward ? true : more
-        let hasPrevious = backward ? more : query.after != nil
-        return RowPage(
-            items: items, total: total, next: hasNext ? cursor(items.last) : nil,
-            previous: hasPrevious ? cursor(items.first) : nil)
+        let counted = RowPage<R>.needsCount(fetched: rows.count, query: query) ? try count() : nil
+        return RowPage.keyset(rows, query: query, backward: backward, counted: counted)
     }
 }
 

@@ -9,13 +9,7 @@ extension SQLiteRegistryStore {
     }
 
     static func insertPolicyHolder(_ db: Database, _ holder: PolicyHolder, now: Date) throws -> Versioned<PolicyHolder> {
-        var row = holder
-        guard let uuid = RowUUID.normalized(row.uuid) else { throw RegistryError.invalidValue("UUID") }
-        row.uuid = uuid
-        row.dateCreated = now
-        row.dateUpdated = now
-        row.version = 1
-        row.isDeleted = false
+        var row = try holder.firstVersion(at: now)
         if row.dateValidFrom == Date(timeIntervalSince1970: 0) { row.dateValidFrom = now }
         try RegistrySQL.translatingErrors {
             try db.cachedStatement(sql: PolicyHolder.sql.insert).execute(arguments: StatementArguments(row.databaseValues))
