@@ -23,10 +23,7 @@ func withDemoStorage(_ backend: StoreBackend, _ body: (Storage) async throws -> 
         try await body(.sqlite(store.database, clock: store.clock))
     case .postgresql:
         try await withPostgresDatabase { database in
-            try await database.migrate()
-            let sqlite = try makeDatabase()
-            try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
-            try await database.copyRows(from: sqlite)
+            try await loadDemo(into: database)
             try await body(.postgres(database, clock: SteppingClock().clock))
         }
     }
@@ -260,35 +257,32 @@ struct PostgresOTPSharingTests {
     @Test func racingAttemptsAndCreationsOnTwoInstancesAreCountedOnce() async throws {
         try await withPostgresDatabase { database in
             try await database.migrate()
-            var logger = Logger(label: "test.postgres")
-            logger.logLevel = .critical
-            let second = IMISPostgres(settings: database.settings, logger: logger)
-            let running = Task.detached { await second.run() }
-            defer { running.cancel() }
-            let stores = [PostgresOTPStore(database: database), PostgresOTPStore(database: second)]
-            let c = challenge(at: referenceDate)
-            #expect(try await stores[0].createChallenge(c, limits: []) == .created)
-            let counted = try await withThrowingTaskGroup(of: Int?.self) { group in
-                for attempt in 0..<12 {
-                    group.addTask { try await stores[attempt % 2].recordAttempt(id: c.id, purpose: .register, now: referenceDate)?.attempts }
+            try await withAnotherPool(on: database) { second in
+                let stores = [PostgresOTPStore(database: database), PostgresOTPStore(database: second)]
+                let c = challenge(at: referenceDate)
+                #expect(try await stores[0].createChallenge(c, limits: []) == .created)
+                let counted = try await withThrowingTaskGroup(of: Int?.self) { group in
+                    for attempt in 0..<12 {
+                        group.addTask { try await stores[attempt % 2].recordAttempt(id: c.id, purpose: .register, now: referenceDate)?.attempts }
+                    }
+                    return try await group.reduce(into: [Int]()) { if let n = $1 { $0.append(n) } }
                 }
-                return try await group.reduce(into: [Int]()) { if let n = $1 { $0.append(n) } }
-            }
-            #expect(counted.sorted() == [1, 2, 3, 4, 5])
-            #expect(try await stores[1].challenge(id: c.id)?.attempts == 5)
+                #expect(counted.sorted() == [1, 2, 3, 4, 5])
+                #expect(try await stores[1].challenge(id: c.id)?.attempts == 5)
 
-            let window: TimeInterval = 3600
-            let now = referenceDate.addingTimeInterval(10)
-            let limits = [OTPRateLimit(key: .destination(["dest"]), limit: 3, since: now.addingTimeInterval(-window), window: window)]
-            let created = try await withThrowingTaskGroup(of: OTPCreation.self) { group in
-                for index in 0..<8 {
-                    group.addTask { try await stores[index % 2].createChallenge(challenge(at: now), limits: limits) }
+                let window: TimeInterval = 3600
+                let now = referenceDate.addingTimeInterval(10)
+                let limits = [OTPRateLimit(key: .destination(["dest"]), limit: 3, since: now.addingTimeInterval(-window), window: window)]
+                let created = try await withThrowingTaskGroup(of: OTPCreation.self) { group in
+                    for index in 0..<8 {
+                        group.addTask { try await stores[index % 2].createChallenge(challenge(at: now), limits: limits) }
+                    }
+                    return try await group.reduce(into: [OTPCreation]()) { $0.append($1) }
                 }
-                return try await group.reduce(into: [OTPCreation]()) { $0.append($1) }
+                // The first challenge and two of the racing ones fill the three places.
+                #expect(created.filter { $0 == .created }.count == 2)
+                #expect(created.filter { $0 == .limited(retryAfter: referenceDate.addingTimeInterval(window)) }.count == 6)
             }
-            // The first challenge and two of the racing ones fill the three places.
-            #expect(created.filter { $0 == .created }.count == 2)
-            #expect(created.filter { $0 == .limited(retryAfter: referenceDate.addingTimeInterval(window)) }.count == 6)
         }
     }
 }

@@ -31,6 +31,28 @@ func withPostgresDatabase(_ body: (IMISPostgres) async throws -> Void) async thr
     }
 }
 
+/// Migrates `database` and copies the demo world (written at `referenceDate`) into it.
+func loadDemo(into database: IMISPostgres) async throws {
+    try await database.migrate()
+    let sqlite = try makeDatabase()
+    try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
+    try await database.copyRows(from: sqlite)
+}
+
+/// Runs `body` with another connection pool on the database of `database` (as another server instance has),
+/// its settings changed by `adjust`.
+func withAnotherPool<T>(on database: IMISPostgres, adjust: (inout PostgresSettings) -> Void = { _ in },
+                        _ body: (IMISPostgres) async throws -> T) async throws -> T {
+    var settings = database.settings
+    adjust(&settings)
+    var logger = Logger(label: "test.postgres")
+    logger.logLevel = .critical
+    let other = IMISPostgres(settings: settings, logger: logger)
+    let running = Task.detached { await other.run() }
+    defer { running.cancel() }
+    return try await body(other)
+}
+
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
                 "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
 struct PostgresMigrationTests {
@@ -106,11 +128,7 @@ struct PostgresMigrationTests {
 
     @Test func versionedWritesKeepTheIdAndUUIDAndLeaveHistoryRows() async throws {
         try await withPostgresDatabase { database in
-            try await database.migrate()
-            let sqlite = try IMISDatabase.inMemory()
-            try sqlite.migrate()
-            try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
-            try await database.copyRows(from: sqlite)
+            try await loadDemo(into: database)
             let store = PostgresRegistryStore(database: database, clock: .fixed(referenceDate.addingTimeInterval(60)))
             let first = try await store.search(Insuree.self, RowQuery(limit: 1)).items.first
             let insuree = try #require(first)
@@ -182,36 +200,31 @@ struct PostgresPreparedStatementTests {
         try await withPostgresDatabase { database in
             try await database.migrate()
             // One connection, so that every statement below sees the same session.
-            var settings = database.settings
-            settings.maximumConnections = 1
-            var logger = Logger(label: "test.postgres")
-            logger.logLevel = .critical
-            let single = IMISPostgres(settings: settings, logger: logger)
-            let running = Task.detached { await single.run() }
-            defer { running.cancel() }
-            func prepared() async throws -> [String] {
-                try await single.rows(PGStatement("SELECT name FROM pg_prepared_statements WHERE name LIKE 'imisfhir_%' ORDER BY name"))
-                    .map { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) ?? "" }
+            try await withAnotherPool(on: database, adjust: { $0.maximumConnections = 1 }) { single in
+                func prepared() async throws -> [String] {
+                    try await single.rows(PGStatement("SELECT name FROM pg_prepared_statements WHERE name LIKE 'imisfhir_%' ORDER BY name"))
+                        .map { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) ?? "" }
+                }
+                let lookup = PGStatement(#"SELECT count(*) FROM "tblInsuree" WHERE "CHFID" = $1"#)
+                var first = lookup, second = lookup
+                first.binds = [.text("100000001")]
+                second.binds = [.text("999999999")]
+                let name = try #require(PreparedStatements.name(for: first))
+                _ = try await single.rows(first)
+                _ = try await single.rows(second)
+                let afterReads = try await prepared()
+                #expect(afterReads.contains(name))
+                // The same shape with the same bind kinds is one statement.
+                #expect(PreparedStatements.name(for: second) == name)
+                // Inside a unit of work: unnamed.
+                var inside = PGStatement(#"SELECT count(*) FROM "tblFamilies" WHERE "FamilyID" = $1"#)
+                inside.binds = [.integer(1)]
+                _ = try await single.transaction { try await single.rows(inside) }
+                #expect(try await prepared() == afterReads)
+                // Writes are never prepared.
+                #expect(PreparedStatements.name(for: PGStatement(#"UPDATE "tblInsuree" SET "Phone" = NULL"#)) == nil)
+                #expect(PreparedStatements.name(for: PGStatement("WITH x AS (DELETE FROM t RETURNING 1) SELECT 1")) == nil)
             }
-            let lookup = PGStatement(#"SELECT count(*) FROM "tblInsuree" WHERE "CHFID" = $1"#)
-            var first = lookup, second = lookup
-            first.binds = [.text("100000001")]
-            second.binds = [.text("999999999")]
-            let name = try #require(PreparedStatements.name(for: first))
-            _ = try await single.rows(first)
-            _ = try await single.rows(second)
-            let afterReads = try await prepared()
-            #expect(afterReads.contains(name))
-            // The same shape with the same bind kinds is one statement.
-            #expect(PreparedStatements.name(for: second) == name)
-            // Inside a unit of work: unnamed.
-            var inside = PGStatement(#"SELECT count(*) FROM "tblFamilies" WHERE "FamilyID" = $1"#)
-            inside.binds = [.integer(1)]
-            _ = try await single.transaction { try await single.rows(inside) }
-            #expect(try await prepared() == afterReads)
-            // Writes are never prepared.
-            #expect(PreparedStatements.name(for: PGStatement(#"UPDATE "tblInsuree" SET "Phone" = NULL"#)) == nil)
-            #expect(PreparedStatements.name(for: PGStatement("WITH x AS (DELETE FROM t RETURNING 1) SELECT 1")) == nil)
         }
     }
 }

@@ -13,18 +13,11 @@ struct PostgresPaymentTests {
     /// The demo rows on a fresh database, a second pool on it, and both stores.
     func withTwoStores(_ body: @escaping (PostgresRegistryStore, PostgresRegistryStore) async throws -> Void) async throws {
         try await withPostgresDatabase { database in
-            try await database.migrate()
-            let sqlite = try IMISDatabase.inMemory()
-            try sqlite.migrate()
-            try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
-            try await database.copyRows(from: sqlite)
-            var logger = Logger(label: "test.postgres")
-            logger.logLevel = .critical
-            let second = IMISPostgres(settings: database.settings, logger: logger)
-            let running = Task.detached { await second.run() }
-            defer { running.cancel() }
-            let clock = RegistryClock.fixed(referenceDate.addingTimeInterval(3600))
-            try await body(PostgresRegistryStore(database: database, clock: clock), PostgresRegistryStore(database: second, clock: clock))
+            try await loadDemo(into: database)
+            try await withAnotherPool(on: database) { second in
+                let clock = RegistryClock.fixed(referenceDate.addingTimeInterval(3600))
+                try await body(PostgresRegistryStore(database: database, clock: clock), PostgresRegistryStore(database: second, clock: clock))
+            }
         }
     }
 
