@@ -5,17 +5,17 @@ import Testing
 
 @Suite struct PaymentTests {
     /// A demo store with a new idle policy for the Müller family (value 500.50 EUR) and its contribution invoice.
-    func idlePolicyWithInvoice(_ store: SQLiteRegistryStore, code: String = "IV-TEST-1",
+    func idlePolicyWithInvoice(_ store: any IMISStore, code: String = "IV-TEST-1",
                                family familyUUID: String = "3c9a7e10-5b2d-4f1e-8a6c-000000000401")
         async throws -> (Versioned<Policy>, InvoiceDetails) {
-        let family = try #require(try store.record(Family.self, uuid: familyUUID))
-        let product = try #require(try store.record(Product.self, code: "RX01"))
+        let family = try #require(try await store.record(Family.self, uuid: familyUUID, includeDeleted: false))
+        let product = try #require(try await store.record(Product.self, code: "RX01"))
         let policy = try await store.enrolFamily(
-            policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!, startDate: LocalDate("2024-01-01")!,
-                           expiryDate: LocalDate("2024-12-31")!, value: "500.50", productID: product.id!),
+            policy: Policy(familyID: family.record.id!, enrollDate: LocalDate("2024-01-05")!, startDate: LocalDate("2024-01-01")!,
+                           expiryDate: LocalDate("2024-12-31")!, value: "500.50", productID: product.record.id!),
             members: [], contributions: []).policy
         let invoice = try await store.createInvoice(
-            Invoice(code: code, subjectType: "family", subjectID: family.uuid, dateInvoice: LocalDate("2024-01-05")!,
+            Invoice(code: code, subjectType: "family", subjectID: family.record.uuid, dateInvoice: LocalDate("2024-01-05")!,
                     amountNet: "500.50", amountTotal: "500.50", currencyCode: "EUR"),
             lines: [InvoiceLineItem(code: "RX01", lineType: "policy", lineID: policy.uuid, unitPrice: "500.50",
                                     amountNet: "500.50", amountTotal: "500.50")])

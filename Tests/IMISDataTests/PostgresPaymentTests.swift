@@ -21,28 +21,14 @@ struct PostgresPaymentTests {
         }
     }
 
-    /// A new idle policy of the Müller family (500.50 EUR) and its contribution invoice.
+    /// A new idle policy of the Müller family (500.50 EUR; its UUID asked upper-case, as SQL Server data has it) and
+    /// its contribution invoice.
     func idlePolicyWithInvoice(_ store: PostgresRegistryStore) async throws -> (Versioned<Policy>, InvoiceDetails) {
-        let familyUUID = "3c9a7e10-5b2d-4f1e-8a6c-000000000401"
-        let found = try await store.record(Family.self, uuid: familyUUID.uppercased(), includeDeleted: false)
-        let family = try #require(found)
-        let product = try #require(try await store.record(Product.self, code: "RX01"))
-        let policy = try await store.enrolFamily(
-            policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!, startDate: LocalDate("2024-01-01")!,
-                           expiryDate: LocalDate("2024-12-31")!, value: "500.50", productID: product.id!),
-            members: [], contributions: []).policy
-        let invoice = try await store.createInvoice(
-            Invoice(code: "IV-PG-1", subjectType: "family", subjectID: family.uuid, dateInvoice: LocalDate("2024-01-05")!,
-                    amountNet: "500.50", amountTotal: "500.50", currencyCode: "EUR"),
-            lines: [InvoiceLineItem(code: "RX01", lineType: "policy", lineID: policy.uuid, unitPrice: "500.50",
-                                    amountNet: "500.50", amountTotal: "500.50")])
-        return (policy, invoice)
+        try await PaymentTests().idlePolicyWithInvoice(store, code: "IV-PG-1", family: "3C9A7E10-5B2D-4F1E-8A6C-000000000401")
     }
 
     func request(_ invoice: InvoiceDetails, _ value: String, amount: String) -> PaymentRequest {
-        PaymentRequest(identifier: PaymentNoticeIdentifier(system: "urn:test:mobile-money", value: value),
-                       invoiceUUID: invoice.invoice.uuid, amount: amount, currencyCode: "EUR",
-                       datePayment: LocalDate("2024-02-03")!, payerRef: "PaymentReconciliation/1")
+        PaymentTests().request(invoice, value, amount: amount)
     }
 
     @Test func paymentsActivateThePolicyIdempotentlyAndACancellationReverts() async throws {
