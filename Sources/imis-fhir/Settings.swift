@@ -74,11 +74,25 @@ struct Settings {
         } catch {
             throw SettingsError(key: "HOSTS", message: "\(error)")
         }
-        return ServerConfiguration(
+        var configuration = ServerConfiguration(
             production: try production, host: host ?? string("HOST", "127.0.0.1"), port: port,
             siteRoot: string("SITE_ROOT", ""), siteURL: siteURL,
             maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760),
             resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors)
+        try applyAnswerLimits(to: &configuration)
+        return configuration
+    }
+
+    /// `BUNDLE_MAX_ENTRIES` and `RESPONSE_MAX_MB`: what one request may cost.
+    func applyAnswerLimits(to configuration: inout ServerConfiguration) throws {
+        let entries = try int("BUNDLE_MAX_ENTRIES", configuration.maxBundleEntries)
+        guard (1...100_000).contains(entries) else {
+            throw SettingsError(key: "BUNDLE_MAX_ENTRIES", message: "must be 1-100000")
+        }
+        let megabytes = try int("RESPONSE_MAX_MB", configuration.maxResponseBytes >> 20)
+        guard (1...4_096).contains(megabytes) else { throw SettingsError(key: "RESPONSE_MAX_MB", message: "must be 1-4096") }
+        configuration.maxBundleEntries = entries
+        configuration.maxResponseBytes = megabytes << 20
     }
 
     var databasePath: String { string("DB_NAME", "imis.sqlite3") }

@@ -63,8 +63,7 @@ extension FHIRService {
                 $0.name == AccessRestriction.districtParameter }) else {
                 throw FHIRError(.forbidden, "this account is limited to its districts, which \(type) cannot be narrowed to")
             }
-            let ids = districts.isEmpty ? "0" : districts.sorted().map(String.init).joined(separator: ",")
-            let restriction = QueryParameters([(AccessRestriction.districtParameter, ids)])
+            let restriction = AccessRestriction.districts(districts)
             request.restriction = restriction
             if interaction == .create { return }
             if interaction != .searchType {

@@ -8,40 +8,44 @@ extension FHIRService {
     /// entry goes through ``handle(_:)`` as a request of its own, so it is validated, authorised and answered as
     /// that single interaction would be.
     func bundle(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
-        let submission = try BundleSubmission(request)
+        let submission = try BundleSubmission(request, maxEntries: configuration.maxBundleEntries)
         if submission.type == .transaction { return try await transaction(submission.entries, request) }
         return await batch(submission.entries, request)
     }
 
     /// batch: the entries in order, each on its own (http://hl7.org/fhir/R4/http.html#brules); the answer (200)
-    /// gives every entry's status, and its resource or OperationOutcome.
+    /// gives every entry's status, and its resource or OperationOutcome, within the answer budget
+    /// (``BundleAnswer``): once it is spent, reads are answered 413 without running.
     func batch(_ entries: [BundleEntryRequest], _ request: FHIRRequest) async -> FHIRResponse {
-        var results: [FHIRBundleEntry] = []
+        var answer = BundleAnswer(type: .batchResponse, base: request.base, budget: configuration.maxResponseBytes)
         for entry in entries {
-            do {
+            let reads = entry.method == .get || entry.method == .head
+            do throws(FHIRError) {
+                if reads && answer.isFull { throw BundleAnswer.overBudget(answer.budget) }
                 let body = entry.resource.map(Self.bytes) ?? []
                 let response = try await handle(try entry.request(body: body, outer: request))
-                results.append(Self.responseEntry(response, entry, base: request.base))
+                if !answer.add(response, for: entry) { throw BundleAnswer.overBudget(answer.budget) }
             } catch {
                 logIfServerFault(error, entry)
-                results.append(Self.failedEntry(error, entry))
+                answer.add(Self.failedEntry(error, entry))
             }
         }
-        let bundle = FHIRBundle(type: FHIRPrimitive(.batchResponse), entry: results.isEmpty ? nil : results)
-        return .resource(.bundle(bundle), pretty: request.pretty)
+        return answer.response(pretty: request.pretty)
     }
 
     /// transaction: all entries or none (http://hl7.org/fhir/R4/http.html#trules). The entries run in one unit of
     /// work (one database transaction) in the specification's order: DELETE, POST, PUT, GET; a POST that refers
     /// to another entry's `urn:uuid:` fullUrl runs after it, with the reference rewritten to what it created. The
-    /// first entry that fails rolls everything back and its error is the answer, naming the entry.
+    /// first entry that fails rolls everything back and its error is the answer, naming the entry; so does a read
+    /// whose answer would not fit in the answer budget.
     func transaction(_ entries: [BundleEntryRequest], _ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
         let order = try Self.processingOrder(entries)
-        let results: [FHIRBundleEntry]
+        let answer: BundleAnswer
         do {
-            results = try await units.unitOfWork { () async throws -> [FHIRBundleEntry] in
+            answer = try await units.unitOfWork { () async throws -> BundleAnswer in
                 var resolved = Self.knownTargets(entries)
-                var results = [FHIRBundleEntry](repeating: FHIRBundleEntry(), count: entries.count)
+                var results = [FHIRResponse?](repeating: nil, count: entries.count)
+                var size = 0
                 for index in order {
                     let entry = entries[index]
                     do throws(FHIRError) {
@@ -53,12 +57,21 @@ extension FHIRService {
                         {
                             resolved[fullUrl] = "\(type)/\(id)"
                         }
-                        results[index] = Self.responseEntry(response, entry, base: request.base)
+                        size += response.body.count
+                        if (entry.method == .get || entry.method == .head) && size > configuration.maxResponseBytes {
+                            throw BundleAnswer.overBudget(configuration.maxResponseBytes)
+                        }
+                        results[index] = response
                     } catch {
                         throw TransactionEntryFailure(entry: entry, error: error)
                     }
                 }
-                return results
+                var answer = BundleAnswer(
+                    type: .transactionResponse, base: request.base, budget: configuration.maxResponseBytes)
+                for (entry, response) in zip(entries, results) {
+                    if let response { _ = answer.add(response, for: entry) }
+                }
+                return answer
             }
         } catch let failure as TransactionEntryFailure {
             logIfServerFault(failure.error, failure.entry)
@@ -67,9 +80,7 @@ extension FHIRService {
         } catch {
             throw FHIRError.storage(error)
         }
-        return .resource(
-            .bundle(FHIRBundle(type: FHIRPrimitive(.transactionResponse), entry: results.isEmpty ? nil : results)),
-            pretty: request.pretty)
+        return answer.response(pretty: request.pretty)
     }
 
     /// The order a transaction runs its entries in: DELETE, POST, PUT/PATCH, GET/HEAD, each group in Bundle order,
@@ -109,24 +120,6 @@ extension FHIRService {
             known[fullUrl] = entry.url
         }
         return known
-    }
-
-    /// The answer to one entry (`Bundle.entry.response`, and its resource or OperationOutcome).
-    static func responseEntry(_ response: FHIRResponse, _ entry: BundleEntryRequest, base: String) -> FHIRBundleEntry {
-        var resource: Resource?
-        var outcome: Resource?
-        if !response.body.isEmpty, entry.method != .head, let decoded = try? Resource.decode(response.body) {
-            if case .operationOutcome = decoded { outcome = decoded } else { resource = decoded }
-        }
-        let fullUrl = resource.flatMap { r in r.id.map { "\(base)/\(r.resourceType)/\($0)" } }
-        return FHIRBundleEntry(
-            fullUrl: fullUrl.map { FHIRPrimitive(FHIRURI($0)) }, resource: resource,
-            response: FHIRBundleEntryResponse(
-                status: FHIRPrimitive(FHIRString(statusLine(response.status))),
-                location: response.headers[.location].map { FHIRPrimitive(FHIRURI($0)) },
-                etag: response.headers[.eTag].map { FHIRPrimitive(FHIRString($0)) },
-                lastModified: response.lastModified.map { FHIRPrimitive(FHIRInstant($0)) },
-                outcome: outcome))
     }
 
     /// A batch entry that failed: its status and OperationOutcome.

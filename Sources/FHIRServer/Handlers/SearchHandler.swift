@@ -55,14 +55,14 @@ extension FHIRService {
                 total: matches.total, links: links, matches: matches.resources, base: request.base, type: type)
         {
             let response = FHIRResponse(status: .ok, headers: [.contentType: FHIRFormat.mediaType], body: body)
-            return (response, matches.resources)
+            return (try withinBudget(response), matches.resources)
         }
         var entries = matches.resources.map { stored in
             FHIRBundleEntry(
                 fullUrl: FHIRPrimitive(FHIRURI("\(request.base)/\(type)/\(stored.resource.id ?? "")")),
                 resource: stored.resource, search: FHIRBundleEntrySearch(mode: FHIRPrimitive(.match)))
         }
-        entries += try await included(query, matches: matches, type: type, base: request.base)
+        entries += try await included(query, matches: matches, type: type, base: request.base, principal: request.principal)
         if let elements = query.elements {
             entries = entries.map { entry in
                 var entry = entry
@@ -77,6 +77,17 @@ extension FHIRService {
             total: matches.total.map { FHIRPrimitive(FHIRUnsignedInt(UInt32($0))) },
             link: links,
             entry: entries.isEmpty ? nil : entries)
-        return (.resource(.bundle(bundle), pretty: request.pretty), matches.resources)
+        return (try withinBudget(.resource(.bundle(bundle), pretty: request.pretty)), matches.resources)
+    }
+
+    /// A search answer no larger than the answer budget (`RESPONSE_MAX_MB`); past it 413, asking for smaller pages.
+    func withinBudget(_ response: FHIRResponse) throws(FHIRError) -> FHIRResponse {
+        let budget = configuration.maxResponseBytes
+        guard response.body.count <= budget else {
+            throw FHIRError(
+                .tooLarge,
+                "the answer would hold \(response.body.count) bytes, more than the limit of \(budget / 1_048_576) MB (RESPONSE_MAX_MB): ask for a smaller _count or fewer _include")
+        }
+        return response
     }
 }

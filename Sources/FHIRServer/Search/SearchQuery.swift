@@ -35,6 +35,8 @@ public struct SearchQuery: Sendable {
         public var sourceType: String
         public var parameter: String
         public var targetType: String?
+        /// `:iterate`: applies to included resources too.
+        public var iterate = false
     }
 
     /// Parameters that control the request rather than the search.
@@ -89,7 +91,11 @@ public struct SearchQuery: Sendable {
             case "_elements":
                 query.elements = value.split(separator: ",").map { String($0).trimmed }
             case "_include", "_revinclude":
-                let spec = try parseInclude(value, name: name)
+                if let modifier, modifier != "iterate" {
+                    throw FHIRError(.badSearch, "unknown modifier :\(modifier) on \(name) (:iterate is supported)")
+                }
+                var spec = try parseInclude(value, name: name)
+                spec.iterate = modifier == "iterate"
                 if name == "_include" { query.includes.append(spec) } else { query.revIncludes.append(spec) }
             case "_id":
                 if let modifier, modifier != "not" && modifier != "missing" {

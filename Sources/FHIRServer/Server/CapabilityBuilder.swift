@@ -8,7 +8,7 @@ public enum CapabilityBuilder {
     public static let version = "0.1.0"
 
     public static func statement(providers: [any ResourceProvider]) -> CapabilityStatement {
-        let resources = providers.sorted { $0.resourceType < $1.resourceType }.map(resource)
+        let resources = providers.sorted { $0.resourceType < $1.resourceType }.map { resource($0, among: providers) }
         return CapabilityStatement(
             id: "imis-fhir",
             url: "urn:imis-fhir:capability-statement",
@@ -52,7 +52,9 @@ public enum CapabilityBuilder {
             type: FHIRPrimitive(.date)),
     ]
 
-    static func resource(_ provider: any ResourceProvider) -> CapabilityStatementRestResource {
+    static func resource(_ provider: any ResourceProvider, among providers: [any ResourceProvider])
+        -> CapabilityStatementRestResource
+    {
         let order: [Interaction] = [.read, .vread, .update, .delete, .historyInstance, .create, .searchType]
         let interactions = order.filter { provider.interactions.contains($0) }.compactMap { interaction in
             TypeRestfulInteraction(rawValue: interaction.rawValue).map {
@@ -66,6 +68,16 @@ public enum CapabilityBuilder {
                 type: FHIRPrimitive(p.type),
                 documentation: p.documentation.isEmpty ? nil : FHIRPrimitive(FHIRMarkdown(p.documentation)))
         }
+        // `_include` from this type's reference parameters; `_revinclude` from every parameter that can point here.
+        let type = provider.resourceType
+        let includes = provider.searchParameters.filter { $0.type == .reference && $0.references != nil && !$0.internalOnly }.map {
+            FHIRPrimitive(FHIRString("\(type):\($0.name)"))
+        }
+        let revIncludes = providers.sorted { $0.resourceType < $1.resourceType }.flatMap { source in
+            source.searchParameters.filter { $0.type == .reference && !$0.internalOnly && $0.targets.contains(type) }.map {
+                FHIRPrimitive(FHIRString("\(source.resourceType):\($0.name)"))
+            }
+        }
         return CapabilityStatementRestResource(
             type: FHIRPrimitive(ResourceType(rawValue: provider.resourceType) ?? .patient),
             documentation: FHIRPrimitive(FHIRMarkdown(provider.documentation)),
@@ -74,6 +86,8 @@ public enum CapabilityBuilder {
             readHistory: true,
             updateCreate: false,
             conditionalCreate: provider.interactions.contains(.create) ? true : nil,
+            searchInclude: includes.isEmpty ? nil : includes,
+            searchRevInclude: revIncludes.isEmpty ? nil : revIncludes,
             searchParam: params.isEmpty ? nil : params)
     }
 

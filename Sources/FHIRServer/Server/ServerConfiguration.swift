@@ -18,6 +18,11 @@ public struct ServerConfiguration: Sendable {
     public var rateLimit: RateLimitRate?
     /// `HOSTS`: the origins CORS allows (nil: no CORS headers).
     public var cors: CORSPolicy?
+    /// `BUNDLE_MAX_ENTRIES`: the most entries a batch or transaction Bundle may hold (413 beyond).
+    public var maxBundleEntries: Int = 1_000
+    /// `RESPONSE_MAX_MB` in bytes: the most a single answer may hold; a search past it is refused (413) and a
+    /// batch or transaction answers the entries past it without their resources.
+    public var maxResponseBytes: Int = 32 << 20
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",

@@ -9,8 +9,9 @@ struct BundleSubmission: Sendable {
     var type: BundleType
     var entries: [BundleEntryRequest]
 
-    /// Parses and checks the body of `POST [base]`.
-    init(_ request: FHIRRequest) throws(FHIRError) {
+    /// Parses and checks the body of `POST [base]`; more than `maxEntries` entries are refused (413) before any
+    /// of them is read.
+    init(_ request: FHIRRequest, maxEntries: Int) throws(FHIRError) {
         try FHIRFormat.checkBodyType(request.headers[.contentType])
         guard !request.body.isEmpty else { throw FHIRError(.invalid, "the request has no body") }
         let json: JSON
@@ -30,6 +31,11 @@ struct BundleSubmission: Sendable {
         var resources: [Int: JSON] = [:]
         for m in members.indices where members[m].key == "entry" {
             guard case .array(var entries) = members[m].value else { continue }
+            guard entries.count <= maxEntries else {
+                throw FHIRError(
+                    .tooLarge,
+                    "the Bundle has \(entries.count) entries; at most \(maxEntries) are accepted in one request (split it)")
+            }
             for e in entries.indices {
                 guard case .object(var fields) = entries[e] else { continue }
                 if let r = fields.firstIndex(where: { $0.key == "resource" }) {
