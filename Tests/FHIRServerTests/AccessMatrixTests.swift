@@ -10,17 +10,18 @@ import Testing
 @testable import FHIRServer
 
 /// Who may do what, through the real sign-in of each role: IMIS administrator, a clerk with some rights, two insurees
-/// of different families, and a system client with `system/Invoice.cru`.
+/// of different families, a system client with `system/Invoice.cru`, and a user with no rights at all.
 @Suite("Access matrix")
 struct AccessMatrixTests {
-    enum Role: String, CaseIterable { case admin, clerk, insureeA, insureeB, system }
+    enum Role: String, CaseIterable { case admin, clerk, insureeA, insureeB, system, noRights }
 
     static let zoe = "3c9a7e10-5b2d-4f1e-8a6c-000000000501"
     static let john = DemoDataset.UUIDs.johnDoe
     static let claim = DemoDataset.UUIDs.claim001
     static let invoice = DemoDataset.UUIDs.doeContributionInvoice
 
-    /// (method, uri, expected status for admin, clerk, insuree A (Doe family), insuree B (Müller family), system client).
+    /// (method, uri, expected status for admin, clerk, insuree A (Doe family), insuree B (Müller family), system client,
+    /// a user without rights; a role left out of a row is not tried on it).
     /// Writes send an empty body: a caller that may write gets 400 for it, one that may not gets 403 first.
     static let matrix: [(HTTPRequest.Method, String, [Role: Int])] = [
         (.get, "/fhir/metadata", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 200]),
@@ -48,12 +49,22 @@ struct AccessMatrixTests {
         (.get, "/fhir/Organization/\(DemoDataset.UUIDs.raptaDistrictHospital)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
         (.get, "/fhir/InsurancePlan", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
         (.get, "/fhir/Location", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
+        // Policies and eligibility: openIMIS's policy rights (101201 search and eligibility, 101202 add), never
+        // "signed in is enough".
+        (.get, "/fhir/Patient/\(john)", [.noRights: 403]),
+        (.get, "/fhir/Coverage/\(DemoDataset.UUIDs.doePolicy)", [.noRights: 403]),
+        (.get, "/fhir/Contract/\(DemoDataset.UUIDs.doePolicy)",
+         [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 404, .system: 403, .noRights: 403]),
+        (.post, "/fhir/Contract", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403, .noRights: 403]),
+        (.post, "/fhir/CoverageEligibilityRequest",
+         [.admin: 400, .clerk: 400, .insureeA: 403, .insureeB: 403, .system: 403, .noRights: 403]),
     ]
 
     /// A token per role, each obtained from the token endpoint.
     func tokens(_ world: AuthTestWorld, _ client: any TestClientProtocol) async throws -> [Role: String] {
         try await world.user("zoe", roles: ["insuree"], insureeCHFID: "100000001")
         try await world.user("carla")
+        try await world.user("nemo", roles: [])
         let secret = try await world.client("payments", scope: "system/Invoice.cru")
         func password(_ user: String, _ password: String) async throws -> String {
             let (status, _, body) = try await client.token([("grant_type", "password"), ("username", user), ("password", password)])
@@ -67,6 +78,7 @@ struct AccessMatrixTests {
             .insureeA: try await password(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password),
             .insureeB: try await password("zoe", "Secret-pass-1"),
             .system: try #require(system["access_token"]?.string),
+            .noRights: try await password("nemo", "Secret-pass-1"),
         ]
     }
 

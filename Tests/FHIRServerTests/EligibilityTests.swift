@@ -65,4 +65,28 @@ import Testing
             }
         }
     }
+
+    @Test func anEnquiryNeedsTheEligibilityRightAndIsNotOpenToInsurees() async throws {
+        let world = try await AuthTestWorld.make()
+        try await world.user("nemo", roles: [])
+        try await world.run { client in
+            func ask(_ username: String, _ password: String) async throws -> HTTPResponse.Status {
+                let (_, _, body) = try await client.token([("grant_type", "password"), ("username", username), ("password", password)])
+                let token = try #require(body["access_token"]?.string, "sign-in of \(username)")
+                return try await client.execute(
+                    uri: "/fhir/CoverageEligibilityRequest", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/fhir+json"],
+                    body: ByteBuffer(string: enquiry(patient: DemoDataset.johnDoeCHFID, date: "2021-09-15", item: ("service", "A1")))
+                ) { $0.status }
+            }
+            // The clerk holds 101201, openIMIS's eligibility right; a signed-in user without it is refused, and so is
+            // an insuree, even about itself (the family compartment has no eligibility enquiries).
+            let clerk = try await ask(DemoDataset.Accounts.clerk.username, DemoDataset.Accounts.clerk.password)
+            let noRights = try await ask("nemo", "Secret-pass-1")
+            let insuree = try await ask(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
+            #expect(clerk == .ok)
+            #expect(noRights == .forbidden)
+            #expect(insuree == .forbidden)
+        }
+    }
 }

@@ -103,6 +103,45 @@ struct TokenAttackTests {
         try await expectRefused(genuine + "x", "extended signature", world: world)
     }
 
+    /// A token signed with the server's own key whose header is `header` (the key's `alg` and `kid` added to it).
+    func signed(header extra: String) throws -> String {
+        let header = #"{"alg":"RS256","kid":"\#(Self.serverKey.keyID)""# + (extra.isEmpty ? "" : ",") + extra + "}"
+        return try forged(header: header, claims: claims()) { input in
+            (try? Self.rsa.signature(for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation) ?? Data()
+        }
+    }
+
+    @Test func correctlySignedTokensWithTheTypesOfAnAccessTokenPass() async throws {
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        try await world.run { client in
+            for extra in ["", #""typ":"JWT""#, #""typ":"at+jwt""#, #""typ":"application/at+JWT""#, #""typ":"application/jwt""#] {
+                let token = try signed(header: extra)
+                let status = try await client.status("/fhir/Patient", token: token)
+                #expect(status == .ok, "\(extra)")
+            }
+        }
+    }
+
+    @Test func aCriticalExtensionAJWEParameterOrAForeignTypeIsRefusedThoughTheSignatureHolds() async throws {
+        let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
+        let headers = [
+            #""typ":"JWT","crit":["urn:example:policy"],"urn:example:policy":"any""#,
+            #""typ":"JWT","crit":["exp"]"#,
+            #""typ":"JWT","crit":[]"#,
+            #""typ":"JWT","zip":"DEF""#,
+            #""typ":"JWT","enc":"A256GCM""#,
+            #""typ":"JWE""#,
+            #""typ":"JOSE""#,
+            #""typ":"application/jose+json""#,
+            #""typ":"dpop+jwt""#,
+            #""typ":"secevent+jwt""#,
+            #""typ":"""#,
+        ]
+        for extra in headers {
+            try await expectRefused(try signed(header: extra), extra, world: world)
+        }
+    }
+
     @Test func noTokenIs401WithABearerChallengeButMetadataIsOpen() async throws {
         let world = try await AuthTestWorld.make(signer: JWTSigner(key: Self.serverKey))
         try await world.run { client in

@@ -210,20 +210,27 @@ struct OTPStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.available) func pushTokensUpsertOnTheTokenAndAreDeletedPerUser(_ backend: StoreBackend) async throws {
+    @Test(arguments: StoreBackend.available) func aPushTokenStaysWithTheUserWhoRegisteredItAndIsDeletedPerUser(_ backend: StoreBackend) async throws {
         try await withDemoStorage(backend) { storage in
             let store = storage.pushTokens
-            try await store.savePushToken("device-a", userID: 1, now: referenceDate)
-            try await store.savePushToken("device-b", userID: 1, now: referenceDate.addingTimeInterval(1))
-            try await store.savePushToken("device-a", userID: 2, now: referenceDate.addingTimeInterval(2))
-            #expect(try await store.pushTokens(userID: 1).map(\.token) == ["device-b"])
-            #expect(try await store.pushTokens(userID: 2)
-                    == [PushToken(token: "device-a", userID: 2, createdAt: referenceDate.addingTimeInterval(2))])
+            #expect(try await store.savePushToken("device-a", userID: 1, now: referenceDate))
+            #expect(try await store.savePushToken("device-b", userID: 1, now: referenceDate.addingTimeInterval(1)))
+            // Another user cannot take device-a over: refused, and the row is left as it was.
+            #expect(try await store.savePushToken("device-a", userID: 2, now: referenceDate.addingTimeInterval(2)) == false)
+            #expect(try await store.pushTokens(userID: 1)
+                    == [PushToken(token: "device-a", userID: 1, createdAt: referenceDate),
+                        PushToken(token: "device-b", userID: 1, createdAt: referenceDate.addingTimeInterval(1))])
+            #expect(try await store.pushTokens(userID: 2).isEmpty)
+            // Its own user registering it again renews it.
+            #expect(try await store.savePushToken("device-a", userID: 1, now: referenceDate.addingTimeInterval(3)))
+            #expect(try await store.pushTokens(userID: 1).map(\.token) == ["device-b", "device-a"])
             #expect(try await store.deletePushToken("device-b", userID: 2) == false)
             #expect(try await store.deletePushToken("device-b", userID: 1))
+            // Once dropped by its user (or by FCM), the token is free for the device's next user.
             try await store.deletePushToken("device-a")
             #expect(try await store.pushTokens(userID: 1).isEmpty)
-            #expect(try await store.pushTokens(userID: 2).isEmpty)
+            #expect(try await store.savePushToken("device-a", userID: 2, now: referenceDate.addingTimeInterval(4)))
+            #expect(try await store.pushTokens(userID: 2).map(\.token) == ["device-a"])
         }
     }
 

@@ -49,4 +49,22 @@ import Testing
         #expect(AccessPolicy.decide(insuree, "Organization", .create) == .forbidden)
         #expect(AccessPolicy.decide(insuree, "Subscription", .read) == .forbidden)
     }
+
+    @Test func noWriteIsOpenToEverySignedInUser() {
+        for (type, methods) in OpenIMISRights.table {
+            for (method, rights) in methods where method != .read {
+                #expect(!rights.isEmpty, "\(type) \(method.rawValue) needs a right")
+            }
+        }
+        let nobody = Principal.user(userID: 4, rights: [], administrator: false, districts: nil, scopes: SMARTScope.parse("user/*.cruds"))
+        let clerk = Principal.user(userID: 2, rights: [101201], administrator: false, districts: nil, scopes: SMARTScope.parse("user/*.cruds"))
+        for type in ["Coverage", "Contract", "CoverageEligibilityRequest"] {
+            for method in AccessMethod.allCases {
+                #expect(AccessPolicy.decide(nobody, type, method) == .forbidden, "\(type) \(method.rawValue)")
+            }
+        }
+        #expect(AccessPolicy.decide(clerk, "CoverageEligibilityRequest", .create) == .allow)
+        #expect(AccessPolicy.decide(clerk, "Contract", .create) == .forbidden)
+        #expect(AccessPolicy.decide(clerk, "CoverageEligibilityRequest", .update) == .forbidden)
+    }
 }

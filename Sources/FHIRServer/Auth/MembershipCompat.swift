@@ -132,21 +132,37 @@ struct MembershipCompat: Sendable {
         return Self.message("User with 'insuree' role created successfully.", status: .created)
     }
 
-    /// The caller and an insuree it may see: its own family for an insuree, Patient read rights for staff.
+    /// The caller and an insuree it may see: its own family for an insuree, Patient read rights (within its districts
+    /// under row security) for staff. Whether the caller may read insurees at all is decided before any lookup, so a
+    /// caller that may not gets one answer (403) whether or not the insuree exists; one that may, but not this
+    /// insuree, gets the answer of an unknown insuree (404).
     func reachable(headers: HTTPFields, insureeUUID: String? = nil, chfid: String? = nil) async throws -> (Principal, Insuree) {
         guard let header = headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
               let (principal, _) = await services.tokens.principal(bearer: String(header.dropFirst(7)))
         else { throw TokenError("invalid_token", "Authentication credentials were not provided.", status: 401) }
+        let decision = AccessPolicy.decide(principal, "Patient", .read)
+        guard decision != .forbidden else { throw Self.forbidden }
         var found: Insuree?
         if let insureeUUID { found = try await services.registry.record(Insuree.self, uuid: insureeUUID, includeDeleted: false)?.record }
         if let chfid { found = try await services.registry.insuree(chfid: chfid)?.record }
         guard let insuree = found else { throw Self.notFound }
-        switch AccessPolicy.decide(principal, "Patient", .read) {
+        switch decision {
         case .allow: return (principal, insuree)
-        case .allowWithinFamily(let family) where insuree.familyID == family: return (principal, insuree)
-        case .allowWithinFamily: throw Self.notFound
-        default: throw TokenError("permission_denied", "You do not have permission to perform this action.", status: 403)
+        case .allowWithinFamily(let family): if insuree.familyID == family { return (principal, insuree) }
+        case .allowWithinDistricts(let districts): if try await inDistricts(insuree, districts) { return (principal, insuree) }
+        case .forbidden: break
         }
+        throw Self.notFound
+    }
+
+    static let forbidden = TokenError("permission_denied", "You do not have permission to perform this action.", status: 403)
+
+    /// Whether the insuree's family lives in one of `districts` (row security), by the same search restriction the
+    /// FHIR routes apply.
+    func inDistricts(_ insuree: Insuree, _ districts: Set<Int64>) async throws -> Bool {
+        let ids = districts.isEmpty ? "0" : districts.sorted().map(String.init).joined(separator: ",")
+        let restriction = QueryParameters([(AccessRestriction.districtParameter, ids)])
+        return try await service.isInside(provider: service.provider("Patient"), id: insuree.uuid, restriction: restriction)
     }
 
     /// `insuree-information/?insuree=<chfid>` (the caller's own insuree when omitted).

@@ -46,7 +46,8 @@ struct MembershipEndpoint: Sendable {
     }
 
     /// `POST /membership/push-tokens` `{token}` (also `fcm_token`): stores a device's FCM registration token for the
-    /// signed-in user (moved to it when another user had it).
+    /// signed-in user. A token another account registered stays with it: 409, saying no more than that (the app
+    /// drops its token with `DELETE` at sign-out, so a shared device is registered again by its next user).
     func savePushToken(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
         do {
             let user = try await userID(headers)
@@ -54,12 +55,17 @@ struct MembershipEndpoint: Sendable {
             guard let token = parameters["token"] ?? parameters["fcm_token"], !token.isEmpty, token.utf8.count <= 4096 else {
                 throw TokenError.invalidRequest("token is required")
             }
-            try await services.pushTokens.savePushToken(token, userID: user, now: services.tokens.now)
+            guard try await services.pushTokens.savePushToken(token, userID: user, now: services.tokens.now) else {
+                throw Self.pushTokenTaken
+            }
             return AuthJSON.answer([JSONMember("token", .string(token))], status: .created)
         } catch {
             return TokenEndpoint.failure(error)
         }
     }
+
+    /// The answer to a push token held by another account.
+    static let pushTokenTaken = TokenError("conflict", "this push token cannot be registered for this account", status: 409)
 
     /// `DELETE /membership/push-tokens/{token}`: 204, or 404 when the signed-in user has no such token.
     func deletePushToken(headers: HTTPFields, token: String) async -> FHIRResponse {

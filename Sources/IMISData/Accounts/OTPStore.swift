@@ -37,8 +37,10 @@ public protocol OTPChallengeStore: Sendable {
 
 /// The FCM registration tokens of users' devices.
 public protocol PushTokenStore: Sendable {
-    /// Stores `token` for `userID`; a token already stored (for this or another user) is moved to `userID`.
-    func savePushToken(_ token: String, userID: Int64, now: Date) async throws
+    /// Stores `token` for `userID` (a token it already has is renewed); true then. A token another user registered
+    /// stays with that user, untouched, and the answer is false: an FCM token names a device, and a caller cannot
+    /// prove it holds the device, so a second account never takes a token over.
+    func savePushToken(_ token: String, userID: Int64, now: Date) async throws -> Bool
     /// Deletes `token` when it belongs to `userID`; false when it does not.
     func deletePushToken(_ token: String, userID: Int64) async throws -> Bool
     /// Deletes `token` whoever it belongs to (FCM reported it unregistered).

@@ -9,12 +9,16 @@ public struct SQLitePushTokenStore: PushTokenStore {
         self.database = database
     }
 
-    public func savePushToken(_ token: String, userID: Int64, now: Date) async throws {
+    public func savePushToken(_ token: String, userID: Int64, now: Date) async throws -> Bool {
         try await database.write { db in
+            // One statement: the conflict update applies only to the caller's own token, so a token held by another
+            // user is neither moved nor touched, and no second request can slip in between a check and a write.
             try db.execute(sql: """
                 INSERT INTO imisfhir_push_token (token, user_id, created_at) VALUES (?, ?, ?)
-                ON CONFLICT(token) DO UPDATE SET user_id = excluded.user_id, created_at = excluded.created_at
+                ON CONFLICT(token) DO UPDATE SET created_at = excluded.created_at
+                WHERE imisfhir_push_token.user_id = excluded.user_id
                 """, arguments: [token, userID, SQLiteOTPChallengeStore.seconds(now)])
+            return db.changesCount == 1
         }
     }
 

@@ -233,14 +233,18 @@ public struct PostgresOTPStore: OTPChallengeStore, PushTokenStore {
 
     // MARK: Push tokens
 
-    public func savePushToken(_ token: String, userID: Int64, now: Date) async throws {
+    public func savePushToken(_ token: String, userID: Int64, now: Date) async throws -> Bool {
         var statement = PGStatement()
+        // The conflict update applies only to the caller's own token (see `PushTokenStore.savePushToken`); a row
+        // comes back only when the token is, or now is, the caller's.
         statement.sql = """
             INSERT INTO imisfhir_push_token (token, user_id, created_at)
             VALUES (\(statement.bind(.text(token))), \(statement.bind(.integer(userID))), \(statement.bind(Self.seconds(now))))
-            ON CONFLICT (token) DO UPDATE SET user_id = excluded.user_id, created_at = excluded.created_at
+            ON CONFLICT (token) DO UPDATE SET created_at = excluded.created_at
+            WHERE imisfhir_push_token.user_id = excluded.user_id
+            RETURNING token
             """
-        try await database.execute(statement)
+        return try await database.execute(statement) == 1
     }
 
     public func deletePushToken(_ token: String, userID: Int64) async throws -> Bool {

@@ -13,6 +13,9 @@ public enum JWTError: Error, Hashable, Sendable {
     case wrongIssuer
     case wrongAudience
     case invalidKey(String)
+    /// A header this server does not accept on an access token: `crit` (RFC 7515 §4.1.11: no extension is
+    /// understood here), a JWE-only parameter (`zip`, `enc`), or a `typ` other than a JWT access token.
+    case unsupportedHeader(String)
 }
 
 /// The signing key of the server: HS256 with a secret, or RS256/ES256 with a private key (PEM). Verification
@@ -130,6 +133,41 @@ public struct JWTSigner: Sendable {
         var kid: String?
     }
 
+    /// The names of every parameter of a JOSE header, whatever their values.
+    struct HeaderNames: Decodable {
+        struct Name: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        let names: Set<String>
+
+        init(from decoder: any Decoder) throws {
+            names = Set(try decoder.container(keyedBy: Name.self).allKeys.map(\.stringValue))
+        }
+    }
+
+    /// Header parameters that only a JWE carries (RFC 7516 §4.1.2, §4.1.3): never valid on a signed access token.
+    static let encryptionOnly: Set<String> = ["zip", "enc"]
+    /// The `typ` values of a JWT access token (RFC 7519 §5.1, RFC 9068 §2.1), compared without case and without the
+    /// optional `application/` prefix (RFC 7515 §4.1.9).
+    static let accessTokenTypes: Set<String> = ["jwt", "at+jwt"]
+
+    /// Refuses a header with parameters this server does not process: any `crit` (RFC 7515 §4.1.11 requires
+    /// rejecting a JWS whose critical extensions are not understood, and none is understood here), JWE-only
+    /// parameters, and a `typ` naming anything but a JWT access token.
+    static func checkParameters(_ header: Header, names: Set<String>) throws(JWTError) {
+        if names.contains("crit") { throw .unsupportedHeader("crit") }
+        if let name = names.first(where: encryptionOnly.contains) { throw .unsupportedHeader(name) }
+        if let typ = header.typ {
+            var type = typ.lowercased()
+            if type.hasPrefix("application/") { type.removeFirst("application/".count) }
+            guard accessTokenTypes.contains(type) else { throw .unsupportedHeader("typ") }
+        }
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -145,7 +183,8 @@ public struct JWTSigner: Sendable {
         return input + "." + Base64URL.encode(signature)
     }
 
-    /// The payload of a token whose header names exactly this key's algorithm and id and whose signature holds.
+    /// The payload of a token whose header names exactly this key's algorithm and id, carries no parameter this server
+    /// does not process (see `checkParameters`), and whose signature holds.
     /// Time and audience claims are the caller's to check (see `AccessTokenClaims.validate`).
     public func verifiedPayload(_ token: String) throws(JWTError) -> Data {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -154,7 +193,10 @@ public struct JWTSigner: Sendable {
               let payload = Base64URL.decode(parts[1]),
               let signature = Base64URL.decode(parts[2])
         else { throw .malformed }
-        guard let header = try? JSONDecoder().decode(Header.self, from: headerData) else { throw .malformed }
+        guard let header = try? JSONDecoder().decode(Header.self, from: headerData),
+              let names = try? JSONDecoder().decode(HeaderNames.self, from: headerData)
+        else { throw .malformed }
+        try Self.checkParameters(header, names: names.names)
         guard header.alg == key.algorithm else { throw .algorithmNotAllowed }
         guard header.kid == key.keyID else { throw .unknownKey }
         let input = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
