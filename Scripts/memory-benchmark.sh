@@ -188,11 +188,15 @@ lines = [
     f"| RSS after | {after / 1024:.0f} MB |",
     f"| a Bundle of 100,001 entries | {probe_413} (expected 413) |",
     "",
-    "| requests | count | non-2xx | p50 s | p99 s | largest answer |", "|---|---|---|---|---|---|",
+    "| requests | count | non-2xx | statuses | p50 s | p99 s | largest answer |", "|---|---|---|---|---|---|---|",
 ]
 for kind in ("batch", "search"):
     n, bad, p50, p99, size = summary(kind)
-    lines.append(f"| {kind} | {n} | {bad} | {p50:.2f} | {p99:.2f} | {size / 1_048_576:.1f} MB |")
+    statuses = {}
+    for status, _, _ in results[kind]:
+        statuses[status] = statuses.get(status, 0) + 1
+    shown = ", ".join(f"{s}: {c}" for s, c in sorted(statuses.items()))
+    lines.append(f"| {kind} | {n} | {bad} | {shown} | {p50:.2f} | {p99:.2f} | {size / 1_048_576:.1f} MB |")
 text = "\n".join(lines) + "\n"
 open(out, "w").write(text)
 print(text)
