@@ -59,15 +59,8 @@ struct Settings {
         }
         let cacheMB = try int("RESOURCE_CACHE_MB", 32)
         guard cacheMB <= 1_048_576 else { throw SettingsError(key: "RESOURCE_CACHE_MB", message: "must be at most 1048576") }
-        var rateLimit: RateLimitRate?
-        let rateText = string("RATELIMIT_RATE", "150/m")
-        if !["off", "none", "0"].contains(rateText.lowercased()) {
-            do {
-                rateLimit = try RateLimitRate(parsing: rateText)
-            } catch {
-                throw SettingsError(key: "RATELIMIT_RATE", message: "must look like 150/m, 10/s, 1000/h, or off")
-            }
-        }
+        let rateLimit = try rate("RATELIMIT_RATE", "150/m")
+        let authenticatedRateLimit = try rate("RATELIMIT_AUTHENTICATED_RATE", "6000/m")
         let cors: CORSPolicy
         do {
             cors = try CORSPolicy(hosts: string("HOSTS", "localhost"))
@@ -78,7 +71,19 @@ struct Settings {
             production: try production, host: host ?? string("HOST", "127.0.0.1"), port: port,
             siteRoot: string("SITE_ROOT", ""), siteURL: siteURL,
             maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760),
-            resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors)
+            resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors,
+            authenticatedRateLimit: authenticatedRateLimit)
+    }
+
+    /// A request rate such as `150/m`; `off` (or `none`, `0`): not limited.
+    func rate(_ key: String, _ fallback: String) throws -> RateLimitRate? {
+        let text = string(key, fallback)
+        guard !["off", "none", "0"].contains(text.lowercased()) else { return nil }
+        do {
+            return try RateLimitRate(parsing: text)
+        } catch {
+            throw SettingsError(key: key, message: "must look like 150/m, 10/s, 1000/h, or off")
+        }
     }
 
     var databasePath: String { string("DB_NAME", "imis.sqlite3") }

@@ -14,18 +14,23 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize: Int
     /// `RESOURCE_CACHE_MB` in bytes: the memory rendered resources may take (0: no cache).
     public var resourceCacheBytes: Int
-    /// `RATELIMIT_RATE`: requests per client IP (nil: not limited).
+    /// `RATELIMIT_RATE`: requests per client IP to the credential routes, and of requests without a valid token
+    /// (nil: not limited; see ``RequestBudget``).
     public var rateLimit: RateLimitRate?
     /// `HOSTS`: the origins CORS allows (nil: no CORS headers).
     public var cors: CORSPolicy?
+    /// `RATELIMIT_AUTHENTICATED_RATE`: requests per principal with a valid token, and per client IP to the open
+    /// documents (nil: not limited).
+    public var authenticatedRateLimit: RateLimitRate?
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
         siteURL: String? = nil, maxBodySize: Int = 10_485_760, resourceCacheBytes: Int = 32 << 20,
-        rateLimit: RateLimitRate? = nil, cors: CORSPolicy? = nil
+        rateLimit: RateLimitRate? = nil, cors: CORSPolicy? = nil, authenticatedRateLimit: RateLimitRate? = nil
     ) {
         self.rateLimit = rateLimit
         self.cors = cors
+        self.authenticatedRateLimit = authenticatedRateLimit
         self.production = production
         self.host = host
         self.port = port
