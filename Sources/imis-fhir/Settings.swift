@@ -72,7 +72,7 @@ struct Settings {
             siteRoot: string("SITE_ROOT", ""), siteURL: siteURL,
             maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760),
             resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors,
-            authenticatedRateLimit: authenticatedRateLimit)
+            authenticatedRateLimit: authenticatedRateLimit, connections: try connectionLimits())
     }
 
     /// A request rate such as `150/m`; `off` (or `none`, `0`): not limited.
@@ -84,6 +84,29 @@ struct Settings {
         } catch {
             throw SettingsError(key: key, message: "must look like 150/m, 10/s, 1000/h, or off")
         }
+    }
+
+    /// `HTTP_IDLE_TIMEOUT`, `HTTP_HEADER_TIMEOUT`, `HTTP_BODY_TIMEOUT` (seconds) and `HTTP_MAX_CONNECTIONS`.
+    func connectionLimits() throws -> ConnectionLimits {
+        let maxConnections = try int("HTTP_MAX_CONNECTIONS", ConnectionLimits.defaultMaxConnections)
+        guard (1...1_000_000).contains(maxConnections) else {
+            throw SettingsError(key: "HTTP_MAX_CONNECTIONS", message: "must be 1-1000000")
+        }
+        return ConnectionLimits(
+            idleTimeout: try timeout("HTTP_IDLE_TIMEOUT", ConnectionLimits.defaultIdleTimeout),
+            headerTimeout: try timeout("HTTP_HEADER_TIMEOUT", ConnectionLimits.defaultHeaderTimeout),
+            bodyTimeout: try timeout("HTTP_BODY_TIMEOUT", ConnectionLimits.defaultBodyTimeout),
+            maxConnections: maxConnections)
+    }
+
+    /// Seconds, fractions allowed (`0.5`), at most a day; `0` or `off`: no timeout.
+    func timeout(_ key: String, _ fallback: Duration) throws -> Duration? {
+        guard let raw = values[key]?.trimmingCharacters(in: .whitespaces).lowercased(), !raw.isEmpty else { return fallback }
+        if raw == "off" { return nil }
+        guard raw.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let seconds = Double(raw), seconds <= 86_400 else {
+            throw SettingsError(key: key, message: "must be a number of seconds (such as 30 or 0.5), 0 or off")
+        }
+        return seconds == 0 ? nil : .milliseconds(max(1, Int64((seconds * 1000).rounded())))
     }
 
     var databasePath: String { string("DB_NAME", "imis.sqlite3") }

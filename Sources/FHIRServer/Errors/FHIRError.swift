@@ -36,6 +36,8 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case tooManyRequests
         /// 500: a fault of the server (never caused by input).
         case server
+        /// 408: the request did not arrive within the connection's header or body timeout.
+        case requestTimeout
     }
 
     public var category: Category
@@ -71,6 +73,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .unprocessable: return .unprocessableContent
         case .tooManyRequests: return .tooManyRequests
         case .server: return .internalServerError
+        case .requestTimeout: return .requestTimeout
         }
     }
 
@@ -91,6 +94,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .unprocessable: return .businessRule
         case .tooManyRequests: return .throttled
         case .server: return .exception
+        case .requestTimeout: return .timeout
         }
     }
 

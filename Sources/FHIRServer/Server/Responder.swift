@@ -163,6 +163,7 @@ public struct FHIRResponder: HTTPResponder {
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch {
+            if let failure = ConnectionGuard.bodyFailure(error) { throw failure }
             // The framework stops reading past the limit (NIOTooManyBytesError or HTTPError 413).
             throw FHIRError(.tooLarge, "the request body is larger than \(limit) bytes")
         }
@@ -248,6 +249,9 @@ public struct FHIRResponder: HTTPResponder {
     func authBody(_ request: Request) async throws -> [UInt8] {
         do {
             return try await readBody(request)
+        } catch let error as FHIRError where error.category != .tooLarge {
+            // A body that stopped (408) or whose framing is broken (400).
+            throw AuthAnswer(response: AuthJSON.error(TokenError("invalid_request", error.message, status: Int(error.status.code))))
         } catch {
             throw AuthAnswer(response: AuthJSON.error(TokenError("invalid_request", "the request body is too large", status: 413)))
         }

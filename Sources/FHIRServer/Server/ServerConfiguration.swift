@@ -22,15 +22,19 @@ public struct ServerConfiguration: Sendable {
     /// `RATELIMIT_AUTHENTICATED_RATE`: requests per principal with a valid token, and per client IP to the open
     /// documents (nil: not limited).
     public var authenticatedRateLimit: RateLimitRate?
+    /// `HTTP_IDLE_TIMEOUT`, `HTTP_HEADER_TIMEOUT`, `HTTP_BODY_TIMEOUT`, `HTTP_MAX_CONNECTIONS`.
+    public var connections: ConnectionLimits
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
         siteURL: String? = nil, maxBodySize: Int = 10_485_760, resourceCacheBytes: Int = 32 << 20,
-        rateLimit: RateLimitRate? = nil, cors: CORSPolicy? = nil, authenticatedRateLimit: RateLimitRate? = nil
+        rateLimit: RateLimitRate? = nil, cors: CORSPolicy? = nil, authenticatedRateLimit: RateLimitRate? = nil,
+        connections: ConnectionLimits = ConnectionLimits()
     ) {
         self.rateLimit = rateLimit
         self.cors = cors
         self.authenticatedRateLimit = authenticatedRateLimit
+        self.connections = connections
         self.production = production
         self.host = host
         self.port = port
