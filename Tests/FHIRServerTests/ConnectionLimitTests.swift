@@ -4,7 +4,7 @@ import Testing
 
 @testable import FHIRServer
 
-/// Idle, header and body timeouts and the connection limit, on real sockets
+/// Idle, header and body timeouts, the connection limit, and what the HTTP parser refuses, on real sockets
 /// (security.md, Input and transport). Timeouts are short; the ones a test is not about are long, so that only the
 /// one under test can close the connection.
 @Suite("Connection timeouts and limits over real sockets")
@@ -159,6 +159,44 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test func aRequestHeadOver80KBIsAnswered431WithAnOperationOutcome() async throws {
+        try await withLiveServer(configuration: Self.configuration()) { port in
+            let client = try await RawClient.connect(port: port)
+            let big = String(repeating: "a", count: 100 * 1024)
+            try await client.send("GET /fhir/Patient HTTP/1.1\r\nHost: localhost\r\nX-Filler: \(big)\r\n\r\n")
+            let response = try #require(try await client.response(within: .seconds(10)))
+            #expect(response.status == 431)
+            #expect(response.headers["content-type"]?.hasPrefix("application/fhir+json") == true)
+            let outcome = try JSONParser.parse(response.body)
+            #expect(outcome["resourceType"]?.string == "OperationOutcome")
+            #expect(issueCode(outcome) == "too-long")
+            _ = try Resource.decode(response.body)
+            #expect(try await client.waitForClose(within: .seconds(10)))
+        }
+    }
+
+    @Test func aRequestTheParserCannotReadIsAnswered400WithAnOperationOutcome() async throws {
+        try await withLiveServer(configuration: Self.configuration()) { port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /fhir/metadata HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n")
+            let response = try #require(try await client.response(within: .seconds(10)))
+            #expect(response.status == 400)
+            #expect(issueCode(try JSONParser.parse(response.body)) == "invalid")
+        }
+    }
+
+    @Test func aBodyWithBrokenChunksIsAnswered400WithAnOperationOutcome() async throws {
+        try await withLiveServer(configuration: Self.configuration()) { port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send(
+                "POST /fhir/Patient HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(adminToken)\r\n"
+                    + "Content-Type: application/fhir+json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n")
+            let response = try #require(try await client.response(within: .seconds(10)))
+            #expect(response.status == 400)
+            #expect(issueCode(try JSONParser.parse(response.body)) == "invalid")
+        }
+    }
+
     @Test(arguments: [
         ("HTTP_IDLE_TIMEOUT", "soon"), ("HTTP_HEADER_TIMEOUT", "-1"), ("HTTP_BODY_TIMEOUT", "1e3"),
         ("HTTP_BODY_TIMEOUT", "90000"), ("HTTP_MAX_CONNECTIONS", "0"), ("HTTP_MAX_CONNECTIONS", "many"),
@@ -169,5 +207,14 @@ struct ConnectionLimitTests {
         let result = try AccountCommandTests.run(["serve", "--port", "1"], environment: [key: value])
         #expect(result.status != 0)
         #expect(result.output.contains("invalid setting \(key)"), "\(result.output)")
+    }
+
+    @Test func oneHeadUnderTheLimitIsServed() async throws {
+        try await withLiveServer(configuration: Self.configuration()) { port in
+            let client = try await RawClient.connect(port: port)
+            let filler = String(repeating: "a", count: 60 * 1024)
+            try await client.send("GET /fhir/metadata HTTP/1.1\r\nHost: localhost\r\nX-Filler: \(filler)\r\n\r\n")
+            #expect(try await client.response(within: .seconds(10))?.status == 200)
+        }
     }
 }

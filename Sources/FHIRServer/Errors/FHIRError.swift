@@ -38,6 +38,8 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case server
         /// 408: the request did not arrive within the connection's header or body timeout.
         case requestTimeout
+        /// 431: the request head is larger than the server reads.
+        case headersTooLarge
     }
 
     public var category: Category
@@ -74,6 +76,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .tooManyRequests: return .tooManyRequests
         case .server: return .internalServerError
         case .requestTimeout: return .requestTimeout
+        case .headersTooLarge: return .requestHeaderFieldsTooLarge
         }
     }
 
@@ -95,6 +98,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .tooManyRequests: return .throttled
         case .server: return .exception
         case .requestTimeout: return .timeout
+        case .headersTooLarge: return .tooLong
         }
     }
 

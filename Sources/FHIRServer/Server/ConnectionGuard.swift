@@ -3,7 +3,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The life of one HTTP/1.1 connection between the parser and Hummingbird: its idle, header and body timeouts
-/// (``ConnectionLimits``) and its part in the connection limit (``ConnectionGovernor``).
+/// (``ConnectionLimits``), its part in the connection limit (``ConnectionGovernor``), and a FHIR answer to what the
+/// parser refuses — 431 for a head over the parser's 80 KB, 400 for anything else — instead of a bare 400.
 ///
 /// Time is measured by phase: *waiting* between requests (the idle timeout, only while no response is owed),
 /// *head* from the first byte of a request until its head is parsed (the header timeout, however the bytes
@@ -11,7 +12,8 @@ import NIOHTTP1
 /// While the server works on a request nothing is timed. One timer is kept, moved only when a deadline comes
 /// nearer; a timer that fires early looks again.
 ///
-/// Answers the guard writes itself go out with `Connection: close`, and the connection closes.
+/// Answers the guard writes itself go out with `Connection: close`, and the connection closes; after a refused head
+/// it first reads and drops what the client still sends for a moment, so that the client sees the answer, not a reset.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -27,11 +29,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Thrown to the request's handler when its body stops, so that a cut body is never taken for a whole one.
     struct BodyTimeout: Error {}
 
-    /// The answer to a body that could not be read to its end because it stopped (408); nil for other failures.
+    /// The answer to a body that could not be read to its end: it stopped (408) or its framing is broken (400); nil
+    /// for other failures.
     static func bodyFailure(_ error: any Error) -> FHIRError? {
         if error is BodyTimeout { return FHIRError(.requestTimeout, "the request body did not arrive in time") }
+        if error is HTTPParserError { return FHIRError(.invalid, "the request body is not valid HTTP/1.1 (its length or chunks)") }
         return nil
     }
+
+    /// How long a closing connection keeps reading (and dropping) what the client still sends.
+    static let linger: TimeAmount = .seconds(2)
 
     let limits: ConnectionLimits
     let governor: ConnectionGovernor?
@@ -47,6 +54,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var timerDeadline: NIODeadline?
     private var context: ChannelHandlerContext?
     private var closing = false
+    /// An answer owed once the response in progress has ended (a pipelined head the parser refused).
+    private var pendingAnswer: FHIRError?
     private var registration: Int?
     private var reportedIdle = true
 
@@ -112,14 +121,45 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             responseStarted = false
             lastResponseEnd = .now()
             context.write(data, promise: promise)
-            stateChanged()
+            if let pending = pendingAnswer, inFlight == 0 {
+                pendingAnswer = nil
+                answerAndClose(pending, linger: true, context: context)
+            } else {
+                stateChanged()
+            }
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Once closing, what follows (the parser's complaints about a cut message, resets) is expected.
         guard !closing else { return }
-        context.fireErrorCaught(error)
+        // A parse error inside a body belongs to that request: its handler hears of it and answers.
+        if case .body = phase {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard let parseError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let answer =
+            parseError == .headerOverflow
+            ? FHIRError(.headersTooLarge, "the request head is larger than the server accepts (80 KB)")
+            : FHIRError(.invalid, "the request is not valid HTTP/1.1")
+        if inFlight == 0 {
+            answerAndClose(answer, linger: true, context: context)
+        } else {
+            pendingAnswer = answer
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if closing, let event = event as? ChannelEvent, event == .inputClosed {
+            // The client has finished sending: nothing is left to drain.
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     // MARK: Bytes, from the ``ByteCounter`` before the parser
@@ -242,8 +282,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Answers
 
-    /// Writes `error` as an OperationOutcome with `Connection: close` and closes.
-    private func answerAndClose(_ error: FHIRError, context: ChannelHandlerContext) {
+    /// Writes `error` as an OperationOutcome with `Connection: close` and closes. With `linger` (the client may still be
+    /// sending the head that was refused), the connection first stops sending and drops what comes for ``linger``:
+    /// closing with unread bytes would reset the connection, and the client might never see the answer.
+    private func answerAndClose(_ error: FHIRError, linger: Bool = false, context: ChannelHandlerContext) {
         closing = true
         finish()
         var response = FHIRResponse.error(error, pretty: false)
@@ -257,6 +299,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            guard linger else {
+                context.close(promise: nil)
+                return
+            }
+            context.close(mode: .output, promise: nil)
+            context.eventLoop.assumeIsolated().scheduleTask(in: Self.linger) { context.close(promise: nil) }
+        }
     }
 }
