@@ -24,24 +24,34 @@ struct ConnectionLimitTests {
         try await withLiveServer(configuration: Self.configuration(idle: .milliseconds(500))) { port in
             let opened = ContinuousClock.now
             let client = try await RawClient.connect(port: port)
-            #expect(try await client.waitForClose(within: .seconds(5)))
+            #expect(try await client.waitForClose(within: .seconds(10)))
             let closedAt = try #require(client.closedAt)
             #expect(closedAt - opened >= .milliseconds(450))
             #expect(client.bytes.isEmpty)
         }
     }
 
+    // The two tests below need the client to act before a timeout runs out; a machine busy enough to hold the
+    // client up past it measures nothing, and the run is tried again (three times at most).
+
     @Test func aKeptAliveConnectionIsClosedTheIdleTimeoutAfterItsLastResponse() async throws {
-        try await withLiveServer(configuration: Self.configuration(idle: .seconds(2))) { port in
-            let client = try await RawClient.connect(port: port)
-            try await Task.sleep(for: .milliseconds(300))
-            try await client.send(rawGET("/health/live"))
-            #expect(try await client.response(within: .seconds(10))?.status == 200)
-            #expect(try await client.waitForClose(within: .seconds(5)))
-            // Counted from the answer, not from when the connection opened 300 ms before it.
-            let answeredAt = try #require(client.lastReadAt)
-            let closedAt = try #require(client.closedAt)
-            #expect(closedAt - answeredAt >= .milliseconds(1900))
+        try await withLiveServer(configuration: Self.configuration(idle: .seconds(1))) { port in
+            for _ in 0..<3 {
+                let client = try await RawClient.connect(port: port)
+                client.send(rawGET("/health/live"), after: .milliseconds(300))
+                let response = try await client.response(within: .seconds(10))
+                if response == nil, let closedAt = client.closedAt, client.sends.first.map({ closedAt <= $0 }) ?? true {
+                    continue  // closed idle before the client got to send: it was late
+                }
+                #expect(response?.status == 200)
+                #expect(try await client.waitForClose(within: .seconds(10)))
+                // Counted from the answer, not from when the connection opened 300 ms before it.
+                let answeredAt = try #require(client.lastReadAt)
+                let closedAt = try #require(client.closedAt)
+                #expect(closedAt - answeredAt >= .milliseconds(900))
+                return
+            }
+            Issue.record("the client was held up past the idle timeout three times")
         }
     }
 
@@ -105,15 +115,22 @@ struct ConnectionLimitTests {
     }
 
     @Test func aRequestThatKeepsToTheTimeoutsIsServed() async throws {
-        let configuration = Self.configuration(idle: .seconds(2), header: .seconds(2), body: .seconds(2))
+        let configuration = Self.configuration(idle: .seconds(1), header: .seconds(1), body: .seconds(1))
         try await withLiveServer(configuration: configuration) { port in
-            let client = try await RawClient.connect(port: port)
-            // Each pause is shorter than the timeout of its phase.
-            try await client.send("GET /fhir/metadata HTTP/1.1\r\n")
-            try await Task.sleep(for: .milliseconds(200))
-            try await client.send("Host: localhost\r\n\r\n")
-            let response = try #require(try await client.response(within: .seconds(10)))
-            #expect(response.status == 200)
+            for _ in 0..<3 {
+                let client = try await RawClient.connect(port: port)
+                // A pause in the head shorter than the header timeout.
+                client.send("GET /fhir/metadata HTTP/1.1\r\n", after: .zero)
+                client.send("Host: localhost\r\n\r\n", after: .milliseconds(200))
+                let response = try #require(try await client.response(within: .seconds(10)))
+                let sends = client.sends
+                if response.status == 408, sends.count == 2, sends[1] - sends[0] >= .milliseconds(900) {
+                    continue  // the pause came out longer than the timeout: the client was late
+                }
+                #expect(response.status == 200)
+                return
+            }
+            Issue.record("the client was held up past the header timeout three times")
         }
     }
 

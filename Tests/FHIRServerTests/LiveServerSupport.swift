@@ -53,6 +53,8 @@ final class RawClient: Sendable {
         var closedAt: ContinuousClock.Instant?
         /// When the last bytes arrived.
         var lastReadAt: ContinuousClock.Instant?
+        /// When each ``send(_:after:)`` wrote.
+        var sends: [ContinuousClock.Instant] = []
     }
 
     let channel: any Channel
@@ -80,6 +82,19 @@ final class RawClient: Sendable {
     func send(_ text: String) async throws {
         try await channel.writeAndFlush(ByteBuffer(string: text))
     }
+
+    /// Sends `text` `delay` from now, timed by the connection's event loop rather than by a test task, which a busy
+    /// machine may hold up for longer than the timeouts under test.
+    func send(_ text: String, after delay: TimeAmount) {
+        let channel = channel, received = received
+        channel.eventLoop.scheduleTask(in: delay) {
+            received.withLockedValue { $0.sends.append(.now) }
+            channel.writeAndFlush(ByteBuffer(string: text), promise: nil)
+        }
+    }
+
+    /// When each ``send(_:after:)`` wrote, in order.
+    var sends: [ContinuousClock.Instant] { received.withLockedValue { $0.sends } }
 
     var isClosed: Bool { closedAt != nil }
     var closedAt: ContinuousClock.Instant? { received.withLockedValue { $0.closedAt } }
