@@ -59,15 +59,8 @@ struct Settings {
         }
         let cacheMB = try int("RESOURCE_CACHE_MB", 32)
         guard cacheMB <= 1_048_576 else { throw SettingsError(key: "RESOURCE_CACHE_MB", message: "must be at most 1048576") }
-        var rateLimit: RateLimitRate?
-        let rateText = string("RATELIMIT_RATE", "150/m")
-        if !["off", "none", "0"].contains(rateText.lowercased()) {
-            do {
-                rateLimit = try RateLimitRate(parsing: rateText)
-            } catch {
-                throw SettingsError(key: "RATELIMIT_RATE", message: "must look like 150/m, 10/s, 1000/h, or off")
-            }
-        }
+        let rateLimit = try rate("RATELIMIT_RATE", "150/m")
+        let authenticatedRateLimit = try rate("RATELIMIT_AUTHENTICATED_RATE", "6000/m")
         let cors: CORSPolicy
         do {
             cors = try CORSPolicy(hosts: string("HOSTS", "localhost"))
@@ -78,7 +71,8 @@ struct Settings {
             production: try production, host: host ?? string("HOST", "127.0.0.1"), port: port,
             siteRoot: string("SITE_ROOT", ""), siteURL: siteURL,
             maxBodySize: try int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760),
-            resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors)
+            resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors,
+            authenticatedRateLimit: authenticatedRateLimit, connections: try connectionLimits())
         try applyAnswerLimits(to: &configuration)
         return configuration
     }
@@ -93,6 +87,40 @@ struct Settings {
         guard (1...4_096).contains(megabytes) else { throw SettingsError(key: "RESPONSE_MAX_MB", message: "must be 1-4096") }
         configuration.maxBundleEntries = entries
         configuration.maxResponseBytes = megabytes << 20
+    }
+
+    /// A request rate such as `150/m`; `off` (or `none`, `0`): not limited.
+    func rate(_ key: String, _ fallback: String) throws -> RateLimitRate? {
+        let text = string(key, fallback)
+        guard !["off", "none", "0"].contains(text.lowercased()) else { return nil }
+        do {
+            return try RateLimitRate(parsing: text)
+        } catch {
+            throw SettingsError(key: key, message: "must look like 150/m, 10/s, 1000/h, or off")
+        }
+    }
+
+    /// `HTTP_IDLE_TIMEOUT`, `HTTP_HEADER_TIMEOUT`, `HTTP_BODY_TIMEOUT` (seconds) and `HTTP_MAX_CONNECTIONS`.
+    func connectionLimits() throws -> ConnectionLimits {
+        let maxConnections = try int("HTTP_MAX_CONNECTIONS", ConnectionLimits.defaultMaxConnections)
+        guard (1...1_000_000).contains(maxConnections) else {
+            throw SettingsError(key: "HTTP_MAX_CONNECTIONS", message: "must be 1-1000000")
+        }
+        return ConnectionLimits(
+            idleTimeout: try timeout("HTTP_IDLE_TIMEOUT", ConnectionLimits.defaultIdleTimeout),
+            headerTimeout: try timeout("HTTP_HEADER_TIMEOUT", ConnectionLimits.defaultHeaderTimeout),
+            bodyTimeout: try timeout("HTTP_BODY_TIMEOUT", ConnectionLimits.defaultBodyTimeout),
+            maxConnections: maxConnections)
+    }
+
+    /// Seconds, fractions allowed (`0.5`), at most a day; `0` or `off`: no timeout.
+    func timeout(_ key: String, _ fallback: Duration) throws -> Duration? {
+        guard let raw = values[key]?.trimmingCharacters(in: .whitespaces).lowercased(), !raw.isEmpty else { return fallback }
+        if raw == "off" { return nil }
+        guard raw.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let seconds = Double(raw), seconds <= 86_400 else {
+            throw SettingsError(key: key, message: "must be a number of seconds (such as 30 or 0.5), 0 or off")
+        }
+        return seconds == 0 ? nil : .milliseconds(max(1, Int64((seconds * 1000).rounded())))
     }
 
     var databasePath: String { string("DB_NAME", "imis.sqlite3") }

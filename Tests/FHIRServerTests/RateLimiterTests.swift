@@ -37,6 +37,11 @@ final class ManualClock: @unchecked Sendable {
         }
     }
 
+    @Test func theDefaultsAreOpenIMISsForAnonymousTrafficAndFortyTimesThatPerPrincipal() throws {
+        #expect(RateLimitRate.defaultAnonymous == (try RateLimitRate(parsing: "150/m")))
+        #expect(RateLimitRate.defaultAuthenticated == (try RateLimitRate(parsing: "6000/m")))
+    }
+
     static func limiter(_ rate: String, maximumClients: Int = 100_000) throws -> (RateLimiter, ManualClock) {
         let clock = ManualClock()
         return (

@@ -14,8 +14,9 @@ struct TransportSecurityTests {
     @Test func requestsOverTheRateAre429WithRetryAfter() async throws {
         let world = try await AuthTestWorld.make(configuration: ServerConfiguration(rateLimit: RateLimitRate(requests: 3, seconds: 60)))
         try await world.run { client in
-            for _ in 0..<3 { #expect(try await client.status("/fhir/metadata", token: nil) == .ok) }
-            let refused = try await client.execute(uri: "/fhir/metadata", method: .get) { $0 }
+            // Requests without a token are anonymous: counted per client IP at RATELIMIT_RATE.
+            for _ in 0..<3 { #expect(try await client.status("/fhir/Patient", token: nil) == .unauthorized) }
+            let refused = try await client.execute(uri: "/fhir/Patient", method: .get) { $0 }
             #expect(refused.status == .tooManyRequests)
             #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
             #expect(issueCode(fhirBody(refused)) == "throttled")

@@ -36,6 +36,10 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case tooManyRequests
         /// 500: a fault of the server (never caused by input).
         case server
+        /// 408: the request did not arrive within the connection's header or body timeout.
+        case requestTimeout
+        /// 431: the request head is larger than the server reads.
+        case headersTooLarge
     }
 
     public var category: Category
@@ -71,6 +75,8 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .unprocessable: return .unprocessableContent
         case .tooManyRequests: return .tooManyRequests
         case .server: return .internalServerError
+        case .requestTimeout: return .requestTimeout
+        case .headersTooLarge: return .requestHeaderFieldsTooLarge
         }
     }
 
@@ -91,6 +97,8 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .unprocessable: return .businessRule
         case .tooManyRequests: return .throttled
         case .server: return .exception
+        case .requestTimeout: return .timeout
+        case .headersTooLarge: return .tooLong
         }
     }
 

@@ -2,6 +2,7 @@ import Hummingbird
 import IMISData
 import Logging
 import Membership
+import NIOCore
 import ServiceLifecycle
 
 /// Everything the application is built from.
@@ -17,6 +18,8 @@ public struct ApplicationEnvironment: Sendable {
     public var services: [any Service] = []
     /// Work done once the services run and before the server accepts requests (PostgreSQL migrations).
     public var beforeServerStarts: [@Sendable () async throws -> Void] = []
+    /// Called with the listening channel once the server accepts connections (its `localAddress` has the port).
+    public var onServerRunning: (@Sendable (any Channel) async -> Void)?
 
     public init(configuration: ServerConfiguration, storage: Storage, mapping: MappingContext = MappingContext(),
                 auth: AuthServices, logger: Logger) {
@@ -35,14 +38,34 @@ public struct ApplicationEnvironment: Sendable {
 }
 
 /// Builds the HTTP application: one place where storage, providers and the responder are wired.
+///
+/// Raises the process's soft open-file limit to its hard limit, and serves HTTP/1.1 through the connection guard
+/// (``ConnectionLimits``: idle, header and body timeouts; at most `HTTP_MAX_CONNECTIONS`, idle ones closed to make
+/// room).
 public func buildApplication(_ environment: ApplicationEnvironment) -> some ApplicationProtocol {
     let service = buildService(environment)
+    let configuration = environment.configuration
+    let limits = configuration.connections
+    let files = OpenFileLimit.raiseToHardLimit()
+    let maximum = limits.effectiveMaxConnections(openFileLimit: files)
+    if maximum < limits.maxConnections {
+        environment.logger.warning(
+            "HTTP_MAX_CONNECTIONS lowered to what the open-file limit allows",
+            metadata: ["max_connections": "\(maximum)", "open_files": "\(files ?? 0)"])
+    }
+    let governor = ConnectionGovernor(maximum: maximum)
+    let running = environment.onServerRunning
     var application = Application(
         responder: FHIRResponder(service: service, auth: environment.auth),
+        server: .guardedHTTP1(limits: limits, governor: governor, production: configuration.production),
         configuration: .init(
-            address: .hostname(environment.configuration.host, port: environment.configuration.port),
-            serverName: "imis-fhir"),
+            address: .hostname(configuration.host, port: configuration.port), serverName: "imis-fhir",
+            availableConnectionsDelegate: governor.delegate),
         services: environment.services,
+        onServerRunning: { channel in
+            governor.serverStarted(channel)
+            await running?(channel)
+        },
         logger: environment.logger)
     for process in environment.beforeServerStarts { application.beforeServerStarts(perform: process) }
     return application

@@ -12,9 +12,18 @@ public struct RateLimitRate: Sendable, Hashable, CustomStringConvertible {
     /// `nil` when either number is out of range.
     public init?(requests: Int, seconds: Int) {
         guard (1...1_000_000).contains(requests), (1...31_622_400).contains(seconds) else { return nil }
+        self.init(checkedRequests: requests, seconds: seconds)
+    }
+
+    private init(checkedRequests requests: Int, seconds: Int) {
         self.requests = requests
         self.seconds = seconds
     }
+
+    /// `RATELIMIT_RATE`'s default, openIMIS's: 150 per minute.
+    public static let defaultAnonymous = RateLimitRate(checkedRequests: 150, seconds: 60)
+    /// `RATELIMIT_AUTHENTICATED_RATE`'s default: 6,000 per minute per principal (100 per second, bursts of 6,000).
+    public static let defaultAuthenticated = RateLimitRate(checkedRequests: 6000, seconds: 60)
 
     /// Parses `RATELIMIT_RATE`; surrounding white space is ignored, units are case-insensitive.
     public init(parsing text: String) throws(RateLimitRateError) {
@@ -53,7 +62,8 @@ public struct RateLimitRateError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-/// Per-client request limiting (security.md: `RATELIMIT_RATE` per client IP, 429 with `Retry-After`).
+/// Per-client request limiting (security.md: 429 with `Retry-After`), one budget per key: a client IP or a principal
+/// (``RequestBudget`` says which a request spends).
 ///
 /// The generic cell rate algorithm, the token bucket kept as one number per client: a client may send `requests`
 /// at once, then one per `seconds / requests`. Each client costs one dictionary entry, which is dropped once
@@ -114,7 +124,7 @@ public final class RateLimiter: Sendable {
         self.shardCapacity = self.maximumClients / Self.shardCount
     }
 
-    /// Counts one request of `client` (its IP address) and says whether it may proceed.
+    /// Counts one request of `client` (an IP address or a principal's key) and says whether it may proceed.
     public func check(_ client: String) -> Decision {
         let t = Self.nanoseconds(now())
         let shard = shards[Int(UInt(bitPattern: client.hashValue) % UInt(Self.shardCount))]

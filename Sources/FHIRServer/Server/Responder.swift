@@ -15,22 +15,23 @@ public struct FHIRResponder: HTTPResponder {
     let service: FHIRService
     let auth: AuthServices
     let tokenEndpoint: TokenEndpoint
-    let limiter: RateLimiter?
+    let limits: RateLimits
 
     public init(service: FHIRService, auth: AuthServices) {
         self.service = service
         self.auth = auth
         self.tokenEndpoint = TokenEndpoint(services: auth)
-        self.limiter = service.configuration.rateLimit.map { RateLimiter(rate: $0) }
+        self.limits = RateLimits(service.configuration)
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
         var response: Response
-        if let refused = limited(request, context: context) {
+        let (refused, credential) = await limited(request, context: context)
+        if let refused {
             response = refused
         } else {
-            response = await respondWithoutLog(to: request, context: context)
+            response = await respondWithoutLog(to: request, context: context, credential: credential)
         }
         let config = service.configuration
         if config.production { SecurityHeaders.apply(to: &response.headers) }
@@ -74,32 +75,11 @@ public struct FHIRResponder: HTTPResponder {
         return "/" + label.joined(separator: "/")
     }
 
-    /// 429 when the caller's IP is over `RATELIMIT_RATE`; 204 for a CORS preflight; nil to go on.
-    func limited(_ request: Request, context: Context) -> Response? {
-        if let limiter, !request.uri.path.hasPrefix("/health/") {
-            let client = context.remoteAddress?.ipAddress ?? "unknown"
-            if case .limited(let retryAfter) = limiter.check(client) {
-                let error = FHIRError(.tooManyRequests, "too many requests; try again later",
-                                      headers: [.retryAfter: String(retryAfter)])
-                let path = request.uri.path
-                let fhir = path.hasPrefix(service.configuration.fhirBasePath) || path.hasPrefix(service.configuration.aliasBasePath)
-                if fhir { return FHIRResponse.error(error, pretty: false).hummingbird }
-                var answer = AuthJSON.error(TokenError("rate_limited", "too many requests; try again later", status: 429,
-                                                       retryAfter: retryAfter))
-                answer.headers[.retryAfter] = String(retryAfter)
-                return answer.hummingbird
-            }
-        }
-        if request.method == .options, service.configuration.cors != nil, CORSPolicy.isPreflight(request.head) {
-            return Response(status: .noContent, headers: [.contentLength: "0"])
-        }
-        return nil
-    }
-
-    func respondWithoutLog(to request: Request, context: Context) async -> Response {
+    /// The answer to `request`; `credential` is its bearer token when the rate limiter has already verified it.
+    func respondWithoutLog(to request: Request, context: Context, credential: BearerCredential? = nil) async -> Response {
         let pretty = request.uri.query.map { $0.contains("_pretty=true") } ?? false
         do {
-            return try await route(request, context: context).hummingbird
+            return try await route(request, context: context, credential: credential).hummingbird
         } catch let error as FHIRError {
             if error.category == .server {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error.message)"])
@@ -115,7 +95,7 @@ public struct FHIRResponder: HTTPResponder {
         }
     }
 
-    func route(_ request: Request, context: Context) async throws -> FHIRResponse {
+    func route(_ request: Request, context: Context, credential: BearerCredential? = nil) async throws -> FHIRResponse {
         let path = request.uri.path
         let config = service.configuration
         if path == "/health/live" || path == "/health/ready" {
@@ -151,11 +131,13 @@ public struct FHIRResponder: HTTPResponder {
             method: request.method, match: match, query: query, headers: request.headers, body: body,
             base: baseURL(request, basePath: viaAlias ? config.aliasBasePath : config.fhirBasePath),
             pretty: query.first("_pretty") == "true", viaAlias: viaAlias)
-        if match.route.interaction != .capabilities, let authorization = request.headers[.authorization] {
-            if let token = bearerToken(authorization), let found = await auth.tokens.principal(bearer: token) {
-                fhirRequest.principal = found.principal
-            } else {
-                fhirRequest.invalidToken = true
+        if match.route.interaction != .capabilities {
+            var bearer = credential ?? .absent
+            if credential == nil { bearer = await resolveBearer(request.headers) }
+            switch bearer {
+            case .absent: break
+            case .verified(let principal, _): fhirRequest.principal = principal
+            case .refused: fhirRequest.invalidToken = true
             }
         }
         return try await service.handle(fhirRequest)
@@ -181,6 +163,7 @@ public struct FHIRResponder: HTTPResponder {
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch {
+            if let failure = ConnectionGuard.bodyFailure(error) { throw failure }
             // The framework stops reading past the limit (NIOTooManyBytesError or HTTPError 413).
             throw FHIRError(.tooLarge, "the request body is larger than \(limit) bytes")
         }
@@ -266,6 +249,9 @@ public struct FHIRResponder: HTTPResponder {
     func authBody(_ request: Request) async throws -> [UInt8] {
         do {
             return try await readBody(request)
+        } catch let error as FHIRError where error.category != .tooLarge {
+            // A body that stopped (408) or whose framing is broken (400).
+            throw AuthAnswer(response: AuthJSON.error(TokenError("invalid_request", error.message, status: Int(error.status.code))))
         } catch {
             throw AuthAnswer(response: AuthJSON.error(TokenError("invalid_request", "the request body is too large", status: 413)))
         }

@@ -14,7 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize: Int
     /// `RESOURCE_CACHE_MB` in bytes: the memory rendered resources may take (0: no cache).
     public var resourceCacheBytes: Int
-    /// `RATELIMIT_RATE`: requests per client IP (nil: not limited).
+    /// `RATELIMIT_RATE`: requests per client IP to the credential routes, and of requests without a valid token
+    /// (nil: not limited; see ``RequestBudget``).
     public var rateLimit: RateLimitRate?
     /// `HOSTS`: the origins CORS allows (nil: no CORS headers).
     public var cors: CORSPolicy?
@@ -23,14 +24,22 @@ public struct ServerConfiguration: Sendable {
     /// `RESPONSE_MAX_MB` in bytes: the most a single answer may hold; a search past it is refused (413) and a
     /// batch or transaction answers the entries past it without their resources.
     public var maxResponseBytes: Int = 32 << 20
+    /// `RATELIMIT_AUTHENTICATED_RATE`: requests per principal with a valid token, and per client IP to the open
+    /// documents (nil: not limited).
+    public var authenticatedRateLimit: RateLimitRate?
+    /// `HTTP_IDLE_TIMEOUT`, `HTTP_HEADER_TIMEOUT`, `HTTP_BODY_TIMEOUT`, `HTTP_MAX_CONNECTIONS`.
+    public var connections: ConnectionLimits
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
         siteURL: String? = nil, maxBodySize: Int = 10_485_760, resourceCacheBytes: Int = 32 << 20,
-        rateLimit: RateLimitRate? = nil, cors: CORSPolicy? = nil
+        rateLimit: RateLimitRate? = nil, cors: CORSPolicy? = nil, authenticatedRateLimit: RateLimitRate? = nil,
+        connections: ConnectionLimits = ConnectionLimits()
     ) {
         self.rateLimit = rateLimit
         self.cors = cors
+        self.authenticatedRateLimit = authenticatedRateLimit
+        self.connections = connections
         self.production = production
         self.host = host
         self.port = port

@@ -1,0 +1,138 @@
+import HTTPTypes
+import Hummingbird
+import Membership
+
+/// Which budget a request counts against (security.md, Input and transport).
+///
+/// - Health checks: never limited.
+/// - Credential routes — the token endpoint, OTP, revocation, introspection, the alias's `login`, the anonymous
+///   membership routes (`login`, `register`, `resend-otp`, `validate-otp`) — per client IP at `RATELIMIT_RATE`,
+///   whatever token comes with them.
+/// - Open documents — the CapabilityStatement, the discovery documents, the JWKS, CORS preflights — per client IP at
+///   `RATELIMIT_AUTHENTICATED_RATE`: static answers that clients and test suites fetch often; they cost little and
+///   guess nothing, so the strict budget would only throttle well-behaved clients, yet they stay bounded per address.
+/// - Everything else: per principal (the verified token's subject: a user or a system client) at
+///   `RATELIMIT_AUTHENTICATED_RATE`, never per shared IP; a request whose token is missing or does not verify is
+///   anonymous and counts per client IP at `RATELIMIT_RATE`.
+enum RequestBudget: Sendable, Hashable {
+    case unlimited
+    case credential
+    case openDocument
+    case api
+
+    /// The budget of a request to `path` under `configuration`'s prefixes.
+    static func of(path: String, preflight: Bool, configuration: ServerConfiguration) -> RequestBudget {
+        if path.hasPrefix("/health/") { return .unlimited }
+        if preflight { return .openDocument }
+        // Decoded as the routing decodes them, so that `%6Cogin` is the login it reaches.
+        let segments = path.split(separator: "/").map { percentDecode($0) }
+        func split(_ base: String) -> [String] { base.split(separator: "/").map(String.init) }
+        let prefix = split(configuration.prefix)
+        let compatBase = split(configuration.siteRoot.isEmpty ? "/api" : configuration.prefix) + ["membership"]
+        func under(_ base: [String]) -> [String]? {
+            segments.starts(with: base) ? Array(segments.dropFirst(base.count)) : nil
+        }
+        if let rest = under(prefix + ["auth"]) {
+            if credentialAuthRoutes.contains(rest) { return .credential }
+            if rest == ["jwks.json"] { return .openDocument }
+            return .api
+        }
+        if let rest = under(compatBase), anonymousMembershipRoutes.contains(rest) { return .credential }
+        if under(prefix) == [".well-known", "oauth-authorization-server"] { return .openDocument }
+        for base in [split(configuration.fhirBasePath), split(configuration.aliasBasePath)] {
+            guard let rest = under(base) else { continue }
+            if rest == ["metadata"] || rest == [".well-known", "smart-configuration"] { return .openDocument }
+        }
+        if under(split(configuration.aliasBasePath)) == ["login"] { return .credential }
+        return .api
+    }
+
+    static let credentialAuthRoutes: Set<[String]> = [["token"], ["otp"], ["otp", "resend"], ["revoke"], ["introspect"]]
+    /// The `/api/membership/` routes that take no token (see ``MembershipCompat``).
+    static let anonymousMembershipRoutes: Set<[String]> = [["login"], ["register"], ["resend-otp"], ["validate-otp"]]
+}
+
+/// The bearer token of a request, verified once, by the rate limiter when it needs to know whose budget a request
+/// spends, else by the routing.
+enum BearerCredential: Sendable {
+    /// No `Authorization` header.
+    case absent
+    /// A valid access token: who it speaks for and its subject (`user:…` or `client:…`).
+    case verified(Principal, subject: String)
+    /// An `Authorization` header that is not a valid bearer token (forged, expired, of a removed user, not Bearer).
+    case refused
+}
+
+/// The two limiters: `RATELIMIT_RATE` per client IP and `RATELIMIT_AUTHENTICATED_RATE` per principal (and per IP
+/// for open documents, under keys of their own).
+struct RateLimits: Sendable {
+    let anonymous: RateLimiter?
+    let authenticated: RateLimiter?
+
+    init(_ configuration: ServerConfiguration, now: @escaping @Sendable () -> Duration = RateLimiter.monotonicNow) {
+        anonymous = configuration.rateLimit.map { RateLimiter(rate: $0, now: now) }
+        authenticated = configuration.authenticatedRateLimit.map { RateLimiter(rate: $0, now: now) }
+    }
+
+    var isEmpty: Bool { anonymous == nil && authenticated == nil }
+}
+
+extension FHIRResponder {
+    /// 429 when the request is over its budget (``RequestBudget``); 204 for a CORS preflight; nil to go on, with the
+    /// bearer token when it had to be verified to find the budget (the routing then does not verify it again).
+    func limited(_ request: Request, context: Context) async -> (refused: Response?, credential: BearerCredential?) {
+        let path = request.uri.path
+        let preflight = request.method == .options && service.configuration.cors != nil && CORSPolicy.isPreflight(request.head)
+        var credential: BearerCredential?
+        if !limits.isEmpty {
+            let client = context.remoteAddress?.ipAddress ?? "unknown"
+            let budget = RequestBudget.of(path: path, preflight: preflight, configuration: service.configuration)
+            var decision = RateLimiter.Decision.allowed
+            switch budget {
+            case .unlimited:
+                break
+            case .credential:
+                decision = limits.anonymous?.check(client) ?? .allowed
+            case .openDocument:
+                decision = limits.authenticated?.check("ip " + client) ?? .allowed
+            case .api:
+                let bearer = await resolveBearer(request.headers)
+                credential = bearer
+                if case .verified(_, let subject) = bearer {
+                    decision = limits.authenticated?.check("sub " + subject) ?? .allowed
+                } else {
+                    decision = limits.anonymous?.check(client) ?? .allowed
+                }
+            }
+            if case .limited(let retryAfter) = decision {
+                return (tooManyRequests(path: path, retryAfter: retryAfter), credential)
+            }
+        }
+        if preflight { return (Response(status: .noContent, headers: [.contentLength: "0"]), credential) }
+        return (nil, credential)
+    }
+
+    /// The bearer token of `headers`, verified (a cached verification costs a dictionary lookup).
+    func resolveBearer(_ headers: HTTPFields) async -> BearerCredential {
+        guard let authorization = headers[.authorization] else { return .absent }
+        guard let token = bearerToken(authorization), let found = await auth.tokens.principal(bearer: token) else {
+            return .refused
+        }
+        return .verified(found.principal, subject: found.claims.sub)
+    }
+
+    /// 429 with `Retry-After`: an OperationOutcome on the FHIR paths, an RFC 6749 error elsewhere.
+    func tooManyRequests(path: String, retryAfter: Int) -> Response {
+        let configuration = service.configuration
+        let fhir = path.hasPrefix(configuration.fhirBasePath) || path.hasPrefix(configuration.aliasBasePath)
+        if fhir {
+            let error = FHIRError(.tooManyRequests, "too many requests; try again later",
+                                  headers: [.retryAfter: String(retryAfter)])
+            return FHIRResponse.error(error, pretty: false).hummingbird
+        }
+        var answer = AuthJSON.error(TokenError("rate_limited", "too many requests; try again later", status: 429,
+                                               retryAfter: retryAfter))
+        answer.headers[.retryAfter] = String(retryAfter)
+        return answer.hummingbird
+    }
+}
