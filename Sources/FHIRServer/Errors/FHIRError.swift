@@ -36,6 +36,8 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case tooManyRequests
         /// 500: a fault of the server (never caused by input).
         case server
+        /// 503: the database cannot be reached or is too busy now; `Retry-After` says when to try again.
+        case unavailable
     }
 
     public var category: Category
@@ -71,6 +73,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .unprocessable: return .unprocessableContent
         case .tooManyRequests: return .tooManyRequests
         case .server: return .internalServerError
+        case .unavailable: return .serviceUnavailable
         }
     }
 
@@ -91,6 +94,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .unprocessable: return .businessRule
         case .tooManyRequests: return .throttled
         case .server: return .exception
+        case .unavailable: return .transient
         }
     }
 

@@ -146,13 +146,19 @@ public final class IMISPostgres: Sendable {
 
     /// Decodes a cell the way SQLite would hold it: integers and booleans as integers, everything else as text
     /// (the select lists cast dates, instants and decimals to text).
+    /// A cell of a type none of these reads as is (`bytea`, `json`, ...) is ``UnreadableColumn``, which the caller
+    /// names after its table and column.
     static func value(_ cell: PostgresCell) throws -> DatabaseValue {
         guard cell.bytes != nil else { return .null }
-        switch cell.dataType {
-        case .bool: return (try cell.decode(Bool.self)) ? 1.databaseValue : 0.databaseValue
-        case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
-        case .float4, .float8: return try cell.decode(Double.self).databaseValue
-        default: return try cell.decode(String.self).databaseValue
+        do {
+            switch cell.dataType {
+            case .bool: return (try cell.decode(Bool.self)) ? 1.databaseValue : 0.databaseValue
+            case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
+            case .float4, .float8: return try cell.decode(Double.self).databaseValue
+            default: return try cell.decode(String.self).databaseValue
+            }
+        } catch {
+            throw UnreadableColumn(index: cell.columnIndex, expected: "value of a known type (\(cell.dataType))")
         }
     }
 
@@ -165,6 +171,7 @@ public final class IMISPostgres: Sendable {
         do {
             return try await body()
         } catch let error as PSQLError {
+            if let unavailable = DatabaseUnavailable(classifying: error) { throw unavailable }
             switch error.serverInfo?[.sqlState] {
             case "23505"?: throw RegistryError.conflict("a row with this key exists")
             case "23503"?: throw RegistryError.invalidReference("a referenced row does not exist")
@@ -259,7 +266,8 @@ extension IMISPostgres {
                 throw error
             }
         }
-        return box.value!
+        guard let value = box.value else { throw CancellationError() }
+        return value
     }
 }
 

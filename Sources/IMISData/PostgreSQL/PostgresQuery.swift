@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PostgresNIO
 
 /// Compiles backend-neutral ``RowPredicate`` values to PostgreSQL with bound values only, over the columns the
 /// catalog knows. The same semantics as the SQLite compiler: UUIDs and `equalsIgnoringCase` ignore case (through
@@ -28,7 +29,7 @@ struct PostgresQueryCompiler {
         let source = tableName ?? table.sql.table
         func column(_ name: String) throws -> PGColumn {
             guard let found = catalog.column(source, name) else {
-                throw RegistryError.invalidValue("\(source) has no column \(name)")
+                throw DatabaseMismatch(table: source, column: name, problem: "is missing")
             }
             return found
         }
@@ -71,12 +72,12 @@ struct PostgresQueryCompiler {
             return "NOT (\(try compile(inner, alias: alias, tableName: tableName)))"
         case .related(let related, let name, let outerName, let conditions):
             guard let relatedName = catalog.tableName(related) else {
-                throw RegistryError.invalidValue("the database has no table \(related)")
+                throw DatabaseMismatch(table: related, column: nil, problem: "is missing")
             }
             aliasCounter += 1
             let inner = "r\(aliasCounter)"
             guard let innerColumn = catalog.column(relatedName, name) else {
-                throw RegistryError.invalidValue("\(related) has no column \(name)")
+                throw DatabaseMismatch(table: related, column: name, problem: "is missing")
             }
             let outer = try column(outerName)
             var terms = ["\(inner).\(innerColumn.quoted) = \(ref(outer))"]
@@ -103,12 +104,23 @@ struct PostgresQueryCompiler {
 
 extension PGTable {
     /// Decodes rows of `select` (the mapped columns, then the version).
+    func decode<R: SQLiteRecord>(_ type: R.Type, rows: [PostgresRow]) throws -> [Versioned<R>] {
+        let values = try DatabaseMismatch.naming(table: sql.table, columns: sql.columns) {
+            try rows.map { try IMISPostgres.values($0) }
+        }
+        return try decode(type, values)
+    }
+
+    /// Decodes rows of `select` already read as values.
     func decode<R: SQLiteRecord>(_ type: R.Type, _ rows: [PostgresRowValues]) throws -> [Versioned<R>] {
-        try rows.map { values in
-            var reader = ColumnReader(values: values)
-            let record = try R(columns: &reader)
-            let version = Int.fromDatabaseValue(values[sql.columns.count]) ?? 1
-            return Versioned(record: record, versionId: version)
+        try DatabaseMismatch.naming(table: sql.table, columns: sql.columns) {
+            try rows.map { values in
+                var reader = ColumnReader(values: values)
+                let record = try R(columns: &reader)
+                let count = sql.columns.count
+                let version = count < values.count ? Int.fromDatabaseValue(values[count]) ?? 1 : 1
+                return Versioned(record: record, versionId: version)
+            }
         }
     }
 }

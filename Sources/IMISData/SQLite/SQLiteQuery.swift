@@ -131,7 +131,7 @@ extension RegistrySQL {
         let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(orderKey) \(direction), \(id) \(direction) LIMIT ?"
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
-            .map { $0.value }
+            .map { try $0.value }
         let counted = RowPage<R>.needsCount(fetched: rows.count, query: query) ? try count() : nil
         return RowPage.keyset(rows, query: query, backward: backward, counted: counted)
     }
