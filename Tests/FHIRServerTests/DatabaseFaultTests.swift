@@ -71,7 +71,7 @@ final class LogLines: LogHandler, @unchecked Sendable {
 }
 
 /// How storage errors map onto answers (`FHIRError.storage`): a database unavailable for now is 503 with
-/// `Retry-After`, a database the mapping cannot read 500.
+/// `Retry-After`, a search over a limit 400, a database the mapping cannot read 500.
 @Suite struct StorageErrorMappingTests {
     @Test func anUnavailableDatabaseIs503WithRetryAfter() {
         let error = FHIRError.storage(DatabaseUnavailable("the database is busy", retryAfter: 3))
@@ -79,6 +79,12 @@ final class LogLines: LogHandler, @unchecked Sendable {
         #expect(error.headers[.retryAfter] == "3")
         #expect(error.operationOutcome.issue.first?.code.value == .transient)
         #expect(error.operationOutcome.issue.first?.severity.value == .error)
+    }
+
+    @Test func aSearchOverALimitIs400NamingIt() {
+        let error = FHIRError.storage(QueryLimitExceeded("a search takes at most 64 parameters"))
+        #expect(error.status == .badRequest)
+        #expect(error.message == "a search takes at most 64 parameters")
     }
 
     @Test func aMismatchIs500NamingTableAndColumn() {

@@ -202,6 +202,7 @@ extension FHIRError {
             case .invalidValue(let message): return FHIRError(.unprocessable, message)
             }
         }
+        if let limit = error as? QueryLimitExceeded { return FHIRError(.badSearch, limit.message) }
         if let unavailable = DatabaseUnavailable(classifying: error) {
             return FHIRError(.unavailable, "\(unavailable.reason); try again later",
                              headers: [.retryAfter: String(unavailable.retryAfter)])

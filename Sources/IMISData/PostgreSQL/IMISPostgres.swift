@@ -11,6 +11,8 @@ enum PGBind: Sendable, Hashable {
     case text(String)
     case integer(Int64)
     case null
+    /// A `text[]` array: a list of values as one parameter (`= ANY($1)`), whatever its length.
+    case textArray([String])
 
     /// The bind of a value as SQLite holds it (text for dates, instants and decimals; 0/1 for bits).
     init(_ value: DatabaseValue) {
@@ -33,6 +35,12 @@ enum PGBind: Sendable, Hashable {
         case .integer(let i): self = .text(String(i))
         case .null: self = .null
         }
+    }
+
+    /// The text of a single text bind (nil for null and arrays).
+    var text: String? {
+        if case .text(let text) = self { return text }
+        return nil
     }
 }
 
@@ -60,6 +68,7 @@ struct PGStatement: Sendable {
             case .text(let s): bindings.append(s)
             case .integer(let i): bindings.append(i)
             case .null: bindings.appendNull()
+            case .textArray(let values): bindings.append(values)
             }
         }
         return bindings
