@@ -12,10 +12,72 @@ import Testing
 
 @testable import FHIRServer
 
-/// What a client gets when the database fails it: a database whose content the mapping cannot read answers 500
-/// with the table and column in the log, never a dead process.
+/// What a client gets when the database fails it: a PostgreSQL server that stops answers 503 with an
+/// OperationOutcome and `Retry-After` within a bound, and the server answers again within seconds of its return;
+/// a database whose content the mapping cannot read answers 500 with the table and column in the log, never a
+/// dead process.
 @Suite(.enabled(if: TestPostgres.url != nil, TestPostgres.skipReason))
 struct DatabaseFaultTests {
+    /// A generous bound for a 503 (the defaults wait at most 5 s for a connection).
+    static let bound: Duration = .seconds(10)
+
+    @Test func aStoppedDatabaseAnswers503FastAndServiceResumesWhenItReturns() async throws {
+        let cluster = try OwnPostgresCluster()
+        defer { cluster.remove() }
+        try cluster.start()
+        var settings = try PostgresSettings(url: cluster.url)
+        settings.tls = .disable
+        settings.maximumConnections = 4
+        // A loaded test machine may take seconds to hand out a connection: the answers below come from noticing
+        // the outage, not from running out of time.
+        settings.allowSlowTestMachines()
+        let database = IMISPostgres(settings: settings, logger: TestPostgres.logger)
+        let running = Task.detached { await database.run() }
+        defer { running.cancel() }
+        try await database.migrate()
+        let sqlite = try IMISDatabase.inMemory()
+        try sqlite.migrate()
+        try DemoDataset.load(into: sqlite, clock: .fixed(demoInstant))
+        try await database.copyRows(from: sqlite)
+        let app = buildApplication(
+            ApplicationEnvironment(
+                configuration: ServerConfiguration(), storage: .postgres(database), auth: testAuth(.postgres(database)),
+                logger: TestPostgres.logger))
+        let read = "/fhir/Patient/\(DemoDataset.johnDoeCHFID)"
+        try await app.test(.router) { client in
+            try await client.fhir(uri: read, method: .get) { response in #expect(response.status == .ok) }
+
+            try cluster.stop()
+            for uri in [read, "/fhir/Patient?family=Doe&gender=male", read] {
+                let started = ContinuousClock.now
+                try await client.fhir(uri: uri, method: .get) { response in
+                    #expect(response.status == .serviceUnavailable, "\(uri)")
+                    let outcome = fhirBody(response)
+                    #expect(outcome["resourceType"]?.string == "OperationOutcome")
+                    #expect(issueCode(outcome) == "transient")
+                    #expect(response.headers[.retryAfter].flatMap { Int($0) } ?? 0 >= 1)
+                }
+                let waited = ContinuousClock.now - started
+                #expect(waited < Self.bound, "\(uri) answered after \(waited)")
+            }
+
+            try cluster.start()
+            let back = ContinuousClock.now
+            var status = HTTPResponse.Status.serviceUnavailable
+            while status != .ok, ContinuousClock.now - back < Self.bound {
+                status = try await client.fhir(uri: read, method: .get) { $0.status }
+                if status != .ok { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            let resumed = ContinuousClock.now - back
+            #expect(status == .ok, "reads still fail \(resumed) after the database returned")
+            #expect(resumed < .seconds(5), "reads answered again only after \(resumed)")
+            try await client.fhir(uri: "/fhir/Patient?family=Doe&gender=female", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(entryIDs(fhirBody(response)) == [DemoDataset.UUIDs.janeDoe])
+            }
+        }
+    }
+
     @Test func aValueTheMappingCannotReadAnswers500NamingTableAndColumn() async throws {
         let sqlite = try IMISDatabase.inMemory()
         try sqlite.migrate()

@@ -72,3 +72,22 @@ import Testing
         }
     }
 }
+
+extension PostgresSettings {
+    /// Waits long enough for a test machine running the whole suite at once: the tests of the bounded waits
+    /// themselves set their own.
+    mutating func allowSlowTestMachines() {
+        connectTimeout = .seconds(60)
+        poolTimeout = .seconds(120)
+    }
+}
+
+/// The documented defaults of the PostgreSQL bounds.
+@Suite struct PostgresBoundsTests {
+    @Test func theWaitsHaveTheirDocumentedDefaults() throws {
+        let settings = try PostgresSettings(url: "postgres://imis@127.0.0.1:5432/imis")
+        #expect(settings.connectTimeout == .seconds(5))
+        #expect(settings.poolTimeout == .seconds(5))
+        #expect(settings.statementTimeout == .seconds(30))
+    }
+}

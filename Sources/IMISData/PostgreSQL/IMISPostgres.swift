@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
+import ServiceLifecycle
 
 /// A value bound into a PostgreSQL statement. Values meant for a column are sent as text and cast in the SQL to
 /// the column's own type (see ``PostgresCatalog``), so one statement serves `boolean` and `bit`, `timestamp` and
@@ -80,9 +81,11 @@ struct PGStatement: Sendable {
 ///
 /// The client's `run()` must be running while the database is used (``run()``: a service beside the HTTP
 /// server). Several server instances may share the database: every piece of state lives in it.
-public final class IMISPostgres: Sendable {
-    /// The pool.
-    public let client: PostgresClient
+public final class IMISPostgres: Service, Sendable {
+    /// The pool of connections (see ``PostgresPool``).
+    let pool: PostgresPool
+    /// The current postgres-nio client of the pool (replaced after an outage: do not keep it).
+    public var client: PostgresClient { pool.client }
     /// Where it connects.
     public let settings: PostgresSettings
     let logger: Logger
@@ -95,10 +98,16 @@ public final class IMISPostgres: Sendable {
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: Self.tls(settings.tls))
         configuration.options.maximumConnections = settings.maximumConnections
+        configuration.options.connectTimeout = settings.connectTimeout
         var parameters = [("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("application_name", "imis-fhir")]
         if let schema = settings.schema { parameters.append(("search_path", schema)) }
+        if let timeout = settings.statementTimeout {
+            let (seconds, attoseconds) = timeout.components
+            let milliseconds = seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+            parameters.append(("statement_timeout", String(max(1, milliseconds))))
+        }
         configuration.options.additionalStartupParameters = parameters
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.pool = PostgresPool(configuration: configuration, settings: settings, logger: logger)
         self.settings = settings
         self.logger = logger
     }
@@ -111,9 +120,10 @@ public final class IMISPostgres: Sendable {
         }
     }
 
-    /// Runs the connection pool until the task is cancelled (a `ServiceLifecycle` service does this).
+    /// Runs the connection pool until the task is cancelled or the service group shuts down (a `ServiceLifecycle`
+    /// service beside the HTTP server).
     public func run() async {
-        await client.run()
+        await pool.run()
     }
 
     // MARK: Statements
@@ -121,7 +131,7 @@ public final class IMISPostgres: Sendable {
     /// Runs `body` on the connection of the running unit of work of this database, or on a pooled one.
     func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         if let unit = PostgresUnit.current, unit.database === self { return try await body(unit.connection) }
-        return try await client.withConnection { connection in try await body(connection) }
+        return try await pool.withConnection { connection in try await body(connection) }
     }
 
     /// The rows of `statement`.
@@ -133,7 +143,7 @@ public final class IMISPostgres: Sendable {
         }
         // Outside a unit of work, reads run as named prepared statements (see PreparedStatements).
         let name = PreparedStatements.name(for: statement)
-        return try await client.withConnection { connection in
+        return try await pool.withConnection { connection in
             try await Self.translatingErrors {
                 if let name { return try await connection.prepared(statement, name: name, logger: logger) }
                 return try await connection.query(statement.query, logger: logger).collect()
@@ -262,7 +272,7 @@ extension IMISPostgres {
         }
         // The result stays in this task; the box only carries it out of the pool's closure.
         let box = UnitResult<T>()
-        try await client.withConnection { connection in
+        try await pool.withConnection { connection in
             try await connection.query("BEGIN", logger: logger).collect()
             let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
             do {
