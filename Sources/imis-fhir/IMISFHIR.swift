@@ -73,7 +73,7 @@ extension Serve {
         let demo = try settings.bool("DEMO_DATASET", !configuration.production)
         let auth = try settings.authServices(storage: storage, configuration: configuration, logger: logger)
         var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger)
-        environment.services = [database.client]
+        environment.services = [database]
         environment.beforeServerStarts = [{
             if migrate { try await database.migrate() }
             if demo, migrate, try await database.isEmpty() {

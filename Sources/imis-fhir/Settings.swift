@@ -137,7 +137,8 @@ struct Settings {
         }
     }
 
-    /// The PostgreSQL connection: `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`, `DB_OPTIONS`.
+    /// The PostgreSQL connection: `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`, `DB_OPTIONS`, and its
+    /// bounds: `DB_CONNECT_TIMEOUT`, `DB_POOL_TIMEOUT`, `DB_STATEMENT_TIMEOUT` (seconds; 0 for no statement limit).
     func postgresSettings(database: String?) throws -> PostgresSettings {
         guard let name = database ?? values["DB_NAME"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw SettingsError(key: "DB_NAME", message: "names the PostgreSQL database and is required with DB_ENGINE=postgresql")
@@ -154,7 +155,18 @@ struct Settings {
         } catch let error as PostgresSettingsError {
             throw SettingsError(key: error.setting, message: error.message)
         }
+        settings.connectTimeout = .seconds(try seconds("DB_CONNECT_TIMEOUT", 5))
+        settings.poolTimeout = .seconds(try seconds("DB_POOL_TIMEOUT", 5))
+        let statementTimeout = try int("DB_STATEMENT_TIMEOUT", 30)
+        settings.statementTimeout = statementTimeout == 0 ? nil : .seconds(statementTimeout)
         return settings
+    }
+
+    /// A number of seconds of at least 1.
+    func seconds(_ key: String, _ fallback: Int) throws -> Int {
+        let value = try int(key, fallback)
+        guard value >= 1 else { throw SettingsError(key: key, message: "must be a number of seconds of at least 1") }
+        return value
     }
 
     var logLevel: Logger.Level {

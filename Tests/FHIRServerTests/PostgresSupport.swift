@@ -30,6 +30,7 @@ enum TestPostgres {
         guard let url, let settings = try? PostgresSettings(url: url) else { return nil }
         var admin = settings
         admin.tls = .disable
+        admin.allowSlowTestMachines()
         let database = IMISPostgres(settings: admin, logger: logger)
         Task.detached { await database.run() }
         return database
@@ -55,6 +56,7 @@ enum TestPostgres {
         settings.database = String(name)
         settings.tls = .disable
         settings.maximumConnections = 4
+        settings.allowSlowTestMachines()
         let database = IMISPostgres(settings: settings, logger: logger)
         let running = Task.detached { await database.run() }
         return TestDatabaseLease(database: database, name: String(name), running: running)
@@ -116,5 +118,14 @@ actor TestGate {
         } else {
             waiting.removeFirst().resume()
         }
+    }
+}
+
+extension PostgresSettings {
+    /// Waits long enough for a test machine running the whole suite at once: the tests of the bounded waits
+    /// themselves set their own.
+    mutating func allowSlowTestMachines() {
+        connectTimeout = .seconds(60)
+        poolTimeout = .seconds(120)
     }
 }

@@ -13,6 +13,7 @@ func withPostgresDatabase(_ body: (IMISPostgres) async throws -> Void) async thr
     logger.logLevel = .critical
     var adminSettings = try PostgresSettings(url: url)
     adminSettings.tls = .disable
+    adminSettings.allowSlowTestMachines()
     let admin = IMISPostgres(settings: adminSettings, logger: logger)
     let name = "imisfhir_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
     var settings = adminSettings

@@ -40,6 +40,8 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case requestTimeout
         /// 431: the request head is larger than the server reads.
         case headersTooLarge
+        /// 503: the database cannot be reached or is too busy now; `Retry-After` says when to try again.
+        case unavailable
     }
 
     public var category: Category
@@ -77,6 +79,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .server: return .internalServerError
         case .requestTimeout: return .requestTimeout
         case .headersTooLarge: return .requestHeaderFieldsTooLarge
+        case .unavailable: return .serviceUnavailable
         }
     }
 
@@ -99,6 +102,7 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
         case .server: return .exception
         case .requestTimeout: return .timeout
         case .headersTooLarge: return .tooLong
+        case .unavailable: return .transient
         }
     }
 

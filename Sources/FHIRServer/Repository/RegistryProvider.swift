@@ -202,6 +202,16 @@ extension FHIRError {
             case .invalidValue(let message): return FHIRError(.unprocessable, message)
             }
         }
+        if let limit = error as? QueryLimitExceeded { return FHIRError(.badSearch, limit.message) }
+        if let unavailable = DatabaseUnavailable(classifying: error) {
+            return FHIRError(.unavailable, "\(unavailable.reason); try again later",
+                             headers: [.retryAfter: String(unavailable.retryAfter)])
+        }
+        if let mismatch = error as? DatabaseMismatch {
+            // The message is logged with the request (a server fault); it names the table and column, never a value.
+            return FHIRError(
+                .server, "the request could not be completed: the database does not match the mapping (\(mismatch))")
+        }
         return FHIRError(.server, "the request could not be completed")
     }
 }

@@ -34,7 +34,10 @@ public struct SearchParameter: Sendable {
         self.targets = targets
         self.documentation = documentation
         self.references = references
-        self.translate = translate
+        self.translate = { criterion throws(FHIRError) in
+            try SearchLimits.check(criterion)
+            return try await translate(criterion)
+        }
     }
 
     /// The modifiers accepted for this parameter's type (http://hl7.org/fhir/R4/search.html#modifiers).

@@ -1,5 +1,6 @@
 import FHIRModels
 import Foundation
+import IMISData
 
 /// The comparison prefix of a date/number value (http://hl7.org/fhir/R4/search.html#prefix).
 public enum SearchPrefix: String, Sendable, Hashable, CaseIterable {
@@ -112,4 +113,23 @@ public struct ReferenceValue: Sendable, Hashable {
 public func foldForSearch(_ text: String) -> String {
     let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
     return folded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+}
+
+/// The bounds of one search (http://hl7.org/fhir/R4/search.html#errors: a search the server will not run is a
+/// 400). The stores enforce the same ``QueryLimits`` on every query they build, whatever built it (`_id`,
+/// `_revinclude`, conditional create, access control); this check names the parameter.
+public enum SearchLimits {
+    /// The most values one search parameter takes (`identifier=a,b,...`): as many as the largest page (`_count`
+    /// 1,000), so that the reference search of a `_revinclude` over a full page fits.
+    public static let valuesPerParameter = QueryLimits.valuesPerParameter
+
+    /// Refuses a parameter with more values than ``valuesPerParameter``.
+    public static func check(_ criterion: SearchCriterion) throws(FHIRError) {
+        guard criterion.values.count <= valuesPerParameter else {
+            throw FHIRError(
+                .badSearch,
+                "'\(criterion.name)' has \(criterion.values.count) values; "
+                    + "a search parameter takes at most \(valuesPerParameter) values")
+        }
+    }
 }

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
+import ServiceLifecycle
 
 /// A value bound into a PostgreSQL statement. Values meant for a column are sent as text and cast in the SQL to
 /// the column's own type (see ``PostgresCatalog``), so one statement serves `boolean` and `bit`, `timestamp` and
@@ -11,6 +12,8 @@ enum PGBind: Sendable, Hashable {
     case text(String)
     case integer(Int64)
     case null
+    /// A `text[]` array: a list of values as one parameter (`= ANY($1)`), whatever its length.
+    case textArray([String])
 
     /// The bind of a value as SQLite holds it (text for dates, instants and decimals; 0/1 for bits).
     init(_ value: DatabaseValue) {
@@ -33,6 +36,12 @@ enum PGBind: Sendable, Hashable {
         case .integer(let i): self = .text(String(i))
         case .null: self = .null
         }
+    }
+
+    /// The text of a single text bind (nil for null and arrays).
+    var text: String? {
+        if case .text(let text) = self { return text }
+        return nil
     }
 }
 
@@ -60,6 +69,7 @@ struct PGStatement: Sendable {
             case .text(let s): bindings.append(s)
             case .integer(let i): bindings.append(i)
             case .null: bindings.appendNull()
+            case .textArray(let values): bindings.append(values)
             }
         }
         return bindings
@@ -71,9 +81,11 @@ struct PGStatement: Sendable {
 ///
 /// The client's `run()` must be running while the database is used (``run()``: a service beside the HTTP
 /// server). Several server instances may share the database: every piece of state lives in it.
-public final class IMISPostgres: Sendable {
-    /// The pool.
-    public let client: PostgresClient
+public final class IMISPostgres: Service, Sendable {
+    /// The pool of connections (see ``PostgresPool``).
+    let pool: PostgresPool
+    /// The current postgres-nio client of the pool (replaced after an outage: do not keep it).
+    public var client: PostgresClient { pool.client }
     /// Where it connects.
     public let settings: PostgresSettings
     let logger: Logger
@@ -86,10 +98,16 @@ public final class IMISPostgres: Sendable {
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: Self.tls(settings.tls))
         configuration.options.maximumConnections = settings.maximumConnections
+        configuration.options.connectTimeout = settings.connectTimeout
         var parameters = [("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("application_name", "imis-fhir")]
         if let schema = settings.schema { parameters.append(("search_path", schema)) }
+        if let timeout = settings.statementTimeout {
+            let (seconds, attoseconds) = timeout.components
+            let milliseconds = seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+            parameters.append(("statement_timeout", String(max(1, milliseconds))))
+        }
         configuration.options.additionalStartupParameters = parameters
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.pool = PostgresPool(configuration: configuration, settings: settings, logger: logger)
         self.settings = settings
         self.logger = logger
     }
@@ -102,9 +120,10 @@ public final class IMISPostgres: Sendable {
         }
     }
 
-    /// Runs the connection pool until the task is cancelled (a `ServiceLifecycle` service does this).
+    /// Runs the connection pool until the task is cancelled or the service group shuts down (a `ServiceLifecycle`
+    /// service beside the HTTP server).
     public func run() async {
-        await client.run()
+        await pool.run()
     }
 
     // MARK: Statements
@@ -112,7 +131,7 @@ public final class IMISPostgres: Sendable {
     /// Runs `body` on the connection of the running unit of work of this database, or on a pooled one.
     func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         if let unit = PostgresUnit.current, unit.database === self { return try await body(unit.connection) }
-        return try await client.withConnection { connection in try await body(connection) }
+        return try await pool.withConnection { connection in try await body(connection) }
     }
 
     /// The rows of `statement`.
@@ -124,7 +143,7 @@ public final class IMISPostgres: Sendable {
         }
         // Outside a unit of work, reads run as named prepared statements (see PreparedStatements).
         let name = PreparedStatements.name(for: statement)
-        return try await client.withConnection { connection in
+        return try await pool.withConnection { connection in
             try await Self.translatingErrors {
                 if let name { return try await connection.prepared(statement, name: name, logger: logger) }
                 return try await connection.query(statement.query, logger: logger).collect()
@@ -146,13 +165,19 @@ public final class IMISPostgres: Sendable {
 
     /// Decodes a cell the way SQLite would hold it: integers and booleans as integers, everything else as text
     /// (the select lists cast dates, instants and decimals to text).
+    /// A cell of a type none of these reads as is (`bytea`, `json`, ...) is ``UnreadableColumn``, which the caller
+    /// names after its table and column.
     static func value(_ cell: PostgresCell) throws -> DatabaseValue {
         guard cell.bytes != nil else { return .null }
-        switch cell.dataType {
-        case .bool: return (try cell.decode(Bool.self)) ? 1.databaseValue : 0.databaseValue
-        case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
-        case .float4, .float8: return try cell.decode(Double.self).databaseValue
-        default: return try cell.decode(String.self).databaseValue
+        do {
+            switch cell.dataType {
+            case .bool: return (try cell.decode(Bool.self)) ? 1.databaseValue : 0.databaseValue
+            case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
+            case .float4, .float8: return try cell.decode(Double.self).databaseValue
+            default: return try cell.decode(String.self).databaseValue
+            }
+        } catch {
+            throw UnreadableColumn(index: cell.columnIndex, expected: "value of a known type (\(cell.dataType))")
         }
     }
 
@@ -165,6 +190,7 @@ public final class IMISPostgres: Sendable {
         do {
             return try await body()
         } catch let error as PSQLError {
+            if let unavailable = DatabaseUnavailable(classifying: error) { throw unavailable }
             switch error.serverInfo?[.sqlState] {
             case "23505"?: throw RegistryError.conflict("a row with this key exists")
             case "23503"?: throw RegistryError.invalidReference("a referenced row does not exist")
@@ -246,7 +272,7 @@ extension IMISPostgres {
         }
         // The result stays in this task; the box only carries it out of the pool's closure.
         let box = UnitResult<T>()
-        try await client.withConnection { connection in
+        try await pool.withConnection { connection in
             try await connection.query("BEGIN", logger: logger).collect()
             let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
             do {
@@ -259,7 +285,8 @@ extension IMISPostgres {
                 throw error
             }
         }
-        return box.value!
+        guard let value = box.value else { throw CancellationError() }
+        return value
     }
 }
 

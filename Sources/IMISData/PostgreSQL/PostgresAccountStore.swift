@@ -15,10 +15,15 @@ public struct PostgresAccountStore: AccountStore {
 
     /// `"Column"` of `table` as the database spells it (openIMIS's casing may differ from the mapping's).
     func col(_ table: String, _ name: String) async throws -> String {
+        try await column(table, name).quoted
+    }
+
+    /// The column `name` of `table`, or ``DatabaseMismatch``.
+    func column(_ table: String, _ name: String) async throws -> PGColumn {
         guard let column = try await database.catalog().column(table, name) else {
-            throw RegistryError.invalidValue("\(table) has no column \(name)")
+            throw DatabaseMismatch(table: table, column: name, problem: "is missing")
         }
-        return column.quoted
+        return column
     }
 
     func values(_ statement: PGStatement) async throws -> [[DatabaseValue]] {
@@ -141,7 +146,7 @@ public struct PostgresAccountStore: AccountStore {
             roleIDs.append(id)
         }
         let from = try await col("tblUsers", "ValidityFrom")
-        let fromType = catalog.column("tblUsers", "ValidityFrom")!
+        let fromType = try await column("tblUsers", "ValidityFrom")
         let email = try await col("tblUsers", "EmailId")
         var insert = PGStatement()
         let stamp = fromType.cast(insert.bind(.text(now.databaseText)))
@@ -212,7 +217,7 @@ public struct PostgresAccountStore: AccountStore {
 
     public func defineRole(_ role: RoleDefinition, now: Date) async throws {
         try await database.transaction {
-            let validity = try await database.catalog().column("tblRole", "ValidityFrom")!
+            let validity = try await column("tblRole", "ValidityFrom")
             var lock = PGStatement()
             lock.sql = "SELECT pg_advisory_xact_lock(hashtext(\(lock.bind(.text("imisfhir role " + role.name)))))"
             try await database.execute(lock)

@@ -66,10 +66,10 @@ struct PGColumn: Sendable, Hashable {
 
 /// Identifier quoting.
 enum PGSQL {
-    /// `"Name"`; the names come from the mappings, never from a request, and are still checked.
+    /// `"Name"`; the names come from the mappings and the database's catalog, never from a request. A quote in a
+    /// name is doubled, as SQL escapes it.
     static func quote(_ name: String) -> String {
-        precondition(!name.contains("\""), "identifier with a quote")
-        return "\"\(name)\""
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 
@@ -137,7 +137,7 @@ struct PGTable: Sendable {
 
     init(_ sql: TableSQL, catalog: PostgresCatalog) throws {
         guard let tableName = catalog.tableName(sql.table) else {
-            throw RegistryError.invalidValue("the database has no table \(sql.table)")
+            throw DatabaseMismatch(table: sql.table, column: nil, problem: "is missing")
         }
         self.sql = sql
         self.tableName = tableName
@@ -148,7 +148,8 @@ struct PGTable: Sendable {
         }
         self.columns = columns
         guard let id = columns[sql.idColumn], let uuid = columns[sql.uuidColumn] else {
-            throw RegistryError.invalidValue("\(sql.table) lacks its key or UUID column")
+            let missing = columns[sql.idColumn] == nil ? sql.idColumn : sql.uuidColumn
+            throw DatabaseMismatch(table: sql.table, column: missing, problem: "is missing")
         }
         self.id = id
         self.uuid = uuid
@@ -201,7 +202,9 @@ struct PGTable: Sendable {
 
     /// A column by the mapping's name; `RegistryError.invalidValue` when the table lacks it.
     func column(_ name: String) throws -> PGColumn {
-        guard let column = columns[name] else { throw RegistryError.invalidValue("\(sql.table) has no column \(name)") }
+        guard let column = columns[name] else {
+            throw DatabaseMismatch(table: sql.table, column: name, problem: "is missing")
+        }
         return column
     }
 }

@@ -20,7 +20,7 @@ struct PGCopyRows {
     /// Rows of `sql`'s table, over the columns the database has (the others are left out).
     init(_ sql: TableSQL, catalog: PostgresCatalog) throws {
         guard let name = catalog.tableName(sql.table) else {
-            throw RegistryError.invalidValue("the database has no table \(sql.table)")
+            throw DatabaseMismatch(table: sql.table, column: nil, problem: "is missing")
         }
         let present = sql.columns.enumerated().compactMap { index, column in catalog.column(name, column).map { (index, $0.name) } }
         self.table = name

@@ -214,7 +214,7 @@ public struct PostgresOTPStore: OTPChallengeStore, PushTokenStore {
             """
         guard try await database.rows(existing).isEmpty else { return }
         guard let from = try await database.catalog().column("tblRole", "ValidityFrom") else {
-            throw RegistryError.invalidValue("tblRole has no column ValidityFrom")
+            throw DatabaseMismatch(table: "tblRole", column: "ValidityFrom", problem: "is missing")
         }
         var insert = PGStatement()
         insert.sql = """

@@ -37,6 +37,7 @@ enum PreparedStatements {
             case .text: key.append("t")
             case .integer: key.append("i")
             case .null: key.append("n")
+            case .textArray: key.append("a")
             }
         }
         return names.withLockedValue { state in

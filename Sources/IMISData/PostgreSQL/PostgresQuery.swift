@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PostgresNIO
 
 /// Compiles backend-neutral ``RowPredicate`` values to PostgreSQL with bound values only, over the columns the
 /// catalog knows. The same semantics as the SQLite compiler: UUIDs and `equalsIgnoringCase` ignore case (through
@@ -24,16 +25,80 @@ struct PostgresQueryCompiler {
         "replace(regexp_replace(normalize(lower(\(expression)), NFD), E'[\\u0300-\\u036f]', '', 'g'), 'ß', 'ss')"
     }
 
-    mutating func compile(_ predicate: RowPredicate, alias: String = "t", tableName: String? = nil) throws -> String {
+    /// What this search has used of ``QueryLimits``.
+    var budget = QueryBudget()
+
+    /// One condition of the search (on alias `t`); ``QueryLimitExceeded`` past the limits.
+    mutating func compile(_ predicate: RowPredicate) throws -> String {
+        try compile(try budget.admit(predicate), alias: "t", tableName: nil)
+    }
+
+    /// The column `name` of the table under `alias` (`tableName`, or the searched table).
+    func column(_ name: String, of tableName: String?) throws -> PGColumn {
         let source = tableName ?? table.sql.table
-        func column(_ name: String) throws -> PGColumn {
-            guard let found = catalog.column(source, name) else {
-                throw RegistryError.invalidValue("\(source) has no column \(name)")
-            }
-            return found
+        guard let found = catalog.column(source, name) else {
+            throw DatabaseMismatch(table: source, column: name, problem: "is missing")
         }
+        return found
+    }
+
+    mutating func compile(_ node: QueryNode, alias: String, tableName: String?) throws -> String {
+        func text(_ found: PGColumn) -> String {
+            found.kind == .text ? "\(alias).\(found.quoted)" : "\(alias).\(found.quoted)::text"
+        }
+        switch node {
+        case .leaf(let predicate):
+            return try leaf(predicate, alias: alias, tableName: tableName)
+        case .list(let name, let values):
+            // One array parameter, whatever the count (a statement takes at most 65,535 parameters).
+            let found = try column(name, of: tableName)
+            let array = statement.bind(.textArray(values.compactMap { PGBind($0).text }))
+            let typed = found.kind == .text ? array : "CAST(\(array) AS \(found.type)[])"
+            return "\(alias).\(found.quoted) = ANY(\(typed))"
+        case .listIgnoringCase(let name, let values):
+            return "lower(\(text(try column(name, of: tableName)))) = ANY(\(lowered(values)))"
+        case .uuidList(let values):
+            let uuid = tableName == nil ? table.uuid : try column(table.sql.uuidColumn, of: tableName)
+            return "lower(\(text(uuid))) = ANY(\(lowered(values)))"
+        case .and(let items):
+            if items.isEmpty { return "TRUE" }
+            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " AND ") + ")"
+        case .or(let items):
+            if items.isEmpty { return "FALSE" }
+            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " OR ") + ")"
+        case .not(let inner):
+            return "NOT (\(try compile(inner, alias: alias, tableName: tableName)))"
+        case .related(let related, let name, let outerName, let conditions):
+            guard let relatedName = catalog.tableName(related) else {
+                throw DatabaseMismatch(table: related, column: nil, problem: "is missing")
+            }
+            aliasCounter += 1
+            let inner = "r\(aliasCounter)"
+            let innerColumn = try column(name, of: relatedName)
+            let outer = try column(outerName, of: tableName)
+            var terms = ["\(inner).\(innerColumn.quoted) = \(alias).\(outer.quoted)"]
+            if HistorySearch.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
+                terms.append("\(inner).\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
+            } else if let validityTo = catalog.column(relatedName, "ValidityTo") {
+                terms.append("\(inner).\(validityTo.quoted) IS NULL")
+            }
+            for condition in conditions {
+                terms.append(try compile(condition, alias: inner, tableName: relatedName))
+            }
+            return "EXISTS (SELECT 1 FROM \(PGSQL.quote(relatedName)) \(inner) WHERE \(terms.joined(separator: " AND ")))"
+        }
+    }
+
+    /// The values lower-cased by the database (as `lower($1)` is for one value), as an array.
+    mutating func lowered(_ values: [String]) -> String {
+        "ARRAY(SELECT lower(v) FROM unnest(CAST(\(statement.bind(.textArray(values))) AS text[])) AS v)"
+    }
+
+    /// A single comparison.
+    mutating func leaf(_ predicate: RowPredicate, alias: String, tableName: String?) throws -> String {
         func ref(_ found: PGColumn) -> String { "\(alias).\(found.quoted)" }
         func text(_ found: PGColumn) -> String { found.kind == .text ? ref(found) : "\(ref(found))::text" }
+        func column(_ name: String) throws -> PGColumn { try self.column(name, of: tableName) }
         switch predicate {
         case .compare(let name, let op, let value):
             let found = try column(name)
@@ -57,38 +122,6 @@ struct PostgresQueryCompiler {
         case .isNotNull(let name):
             let found = try column(name)
             return found.kind == .text ? "(\(ref(found)) IS NOT NULL AND \(ref(found)) <> '')" : "\(ref(found)) IS NOT NULL"
-        case .oneOf(let name, let values):
-            if values.isEmpty { return "FALSE" }
-            let found = try column(name)
-            return "\(ref(found)) IN (\(values.map { found.cast(statement.bind(PGBind($0))) }.joined(separator: ", ")))"
-        case .and(let items):
-            if items.isEmpty { return "TRUE" }
-            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " AND ") + ")"
-        case .or(let items):
-            if items.isEmpty { return "FALSE" }
-            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " OR ") + ")"
-        case .not(let inner):
-            return "NOT (\(try compile(inner, alias: alias, tableName: tableName)))"
-        case .related(let related, let name, let outerName, let conditions):
-            guard let relatedName = catalog.tableName(related) else {
-                throw RegistryError.invalidValue("the database has no table \(related)")
-            }
-            aliasCounter += 1
-            let inner = "r\(aliasCounter)"
-            guard let innerColumn = catalog.column(relatedName, name) else {
-                throw RegistryError.invalidValue("\(related) has no column \(name)")
-            }
-            let outer = try column(outerName)
-            var terms = ["\(inner).\(innerColumn.quoted) = \(ref(outer))"]
-            if HistorySearch.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
-                terms.append("\(inner).\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
-            } else if let validityTo = catalog.column(relatedName, "ValidityTo") {
-                terms.append("\(inner).\(validityTo.quoted) IS NULL")
-            }
-            for condition in conditions {
-                terms.append(try compile(condition, alias: inner, tableName: relatedName))
-            }
-            return "EXISTS (SELECT 1 FROM \(PGSQL.quote(relatedName)) \(inner) WHERE \(terms.joined(separator: " AND ")))"
         case .uuidEquals(let value):
             let uuidColumn = tableName == nil ? table.uuid : try column(table.sql.uuidColumn)
             return "lower(\(text(uuidColumn))) = lower(\(statement.bind(.text(value))))"
@@ -97,18 +130,31 @@ struct PostgresQueryCompiler {
             return "\(found.instant(alias)) \(op.rawValue) \(found.cast(statement.bind(.text(date.databaseText))))"
         case .constant(let value):
             return value ? "TRUE" : "FALSE"
+        case .oneOf, .and, .or, .not, .related:
+            return try compile(QueryNode(predicate), alias: alias, tableName: tableName)
         }
     }
 }
 
 extension PGTable {
     /// Decodes rows of `select` (the mapped columns, then the version).
+    func decode<R: SQLiteRecord>(_ type: R.Type, rows: [PostgresRow]) throws -> [Versioned<R>] {
+        let values = try DatabaseMismatch.naming(table: sql.table, columns: sql.columns) {
+            try rows.map { try IMISPostgres.values($0) }
+        }
+        return try decode(type, values)
+    }
+
+    /// Decodes rows of `select` already read as values.
     func decode<R: SQLiteRecord>(_ type: R.Type, _ rows: [PostgresRowValues]) throws -> [Versioned<R>] {
-        try rows.map { values in
-            var reader = ColumnReader(values: values)
-            let record = try R(columns: &reader)
-            let version = Int.fromDatabaseValue(values[sql.columns.count]) ?? 1
-            return Versioned(record: record, versionId: version)
+        try DatabaseMismatch.naming(table: sql.table, columns: sql.columns) {
+            try rows.map { values in
+                var reader = ColumnReader(values: values)
+                let record = try R(columns: &reader)
+                let count = sql.columns.count
+                let version = count < values.count ? Int.fromDatabaseValue(values[count]) ?? 1 : 1
+                return Versioned(record: record, versionId: version)
+            }
         }
     }
 }

@@ -30,7 +30,9 @@ extension PostgresRegistryStore: InsuranceStore {
     }
 
     public func policyMembers(policyID: Int64) async throws -> [InsureePolicy] {
-        try await childRows(InsureePolicy.table, "PolicyId", policyID, order: "InsureeId").map { try InsureePolicy(row: $0) }
+        try await childRows(InsureePolicy.table, "PolicyId", policyID, order: "InsureeId") {
+            try InsureePolicy(row: $0)
+        }
     }
 
     public func contributions(policyID: Int64) async throws -> [Versioned<Premium>] {
@@ -56,8 +58,9 @@ extension PostgresRegistryStore: InsuranceStore {
     func details(_ claim: Versioned<Claim>) async throws -> ClaimDetails {
         func lines(_ kind: MedicalKind) async throws -> [ClaimLine] {
             let table = ClaimLine.table(kind)
-            return try await childRows(table, "ClaimID", claim.record.id ?? 0, order: table.columns[0])
-                .map { try ClaimLine(kind: kind, row: $0) }
+            return try await childRows(table, "ClaimID", claim.record.id ?? 0, order: table.columns[0]) {
+                try ClaimLine(kind: kind, row: $0)
+            }
         }
         return ClaimDetails(claim: claim, items: try await lines(.item), services: try await lines(.service))
     }
@@ -65,9 +68,9 @@ extension PostgresRegistryStore: InsuranceStore {
     public func coverage(_ kind: MedicalKind, medicalID: Int64, productID: Int64,
                          healthFacilityID: Int64?) async throws -> MedicalCoverage? {
         let table = ProductCoverage.table(kind)
-        guard let row = try await childRows(table, "ProdID", productID, and: (kind.medicalColumn, medicalID), order: table.columns[0])
-            .first else { return nil }
-        let coverage = try ProductCoverage(kind: kind, row: row)
+        let found = try await childRows(table, "ProdID", productID, and: (kind.medicalColumn, medicalID),
+                                        order: table.columns[0]) { try ProductCoverage(kind: kind, row: $0) }
+        guard let coverage = found.first else { return nil }
         var price: String?
         if let healthFacilityID {
             let word = kind.tableWord, catalogue = kind == .item ? "tblItems" : "tblServices"
@@ -108,15 +111,11 @@ extension PostgresRegistryStore: InsuranceStore {
                      OR (l."PolicyID" IS NULL AND c."DateFrom" BETWEEN CAST(\(from) AS date) AND CAST(\(to) AS date)))
                 """
             var claimsByCategory: [String: Set<Int64>] = [:]
-            for values in try await database.rows(statement).map({ try IMISPostgres.values($0) }) {
-                let row = ValuesRow(values: values)
-                let id: Int64 = row[0], date = try row.localDate(2)
-                let quantity = try DecimalText.require(row[1], "quantity")
-                var entry = (kind == .item ? usage.items[id] : usage.services[id]) ?? MedicalUsage(quantity: 0, lastDate: nil)
-                entry.quantity += quantity
-                entry.lastDate = max(entry.lastDate ?? date, date)
-                if kind == .item { usage.items[id] = entry } else { usage.services[id] = entry }
-                if let category: String = row[4] { claimsByCategory[category, default: []].insert(row[3]) }
+            let rows = try await database.rows(statement)
+            try DatabaseMismatch.naming(table: table, columns: BenefitUsage.columns(kind)) {
+                for values in try rows.map({ try IMISPostgres.values($0) }) {
+                    try usage.add(ValuesRow(values: values), kind: kind, claimsByCategory: &claimsByCategory)
+                }
             }
             for (category, claims) in claimsByCategory { usage.claimsByCategory[category] = claims.count }
         }
@@ -253,7 +252,7 @@ extension PostgresRegistryStore: InsuranceStore {
         let order = byDate ? "\(updated.instant("t")) \(direction), \(uuid) \(direction)" : "\(uuid) \(direction)"
         let limit = statement.bind(.integer(Int64(query.limit + 1)))
         statement.sql = "\(table.select) WHERE \(terms.joined(separator: " AND ")) ORDER BY \(order) LIMIT \(limit)"
-        let rows = try table.decode(R.self, try await database.rows(statement).map { try IMISPostgres.values($0) })
+        let rows = try table.decode(R.self, rows: try await database.rows(statement))
         ReadRecorder.note(R.sql.table, nil)
         guard rows.count > query.limit else { return RowPage(items: rows, total: total, next: nil) }
         let items = Array(rows.prefix(query.limit))
@@ -292,13 +291,15 @@ extension PostgresRegistryStore: InsuranceStore {
 
     // MARK: Tables without a UUID
 
-    /// Current rows of a child table where `column` = `value` (and `also`), read by position.
-    func childRows(_ child: ChildTable, _ column: String, _ value: Int64, and also: (String, Int64)? = nil,
-                   order: String) async throws -> [ValuesRow] {
+    /// Current rows of a child table where `column` = `value` (and `also`), read by position with `decode`.
+    func childRows<T>(_ child: ChildTable, _ column: String, _ value: Int64, and also: (String, Int64)? = nil,
+                      order: String, _ decode: (ValuesRow) throws -> T) async throws -> [T] {
         let catalog = try await database.catalog()
         guard let name = catalog.tableName(child.table) else { return [] }
         func col(_ name2: String) throws -> PGColumn {
-            guard let found = catalog.column(name, name2) else { throw RegistryError.invalidValue("\(child.table) has no column \(name2)") }
+            guard let found = catalog.column(name, name2) else {
+                throw DatabaseMismatch(table: child.table, column: name2, problem: "is missing")
+            }
             return found
         }
         let list = child.columns.map { column -> String in
@@ -315,7 +316,10 @@ extension PostgresRegistryStore: InsuranceStore {
             SELECT \(list.joined(separator: ", ")) FROM \(PGSQL.quote(name)) t WHERE \(terms.joined(separator: " AND "))
             ORDER BY t.\(try col(order).quoted)
             """
-        return try await database.rows(statement).map { ValuesRow(values: try IMISPostgres.values($0)) }
+        let rows = try await database.rows(statement)
+        return try DatabaseMismatch.naming(table: child.table, columns: child.columns) {
+            try rows.map { try decode(ValuesRow(values: try IMISPostgres.values($0))) }
+        }
     }
 }
 

@@ -389,7 +389,9 @@ extension PostgresRegistryStore {
 
     func insertRaw(_ table: String, _ columns: [String], _ values: [(any DatabaseValueConvertible)?], skipKey: Bool) async throws {
         let catalog = try await database.catalog()
-        guard let name = catalog.tableName(table) else { throw RegistryError.invalidValue("the database has no table \(table)") }
+        guard let name = catalog.tableName(table) else {
+            throw DatabaseMismatch(table: table, column: nil, problem: "is missing")
+        }
         var statement = PGStatement()
         var targets: [String] = [], expressions: [String] = []
         for (offset, (column, value)) in zip(columns, values).enumerated() {

@@ -90,7 +90,7 @@ extension PostgresRegistryStore: RegistryStore {
         let limit = statement.bind(.integer(Int64(query.limit + 1)))
         statement.sql = "\(table.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(keyColumn) \(direction), \(id) \(direction) LIMIT \(limit)"
         let rows = try await database.rows(statement)
-        let fetched = try table.decode(R.self, try rows.map { try IMISPostgres.values($0) })
+        let fetched = try table.decode(R.self, rows: rows)
         ReadRecorder.note(R.sql.table, nil)
         let counted = RowPage<R>.needsCount(fetched: fetched.count, query: query) ? try await count() : nil
         return RowPage.keyset(fetched, query: query, backward: backward, counted: counted)

@@ -33,8 +33,7 @@ public struct PostgresRegistryStore: Sendable {
         let (prefix, text) = try clauses(table, &statement)
         statement.sql = "\(prefix) \(table.select) \(text)"
         let rows = try await database.rows(statement)
-        let values = try rows.map { try IMISPostgres.values($0) }
-        let found = try table.decode(R.self, values)
+        let found = try table.decode(R.self, rows: rows)
         ReadRecorder.note(R.sql.table, found.count == 1 ? (found[0].record as? any VersionedRecord)?.id : nil)
         return found
     }

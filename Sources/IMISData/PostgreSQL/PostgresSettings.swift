@@ -23,6 +23,13 @@ public struct PostgresSettings: Sendable, Hashable {
     public var maximumConnections: Int
     /// The schema the tables live in (`DB_OPTIONS` `search_path`/`schema`), `public` by default.
     public var schema: String?
+    /// The longest wait for a new connection to open (`DB_CONNECT_TIMEOUT`, 5 s).
+    public var connectTimeout: Duration = .seconds(5)
+    /// The longest a request waits for a connection of the pool (`DB_POOL_TIMEOUT`, 5 s); then it answers 503.
+    public var poolTimeout: Duration = .seconds(5)
+    /// The longest one statement may run (`DB_STATEMENT_TIMEOUT`, 30 s; nil: no limit), PostgreSQL's
+    /// `statement_timeout` on every connection.
+    public var statementTimeout: Duration? = .seconds(30)
 
     /// Settings with defaults for what is not given.
     public init(host: String = "127.0.0.1", port: Int = 5432, database: String, username: String, password: String? = nil,

@@ -25,26 +25,38 @@ struct ChildTable: Sendable {
     /// The rows matching `condition` (on alias `t`), decoded by `decode`.
     func all<T>(_ db: Database, where condition: String, _ arguments: StatementArguments, suffix: String = "",
                 _ decode: (Row) throws -> T) throws -> [T] {
-        try Row.fetchAll(db.cachedStatement(sql: "\(select) WHERE \(condition)\(suffix)"), arguments: arguments)
-            .map(decode)
+        let statement = try db.cachedStatement(sql: "\(select) WHERE \(condition)\(suffix)")
+        let rows = try Row.fetchAll(statement, arguments: arguments)
+        return try DatabaseMismatch.naming(table: table, columns: columns) { try rows.map(decode) }
     }
 }
 
 /// A row read by position: a GRDB `Row`, or the values of a row another engine returned (``ValuesRow``).
 protocol PositionalRow {
-    subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value { get }
+    /// The value at `index` as a `Value` (an optional type reads `NULL` as nil); ``UnreadableColumn`` when the
+    /// column holds something else, so that a database of unexpected content answers an error, never a trap.
+    func value<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value
 }
 
-extension Row: PositionalRow {}
+extension Row: PositionalRow {
+    func value<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value {
+        // GRDB's subscript traps on a value that does not convert; its `decode` converts alike, and throws.
+        guard index < count else { throw UnreadableColumn(index: index, expected: "\(Value.self)") }
+        do {
+            return try decode(Value.self, atIndex: index)
+        } catch {
+            throw UnreadableColumn(index: index, expected: "\(Value.self)")
+        }
+    }
+}
 
-/// The values of a fetched row, in column order, read like a GRDB `Row` (a value that does not convert traps, as
-/// GRDB's subscript does).
+/// The values of a fetched row, in column order, read like a GRDB `Row`.
 struct ValuesRow: PositionalRow {
     let values: [DatabaseValue]
 
-    subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
+    func value<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value {
         guard index < values.count, let value = Value.fromDatabaseValue(values[index]) else {
-            fatalError("column \(index) does not hold a \(Value.self)")
+            throw UnreadableColumn(index: index, expected: "\(Value.self)")
         }
         return value
     }
@@ -53,24 +65,28 @@ struct ValuesRow: PositionalRow {
 /// Positional decoding helpers for hand-read rows.
 extension PositionalRow {
     func localDate(_ index: Int) throws -> LocalDate {
-        guard let value = try optionalLocalDate(index) else { throw RegistryError.invalidValue("column \(index) is not a date") }
+        guard let value = try optionalLocalDate(index) else { throw UnreadableColumn(index: index, expected: "date") }
         return value
     }
 
     func optionalLocalDate(_ index: Int) throws -> LocalDate? {
-        guard let text: String = self[index] else { return nil }
-        guard let value = LocalDate(text) else { throw RegistryError.invalidValue("column \(index) is not a date") }
+        guard let text: String = try value(index) else { return nil }
+        guard let value = LocalDate(text) else { throw UnreadableColumn(index: index, expected: "date") }
         return value
     }
 
     func instant(_ index: Int) throws -> Date {
-        guard let value = try optionalInstant(index) else { throw RegistryError.invalidValue("column \(index) is not a timestamp") }
+        guard let value = try optionalInstant(index) else {
+            throw UnreadableColumn(index: index, expected: "timestamp")
+        }
         return value
     }
 
     func optionalInstant(_ index: Int) throws -> Date? {
-        guard let text: String = self[index] else { return nil }
-        guard let value = Timestamp.date(from: text) else { throw RegistryError.invalidValue("column \(index) is not a timestamp") }
+        guard let text: String = try value(index) else { return nil }
+        guard let value = Timestamp.date(from: text) else {
+            throw UnreadableColumn(index: index, expected: "timestamp")
+        }
         return value
     }
 }
@@ -82,10 +98,12 @@ extension InsureePolicy {
                   "ExpiryDate", "isOffline"] + ChildTable.validity)
 
     init(row r: some PositionalRow) throws {
-        self.init(id: r[0], insureeID: r[1], policyID: r[2], enrollmentDate: try r.optionalLocalDate(3),
-                  startDate: try r.optionalLocalDate(4), effectiveDate: try r.optionalLocalDate(5),
-                  expiryDate: try r.optionalLocalDate(6), isOffline: r[7], validityFrom: try r.instant(8),
-                  validityTo: try r.optionalInstant(9), legacyID: r[10], auditUserID: r[11])
+        self.init(
+            id: try r.value(0), insureeID: try r.value(1), policyID: try r.value(2),
+            enrollmentDate: try r.optionalLocalDate(3), startDate: try r.optionalLocalDate(4),
+            effectiveDate: try r.optionalLocalDate(5), expiryDate: try r.optionalLocalDate(6),
+            isOffline: try r.value(7), validityFrom: try r.instant(8), validityTo: try r.optionalInstant(9),
+            legacyID: try r.value(10), auditUserID: try r.value(11))
     }
 
     var databaseValues: [(any DatabaseValueConvertible)?] {
@@ -113,12 +131,15 @@ extension ClaimLine {
     }
 
     init(kind: MedicalKind, row r: some PositionalRow) throws {
-        self.init(kind: kind, id: r[0], claimID: r[1], medicalID: r[2], productID: r[3], status: r[4],
-                  availability: r[5], quantityProvided: r[6], quantityApproved: r[7], priceAsked: r[8],
-                  priceAdjusted: r[9], priceApproved: r[10], priceValuated: r[11], explanation: r[12],
-                  justification: r[13], rejectionReason: r[14], policyID: r[15], priceOrigin: r[16],
-                  limitation: r[17], limitationValue: r[18], validityFrom: try r.instant(19),
-                  validityTo: try r.optionalInstant(20), legacyID: r[21], auditUserID: r[22])
+        self.init(
+            kind: kind, id: try r.value(0), claimID: try r.value(1), medicalID: try r.value(2),
+            productID: try r.value(3), status: try r.value(4), availability: try r.value(5),
+            quantityProvided: try r.value(6), quantityApproved: try r.value(7), priceAsked: try r.value(8),
+            priceAdjusted: try r.value(9), priceApproved: try r.value(10), priceValuated: try r.value(11),
+            explanation: try r.value(12), justification: try r.value(13), rejectionReason: try r.value(14),
+            policyID: try r.value(15), priceOrigin: try r.value(16), limitation: try r.value(17),
+            limitationValue: try r.value(18), validityFrom: try r.instant(19), validityTo: try r.optionalInstant(20),
+            legacyID: try r.value(21), auditUserID: try r.value(22))
     }
 
     var databaseValues: [(any DatabaseValueConvertible)?] {
@@ -139,10 +160,12 @@ extension ProductCoverage {
     }
 
     init(kind: MedicalKind, row r: some PositionalRow) throws {
-        self.init(kind: kind, id: r[0], productID: r[1], medicalID: r[2], limitationType: r[3], priceOrigin: r[4],
-                  limitAdult: r[5], limitChild: r[6], waitingPeriodAdult: r[7], waitingPeriodChild: r[8],
-                  limitNoAdult: r[9], limitNoChild: r[10], validityFrom: try r.instant(11),
-                  validityTo: try r.optionalInstant(12), legacyID: r[13], auditUserID: r[14])
+        self.init(
+            kind: kind, id: try r.value(0), productID: try r.value(1), medicalID: try r.value(2),
+            limitationType: try r.value(3), priceOrigin: try r.value(4), limitAdult: try r.value(5),
+            limitChild: try r.value(6), waitingPeriodAdult: try r.value(7), waitingPeriodChild: try r.value(8),
+            limitNoAdult: try r.value(9), limitNoChild: try r.value(10), validityFrom: try r.instant(11),
+            validityTo: try r.optionalInstant(12), legacyID: try r.value(13), auditUserID: try r.value(14))
     }
 
     var databaseValues: [(any DatabaseValueConvertible)?] {

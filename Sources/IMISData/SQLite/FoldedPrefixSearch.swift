@@ -170,7 +170,8 @@ enum FoldedPrefixSearch {
             sql: "\(R.sql.select) WHERE t.\(R.sql.idColumn) IN (\(placeholders)) AND \(R.sql.current)")
         var rows: [Int64: Versioned<R>] = [:]
         for row in try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(ids)) {
-            if let record = row.value.record as? any VersionedRecord, let id = record.id { rows[id] = row.value }
+            let value = try row.value
+            if let record = value.record as? any VersionedRecord, let id = record.id { rows[id] = value }
         }
         return rows
     }

@@ -16,7 +16,7 @@ enum RegistrySQL {
                                      _ arguments: StatementArguments, suffix: String = "") throws -> [Versioned<R>] {
         ReadRecorder.note(R.sql.table, nil)
         let statement = try db.cachedStatement(sql: "\(R.sql.select) WHERE \(condition)\(suffix)")
-        return try VersionedRow<R>.fetchAll(statement, arguments: arguments).map { $0.value }
+        return try VersionedRow<R>.fetchAll(statement, arguments: arguments).map { try $0.value }
     }
 
     static func prepared<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ sql: String,

@@ -14,7 +14,62 @@ struct SQLiteQueryCompiler {
     /// index's WHERE clause (without it, `identifier=` with its CHF ID/UUID alternatives scans the table).
     var currentCondition: String?
 
-    mutating func compile(_ predicate: RowPredicate, alias: String = "t") throws -> String {
+    /// What this search has used of ``QueryLimits``.
+    var budget = QueryBudget()
+
+    /// One condition of the search (on alias `t`); ``QueryLimitExceeded`` past the limits.
+    mutating func compile(_ predicate: RowPredicate) throws -> String {
+        try compile(try budget.admit(predicate), alias: "t")
+    }
+
+    mutating func compile(_ node: QueryNode, alias: String) throws -> String {
+        switch node {
+        case .leaf(let predicate):
+            return try leaf(predicate, alias: alias)
+        case .list(let column, let values):
+            return "\(try col(alias, column)) IN \(list(values))"
+        case .listIgnoringCase(let column, let values):
+            return "\(try col(alias, column)) COLLATE NOCASE IN \(list(values.map { .text($0) }))"
+        case .uuidList(let values):
+            return "\(try col(alias, uuidColumn)) COLLATE NOCASE IN \(list(values.map { .text($0) }))"
+        case .and(let items):
+            if items.isEmpty { return "1" }
+            return QueryBudget.balanced(try items.map { try compile($0, alias: alias) }, " AND ")
+        case .or(let items):
+            if items.isEmpty { return "0" }
+            if items.count > 1, alias == "t", let current = currentCondition {
+                let branches = try items.map { "(\(try compile($0, alias: alias)) AND \(current))" }
+                return QueryBudget.balanced(branches, " OR ")
+            }
+            return QueryBudget.balanced(try items.map { try compile($0, alias: alias) }, " OR ")
+        case .not(let inner):
+            return "NOT (\(try compile(inner, alias: alias)))"
+        case .related(let table, let column, let outerColumn, let conditions):
+            // The answer depends on the related table's rows too (caches of answers are dropped when it changes).
+            ReadRecorder.note(table, nil)
+            aliasCounter += 1
+            let inner = "r\(aliasCounter)"
+            let live = HistorySearch.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
+            var terms = ["\(try col(inner, column)) = \(try col(alias, outerColumn))", live]
+            for condition in conditions { terms.append(try compile(condition, alias: inner)) }
+            let condition = QueryBudget.balanced(terms, " AND ")
+            return "EXISTS (SELECT 1 FROM \(try identifier(table)) \(inner) WHERE \(condition))"
+        }
+    }
+
+    /// The values of an `IN`: bound one by one when they are few, else as one JSON array read by `json_each`, so
+    /// that the statement text (and GRDB's cache of statements) does not grow with every count.
+    mutating func list(_ values: [SQLValue]) -> String {
+        if values.count <= Self.inlineListLimit { return "(\(values.map { bind($0) }.joined(separator: ", ")))" }
+        arguments.append(JSONList.encode(values))
+        return "(SELECT value FROM json_each(?))"
+    }
+
+    /// The longest list bound value by value.
+    static let inlineListLimit = 16
+
+    /// A single comparison.
+    mutating func leaf(_ predicate: RowPredicate, alias: String) throws -> String {
         switch predicate {
         case .compare(let column, let op, let value):
             return "\(try col(alias, column)) \(op.rawValue) \(bind(value))"
@@ -35,35 +90,14 @@ struct SQLiteQueryCompiler {
             return "(\(try col(alias, column)) IS NULL OR \(try col(alias, column)) = '')"
         case .isNotNull(let column):
             return "(\(try col(alias, column)) IS NOT NULL AND \(try col(alias, column)) <> '')"
-        case .oneOf(let column, let values):
-            if values.isEmpty { return "0" }
-            return "\(try col(alias, column)) IN (\(values.map { bind($0) }.joined(separator: ", ")))"
-        case .and(let items):
-            if items.isEmpty { return "1" }
-            return "(" + (try items.map { try compile($0, alias: alias) }).joined(separator: " AND ") + ")"
-        case .or(let items):
-            if items.isEmpty { return "0" }
-            if items.count > 1, alias == "t", let current = currentCondition {
-                return "(" + (try items.map { "(\(try compile($0, alias: alias)) AND \(current))" }).joined(separator: " OR ") + ")"
-            }
-            return "(" + (try items.map { try compile($0, alias: alias) }).joined(separator: " OR ") + ")"
-        case .not(let inner):
-            return "NOT (\(try compile(inner, alias: alias)))"
-        case .related(let table, let column, let outerColumn, let conditions):
-            // The answer depends on the related table's rows too (caches of answers are dropped when it changes).
-            ReadRecorder.note(table, nil)
-            aliasCounter += 1
-            let inner = "r\(aliasCounter)"
-            let live = HistorySearch.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
-            var terms = ["\(try col(inner, column)) = \(try col(alias, outerColumn))", live]
-            for condition in conditions { terms.append(try compile(condition, alias: inner)) }
-            return "EXISTS (SELECT 1 FROM \(try identifier(table)) \(inner) WHERE \(terms.joined(separator: " AND ")))"
         case .uuidEquals(let value):
             return "\(try col(alias, uuidColumn)) = \(bind(.text(value))) COLLATE NOCASE"
         case .lastUpdated(let op, let date):
             return "\(try col(alias, "ValidityFrom")) \(op.rawValue) \(bind(.text(date.databaseText)))"
         case .constant(let value):
             return value ? "1" : "0"
+        case .oneOf, .and, .or, .not, .related:
+            return try compile(QueryNode(predicate), alias: alias)
         }
     }
 
@@ -131,7 +165,7 @@ extension RegistrySQL {
         let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(orderKey) \(direction), \(id) \(direction) LIMIT ?"
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
-            .map { $0.value }
+            .map { try $0.value }
         let counted = RowPage<R>.needsCount(fetched: rows.count, query: query) ? try count() : nil
         return RowPage.keyset(rows, query: query, backward: backward, counted: counted)
     }
@@ -146,5 +180,42 @@ extension SQLiteRegistryStore {
             return Self.cast(page, to: RowPage<R>.self)
         }
         return try run(mapped)
+    }
+}
+
+/// A list of values as a JSON array, for `json_each` (text as strings, integers as numbers).
+enum JSONList {
+    static func encode(_ values: [SQLValue]) -> String {
+        var json = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { json += "," }
+            switch value {
+            case .text(let text): json += string(text)
+            case .integer(let number): json += String(number)
+            case .null: json += "null"
+            }
+        }
+        return json + "]"
+    }
+
+    /// A JSON string literal: quote, backslash and control characters escaped.
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
     }
 }

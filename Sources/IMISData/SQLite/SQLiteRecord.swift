@@ -41,9 +41,7 @@ struct ColumnReader {
         case .statement(let statement): value = V.fromStatement(statement, atUncheckedIndex: index)
         case .values(let values): value = Int(index) < values.count ? V.fromDatabaseValue(values[Int(index)]) : nil
         }
-        guard let value else {
-            throw RegistryError.invalidValue("column \(index) does not hold a \(V.self)")
-        }
+        guard let value else { throw UnreadableColumn(index: Int(index), expected: "\(V.self)") }
         return value
     }
 
@@ -69,8 +67,8 @@ struct ColumnReader {
         return value
     }
 
-    private func decodingError(_ kind: String) -> RegistryError {
-        RegistryError.invalidValue("column \(index - 1) does not hold a \(kind)")
+    private func decodingError(_ kind: String) -> UnreadableColumn {
+        UnreadableColumn(index: Int(index) - 1, expected: kind)
     }
 }
 
@@ -163,16 +161,27 @@ struct TableSQL: Sendable {
 }
 
 /// A fetched row with its version number (the extra last column of `TableSQL.select`), decoded as one
-/// "column value" so that GRDB's fast value cursors hand us the raw statement.
+/// "column value" so that GRDB's fast value cursors hand us the raw statement. A row that does not decode is kept
+/// as its failure, which ``value`` throws naming the table and column (GRDB's own error would name neither).
 struct VersionedRow<Record: SQLiteRecord>: DatabaseValueConvertible, StatementColumnConvertible {
-    let value: Versioned<Record>
+    private let decoded: Result<Versioned<Record>, any Error>
 
     init?(sqliteStatement: SQLiteStatement, index: CInt) {
         var columns = ColumnReader(sqliteStatement)
-        guard let record = try? Record(columns: &columns),
-              let version = Int.fromStatement(sqliteStatement, atUncheckedIndex: columns.index)
-        else { return nil }
-        value = Versioned(record: record, versionId: version)
+        decoded = Result {
+            try DatabaseMismatch.naming(table: Record.sql.table, columns: Record.sql.columns + ["version"]) {
+                let record = try Record(columns: &columns)
+                guard let version = Int.fromStatement(sqliteStatement, atUncheckedIndex: columns.index) else {
+                    throw UnreadableColumn(index: Int(columns.index), expected: "Int")
+                }
+                return Versioned(record: record, versionId: version)
+            }
+        }
+    }
+
+    /// The decoded row, or why it could not be decoded.
+    var value: Versioned<Record> {
+        get throws { try decoded.get() }
     }
 
     /// Never bound as a value.

@@ -61,14 +61,8 @@ extension SQLiteRegistryStore {
                     AND (l.PolicyID = ? OR (l.PolicyID IS NULL AND c.DateFrom BETWEEN ? AND ?))
                     """), arguments: [insureeID, policyID, from, to])
                 var claimsByCategory: [String: Set<Int64>] = [:]
-                for row in rows {
-                    let id: Int64 = row[0], date = try row.localDate(2)
-                    let quantity = try DecimalText.require(row[1], "quantity")
-                    var entry = (kind == .item ? usage.items[id] : usage.services[id]) ?? MedicalUsage(quantity: 0, lastDate: nil)
-                    entry.quantity += quantity
-                    entry.lastDate = max(entry.lastDate ?? date, date)
-                    if kind == .item { usage.items[id] = entry } else { usage.services[id] = entry }
-                    if let category: String = row[4] { claimsByCategory[category, default: []].insert(row[3]) }
+                try DatabaseMismatch.naming(table: table, columns: BenefitUsage.columns(kind)) {
+                    for row in rows { try usage.add(row, kind: kind, claimsByCategory: &claimsByCategory) }
                 }
                 for (category, claims) in claimsByCategory { usage.claimsByCategory[category] = claims.count }
             }
@@ -103,5 +97,24 @@ extension SQLiteRegistryStore {
             _ = try ClaimLine.table(kind).insert(db, child.databaseValues)
         }
         return try details(db, inserted)
+    }
+}
+
+extension BenefitUsage {
+    /// The columns of a row of the claimed-lines read (see `benefitUsage`), for naming one that does not decode.
+    static func columns(_ kind: MedicalKind) -> [String] {
+        [kind.medicalColumn, "QtyApproved", "DateFrom", "ClaimID", "ServCategory"]
+    }
+
+    /// Adds one claimed line (medical id, quantity, claim date, claim id, service category) to the usage.
+    mutating func add(_ row: some PositionalRow, kind: MedicalKind,
+                      claimsByCategory: inout [String: Set<Int64>]) throws {
+        let id: Int64 = try row.value(0), date = try row.localDate(2)
+        let quantity = try DecimalText.require(try row.value(1), "quantity")
+        var entry = (kind == .item ? items[id] : services[id]) ?? MedicalUsage(quantity: 0, lastDate: nil)
+        entry.quantity += quantity
+        entry.lastDate = max(entry.lastDate ?? date, date)
+        if kind == .item { items[id] = entry } else { services[id] = entry }
+        if let category: String = try row.value(4) { claimsByCategory[category, default: []].insert(try row.value(3)) }
     }
 }

@@ -136,7 +136,7 @@ enum HistorySearch {
         let statement = try db.cachedStatement(
             sql: "\(sql.select) WHERE \(terms.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?")
         let rows = try VersionedRow<R>.fetchAll(
-            statement, arguments: StatementArguments(pageArguments + [query.limit + 1])).map(\.value)
+            statement, arguments: StatementArguments(pageArguments + [query.limit + 1])).map { try $0.value }
         guard rows.count > query.limit else { return RowPage(items: rows, total: total, next: nil) }
         let items = Array(rows.prefix(query.limit))
         let next = items.last.map { last in

@@ -1,0 +1,92 @@
+import Foundation
+import PostgresNIO
+
+/// A PostgreSQL cluster of one test's own, as `.ci/run` starts one: in a temporary folder, on a free loopback port,
+/// trusting local connections of the user `imis`. The test starts and stops it at will; ``remove()`` stops it and
+/// deletes the folder. `initdb` refuses to run as root: as root, the cluster belongs to the `postgres` user.
+final class OwnPostgresCluster: @unchecked Sendable {
+    let directory: URL
+    let port: Int
+    private let bin: URL
+    private let asPostgres: [String]
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A new cluster, initialized and not started.
+    init() throws {
+        let versions = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")
+            .filter { $0.first?.isNumber == true }
+            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        guard let newest = versions.last else { throw Failure(description: "no PostgreSQL under /usr/lib/postgresql") }
+        bin = URL(fileURLWithPath: "/usr/lib/postgresql/\(newest)/bin")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "imis-pg-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if getuid() == 0 {
+            try FileManager.default.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: directory.path)
+            asPostgres = ["/usr/sbin/runuser", "-u", "postgres", "--"]
+        } else {
+            asPostgres = []
+        }
+        port = try Self.freePort()
+        try run("initdb", ["-D", data, "-U", "imis", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+    }
+
+    private var data: String { directory.appendingPathComponent("data").path }
+
+    /// `postgres://imis@127.0.0.1:<port>/postgres`.
+    var url: String { "postgres://imis@127.0.0.1:\(port)/postgres" }
+
+    func start() throws {
+        try run(
+            "pg_ctl",
+            [
+                "-D", data, "-w", "-l", directory.appendingPathComponent("log").path, "-o",
+                "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+            ])
+    }
+
+    /// Stops the server the way an operator does (`-m fast`: sessions are ended, connections closed).
+    func stop() throws {
+        try run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
+    }
+
+    func remove() {
+        try? stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs a tool and waits for it. Not with Foundation's `Process`: it learns that a child ended from a socket
+    /// the child inherits, which the server `pg_ctl start` leaves running inherits too, so it would wait forever.
+    private func run(_ tool: String, _ arguments: [String]) throws {
+        let command = asPostgres + [bin.appendingPathComponent(tool).path] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure(description: "\(tool) could not start (\(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        // Exited normally (no signal) with status 0.
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw Failure(description: "\(tool) \(arguments.last ?? "") ended with status \(status)")
+        }
+    }
+
+    /// A loopback port nothing listens on now.
+    static func freePort() throws -> Int {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? channel.close().wait() }
+        guard let port = channel.localAddress?.port else { throw Failure(description: "no free port") }
+        return port
+    }
+}
