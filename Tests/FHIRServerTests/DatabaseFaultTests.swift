@@ -60,6 +60,13 @@ struct DatabaseFaultTests {
                 let waited = ContinuousClock.now - started
                 #expect(waited < Self.bound, "\(uri) answered after \(waited)")
             }
+            // A good token this instance has not seen yet cannot be looked up either: 503, not 401 (the client must
+            // not be told to sign in again).
+            let unseen = testToken()
+            try await client.fhir(uri: read, method: .get, headers: [.authorization: "Bearer \(unseen)"]) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(issueCode(fhirBody(response)) == "transient")
+            }
 
             try cluster.start()
             let back = ContinuousClock.now

@@ -61,6 +61,8 @@ enum BearerCredential: Sendable {
     case verified(Principal, subject: String)
     /// An `Authorization` header that is not a valid bearer token (forged, expired, of a removed user, not Bearer).
     case refused
+    /// A well-signed token whose user or client could not be looked up (the database is unreachable): 503.
+    case unverifiable(any Error)
 }
 
 /// The two limiters: `RATELIMIT_RATE` per client IP and `RATELIMIT_AUTHENTICATED_RATE` per principal (and per IP
@@ -115,10 +117,13 @@ extension FHIRResponder {
     /// The bearer token of `headers`, verified (a cached verification costs a dictionary lookup).
     func resolveBearer(_ headers: HTTPFields) async -> BearerCredential {
         guard let authorization = headers[.authorization] else { return .absent }
-        guard let token = bearerToken(authorization), let found = await auth.tokens.principal(bearer: token) else {
-            return .refused
+        guard let token = bearerToken(authorization) else { return .refused }
+        do {
+            guard let found = try await auth.tokens.resolve(bearer: token) else { return .refused }
+            return .verified(found.principal, subject: found.claims.sub)
+        } catch {
+            return .unverifiable(error)
         }
-        return .verified(found.principal, subject: found.claims.sub)
     }
 
     /// 429 with `Retry-After`: an OperationOutcome on the FHIR paths, an RFC 6749 error elsewhere.

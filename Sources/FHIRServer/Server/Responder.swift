@@ -81,7 +81,7 @@ public struct FHIRResponder: HTTPResponder {
         do {
             return try await route(request, context: context, credential: credential).hummingbird
         } catch let error as FHIRError {
-            if error.category == .server {
+            if error.category == .server || error.category == .unavailable {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error.message)"])
             }
             return FHIRResponse.error(error, pretty: pretty).hummingbird
@@ -138,6 +138,7 @@ public struct FHIRResponder: HTTPResponder {
             case .absent: break
             case .verified(let principal, _): fhirRequest.principal = principal
             case .refused: fhirRequest.invalidToken = true
+            case .unverifiable(let error): throw FHIRError.storage(error)
             }
         }
         return try await service.handle(fhirRequest)

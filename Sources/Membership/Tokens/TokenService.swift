@@ -279,13 +279,20 @@ public final class TokenService: Sendable {
     /// A verified token is cached with its principal until it expires (verification and the rights lookup happen
     /// once per token, not per request).
     public func principal(bearer token: String) async -> (principal: Principal, claims: AccessTokenClaims)? {
+        try? await resolve(bearer: token)
+    }
+
+    /// The principal of a bearer token; nil when the token is not valid (bad signature, expired, of a removed user
+    /// or client). Throws only when the stores could not be asked (an unreachable database), so that the caller
+    /// can answer 503 rather than call a good token invalid.
+    public func resolve(bearer token: String) async throws -> (principal: Principal, claims: AccessTokenClaims)? {
         let now = Int64(clock().timeIntervalSince1970)
         if let hit = cache.withLock({ $0[token] }) {
             if hit.claims.exp > now { return hit }
             _ = cache.withLock { $0.removeValue(forKey: token) }
             return nil
         }
-        guard let claims = try? verify(token), let principal = try? await principal(for: claims) else { return nil }
+        guard let claims = try? verify(token), let principal = try await principal(for: claims) else { return nil }
         cache.withLock { entries in
             if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
             entries[token] = (principal, claims)
