@@ -60,6 +60,12 @@ struct DatabaseFaultTests {
                 let waited = ContinuousClock.now - started
                 #expect(waited < Self.bound, "\(uri) answered after \(waited)")
             }
+            // Signing in needs the database too: RFC 6749's temporarily_unavailable, 503.
+            let (signIn, signInHeaders, signInBody) = try await client.token(
+                [("grant_type", "password"), ("username", "Admin"), ("password", "admin123")])
+            #expect(signIn == .serviceUnavailable)
+            #expect(signInBody["error"]?.string == "temporarily_unavailable")
+            #expect(signInHeaders[.retryAfter] != nil)
             // A good token this instance has not seen yet cannot be looked up either: 503, not 401 (the client must
             // not be told to sign in again).
             let unseen = testToken()

@@ -127,6 +127,11 @@ struct TokenEndpoint: Sendable {
             return AuthJSON.error(TokenError(error.oauthError, error.errorDescription, status: error.httpStatus,
                                              retryAfter: error.retryAfter))
         }
+        if let unavailable = DatabaseUnavailable(classifying: error) {
+            // RFC 6749 §4.1.2.1's code for a server that cannot answer now.
+            return AuthJSON.error(TokenError("temporarily_unavailable", "\(unavailable.reason); try again later",
+                                             status: 503, retryAfter: unavailable.retryAfter))
+        }
         return AuthJSON.error(TokenError("server_error", "the request could not be completed", status: 500))
     }
 
