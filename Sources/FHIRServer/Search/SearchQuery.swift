@@ -53,6 +53,9 @@ public struct SearchQuery: Sendable {
         var applied: [(String, String)] = []
         for (rawName, value) in params.items {
             if controlParameters.contains(rawName) { continue }
+            guard !rawName.utf8.contains(0), !value.utf8.contains(0) else {
+                throw FHIRError(.badSearch, "search parameters and values cannot contain a NUL character (%00)")
+            }
             let (name, modifier) = try splitName(rawName)
             switch name {
             case "_count":
@@ -63,12 +66,10 @@ public struct SearchQuery: Sendable {
                 applied.append((rawName, String(query.count)))
                 continue
             case "_cursor":
-                guard let cursor = RowCursor(token: value) else { throw FHIRError(.badSearch, "invalid paging cursor") }
-                query.cursor = cursor
+                query.cursor = try pagingCursor(value)
                 continue
             case "_before":
-                guard let cursor = RowCursor(token: value) else { throw FHIRError(.badSearch, "invalid paging cursor") }
-                query.beforeCursor = cursor
+                query.beforeCursor = try pagingCursor(value)
                 continue
             case "page-offset":
                 guard let n = Int(value), n >= 1, n <= maxPageOffset else {
@@ -122,6 +123,15 @@ public struct SearchQuery: Sendable {
         }
         query.applied = QueryParameters(applied)
         return query
+    }
+
+    /// A `_cursor` / `_before` token as the server writes them; 400 for anything else, a key with a NUL included
+    /// (the server never writes one, and PostgreSQL cannot compare one).
+    static func pagingCursor(_ token: String) throws(FHIRError) -> RowCursor {
+        guard let cursor = RowCursor(token: token), !cursor.key.utf8.contains(0) else {
+            throw FHIRError(.badSearch, "invalid paging cursor")
+        }
+        return cursor
     }
 
     /// `name[:modifier]` → its name and modifier; the modifier is everything after the first colon, so `a:` has

@@ -200,10 +200,14 @@ public struct FHIRResponder: HTTPResponder {
         }
         if let rest = strip(path, prefix: compatBase) {
             let compat = MembershipCompat(services: auth, service: service)
+            let route = rest.split(separator: "/").map { percentDecode($0) }
+            let query = QueryParameters(parsing: Substring(request.uri.query ?? ""))
+            if Self.carriesNUL(route, query) {
+                return MembershipCompat.message("The request cannot contain a NUL character.", status: .badRequest)
+            }
             let body = request.method == .post ? try await authBody(request) : []
             return await compat.handle(
-                method: request.method, route: rest.split(separator: "/").map { percentDecode($0) }, headers: request.headers,
-                query: QueryParameters(parsing: Substring(request.uri.query ?? "")), body: body, clientIP: clientIP,
+                method: request.method, route: route, headers: request.headers, query: query, body: body, clientIP: clientIP,
                 today: LocalDate(utc: auth.tokens.now))
         }
         if path == prefix + "/.well-known/oauth-authorization-server" {
@@ -243,6 +247,9 @@ public struct FHIRResponder: HTTPResponder {
     /// `/membership/...` (api.md §3).
     func membershipSurface(_ request: Request, route: [String]) async throws -> FHIRResponse {
         let membership = MembershipEndpoint(services: auth)
+        if Self.carriesNUL(route, QueryParameters(parsing: Substring(request.uri.query ?? ""))) {
+            return AuthJSON.error(TokenError.invalidRequest("the request cannot contain a NUL character"))
+        }
         switch route {
         case ["me"]:
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
@@ -269,6 +276,12 @@ public struct FHIRResponder: HTTPResponder {
         } catch {
             throw AuthAnswer(response: AuthJSON.error(TokenError("invalid_request", "the request body is too large", status: 413)))
         }
+    }
+
+    /// Whether path segments or query parameters hold a NUL (`%00`): no identifier or code does, and PostgreSQL text
+    /// cannot store one (SQLSTATE 22021), so such a request is refused before it reaches a store.
+    static func carriesNUL(_ route: [String], _ query: QueryParameters) -> Bool {
+        route.contains { $0.utf8.contains(0) } || query.items.contains { $0.name.utf8.contains(0) || $0.value.utf8.contains(0) }
     }
 
     static func authMethodNotAllowed(_ allowed: String) -> FHIRResponse {
