@@ -141,4 +141,19 @@ import Testing
             }
         }
     }
+
+    /// The alias's sign-in refuses other methods as the token endpoint does: RFC 6749 JSON, with `Allow`.
+    @Test func aliasLoginRefusesOtherMethodsAsTheTokenEndpointDoes() async throws {
+        let (app, _) = try await makeTestApplication()
+        try await app.test(.router) { client in
+            for method in [HTTPRequest.Method.get, .put, .delete] {
+                try await client.execute(uri: "/api/api_fhir_r4/login", method: method) { response in
+                    #expect(response.status == .methodNotAllowed)
+                    #expect(response.headers[.allow] == "POST")
+                    let json = try JSONParser.parse(Array(buffer: response.body))
+                    #expect(json["error"]?.string == "invalid_request")
+                }
+            }
+        }
+    }
 }

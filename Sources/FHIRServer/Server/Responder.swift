@@ -140,7 +140,8 @@ public struct FHIRResponder: HTTPResponder {
             return tokenEndpoint.smartConfiguration(authBase: baseURL(request, basePath: config.prefix + "/auth"))
         }
         if viaAlias, segments == ["login"] {
-            guard request.method == .post else { throw FHIRError(.methodNotAllowed, "login takes POST", headers: [.allow: "POST"]) }
+            // The alias's sign-in answers as the token endpoint does, its refusals included (RFC 6749 JSON).
+            guard request.method == .post else { return Self.authMethodNotAllowed("POST") }
             return await tokenEndpoint.openIMISLogin(headers: request.headers, body: try await readBody(request))
         }
         let match = try FHIRRoutes.match(method: request.method, segments: segments)
