@@ -139,20 +139,22 @@ extension FuzzGenerator {
 
     /// Health checks, discovery documents, and paths no surface serves.
     mutating func elsewhere() -> FuzzCase {
-        let paths = [
-            "/health/live", "/health/ready", "/health/", "/health/live/x", "/health",
-            "/.well-known/smart-configuration",
-            "/.well-known/oauth-authorization-server", "/.well-known/", "/.well-known/%2e%2e/auth/token", "/", "", "//",
-            "*",
-            "/%00", "/fhirx/Patient", "/api", "/api/", "/api/api_fhir_r4x", "/FHIR/Patient", "/fhir%2FPatient",
-            "http://evil.example/fhir/Patient", "/\(String(repeating: "p", count: 9_000))", "/api/membershipx/login",
-        ]
         let method: HTTPRequest.Method =
             rng.percent(75) ? .get : rng.pick([.post, .put, .delete, .head, .options, .patch])
         return FuzzCase(
-            kind: "elsewhere", method: method, uri: rng.pick(paths), headers: headers(contentType: nil),
+            kind: "elsewhere", method: method, uri: rng.pick(Self.elsewherePaths), headers: headers(contentType: nil),
             body: method == .post ? Array("{}".utf8) : nil)
     }
+
+    /// Health checks, discovery documents, and paths no surface serves.
+    static let elsewherePaths = [
+        "/health/live", "/health/ready", "/health/", "/health/live/x", "/health",
+        "/.well-known/smart-configuration",
+        "/.well-known/oauth-authorization-server", "/.well-known/", "/.well-known/%2e%2e/auth/token", "/", "", "//",
+        "*",
+        "/%00", "/fhirx/Patient", "/api", "/api/", "/api/api_fhir_r4x", "/FHIR/Patient", "/fhir%2FPatient",
+        "http://evil.example/fhir/Patient", "/\(String(repeating: "p", count: 9_000))", "/api/membershipx/login",
+    ]
 }
 
 /// Forged and mangled bearer tokens and Basic credentials.
@@ -164,24 +166,41 @@ enum FuzzTokens {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let header = parts.first ?? ""
         let payload = parts.count > 1 ? parts[1] : ""
-        let none = Base64URL.encode(Data(#"{"alg":"none","typ":"JWT"}"#.utf8))
-        let candidates = [
-            "Bearer \(none).\(payload).", "Bearer \(none).\(payload)", "Bearer \(header).\(payload).AAAA",
-            "Bearer \(String(token.prefix(rng.below(token.count + 1))))", "Bearer !!!.@@@.###", "Bearer ...",
-            "Bearer .",
-            "Bearer \(token).\(token)", "Bearer \(String(repeating: "A", count: rng.pick([8_191, 8_192, 100_000])))",
-            "Bearer \(header).\(Base64URL.encode(Data(String(repeating: "[", count: 600).utf8))).x",
-            "Bearer \(Base64URL.encode(Data(String(repeating: "[", count: 5_000).utf8))).\(payload).x",
-            "Bearer \(Base64URL.encode(Data(#"{"alg":"HS256","kid":"\#(String(repeating: "k", count: 500))"}"#.utf8))).\(payload).x",
-            "Bearer \(Base64URL.encode(Data(#"{"alg":"RS256"}"#.utf8))).\(payload).\(parts.last ?? "")",
-            "Bearer " + resigned(&rng), "Bearer " + resigned(&rng), "Bearer", "Bearer ", "bearer \(token)",
-            "BEARER  \(token)  ",
-            "Basic \(token)", "Token \(token)", token, "Bearer \(token) extra",
-            "Bearer \(token.replacingOccurrences(of: ".", with: "%2E"))",
-            "Bearer \u{0}", "Bearer " + String(repeating: "é", count: 50),
-        ]
-        return rng.pick(candidates)
+        // Only the chosen form is built: some are large, and one signs a token.
+        switch rng.below(24) {
+        case 0: return "Bearer \(algNone).\(payload)."
+        case 1: return "Bearer \(algNone).\(payload)"
+        case 2: return "Bearer \(header).\(payload).AAAA"
+        case 3: return "Bearer \(String(token.prefix(rng.below(token.count + 1))))"
+        case 4: return rng.pick(["Bearer !!!.@@@.###", "Bearer ...", "Bearer .", "Bearer", "Bearer ", "Bearer \u{0}"])
+        case 5: return "Bearer \(token).\(token)"
+        case 6: return "Bearer " + rng.pick(hugeTokens)
+        case 7: return "Bearer \(header).\(deepPayload).x"
+        case 8: return "Bearer \(deepHeader).\(payload).x"
+        case 9: return "Bearer \(longKeyIDHeader).\(payload).x"
+        case 10: return "Bearer \(rs256Header).\(payload).\(parts.last ?? "")"
+        case 11, 12, 13: return "Bearer " + resigned(&rng)
+        case 14: return "bearer \(token)"
+        case 15: return "BEARER  \(token)  "
+        case 16: return "Basic \(token)"
+        case 17: return "Token \(token)"
+        case 18: return token
+        case 19: return "Bearer \(token) extra"
+        case 20: return "Bearer \(token.replacingOccurrences(of: ".", with: "%2E"))"
+        case 21: return "Bearer " + String(repeating: "é", count: 50)
+        case 22: return "Bearer \(header).\(payload)"
+        default: return "Bearer \(header)..\(parts.last ?? "")"
+        }
     }
+
+    static let algNone = Base64URL.encode(Data(#"{"alg":"none","typ":"JWT"}"#.utf8))
+    static let rs256Header = Base64URL.encode(Data(#"{"alg":"RS256"}"#.utf8))
+    static let longKeyIDHeader = Base64URL.encode(
+        Data(#"{"alg":"HS256","kid":"\#(String(repeating: "k", count: 500))"}"#.utf8))
+    /// A header nested deeper than any JSON decoder's limit (still under the 8 KB a token may have).
+    static let deepHeader = Base64URL.encode(Data(String(repeating: "[", count: 5_000).utf8))
+    static let deepPayload = Base64URL.encode(Data(String(repeating: "[", count: 600).utf8))
+    static let hugeTokens = [8_191, 8_192, 100_000].map { String(repeating: "A", count: $0) }
 
     /// A token signed with the test key whose claims are odd: unknown or negative ids, extreme times, odd scopes,
     /// a client that does not exist.

@@ -132,32 +132,41 @@ extension FuzzGenerator {
     /// segments, odd methods.
     mutating func pathTrick() -> FuzzCase {
         let t = type().name
-        let paths = [
-            "\(base())//\(t)", "\(base())/\(t)/../\(t)", "\(base())/./metadata", "\(base())/\(t)/%2F..%2F",
-            "\(base())/\(t)/x%00y",
-            "\(base())/\(t)/\(String(repeating: "s", count: rng.pick([300, 10_000, 70_000])))",
-            "\(base())/\(String(repeating: "A", count: 20_000))", "\(base())/\(t)/id/_history/1/extra",
-            "\(base())/$export",
-            "\(base())/\(t)/$everything", "\(base())/_search", "\(base())/\(t.lowercased())",
-            "\(base().uppercased())/\(t)",
-            "\(base())%2F\(t)", "\(base())/\(t)%2F\(DemoDataset.UUIDs.johnDoe)", "\(base())/\(t)/%FF%FE",
-            "\(base())/%E2%80%AE",
-            "\(base())/\(t)/\(id())/", "\(base())///", "\(base())/\(t)?", "\(base())/\(t)/?#frag",
-            "\(base())/.well-known/smart-configuration",
-            "\(base())/.well-known/%2e%2e/x", "\(base())/login", "\(base())/log%69n",
-            "\(base())/\(t)/\(Hostile.percentTricks.joined())",
-            "\(base())/\(t)?\(String(repeating: "&", count: 5_000))",
-            "\(base())/\(t)?" + String(repeating: "a=1&", count: 2_000),
-            "\(base())/\(t)/" + rng.pick(Hostile.percentTricks) + "/_history/" + rng.pick(Hostile.percentTricks),
-            "\(base())", "\(base())/", "\(base())/%00", "\(base())/\(t)/\(id())/_history/%2F",
-        ]
+        let base = base()
+        var path = rng.pick(Self.pathTemplates)
+        // Only the chosen template is filled in: some of the pieces are large.
+        for (placeholder, value) in [("{B}", base.uppercased()), ("{b}", base), ("{tl}", t.lowercased()), ("{t}", t)] {
+            path = path.replacingOccurrences(of: placeholder, with: value)
+        }
+        if path.contains("{id}") { path = path.replacingOccurrences(of: "{id}", with: id()) }
+        if path.contains("{trick}") {
+            path = path.replacingOccurrences(of: "{trick}", with: rng.pick(Hostile.percentTricks))
+        }
+        if path.contains("{long}") { path = path.replacingOccurrences(of: "{long}", with: rng.pick(Self.longSegments)) }
         let method: HTTPRequest.Method =
             rng.percent(70) ? .get : rng.pick([.post, .put, .delete, .patch, .head, .options])
         let body: [UInt8]? = method == .post || method == .put ? resourceBody(preferring: t).1 : nil
         return FuzzCase(
-            kind: "path", method: method, uri: rng.pick(paths), headers: headers(contentType: contentType(json: true)),
-            body: body)
+            kind: "path", method: method, uri: path, headers: headers(contentType: contentType(json: true)), body: body)
     }
+
+    /// Paths on a base (`{b}`, upper-cased `{B}`) with a type (`{t}`, lower-cased `{tl}`), an id, a percent trick or a
+    /// long segment filled in.
+    static let pathTemplates = [
+        "{b}//{t}", "{b}/{t}/../{t}", "{b}/./metadata", "{b}/{t}/%2F..%2F", "{b}/{t}/x%00y", "{b}/{t}/{long}",
+        "{b}/{long}",
+        "{b}/{t}/id/_history/1/extra", "{b}/$export", "{b}/{t}/$everything", "{b}/_search", "{b}/{tl}", "{B}/{t}",
+        "{b}%2F{t}", "{b}/{t}%2F\(DemoDataset.UUIDs.johnDoe)", "{b}/{t}/%FF%FE", "{b}/%E2%80%AE", "{b}/{t}/{id}/",
+        "{b}///",
+        "{b}/{t}?", "{b}/{t}/?#frag", "{b}/.well-known/smart-configuration", "{b}/.well-known/%2e%2e/x", "{b}/login",
+        "{b}/log%69n", "{b}/{t}/\(Hostile.percentTricks.joined())", "{b}/{t}?\(String(repeating: "&", count: 5_000))",
+        "{b}/{t}?" + String(repeating: "a=1&", count: 2_000), "{b}/{t}/{trick}/_history/{trick}", "{b}", "{b}/",
+        "{b}/%00",
+        "{b}/{t}/{id}/_history/%2F",
+    ]
+
+    /// Overlong path segments.
+    static let longSegments = [300, 10_000, 70_000].map { String(repeating: "s", count: $0) }
 
     /// Requests with a forged or mangled bearer token on the FHIR and membership routes.
     mutating func forgedToken() -> FuzzCase {

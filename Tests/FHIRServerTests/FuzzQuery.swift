@@ -66,10 +66,13 @@ enum FuzzQuery {
         .replacingOccurrences(of: "=", with: "")
     }
 
+    /// The hostile strings short enough for a search value; long ones and comma runs (value lists) are the huge-list
+    /// generator's business.
+    static let searchStrings = Hostile.strings.filter { $0.utf8.count < 1_000 && !$0.contains(",,") }
+
     /// A value of a search parameter of `type` (token, string, date, reference, ...), or a hostile one.
     static func value(_ rng: inout FuzzRandom, type: String) -> String {
-        // Long strings and comma runs (value lists) are the huge-list generator's business.
-        if rng.percent(25) { return rng.pick(Hostile.strings.filter { $0.utf8.count < 1_000 && !$0.contains(",,") }) }
+        if rng.percent(25) { return rng.pick(searchStrings) }
         switch type {
         case "token":
             return rng.pick([

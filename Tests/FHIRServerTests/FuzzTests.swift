@@ -43,6 +43,7 @@ struct FuzzTests {
         var heldBack: [String: Int] = [:]
         var statuses: [String: [Int: Int]] = [:]
         var surfaces: [FuzzSurface: Int] = [:]
+        var time: [String: Duration] = [:]
         var reported = 0
     }
 
@@ -70,6 +71,7 @@ struct FuzzTests {
                     continue
                 }
                 if trace { print("fuzz \(fuzzCase)") }
+                let sentAt = ContinuousClock.now
                 let (status, problems) = try await client.execute(
                     uri: fuzzCase.uri, method: fuzzCase.method, headers: fuzzCase.headers,
                     body: fuzzCase.body.map { ByteBuffer(bytes: $0) }
@@ -77,6 +79,7 @@ struct FuzzTests {
                     if trace { print("fuzz → \(response.status.code) \(String(buffer: response.body).prefix(200))") }
                     return (Int(response.status.code), Self.problems(response, for: fuzzCase))
                 }
+                summary.time[fuzzCase.kind, default: .zero] += ContinuousClock.now - sentAt
                 summary.sent += 1
                 summary.statuses[fuzzCase.kind, default: [:]][status / 100, default: 0] += 1
                 summary.surfaces[fuzzCase.surface, default: 0] += 1
@@ -91,7 +94,8 @@ struct FuzzTests {
         for (kind, counts) in summary.statuses.sorted(by: { $0.key < $1.key }) {
             print(
                 "fuzz: \(kind): "
-                    + counts.sorted(by: { $0.key < $1.key }).map { "\($0.key)xx \($0.value)" }.joined(separator: ", "))
+                    + counts.sorted(by: { $0.key < $1.key }).map { "\($0.key)xx \($0.value)" }.joined(separator: ", ")
+                    + " in \(summary.time[kind] ?? .zero)")
         }
         #expect(summary.sent >= 10_000, "only \(summary.sent) requests were sent")
         for surface in [FuzzSurface.fhir, .auth, .membership, .compat, .other] {
