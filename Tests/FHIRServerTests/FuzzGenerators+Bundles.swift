@@ -26,6 +26,7 @@ extension FuzzGenerator {
     /// A batch or transaction Bundle with hostile entries: bad urls, missing requests, nested Bundles, wrong methods,
     /// repeated fullUrls, circular `urn:uuid:` references, mutated resources.
     mutating func bundle() -> FuzzCase {
+        if rng.percent(2) { return manyValidEntries() }
         let transaction = rng.percent(50)
         var kind = transaction ? "bundle.transaction" : "bundle.batch"
         var count = rng.int(0...6)
@@ -56,6 +57,31 @@ extension FuzzGenerator {
         let method: HTTPRequest.Method = rng.percent(92) ? .post : rng.pick([.put, .get, .delete])
         return FuzzCase(
             kind: kind, method: method, uri: path, headers: headers(contentType: contentType(json: true)), body: body)
+    }
+
+    /// A batch or transaction of 1,000 to 10,000 valid searches with `_revinclude`: the server must bound the
+    /// entries (and the answer) rather than work for minutes.
+    mutating func manyValidEntries() -> FuzzCase {
+        let count = rng.pick([1_000, 2_000, 10_000])
+        let entry = JSON.object([
+            JSONMember(
+                "request",
+                .object([
+                    JSONMember("method", .string("GET")),
+                    JSONMember("url", .string("Patient?_count=1000&_revinclude=Group:member")),
+                ]))
+        ])
+        let bundle = JSON.object([
+            JSONMember("resourceType", .string("Bundle")),
+            JSONMember("type", .string(rng.pick(["batch", "transaction"]))),
+            JSONMember("entry", .array(Array(repeating: entry, count: count))),
+        ])
+        return FuzzCase(
+            kind: "bundle.manyValidEntries", method: .post, uri: base(),
+            headers: [
+                .authorization: catalog.principals.first.flatMap { $0 } ?? "", .contentType: "application/fhir+json",
+            ],
+            body: FuzzJSON.bytes(bundle))
     }
 
     /// One entry of a generated Bundle: a fullUrl among the others' (or odd), a request (or none), a resource.
