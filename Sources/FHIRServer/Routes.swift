@@ -77,7 +77,8 @@ public enum FHIRRoutes {
     }
 
     private static func bind(_ route: Route, _ segments: [String]) -> Match? {
-        guard route.segments.count == segments.count else { return nil }
+        // No type, id or version holds a NUL (`%00`); PostgreSQL could not even compare one (SQLSTATE 22021).
+        guard route.segments.count == segments.count, !segments.contains(where: { $0.utf8.contains(0) }) else { return nil }
         var match = Match(route: route)
         for (pattern, segment) in zip(route.segments, segments) {
             switch pattern {

@@ -107,7 +107,7 @@ public struct FHIRDateTimeParts: Hashable, Sendable {
         c.minute = minute ?? 0
         c.second = second ?? 0
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         var date = calendar.date(from: c) ?? Date(timeIntervalSince1970: 0)
         if let fraction, let f = Double("0." + fraction) { date += f }
         if let offset = timeZoneOffsetMinutes { date -= TimeInterval(offset * 60) }
@@ -118,15 +118,16 @@ public struct FHIRDateTimeParts: Hashable, Sendable {
     /// (http://hl7.org/fhir/R4/search.html#date).
     public var upperBound: Date {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let start = lowerBound
         if second != nil {
             let digits = fraction?.count ?? 0
             return start + pow(10, -Double(digits))
         }
-        if day != nil { return calendar.date(byAdding: .day, value: 1, to: start)! }
-        if month != nil { return calendar.date(byAdding: .month, value: 1, to: start)! }
-        return calendar.date(byAdding: .year, value: 1, to: start)!
+        // Calendar arithmetic on a valid date does not fail; the fallbacks only keep a bad input from trapping.
+        if day != nil { return calendar.date(byAdding: .day, value: 1, to: start) ?? start + 86_400 }
+        if month != nil { return calendar.date(byAdding: .month, value: 1, to: start) ?? start + 31 * 86_400 }
+        return calendar.date(byAdding: .year, value: 1, to: start) ?? start + 366 * 86_400
     }
 }
 
@@ -208,7 +209,7 @@ public struct FHIRInstant: FHIRDateLike {
     /// `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC.
     public static func format(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
         let millis = min(999, Int((Double(c.nanosecond ?? 0) / 1_000_000).rounded()))
         return String(

@@ -50,6 +50,13 @@ public typealias FHIRXHTML = FHIRStringValue<FHIRStringKinds.XHTML>
 public enum FHIRStringKinds {
     static func empty(_ text: String) -> String? { text.isEmpty ? "empty string is not allowed" : nil }
 
+    /// U+0000 in a string: FHIR strings hold no control characters but tab, LF and CR
+    /// (http://hl7.org/fhir/R4/datatypes.html#string), and of these NUL is the one a store cannot keep (PostgreSQL
+    /// text refuses it) nor many clients read; the others are kept and escaped on output.
+    static func nul(_ text: String) -> String? {
+        text.utf8.contains(0) ? "a string must not contain the NUL character (U+0000)" : nil
+    }
+
     static func hasNonWhitespace(_ text: String) -> Bool {
         text.unicodeScalars.contains { !$0.properties.isWhitespace }
     }
@@ -58,6 +65,7 @@ public enum FHIRStringKinds {
         public static let typeName = "string"
         public static func validate(_ text: String) -> String? {
             if let e = empty(text) { return e }
+            if let n = nul(text) { return n }
             if !hasNonWhitespace(text) { return "a string must contain non-whitespace content" }
             if text.utf8.count > 1_048_576 { return "string longer than 1 MB" }
             return nil
@@ -74,6 +82,7 @@ public enum FHIRStringKinds {
         /// `[^\s]+(\s[^\s]+)*`: no leading, trailing or double whitespace.
         public static func validate(_ text: String) -> String? {
             if let e = empty(text) { return e }
+            if let n = nul(text) { return n }
             var previousWasSpace = true
             for scalar in text.unicodeScalars {
                 let space = scalar.properties.isWhitespace
@@ -102,6 +111,7 @@ public enum FHIRStringKinds {
         /// `\S*` (and not empty).
         public static func validate(_ text: String) -> String? {
             if let e = empty(text) { return e }
+            if let n = nul(text) { return n }
             return text.unicodeScalars.contains(where: { $0.properties.isWhitespace })
                 ? "invalid \(typeName): must not contain whitespace" : nil
         }
@@ -171,6 +181,7 @@ public enum FHIRStringKinds {
         public static let typeName = "xhtml"
         public static func validate(_ text: String) -> String? {
             if let e = empty(text) { return e }
+            if let n = nul(text) { return n }
             return text.hasPrefix("<div") ? nil : "xhtml narrative must be a <div> element"
         }
     }

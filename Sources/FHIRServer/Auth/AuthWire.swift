@@ -37,6 +37,10 @@ struct AuthParameters {
         } else {
             throw TokenError.invalidRequest("the body must be application/x-www-form-urlencoded or application/json")
         }
+        // No name, password, code or token holds a NUL, and PostgreSQL text cannot store one (SQLSTATE 22021).
+        if values.contains(where: { $0.key.utf8.contains(0) || $0.value.utf8.contains(0) }) {
+            throw TokenError.invalidRequest("parameters cannot contain a NUL character")
+        }
     }
 
     subscript(_ name: String) -> String? { values[name] }
@@ -55,7 +59,10 @@ func clientCredentials(headers: HTTPFields, parameters: AuthParameters) throws(T
               let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { throw TokenError.invalidClient }
         if parameters["client_secret"] != nil { throw TokenError.invalidRequest("use one client authentication method") }
-        return (percentDecode(text[..<colon], plusIsSpace: true), percentDecode(text[text.index(after: colon)...], plusIsSpace: true))
+        let id = percentDecode(text[..<colon], plusIsSpace: true)
+        let secret = percentDecode(text[text.index(after: colon)...], plusIsSpace: true)
+        guard !id.utf8.contains(0), !secret.utf8.contains(0) else { throw TokenError.invalidClient }
+        return (id, secret)
     }
     if let id = parameters["client_id"], let secret = parameters["client_secret"] { return (id, secret) }
     return nil

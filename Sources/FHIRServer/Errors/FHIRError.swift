@@ -112,17 +112,26 @@ public struct FHIRError: Error, Sendable, CustomStringConvertible {
             OperationOutcomeIssue(
                 severity: FHIRPrimitive(issue.severity == .error ? .error : .warning),
                 code: FHIRPrimitive(IssueType(rawValue: issue.code.rawValue) ?? issueType),
-                diagnostics: FHIRPrimitive(FHIRString(issue.message)),
-                expression: issue.path.isEmpty ? nil : [FHIRPrimitive(FHIRString(issue.path))])
+                diagnostics: FHIRPrimitive(FHIRString(Self.printable(issue.message))),
+                expression: issue.path.isEmpty ? nil : [FHIRPrimitive(FHIRString(Self.printable(issue.path)))])
         }
         if outcomeIssues.isEmpty {
             outcomeIssues = [
                 OperationOutcomeIssue(
                     severity: FHIRPrimitive(category == .server ? .fatal : .error), code: FHIRPrimitive(issueType),
-                    diagnostics: FHIRPrimitive(FHIRString(message)))
+                    diagnostics: FHIRPrimitive(FHIRString(Self.printable(message))))
             ]
         }
         return OperationOutcome(issue: outcomeIssues)
+    }
+
+    /// `text` as an OperationOutcome may carry it: the control characters a client sent (echoed in an id, a key, a
+    /// parameter) become U+FFFD, since FHIR strings hold none but tab, LF and CR (datatypes.html#string).
+    static func printable(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r" ? "\u{FFFD}" : scalar
+        }))
     }
 
     /// An invalid resource, from the model layer's validation error.

@@ -39,7 +39,7 @@ extension FHIRService {
                     lastModified: FHIRPrimitive(FHIRInstant(stored.lastUpdated))))
         }
         let bundle = FHIRBundle(
-            type: FHIRPrimitive(.history), total: FHIRPrimitive(FHIRUnsignedInt(UInt32(entries.count))),
+            type: FHIRPrimitive(.history), total: FHIRPrimitive(FHIRUnsignedInt(UInt32(clamping: entries.count))),
             link: [FHIRBundleLink(relation: "self", url: FHIRPrimitive(FHIRURI("\(request.base)/\(type)/\(id)/_history")))],
             entry: entries.isEmpty ? nil : entries)
         return .resource(.bundle(bundle), pretty: request.pretty)

@@ -74,7 +74,7 @@ extension FHIRService {
         }
         let bundle = FHIRBundle(
             type: FHIRPrimitive(.searchset),
-            total: matches.total.map { FHIRPrimitive(FHIRUnsignedInt(UInt32($0))) },
+            total: matches.total.map { FHIRPrimitive(FHIRUnsignedInt(UInt32(clamping: $0))) },
             link: links,
             entry: entries.isEmpty ? nil : entries)
         return (try withinBudget(.resource(.bundle(bundle), pretty: request.pretty)), matches.resources)

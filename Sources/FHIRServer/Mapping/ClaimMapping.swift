@@ -64,7 +64,7 @@ public enum ClaimMapping {
         claim.supportingInfo = Build.nonEmpty(info)
         claim.diagnosis = Build.nonEmpty(r.diagnoses.enumerated().map { index, icd in
             ClaimDiagnosis(
-                sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(index + 1))),
+                sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: index + 1))),
                 diagnosis: .codeableConcept(Build.igConcept("diagnosis-ICD10-level1", icd.code, icd.name)))
         })
         claim.item = Build.nonEmpty(lines(details).enumerated().map { index, line in item(index + 1, line, row, r, context) })
@@ -79,7 +79,7 @@ public enum ClaimMapping {
 
     static func supportingInfo(_ sequence: Int, _ code: String, _ display: String, _ text: String) -> ClaimSupportingInfo {
         ClaimSupportingInfo(
-            sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(sequence))),
+            sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: sequence))),
             category: Build.igConcept("claim-supporting-info-category", code, display),
             value: .string(FHIRPrimitive(FHIRString(text))))
     }
@@ -102,7 +102,7 @@ public enum ClaimMapping {
     static func item(_ sequence: Int, _ line: ClaimLine, _ row: IMISData.Claim, _ r: ClaimRelations, _ context: MappingContext) -> ClaimItem {
         let (reference, code) = medical(line, r)
         var item = ClaimItem(
-            sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(sequence))),
+            sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: sequence))),
             productOrService: CodeableConcept(text: FHIRPrimitive(FHIRString(code))))
         item.extension = reference.map { [Build.ext("claim-item-reference", .reference($0))] }
         item.category = Build.igConcept("claim-item-category", line.kind.rawValue, line.kind == .item ? "Item" : "Service")

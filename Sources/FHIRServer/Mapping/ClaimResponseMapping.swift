@@ -53,7 +53,7 @@ public enum ClaimResponseMapping {
                 total += price * quantity
             }
             var item = ClaimResponseItem(
-                itemSequence: FHIRPrimitive(FHIRPositiveInt(UInt32(index + 1))), adjudication: [adjudication])
+                itemSequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: index + 1))), adjudication: [adjudication])
             if let reference = ClaimMapping.medical(line, r).reference {
                 item.extension = [Build.ext("claim-item-reference", .reference(reference))]
             }

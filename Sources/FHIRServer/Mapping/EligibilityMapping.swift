@@ -56,7 +56,7 @@ public enum EligibilityMapping {
         for (category, type, limit) in countLimits(p.product) {
             guard let max = limit, max > 0 else { continue }
             let left = Swift.max(0, max - (p.usage.claimsByCategory[category] ?? 0))
-            benefits.append(benefit(type, .unsignedInt(FHIRPrimitive(FHIRUnsignedInt(UInt32(left))))))
+            benefits.append(benefit(type, .unsignedInt(FHIRPrimitive(FHIRUnsignedInt(UInt32(clamping: left))))))
         }
         for (type, limit) in amountLimits(p.product) {
             guard let text = limit, let money = Build.money(text, context), Decimal(string: text) ?? 0 > 0

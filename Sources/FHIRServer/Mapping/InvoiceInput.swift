@@ -74,11 +74,8 @@ extension InvoiceMapping {
             throw .invalid("\(p).date", "the invoice date must name a day (YYYY-MM-DD)")
         }
         var currency: String?
-        func amount(_ money: Money?, _ path: String, required: Bool = true) throws(MappingError) -> String? {
-            guard let money, let value = money.value?.value?.description else {
-                if required { throw .required(path, "an amount is required") }
-                return nil
-            }
+        func amount(_ money: Money?, _ path: String) throws(MappingError) -> String {
+            guard let money, let value = money.value?.value?.description else { throw .required(path, "an amount is required") }
             let moneyCurrency = money.currency?.value?.string ?? context.currency
             if let currency, currency != moneyCurrency {
                 throw .invalid("\(path).currency", "every amount must be in \(currency)")
@@ -86,8 +83,8 @@ extension InvoiceMapping {
             currency = moneyCurrency
             return value
         }
-        let totalNet = try amount(invoice.totalNet, "\(p).totalNet")!
-        let totalGross = try amount(invoice.totalGross, "\(p).totalGross")!
+        let totalNet = try amount(invoice.totalNet, "\(p).totalNet")
+        let totalGross = try amount(invoice.totalGross, "\(p).totalGross")
         guard let items = invoice.lineItem, !items.isEmpty else {
             throw .required("\(p).lineItem", "the invoice needs at least one line")
         }
@@ -105,12 +102,12 @@ extension InvoiceMapping {
                 let cp = "\(lp).priceComponent[\(j)]"
                 switch component.type.value {
                 case .base?:
-                    line.amountNet = try amount(component.amount, "\(cp).amount")!
+                    line.amountNet = try amount(component.amount, "\(cp).amount")
                     line.quantity = component.factor?.value?.description ?? "1"
                     for (k, ext) in (component.extension ?? []).enumerated() {
                         guard OpenIMISIG.extensionId(of: ext.url) == OpenIMISIG.Ext.unitPrice, case .money(let price)? = ext.value
                         else { throw .unmapped("\(cp).extension[\(k)]", "extension '\(ext.url)'") }
-                        line.unitPrice = try amount(price, "\(cp).extension[\(k)].valueMoney")!
+                        line.unitPrice = try amount(price, "\(cp).extension[\(k)].valueMoney")
                     }
                 case .discount?: line.discount = try amount(component.amount, "\(cp).amount")
                 case .deduction?: line.deduction = try amount(component.amount, "\(cp).amount")

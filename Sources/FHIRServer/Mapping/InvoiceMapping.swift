@@ -66,7 +66,7 @@ enum InvoiceMapping {
                 components.append(InvoiceLineItemPriceComponent(type: FHIRPrimitive(.deduction), amount: deduction))
             }
             return FHIRModels.InvoiceLineItem(
-                sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(index + 1))),
+                sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: index + 1))),
                 chargeItem: .codeableConcept(chargeItem(line.lineType)), priceComponent: components)
         }
         return FHIRModels.Invoice(

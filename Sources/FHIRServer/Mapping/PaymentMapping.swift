@@ -71,7 +71,7 @@ enum PaymentMapping {
         let currency = rows.first?.currencyCode ?? context.currency
         let lastUpdated = rows.map(\.dateUpdated).max() ?? Date(timeIntervalSince1970: 0)
         let date = payments.compactMap { $0.details.first?.record.reconciliationDate }.first
-            ?? rows.first?.datePayment ?? LocalDate("1970-01-01")!
+            ?? rows.first?.datePayment ?? LocalDate(utc: Date(timeIntervalSince1970: 0))
         let total = rows.reduce(Decimal(0)) { $0 + (DecimalText.parse($1.amountReceived) ?? 0) }
         let details = payments.map { payment in
             let row = payment.payment.record

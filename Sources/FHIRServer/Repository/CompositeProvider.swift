@@ -119,8 +119,7 @@ public struct CompositeProvider: ResourceProvider {
             guard cursor.id >= 0, cursor.id < kinds.count else { throw FHIRError(.badSearch, "invalid paging cursor") }
             start = Int(cursor.id)
             if !cursor.key.isEmpty {
-                guard let inner = RowCursor(token: cursor.key) else { throw FHIRError(.badSearch, "invalid paging cursor") }
-                startCursor = inner
+                startCursor = try SearchQuery.pagingCursor(cursor.key)
             }
         }
         let plans = try kindQueries(query)

@@ -49,7 +49,7 @@ enum ContractResource {
         ]
         let writer = RegistryWriter<Policy>(create: { resource in
             guard case .contract(let contract) = resource else { throw FHIRError(.invalid, "expected a Contract") }
-            let today = LocalDate(String(FHIRInstant(store.clock.now()).text.prefix(10)))!
+            let today = LocalDate(utc: store.clock.now())
             let draft = try await ContractMapping.enrolmentDraft(from: contract, store: store, today: today)
             return try await store.enrolFamily(policy: draft.policy, members: draft.members, contributions: draft.contributions).policy
         })

@@ -26,7 +26,7 @@ struct EligibilityProvider: ResourceProvider {
         guard case .coverageEligibilityRequest(let request) = resource else { throw FHIRError(.invalid, "expected a CoverageEligibilityRequest") }
         do {
             let insuree: Insuree = try await ClaimMapping.resolve(request.patient, "Patient", "CoverageEligibilityRequest.patient", store: store)
-            let today = LocalDate(String(FHIRInstant(store.clock.now()).text.prefix(10)))!
+            let today = LocalDate(utc: store.clock.now())
             var date = today
             if case .date(let d)? = request.serviced, let day = LocalDate(String(d.value?.text.prefix(10) ?? "")) { date = day }
             var requested: [(MedicalKind, String, Int64?)] = []

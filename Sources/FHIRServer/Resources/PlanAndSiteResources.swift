@@ -25,10 +25,7 @@ enum InsurancePlanResource {
 
     /// The calendar day (UTC) of the store's clock.
     static func today(_ clock: RegistryClock) -> LocalDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: clock.now())
-        return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)!
+        LocalDate(utc: clock.now())
     }
 }
 

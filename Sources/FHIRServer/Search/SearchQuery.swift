@@ -27,6 +27,9 @@ public struct SearchQuery: Sendable {
 
     public static let defaultCount = 20
     public static let maxCount = 1000
+    /// The deepest `page-offset`: paging by page number reads every row before the page, so the page number times
+    /// `_count` stays a bounded row count (and within `Int`).
+    public static let maxPageOffset = 100_000
 
     public enum TotalMode: String, Sendable { case none, estimate, accurate }
 
@@ -52,9 +55,10 @@ public struct SearchQuery: Sendable {
         var applied: [(String, String)] = []
         for (rawName, value) in params.items {
             if controlParameters.contains(rawName) { continue }
-            let parts = rawName.split(separator: ":", maxSplits: 1).map(String.init)
-            let name = parts[0]
-            let modifier = parts.count > 1 ? parts[1] : nil
+            guard !rawName.utf8.contains(0), !value.utf8.contains(0) else {
+                throw FHIRError(.badSearch, "search parameters and values cannot contain a NUL character (%00)")
+            }
+            let (name, modifier) = try splitName(rawName)
             switch name {
             case "_count":
                 guard modifier == nil, let n = Int(value), n >= 0 else {
@@ -64,15 +68,15 @@ public struct SearchQuery: Sendable {
                 applied.append((rawName, String(query.count)))
                 continue
             case "_cursor":
-                guard let cursor = RowCursor(token: value) else { throw FHIRError(.badSearch, "invalid paging cursor") }
-                query.cursor = cursor
+                query.cursor = try pagingCursor(value)
                 continue
             case "_before":
-                guard let cursor = RowCursor(token: value) else { throw FHIRError(.badSearch, "invalid paging cursor") }
-                query.beforeCursor = cursor
+                query.beforeCursor = try pagingCursor(value)
                 continue
             case "page-offset":
-                guard let n = Int(value), n >= 1 else { throw FHIRError(.badSearch, "page-offset must be 1 or more") }
+                guard let n = Int(value), n >= 1, n <= maxPageOffset else {
+                    throw FHIRError(.badSearch, "page-offset must be a whole number from 1 to \(maxPageOffset)")
+                }
                 query.pageOffset = n
                 continue
             case "_sort":
@@ -125,6 +129,24 @@ public struct SearchQuery: Sendable {
         }
         query.applied = QueryParameters(applied)
         return query
+    }
+
+    /// A `_cursor` / `_before` token as the server writes them; 400 for anything else, a key with a NUL included
+    /// (the server never writes one, and PostgreSQL cannot compare one).
+    static func pagingCursor(_ token: String) throws(FHIRError) -> RowCursor {
+        guard let cursor = RowCursor(token: token), !cursor.key.utf8.contains(0) else {
+            throw FHIRError(.badSearch, "invalid paging cursor")
+        }
+        return cursor
+    }
+
+    /// `name[:modifier]` → its name and modifier; the modifier is everything after the first colon, so `a:` has
+    /// the empty modifier and `:x` no name (400, as a name of colons only is).
+    static func splitName(_ rawName: String) throws(FHIRError) -> (name: String, modifier: String?) {
+        guard let colon = rawName.firstIndex(of: ":") else { return (rawName, nil) }
+        let name = String(rawName[..<colon])
+        guard !name.isEmpty else { throw FHIRError(.badSearch, "a search parameter needs a name before its modifier") }
+        return (name, String(rawName[rawName.index(after: colon)...]))
     }
 
     static func parseSort(_ value: String) throws(FHIRError) -> RowOrder {

@@ -120,7 +120,8 @@ public struct FHIRResponder: HTTPResponder {
             return tokenEndpoint.smartConfiguration(authBase: baseURL(request, basePath: config.prefix + "/auth"))
         }
         if viaAlias, segments == ["login"] {
-            guard request.method == .post else { throw FHIRError(.methodNotAllowed, "login takes POST", headers: [.allow: "POST"]) }
+            // The alias's sign-in answers as the token endpoint does, its refusals included (RFC 6749 JSON).
+            guard request.method == .post else { return Self.authMethodNotAllowed("POST") }
             return await tokenEndpoint.openIMISLogin(headers: request.headers, body: try await readBody(request))
         }
         let match = try FHIRRoutes.match(method: request.method, segments: segments)
@@ -184,10 +185,14 @@ public struct FHIRResponder: HTTPResponder {
         }
         if let rest = strip(path, prefix: compatBase) {
             let compat = MembershipCompat(services: auth, service: service)
+            let route = rest.split(separator: "/").map { percentDecode($0) }
+            let query = QueryParameters(parsing: Substring(request.uri.query ?? ""))
+            if Self.carriesNUL(route, query) {
+                return MembershipCompat.message("The request cannot contain a NUL character.", status: .badRequest)
+            }
             let body = request.method == .post ? try await authBody(request) : []
             return await compat.handle(
-                method: request.method, route: rest.split(separator: "/").map { percentDecode($0) }, headers: request.headers,
-                query: QueryParameters(parsing: Substring(request.uri.query ?? "")), body: body, clientIP: clientIP,
+                method: request.method, route: route, headers: request.headers, query: query, body: body, clientIP: clientIP,
                 today: LocalDate(utc: auth.tokens.now))
         }
         if path == prefix + "/.well-known/oauth-authorization-server" {
@@ -227,6 +232,9 @@ public struct FHIRResponder: HTTPResponder {
     /// `/membership/...` (api.md §3).
     func membershipSurface(_ request: Request, route: [String]) async throws -> FHIRResponse {
         let membership = MembershipEndpoint(services: auth)
+        if Self.carriesNUL(route, QueryParameters(parsing: Substring(request.uri.query ?? ""))) {
+            return AuthJSON.error(TokenError.invalidRequest("the request cannot contain a NUL character"))
+        }
         switch route {
         case ["me"]:
             guard request.method == .get else { return Self.authMethodNotAllowed("GET") }
@@ -256,6 +264,12 @@ public struct FHIRResponder: HTTPResponder {
         } catch {
             throw AuthAnswer(response: AuthJSON.error(TokenError("invalid_request", "the request body is too large", status: 413)))
         }
+    }
+
+    /// Whether path segments or query parameters hold a NUL (`%00`): no identifier or code does, and PostgreSQL text
+    /// cannot store one (SQLSTATE 22021), so such a request is refused before it reaches a store.
+    static func carriesNUL(_ route: [String], _ query: QueryParameters) -> Bool {
+        route.contains { $0.utf8.contains(0) } || query.items.contains { $0.name.utf8.contains(0) || $0.value.utf8.contains(0) }
     }
 
     static func authMethodNotAllowed(_ allowed: String) -> FHIRResponse {

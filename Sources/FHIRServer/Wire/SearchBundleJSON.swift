@@ -16,7 +16,7 @@ enum SearchBundleJSON {
         }
         // `entry` is the last member the encoder writes for a searchset (`signature` is never set here).
         let head = FHIRBundle(
-            type: FHIRPrimitive(.searchset), total: total.map { FHIRPrimitive(FHIRUnsignedInt(UInt32($0))) },
+            type: FHIRPrimitive(.searchset), total: total.map { FHIRPrimitive(FHIRUnsignedInt(UInt32(clamping: $0))) },
             link: links
         ).jsonBytes()
         guard head.last == UInt8(ascii: "}") else { return nil }

@@ -22,7 +22,7 @@ public enum MembershipCard {
 
     static func midnightUTC(_ date: LocalDate) -> Date {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let components = DateComponents(year: date.year, month: date.month, day: date.day)
         return calendar.date(from: components) ?? Date(timeIntervalSince1970: 0)
     }

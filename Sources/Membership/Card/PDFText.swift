@@ -80,9 +80,9 @@ enum PDFText {
 
     private static func encode(_ character: Character) -> [UInt8] {
         let scalars = character.unicodeScalars
-        if scalars.count == 1, let byte = byte(for: scalars.first!) { return [byte] }
+        if scalars.count == 1, let scalar = scalars.first, let byte = byte(for: scalar) { return [byte] }
         let composed = String(character).precomposedStringWithCanonicalMapping.unicodeScalars
-        if composed.count == 1, let byte = byte(for: composed.first!) { return [byte] }
+        if composed.count == 1, let scalar = composed.first, let byte = byte(for: scalar) { return [byte] }
         if scalars.allSatisfy({ $0.properties.generalCategory == .format }) { return [] }
         if character.isNewline || character.isWhitespace { return [0x20] }
         // Strip the marks: keep the base when WinAnsi has it.
