@@ -194,7 +194,7 @@ public final class IMISPostgres: Service, Sendable {
             switch error.serverInfo?[.sqlState] {
             case "23505"?: throw RegistryError.conflict("a row with this key exists")
             case "23503"?: throw RegistryError.invalidReference("a referenced row does not exist")
-            case "23502"?, "23514"?, "22001"?, "22P02"?, "22007"?, "22008"?:
+            case "23502"?, "23514"?, "22001"?, "22P02"?, "22007"?, "22008"?, "22021"?:
                 throw RegistryError.invalidValue(error.serverInfo?[.message] ?? "a value does not fit its column")
             default:
                 throw PostgresFailure(sqlState: error.serverInfo?[.sqlState], code: "\(error.code)")
