@@ -2,27 +2,22 @@ import FHIRModels
 import Foundation
 import HTTPTypes
 import Hummingbird
+import IMISData
 
 @testable import FHIRServer
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small deterministic generator of its own, so that a case found by the
-/// fuzz test reproduces from the seed alone, whatever the standard library's random algorithms do.
+/// The fuzz test's deterministic generator: IMISData's SplitMix64, so that a case found by the fuzz test reproduces
+/// from the seed alone.
 struct FuzzRandom {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// A number in `0..<bound` (`bound` > 0).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
+    mutating func below(_ bound: Int) -> Int { generator.below(bound) }
 
     /// A number in `range`.
     mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + below(range.count) }
@@ -31,7 +26,7 @@ struct FuzzRandom {
     mutating func percent(_ percent: Int) -> Bool { below(100) < percent }
 
     /// One of `items` (not empty).
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    mutating func pick<T>(_ items: [T]) -> T { generator.pick(items) }
 }
 
 /// Where a request lands, which decides the shape its errors must have.
