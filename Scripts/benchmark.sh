@@ -175,7 +175,7 @@ if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/health/live"; then
 fi
 DATABASE_ARGS=(--database "$DB")
 [ "$BACKEND" = sqlite ] || DATABASE_ARGS=()
-MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning RATELIMIT_RATE=off ACCESS_TOKEN_TTL=6h "$BIN" serve "${DATABASE_ARGS[@]}" --host 127.0.0.1 --port "$PORT" \
+MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning RATELIMIT_RATE=off RATELIMIT_AUTHENTICATED_RATE=off ACCESS_TOKEN_TTL=6h "$BIN" serve "${DATABASE_ARGS[@]}" --host 127.0.0.1 --port "$PORT" \
     >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 600); do
