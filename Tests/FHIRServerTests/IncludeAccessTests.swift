@@ -69,23 +69,31 @@ struct IncludeAccessTests {
     func checkEveryInclude(_ client: any TestClientProtocol, _ tokens: Tokens) async throws -> [String: Int] {
         let queries = try await declaredIncludeQueries(client)
         #expect(queries.count > 40)
-        var counts: [String: Int] = [:]
-        for (role, token) in tokens {
-            var readable: [String: Bool] = [:]
-            for (type, query) in queries {
-                for path in Path.allCases {
-                    let answer = try await path.search(client, type: type, query: query, token: token)
-                    for (reference, mode) in resources(in: answer) {
-                        if mode == "include" { counts[role, default: 0] += 1 }
-                        if readable[reference] == nil {
-                            readable[reference] = try await client.status("/fhir/\(reference)", token: token) == .ok
+        // The roles run side by side: each is a client of its own, as in real use.
+        return try await withThrowingTaskGroup(of: (String, Int).self) { group in
+            for (role, token) in tokens {
+                group.addTask {
+                    var included = 0
+                    var readable: [String: Bool] = [:]
+                    for (type, query) in queries {
+                        for path in Path.allCases {
+                            let answer = try await path.search(client, type: type, query: query, token: token)
+                            for (reference, mode) in resources(in: answer) {
+                                if mode == "include" { included += 1 }
+                                if readable[reference] == nil {
+                                    readable[reference] = try await client.status("/fhir/\(reference)", token: token) == .ok
+                                }
+                                #expect(readable[reference] == true, "\(role) got \(reference) through \(path) \(type)?\(query)")
+                            }
                         }
-                        #expect(readable[reference] == true, "\(role) got \(reference) through \(path) \(type)?\(query)")
                     }
+                    return (role, included)
                 }
             }
+            var counts: [String: Int] = [:]
+            for try await (role, included) in group { counts[role] = included }
+            return counts
         }
-        return counts
     }
 
     /// The ways a search can be asked.
