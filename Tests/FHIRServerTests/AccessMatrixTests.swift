@@ -66,19 +66,14 @@ struct AccessMatrixTests {
         try await world.user("carla")
         try await world.user("nemo", roles: [])
         let secret = try await world.client("payments", scope: "system/Invoice.cru")
-        func password(_ user: String, _ password: String) async throws -> String {
-            let (status, _, body) = try await client.token([("grant_type", "password"), ("username", user), ("password", password)])
-            #expect(status == .ok, "sign-in of \(user)")
-            return try #require(body["access_token"]?.string)
-        }
         let (_, _, system) = try await client.token([("grant_type", "client_credentials"), ("client_id", "payments"), ("client_secret", secret)])
         return [
-            .admin: try await password(DemoDataset.Accounts.admin.username, DemoDataset.Accounts.admin.password),
-            .clerk: try await password("carla", "Secret-pass-1"),
-            .insureeA: try await password(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password),
-            .insureeB: try await password("zoe", "Secret-pass-1"),
+            .admin: try await client.signIn(DemoDataset.Accounts.admin.username, password: DemoDataset.Accounts.admin.password),
+            .clerk: try await client.signIn("carla"),
+            .insureeA: try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password),
+            .insureeB: try await client.signIn("zoe"),
             .system: try #require(system["access_token"]?.string),
-            .noRights: try await password("nemo", "Secret-pass-1"),
+            .noRights: try await client.signIn("nemo"),
         ]
     }
 

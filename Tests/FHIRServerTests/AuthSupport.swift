@@ -41,6 +41,19 @@ struct AuthTestWorld {
         return AuthTestWorld(app: app, database: database, auth: auth)
     }
 
+    /// The demo world with row security on: users see the rows of their districts only.
+    static func withRowSecurity() async throws -> AuthTestWorld {
+        var settings = testTokenSettings
+        settings.rowSecurity = true
+        return try await make(settings: settings)
+    }
+
+    /// The `LocationId` of the demo location with `code` (districts: R1D1 Rapta, R1D2 Tahida).
+    func locationID(_ code: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int64 {
+        try #require(try await auth.registry.record(Location.self, code: code)?.record.id, "location \(code)",
+                     sourceLocation: sourceLocation)
+    }
+
     /// A user with a fast test hash of `password`.
     @discardableResult
     func user(_ name: String, password: String = "Secret-pass-1", roles: [String] = ["Clerk"], insureeCHFID: String? = nil,
@@ -89,6 +102,16 @@ extension TestClientProtocol {
         try await execute(uri: "/auth/token", method: .post, headers: headers, body: form(pairs)) { response in
             (response.status, response.headers, (try? JSONParser.parse(Array(buffer: response.body))) ?? .null)
         }
+    }
+
+    /// Signs `user` in with the password grant (and `scope` when given); the access token. The sign-in must succeed.
+    func signIn(_ user: String, password: String = "Secret-pass-1", scope: String? = nil,
+                sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        var pairs = [("grant_type", "password"), ("username", user), ("password", password)]
+        if let scope { pairs.append(("scope", scope)) }
+        let (status, _, body) = try await token(pairs)
+        #expect(status == .ok, "sign-in of \(user)", sourceLocation: sourceLocation)
+        return try #require(body["access_token"]?.string, "sign-in of \(user)", sourceLocation: sourceLocation)
     }
 
     /// GET with a bearer token; the status.

@@ -10,21 +10,11 @@ import Testing
 @Suite struct ClaimReadTests {
     typealias IDs = DemoDataset.UUIDs
 
-    func get(_ uri: String) async throws -> JSON {
-        let (app, _) = try await makeTestApplication()
-        return try await app.test(.router) { client in
-            try await client.fhir(uri: uri, method: .get) { response in
-                #expect(response.status == .ok, "\(uri)")
-                return fhirBody(response)
-            }
-        }
-    }
-
     func number(_ json: JSON?) -> Decimal? { json?.number.flatMap { Decimal(string: $0) } }
 
     @Test func claim001MatchesTheIGExample() async throws {
         let ig = try JSONParser.parse(Array(try Data(contentsOf: IGExampleWorldTests.fixturesURL.appendingPathComponent("Claim-Claim001.json"))))
-        let claim = try await get("/fhir/Claim/\(DemoDataset.claim001Code)")
+        let claim = try await servedJSON("/fhir/Claim/\(DemoDataset.claim001Code)")
         #expect(claim["id"]?.string == IDs.claim001)
         #expect(claim["type"]?["coding"]?.array?.first?["code"] == ig["type"]?["coding"]?.array?.first?["code"])
         #expect(number(claim["total"]?["value"]) == number(ig["total"]?["value"]))
@@ -43,7 +33,7 @@ import Testing
 
     @Test func claimResponse001MatchesTheIGExample() async throws {
         let ig = try JSONParser.parse(Array(try Data(contentsOf: IGExampleWorldTests.fixturesURL.appendingPathComponent("ClaimResponse-Claim001.json"))))
-        let response = try await get("/fhir/ClaimResponse/\(IDs.claim001)")
+        let response = try await servedJSON("/fhir/ClaimResponse/\(IDs.claim001)")
         #expect(response["outcome"] == ig["outcome"])
         #expect(response["request"]?["reference"]?.string == "Claim/\(IDs.claim001)")
         #expect(response["insurer"]?["reference"]?.string == "Organization/openIMIS-Implementation")
@@ -67,11 +57,11 @@ import Testing
         "/fhir/ClaimResponse?outcome=partial", "/fhir/ClaimResponse?patient=Patient/\(DemoDataset.UUIDs.johnDoe)",
     ])
     func searchesFindClaim001(_ uri: String) async throws {
-        #expect(entryIDs(try await get(uri)) == [IDs.claim001])
+        #expect(entryIDs(try await servedJSON(uri)) == [IDs.claim001])
     }
 
     @Test(arguments: ["/fhir/Claim?status=cancelled", "/fhir/ClaimResponse?outcome=queued", "/fhir/Claim?created=2020"])
     func searchesThatMustNotFindIt(_ uri: String) async throws {
-        #expect(entryIDs(try await get(uri)).isEmpty)
+        #expect(entryIDs(try await servedJSON(uri)).isEmpty)
     }
 }

@@ -9,18 +9,8 @@ import Testing
 @Suite struct CoverageTests {
     typealias IDs = DemoDataset.UUIDs
 
-    func get(_ uri: String) async throws -> JSON {
-        let (app, _) = try await makeTestApplication()
-        return try await app.test(.router) { client in
-            try await client.fhir(uri: uri, method: .get) { response in
-                #expect(response.status == .ok, "\(uri)")
-                return fhirBody(response)
-            }
-        }
-    }
-
     @Test func theDoePolicyReadsAsTheIGCoverage() async throws {
-        let coverage = try await get("/fhir/Coverage/\(IDs.doePolicy)")
+        let coverage = try await servedJSON("/fhir/Coverage/\(IDs.doePolicy)")
         #expect(coverage["status"]?.string == "active")
         #expect(coverage["period"]?["start"]?.string == "2021-07-01")
         #expect(coverage["period"]?["end"]?.string == "2022-06-30")
@@ -35,11 +25,11 @@ import Testing
         "identifier=\(DemoDataset.UUIDs.doePolicy)",
     ])
     func searchesFindTheDoePolicy(_ query: String) async throws {
-        #expect(entryIDs(try await get("/fhir/Coverage?\(query)")).contains(IDs.doePolicy))
+        #expect(entryIDs(try await servedJSON("/fhir/Coverage?\(query)")).contains(IDs.doePolicy))
     }
 
     @Test(arguments: ["status=draft", "policy-holder=Patient/\(DemoDataset.UUIDs.johnDoe)", "status:not=active"])
     func searchesThatMustNotFindIt(_ query: String) async throws {
-        #expect(!entryIDs(try await get("/fhir/Coverage?\(query)")).contains(IDs.doePolicy))
+        #expect(!entryIDs(try await servedJSON("/fhir/Coverage?\(query)")).contains(IDs.doePolicy))
     }
 }

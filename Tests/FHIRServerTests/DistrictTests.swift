@@ -11,27 +11,20 @@ import Testing
 
 @Suite("Address search and row security by district")
 struct DistrictTests {
-    func ids(_ client: any TestClientProtocol, _ uri: String, token: String = adminToken) async throws -> [String] {
-        try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) {
-            #expect($0.status == .ok, "\(uri)")
-            return entryIDs(fhirBody($0))
-        }
-    }
-
     @Test func patientsAreFoundByTheVillageDistrictAndRegionOfTheirAddress() async throws {
         let (app, _) = try await makeTestApplication()
         try await app.test(.router) { client in
-            let jamula = try await ids(client, "/fhir/Patient?address-city=Jamula")
+            let jamula = try await client.entryIDs("/fhir/Patient?address-city=Jamula")
             #expect(Set(jamula) == [DemoDataset.UUIDs.johnDoe, DemoDataset.UUIDs.janeDoe])
-            let rapta = try await ids(client, "/fhir/Patient?address-district=rapta&_count=100")
+            let rapta = try await client.entryIDs("/fhir/Patient?address-district=rapta&_count=100")
             #expect(rapta.count == 5)
-            let tahida = try await ids(client, "/fhir/Patient?address-district=Tahida&_count=100")
+            let tahida = try await client.entryIDs("/fhir/Patient?address-district=Tahida&_count=100")
             #expect(tahida.count == 3)
-            let exact = try await ids(client, "/fhir/Patient?address-district:exact=Rapt")
+            let exact = try await client.entryIDs("/fhir/Patient?address-district:exact=Rapt")
             #expect(exact.isEmpty)
-            let region = try await ids(client, "/fhir/Patient?address-state=Ultha&_count=100")
+            let region = try await client.entryIDs("/fhir/Patient?address-state=Ultha&_count=100")
             #expect(region.count == 8)
-            let both = try await ids(client, "/fhir/Patient?address-district=Tahida&family=Pe")
+            let both = try await client.entryIDs("/fhir/Patient?address-district=Tahida&family=Pe")
             #expect(both.count == 2)
         }
     }
@@ -49,36 +42,28 @@ struct DistrictTests {
     }
 
     @Test func underRowSecurityAUserSeesTheInsureesOfItsDistrictsOnly() async throws {
-        var settings = testTokenSettings
-        settings.rowSecurity = true
-        let world = try await AuthTestWorld.make(settings: settings)
-        let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
+        let world = try await AuthTestWorld.withRowSecurity()
+        let rapta = try await world.locationID("R1D1")
         try await world.user("rapta-clerk", districts: [rapta])
         try await world.user("no-district-clerk")
         try await world.run { client in
-            func signIn(_ name: String) async throws -> String {
-                let (_, _, body) = try await client.token([("grant_type", "password"), ("username", name), ("password", "Secret-pass-1")])
-                return try #require(body["access_token"]?.string)
-            }
-            let clerk = try await signIn("rapta-clerk")
-            #expect(try await ids(client, "/fhir/Patient?_count=100", token: clerk).count == 5)
+            let clerk = try await client.signIn("rapta-clerk")
+            #expect(try await client.entryIDs("/fhir/Patient?_count=100", token: clerk).count == 5)
             #expect(try await client.status("/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", token: clerk) == .ok)
             #expect(try await client.status("/fhir/Patient/3c9a7e10-5b2d-4f1e-8a6c-000000000504", token: clerk) == .notFound)
-            #expect(try await ids(client, "/fhir/Group?_count=100", token: clerk).count == 2)
-            #expect(try await ids(client, "/fhir/Coverage", token: clerk).count == 1)
-            let none = try await signIn("no-district-clerk")
-            #expect(try await ids(client, "/fhir/Patient", token: none).isEmpty)
+            #expect(try await client.entryIDs("/fhir/Group?_count=100", token: clerk).count == 2)
+            #expect(try await client.entryIDs("/fhir/Coverage", token: clerk).count == 1)
+            let none = try await client.signIn("no-district-clerk")
+            #expect(try await client.entryIDs("/fhir/Patient", token: none).isEmpty)
             // The administrator is never limited.
-            #expect(try await ids(client, "/fhir/Patient?_count=100").count == 8)
+            #expect(try await client.entryIDs("/fhir/Patient?_count=100").count == 8)
         }
     }
 
     @Test func rowSecurityNarrowsPoliciesAndClaimsAndRefusesWritesOutsideTheDistricts() async throws {
-        var settings = testTokenSettings
-        settings.rowSecurity = true
-        let world = try await AuthTestWorld.make(settings: settings)
-        let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
-        let tahida = try #require(try await world.auth.registry.record(Location.self, code: "R1D2")?.record.id)
+        let world = try await AuthTestWorld.withRowSecurity()
+        let rapta = try await world.locationID("R1D1")
+        let tahida = try await world.locationID("R1D2")
         // Enrolment officers: insurees (read, add, edit), families, policies, claims (read, submit).
         try await world.auth.accounts.defineRole(
             RoleDefinition(name: "Enroller", systemFlags: 8, rights: [101101, 101102, 101103, 101001, 101201, 111001, 111002]),
@@ -86,15 +71,11 @@ struct DistrictTests {
         try await world.user("rapta", roles: ["Enroller"], districts: [rapta])
         try await world.user("tahida", roles: ["Enroller"], districts: [tahida])
         try await world.run { client in
-            func signIn(_ name: String) async throws -> String {
-                let (_, _, body) = try await client.token([("grant_type", "password"), ("username", name), ("password", "Secret-pass-1")])
-                return try #require(body["access_token"]?.string)
-            }
-            let inRapta = try await signIn("rapta"), inTahida = try await signIn("tahida")
+            let inRapta = try await client.signIn("rapta"), inTahida = try await client.signIn("tahida")
             // The Doe family's policy (Jamula, Rapta) and claim Code001 at Rapta District Hospital.
             for type in ["Coverage", "Contract", "Claim", "ClaimResponse"] {
-                #expect(try await ids(client, "/fhir/\(type)", token: inRapta).count == 1, "\(type)")
-                #expect(try await ids(client, "/fhir/\(type)", token: inTahida).isEmpty, "\(type)")
+                #expect(try await client.entryIDs("/fhir/\(type)", token: inRapta).count == 1, "\(type)")
+                #expect(try await client.entryIDs("/fhir/\(type)", token: inTahida).isEmpty, "\(type)")
             }
             #expect(try await client.status("/fhir/Claim/Code001", token: inRapta) == .ok)
             #expect(try await client.status("/fhir/Claim/Code001", token: inTahida) == .notFound)
@@ -109,10 +90,10 @@ struct DistrictTests {
                     body: ByteBuffer(string: WriteTests().newPatient(chfid: chfid))) { $0.status }
             }
             #expect(try await create(inTahida, chfid: "987650001") == .forbidden)
-            #expect(try await ids(client, "/fhir/Patient?identifier=987650001").isEmpty)
-            #expect(try await ids(client, "/fhir/Group?name=Banda").isEmpty)
+            #expect(try await client.entryIDs("/fhir/Patient?identifier=987650001").isEmpty)
+            #expect(try await client.entryIDs("/fhir/Group?name=Banda").isEmpty)
             #expect(try await create(inRapta, chfid: "987650002") == .created)
-            #expect(try await ids(client, "/fhir/Patient?identifier=987650002", token: inRapta).count == 1)
+            #expect(try await client.entryIDs("/fhir/Patient?identifier=987650002", token: inRapta).count == 1)
         }
     }
 }

@@ -71,8 +71,7 @@ import Testing
         try await world.user("nemo", roles: [])
         try await world.run { client in
             func ask(_ username: String, _ password: String) async throws -> HTTPResponse.Status {
-                let (_, _, body) = try await client.token([("grant_type", "password"), ("username", username), ("password", password)])
-                let token = try #require(body["access_token"]?.string, "sign-in of \(username)")
+                let token = try await client.signIn(username, password: password)
                 return try await client.execute(
                     uri: "/fhir/CoverageEligibilityRequest", method: .post,
                     headers: [.authorization: "Bearer \(token)", .contentType: "application/fhir+json"],

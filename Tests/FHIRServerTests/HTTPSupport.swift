@@ -132,3 +132,34 @@ func entryIDs(_ bundle: JSON) -> [String] {
 
 /// The first issue's code of an OperationOutcome.
 func issueCode(_ outcome: JSON) -> String? { outcome["issue"]?.array?.first?["code"]?.string }
+
+extension TestClientProtocol {
+    /// GET `uri` with `token` (the demo administrator's by default), expecting `status`; the FHIR body, checked valid.
+    func getJSON(_ uri: String, token: String = adminToken, status: HTTPResponse.Status = .ok,
+                 sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
+        try await execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+            #expect(response.status == status, "\(uri)", sourceLocation: sourceLocation)
+            return fhirBody(response, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The ids of the entries of the searchset Bundle at `uri`, which must answer 200.
+    func entryIDs(_ uri: String, token: String = adminToken, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+        FHIRServerTests.entryIDs(try await getJSON(uri, token: token, sourceLocation: sourceLocation))
+    }
+
+    /// GET `uri` with `token`; the status and the body as JSON (`.null` when it is not JSON), for non-FHIR routes.
+    func getAnyJSON(_ uri: String, token: String) async throws -> (HTTPResponse.Status, JSON) {
+        try await execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) {
+            ($0.status, (try? JSONParser.parse(Array(buffer: $0.body))) ?? .null)
+        }
+    }
+}
+
+/// GET `uri` as the demo administrator from a fresh demo application, expecting `status`; the FHIR body.
+func servedJSON(_ uri: String, status: HTTPResponse.Status = .ok, sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
+    let (app, _) = try await makeTestApplication()
+    return try await app.test(.router) { client in
+        try await client.getJSON(uri, status: status, sourceLocation: sourceLocation)
+    }
+}

@@ -19,16 +19,6 @@ import Testing
         try JSONParser.parse(Array(try Data(contentsOf: Self.fixturesURL.appendingPathComponent("\(name).json"))))
     }
 
-    func served(_ path: String) async throws -> JSON {
-        let (app, _) = try await makeTestApplication()
-        return try await app.test(.router) { client in
-            try await client.fhir(uri: path, method: .get) { response in
-                #expect(response.status == .ok, "\(path)")
-                return fhirBody(response)
-            }
-        }
-    }
-
     /// The business code (identifier of type `Code`).
     func code(_ resource: JSON) -> String? {
         resource["identifier"]?.array?.first { $0["type"]?["coding"]?.array?.first?["code"]?.string == "Code" }?["value"]?.string
@@ -68,7 +58,7 @@ import Testing
     @Test(arguments: [("Patient-john-doe", DemoDataset.johnDoeCHFID), ("Patient-jane-doe", DemoDataset.janeDoeCHFID)])
     func patientsMatchTheIGExamples(_ name: String, _ chfid: String) async throws {
         let ig = try fixture(name)
-        let ours = try await served("/fhir/Patient/\(chfid)")
+        let ours = try await servedJSON("/fhir/Patient/\(chfid)")
         #expect(code(ours) == code(ig))
         #expect(ours["name"]?.array?.first?["family"] == ig["name"]?.array?.first?["family"])
         #expect(ours["name"]?.array?.first?["given"] == ig["name"]?.array?.first?["given"])
@@ -87,7 +77,7 @@ import Testing
 
     @Test func doeFamilyMatchesTheIGExample() async throws {
         let ig = try fixture("Group-doe-family")
-        let ours = try await served("/fhir/Group/\(DemoDataset.UUIDs.doeFamily)")
+        let ours = try await servedJSON("/fhir/Group/\(DemoDataset.UUIDs.doeFamily)")
         #expect(code(ours) == code(ig))
         for field in ["type", "actual", "quantity"] { #expect(ours[field] == ig[field], "\(field)") }
         #expect(ours["member"]?.array?.count == ig["member"]?.array?.count)
@@ -96,7 +86,7 @@ import Testing
 
     @Test func jamulaVillageMatchesTheIGExample() async throws {
         let ig = try fixture("Location-Jamula-village")
-        let ours = try await served("/fhir/Location/\(DemoDataset.UUIDs.jamulaVillage)")
+        let ours = try await servedJSON("/fhir/Location/\(DemoDataset.UUIDs.jamulaVillage)")
         #expect(code(ours) == code(ig))
         for field in ["name", "status", "mode"] { #expect(ours[field] == ig[field], "\(field)") }
         #expect(ours["physicalType"]?["coding"]?.array?.first?["code"] == ig["physicalType"]?["coding"]?.array?.first?["code"])
@@ -105,7 +95,7 @@ import Testing
 
     @Test func raptaDistrictHospitalMatchesTheIGExample() async throws {
         let ig = try fixture("Organization-RaptaDistrictHospital")
-        let ours = try await served("/fhir/Organization/\(DemoDataset.UUIDs.raptaDistrictHospital)")
+        let ours = try await servedJSON("/fhir/Organization/\(DemoDataset.UUIDs.raptaDistrictHospital)")
         #expect(code(ours) == code(ig))
         #expect(ours["name"] == ig["name"])
         #expect(ours["type"]?.array?.first?["coding"]?.array?.first?["code"] == ig["type"]?.array?.first?["coding"]?.array?.first?["code"])

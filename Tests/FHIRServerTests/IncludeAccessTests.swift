@@ -27,12 +27,12 @@ struct IncludeAccessTests {
         try await world.run { client in
             let admin = DemoDataset.Accounts.admin
             let tokens: Tokens = [
-                ("admin", try await signIn(client, admin.username, admin.password)),
-                ("clerk", try await signIn(client, "carla", "Secret-pass-1")),
-                ("no rights", try await signIn(client, "nobody", "Secret-pass-1")),
-                ("insuree A", try await signIn(client, DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)),
-                ("insuree B", try await signIn(client, "zoe", "Secret-pass-1")),
-                ("admin as user/Patient.rs", try await signIn(client, admin.username, admin.password, scope: "user/Patient.rs")),
+                ("admin", try await client.signIn(admin.username, password: admin.password)),
+                ("clerk", try await client.signIn("carla")),
+                ("no rights", try await client.signIn("nobody")),
+                ("insuree A", try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password)),
+                ("insuree B", try await client.signIn("zoe")),
+                ("admin as user/Patient.rs", try await client.signIn(admin.username, password: admin.password, scope: "user/Patient.rs")),
                 ("system/Invoice.r", try await clientToken(client, "payments", secret)),
             ]
             let counts = try await checkEveryInclude(client, tokens)
@@ -48,15 +48,13 @@ struct IncludeAccessTests {
     }
 
     @Test func underRowSecurityIncludesStayInTheUsersDistricts() async throws {
-        var settings = testTokenSettings
-        settings.rowSecurity = true
-        let world = try await AuthTestWorld.make(settings: settings)
-        let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
+        let world = try await AuthTestWorld.withRowSecurity()
+        let rapta = try await world.locationID("R1D1")
         try await world.auth.accounts.defineRole(
             RoleDefinition(name: "Enroller", systemFlags: 8, rights: [101101, 101001, 101201, 111001, 155101]), now: Date())
         try await world.user("rapta", roles: ["Enroller"], districts: [rapta])
         try await world.run { client in
-            let tokens: Tokens = [("district user", try await signIn(client, "rapta", "Secret-pass-1"))]
+            let tokens: Tokens = [("district user", try await client.signIn("rapta"))]
             let counts = try await checkEveryInclude(client, tokens)
             #expect(counts["district user", default: 0] > 0)
         }
@@ -173,14 +171,6 @@ struct IncludeAccessTests {
             }
         }
         return queries
-    }
-
-    func signIn(_ client: any TestClientProtocol, _ user: String, _ password: String, scope: String? = nil) async throws -> String {
-        var form = [("grant_type", "password"), ("username", user), ("password", password)]
-        if let scope { form.append(("scope", scope)) }
-        let (status, _, body) = try await client.token(form)
-        #expect(status == .ok, "sign-in of \(user)")
-        return try #require(body["access_token"]?.string)
     }
 
     func clientToken(_ client: any TestClientProtocol, _ id: String, _ secret: String) async throws -> String {

@@ -23,39 +23,27 @@ struct MembershipLookupTests {
         ("/api/membership/card/\(DemoDataset.UUIDs.johnDoe)", "/api/membership/card/\(unknownUUID)"),
     ]
 
-    func get(_ client: any TestClientProtocol, _ uri: String, token: String) async throws -> (HTTPResponse.Status, JSON) {
-        try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) {
-            ($0.status, (try? JSONParser.parse(Array(buffer: $0.body))) ?? .null)
-        }
-    }
-
     @Test func whoeverMayNotSeeAnInsureeGetsOneAnswerForAKnownAndAnUnknownOne() async throws {
-        var settings = testTokenSettings
-        settings.rowSecurity = true
-        let world = try await AuthTestWorld.make(settings: settings)
-        let tahida = try #require(try await world.auth.registry.record(Location.self, code: "R1D2")?.record.id)
+        let world = try await AuthTestWorld.withRowSecurity()
+        let tahida = try await world.locationID("R1D2")
         try await world.user("zoe", roles: ["insuree"], insureeCHFID: "100000001")
         try await world.user("nobody", roles: [])
         try await world.user("tahida-clerk", districts: [tahida])
         let secret = try await world.client("payments", scope: "system/Invoice.cru")
         try await world.run { client in
-            func signIn(_ name: String) async throws -> String {
-                let (_, _, body) = try await client.token([("grant_type", "password"), ("username", name), ("password", "Secret-pass-1")])
-                return try #require(body["access_token"]?.string, "sign-in of \(name)")
-            }
             let (_, _, system) = try await client.token([("grant_type", "client_credentials"), ("client_id", "payments"),
                                                          ("client_secret", secret)])
             // (who, token, the one status it gets for John Doe and for an unknown insuree alike)
             let callers: [(String, String, HTTPResponse.Status)] = [
-                ("an insuree of another family", try await signIn("zoe"), .notFound),
-                ("a user without rights", try await signIn("nobody"), .forbidden),
-                ("a clerk limited to another district", try await signIn("tahida-clerk"), .notFound),
+                ("an insuree of another family", try await client.signIn("zoe"), .notFound),
+                ("a user without rights", try await client.signIn("nobody"), .forbidden),
+                ("a clerk limited to another district", try await client.signIn("tahida-clerk"), .notFound),
                 ("a system client", try #require(system["access_token"]?.string), .forbidden),
             ]
             for (who, token, status) in callers {
                 for (known, unknown) in Self.lookups {
-                    let (knownStatus, knownBody) = try await get(client, known, token: token)
-                    let (unknownStatus, unknownBody) = try await get(client, unknown, token: token)
+                    let (knownStatus, knownBody) = try await client.getAnyJSON(known, token: token)
+                    let (unknownStatus, unknownBody) = try await client.getAnyJSON(unknown, token: token)
                     #expect(knownStatus == status, "\(who): \(known)")
                     #expect(unknownStatus == status, "\(who): \(unknown)")
                     #expect(knownBody == unknownBody, "\(who): \(known)")
@@ -66,19 +54,16 @@ struct MembershipLookupTests {
     }
 
     @Test func whoeverMaySeeTheInsureeStillGetsItAndAnUnknownOneIs404() async throws {
-        var settings = testTokenSettings
-        settings.rowSecurity = true
-        let world = try await AuthTestWorld.make(settings: settings)
-        let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
+        let world = try await AuthTestWorld.withRowSecurity()
+        let rapta = try await world.locationID("R1D1")
         try await world.user("rapta-clerk", districts: [rapta])
         try await world.run { client in
-            let (_, _, body) = try await client.token([("grant_type", "password"), ("username", "rapta-clerk"), ("password", "Secret-pass-1")])
-            let (_, _, jdoe) = try await client.token([("grant_type", "password"), ("username", DemoDataset.Accounts.johnDoe.username),
-                                                       ("password", DemoDataset.Accounts.johnDoe.password)])
-            for token in [try #require(body["access_token"]?.string), try #require(jdoe["access_token"]?.string), adminToken] {
+            let clerk = try await client.signIn("rapta-clerk")
+            let john = try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password)
+            for token in [clerk, john, adminToken] {
                 for (known, unknown) in Self.lookups {
-                    #expect(try await get(client, known, token: token).0 == .ok, "\(known)")
-                    #expect(try await get(client, unknown, token: token).0 == .notFound, "\(unknown)")
+                    #expect(try await client.getAnyJSON(known, token: token).0 == .ok, "\(known)")
+                    #expect(try await client.getAnyJSON(unknown, token: token).0 == .notFound, "\(unknown)")
                 }
             }
         }

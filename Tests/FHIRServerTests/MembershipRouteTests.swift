@@ -11,16 +11,10 @@ import Testing
 
 @Suite("Membership API: profile and card of the signed-in insuree")
 struct MembershipRouteTests {
-    func signIn(_ client: any TestClientProtocol, _ user: String, _ password: String) async throws -> String {
-        let (status, _, body) = try await client.token([("grant_type", "password"), ("username", user), ("password", password)])
-        #expect(status == .ok)
-        return try #require(body["access_token"]?.string)
-    }
-
     @Test func meShowsTheInsureeItsFamilyPoliciesAndPayments() async throws {
         let world = try await AuthTestWorld.make()
         try await world.run { client in
-            let token = try await signIn(client, DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
+            let token = try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password)
             let me = try await client.execute(uri: "/membership/me", method: .get, headers: [.authorization: "Bearer \(token)"]) {
                 #expect($0.status == .ok)
                 return try JSONParser.parse(Array(buffer: $0.body))
@@ -50,7 +44,7 @@ struct MembershipRouteTests {
     @Test func theCardIsAPDFOfTheFamilyOrItsBase64InJSON() async throws {
         let world = try await AuthTestWorld.make()
         try await world.run { client in
-            let token = try await signIn(client, DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
+            let token = try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password)
             let pdf = try await client.execute(uri: "/membership/card", method: .get, headers: [.authorization: "Bearer \(token)"]) { $0 }
             #expect(pdf.status == .ok)
             #expect(pdf.headers[.contentType] == "application/pdf")

@@ -114,9 +114,7 @@ struct OTPRouteTests {
     @Test func pushTokensAreStoredAndDroppedForTheSignedInUser() async throws {
         let world = try await AuthTestWorld.make()
         try await world.run { client in
-            let (_, _, body) = try await client.token([("grant_type", "password"), ("username", DemoDataset.Accounts.johnDoe.username),
-                                                       ("password", DemoDataset.Accounts.johnDoe.password)])
-            let access = try #require(body["access_token"]?.string)
+            let access = try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password)
             let headers: HTTPFields = [.authorization: "Bearer \(access)", .contentType: "application/json"]
             let saved = try await client.execute(uri: "/membership/push-tokens", method: .post, headers: headers,
                                                  body: ByteBuffer(string: #"{"token":"device-token-1"}"#)) { $0.status }

@@ -15,13 +15,7 @@ import Testing
     static let siteSystem = "http://terminology.hl7.org/CodeSystem/location-physical-type"
 
     func search(_ type: String, _ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
-        let (app, _) = try await makeTestApplication()
-        return try await app.test(.router) { client in
-            try await client.fhir(uri: "/fhir/\(type)?\(query)", method: .get) { response in
-                #expect(response.status == status, "\(type)?\(query)")
-                return fhirBody(response)
-            }
-        }
+        try await servedJSON("/fhir/\(type)?\(query)", status: status)
     }
 
     @Test func insurancePlanReadsVreadsAndHistory() async throws {

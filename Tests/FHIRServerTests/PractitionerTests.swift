@@ -16,13 +16,7 @@ import Testing
     static let roleSystem = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/practitioner-qualification-type"
 
     func search(_ type: String, _ query: String, status: HTTPResponse.Status = .ok) async throws -> JSON {
-        let (app, _) = try await makeTestApplication()
-        return try await app.test(.router) { client in
-            try await client.fhir(uri: "/fhir/\(type)?\(query)", method: .get) { response in
-                #expect(response.status == status, "\(type)?\(query)")
-                return fhirBody(response)
-            }
-        }
+        try await servedJSON("/fhir/\(type)?\(query)", status: status)
     }
 
     @Test(arguments: ["Practitioner", "PractitionerRole"])

@@ -12,11 +12,6 @@ import Testing
 /// A device's FCM token stays with the account that registered it until that account (or FCM) drops it.
 @Suite("Push token ownership")
 struct PushTokenRouteTests {
-    func signIn(_ client: any TestClientProtocol, _ username: String, _ password: String) async throws -> String {
-        let (_, _, body) = try await client.token([("grant_type", "password"), ("username", username), ("password", password)])
-        return try #require(body["access_token"]?.string, "sign-in of \(username)")
-    }
-
     func post(_ client: any TestClientProtocol, _ uri: String, token: String, _ json: String) async throws -> (HTTPResponse.Status, JSON) {
         try await client.execute(uri: uri, method: .post,
                                  headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
@@ -28,8 +23,8 @@ struct PushTokenRouteTests {
     @Test func anotherAccountCannotTakeOverARegisteredPushToken() async throws {
         let world = try await AuthTestWorld.make()
         try await world.run { client in
-            let john = try await signIn(client, DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
-            let clerk = try await signIn(client, DemoDataset.Accounts.clerk.username, DemoDataset.Accounts.clerk.password)
+            let john = try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password)
+            let clerk = try await client.signIn(DemoDataset.Accounts.clerk.username, password: DemoDataset.Accounts.clerk.password)
             let johnUser = try #require(try await world.auth.accounts.user(loginName: DemoDataset.Accounts.johnDoe.username))
             let clerkUser = try #require(try await world.auth.accounts.user(loginName: DemoDataset.Accounts.clerk.username))
             func owners() async throws -> [[String]] {

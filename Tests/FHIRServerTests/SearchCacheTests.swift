@@ -175,45 +175,31 @@ import Testing
     }
 
     @Test func restrictedCallersGetTheirOwnAnswers() async throws {
-        var settings = testTokenSettings
-        settings.rowSecurity = true
-        let world = try await AuthTestWorld.make(settings: settings)
-        let rapta = try #require(try await world.auth.registry.record(Location.self, code: "R1D1")?.record.id)
+        let world = try await AuthTestWorld.withRowSecurity()
+        let rapta = try await world.locationID("R1D1")
         try await world.user("rapta-clerk", districts: [rapta])
         try await world.user("zoe", roles: ["insuree"], insureeCHFID: "100000001")
         try await world.run { client in
-            func signIn(_ name: String, _ password: String = "Secret-pass-1") async throws -> String {
-                let (_, _, body) = try await client.token(
-                    [("grant_type", "password"), ("username", name), ("password", password)])
-                return try #require(body["access_token"]?.string)
-            }
-            let admin = try await signIn(DemoDataset.Accounts.admin.username, DemoDataset.Accounts.admin.password)
-            let clerk = try await signIn("rapta-clerk")
-            let zoe = try await signIn("zoe")
-            let john = try await signIn(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
-            func ids(_ query: String, _ token: String) async throws -> [String] {
-                try await client.execute(uri: "/fhir/Patient?\(query)", method: .get,
-                                         headers: [.authorization: "Bearer \(token)"]) {
-                    #expect($0.status == .ok)
-                    return entryIDs(fhirBody($0))
-                }
-            }
+            let admin = try await client.signIn(DemoDataset.Accounts.admin.username, password: DemoDataset.Accounts.admin.password)
+            let clerk = try await client.signIn("rapta-clerk")
+            let zoe = try await client.signIn("zoe")
+            let john = try await client.signIn(DemoDataset.Accounts.johnDoe.username, password: DemoDataset.Accounts.johnDoe.password)
             let johnQuery = "identifier=\(DemoDataset.johnDoeCHFID)"
             let zoeQuery = "identifier=100000001"
             let penaQuery = "identifier=100000004"
             // Each caller twice (the second answer may come from the cache), in an order that would leak.
             for _ in 0..<2 {
-                #expect(try await ids(johnQuery, admin) == [DemoDataset.UUIDs.johnDoe])
-                #expect(try await ids(zoeQuery, admin).count == 1)
-                #expect(try await ids(penaQuery, admin).count == 1)
-                #expect(try await ids(johnQuery, clerk) == [DemoDataset.UUIDs.johnDoe], "the Does live in Rapta")
-                #expect(try await ids(zoeQuery, clerk).count == 1, "so do the Müllers")
-                #expect(try await ids(penaQuery, clerk).isEmpty, "the Peñas do not")
-                #expect(try await ids(johnQuery, zoe).isEmpty)
-                #expect(try await ids(zoeQuery, zoe).count == 1)
-                #expect(try await ids(penaQuery, zoe).isEmpty)
-                #expect(try await ids(johnQuery, john) == [DemoDataset.UUIDs.johnDoe])
-                #expect(try await ids(zoeQuery, john).isEmpty)
+                #expect(try await client.entryIDs("/fhir/Patient?\(johnQuery)", token: admin) == [DemoDataset.UUIDs.johnDoe])
+                #expect(try await client.entryIDs("/fhir/Patient?\(zoeQuery)", token: admin).count == 1)
+                #expect(try await client.entryIDs("/fhir/Patient?\(penaQuery)", token: admin).count == 1)
+                #expect(try await client.entryIDs("/fhir/Patient?\(johnQuery)", token: clerk) == [DemoDataset.UUIDs.johnDoe], "the Does live in Rapta")
+                #expect(try await client.entryIDs("/fhir/Patient?\(zoeQuery)", token: clerk).count == 1, "so do the Müllers")
+                #expect(try await client.entryIDs("/fhir/Patient?\(penaQuery)", token: clerk).isEmpty, "the Peñas do not")
+                #expect(try await client.entryIDs("/fhir/Patient?\(johnQuery)", token: zoe).isEmpty)
+                #expect(try await client.entryIDs("/fhir/Patient?\(zoeQuery)", token: zoe).count == 1)
+                #expect(try await client.entryIDs("/fhir/Patient?\(penaQuery)", token: zoe).isEmpty)
+                #expect(try await client.entryIDs("/fhir/Patient?\(johnQuery)", token: john) == [DemoDataset.UUIDs.johnDoe])
+                #expect(try await client.entryIDs("/fhir/Patient?\(zoeQuery)", token: john).isEmpty)
             }
         }
     }
