@@ -21,11 +21,8 @@ struct AuthTestWorld {
     static func make(signer: JWTSigner = JWTSigner(key: .hs256(secret: testSecret)),
                      configuration: ServerConfiguration = ServerConfiguration(),
                      settings: TokenSettings = testTokenSettings) async throws -> AuthTestWorld {
-        let database = try IMISDatabase.inMemory()
-        try database.migrate()
-        try DemoDataset.load(into: database, clock: .fixed(demoInstant))
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let database = try demoDatabase()
+        let logger = quietLogger
         var storage = Storage.sqlite(database)
         var lease: TestDatabaseLease?
         if TestPostgres.isBackend {

@@ -28,14 +28,26 @@ struct TestBackend: Sendable {
     }
 }
 
-/// A fresh in-memory database with the demo dataset, and the application over it (on PostgreSQL with
-/// `IMIS_TEST_BACKEND=postgresql`).
-func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration()) async throws -> (some ApplicationProtocol, TestBackend) {
+/// A fresh in-memory SQLite database with the demo dataset, its rows stamped at ``demoInstant``.
+func demoDatabase() throws -> IMISDatabase {
     let database = try IMISDatabase.inMemory()
     try database.migrate()
     try DemoDataset.load(into: database, clock: .fixed(demoInstant))
+    return database
+}
+
+/// A logger that says only what is critical: tests look at answers, not at logs.
+let quietLogger: Logger = {
     var logger = Logger(label: "test")
     logger.logLevel = .critical
+    return logger
+}()
+
+/// A fresh in-memory database with the demo dataset, and the application over it (on PostgreSQL with
+/// `IMIS_TEST_BACKEND=postgresql`).
+func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration()) async throws -> (some ApplicationProtocol, TestBackend) {
+    let database = try demoDatabase()
+    let logger = quietLogger
     var environment = testEnvironment(configuration: configuration, database: database, logger: logger)
     var postgres: IMISPostgres?
     if TestPostgres.isBackend {

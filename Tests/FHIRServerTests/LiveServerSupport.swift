@@ -16,11 +16,8 @@ func withLiveServer(configuration: ServerConfiguration, _ body: @Sendable (Int) 
     var configuration = configuration
     configuration.host = "127.0.0.1"
     configuration.port = 0
-    let database = try IMISDatabase.inMemory()
-    try database.migrate()
-    try DemoDataset.load(into: database, clock: .fixed(demoInstant))
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
+    let database = try demoDatabase()
+    let logger = quietLogger
     var environment = testEnvironment(configuration: configuration, database: database, logger: logger)
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     environment.onServerRunning = { channel in

@@ -13,11 +13,8 @@ import Testing
 @Suite struct RenderCacheTests {
     /// The demo world, the service (to see its cache) and an application over it.
     func makeService(cacheBytes: Int = 32 << 20) throws -> (FHIRService, some ApplicationProtocol, IMISDatabase) {
-        let database = try IMISDatabase.inMemory()
-        try database.migrate()
-        try DemoDataset.load(into: database, clock: .fixed(demoInstant))
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let database = try demoDatabase()
+        let logger = quietLogger
         let environment = testEnvironment(
             configuration: ServerConfiguration(resourceCacheBytes: cacheBytes), database: database, logger: logger)
         let service = buildService(environment)
