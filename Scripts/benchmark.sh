@@ -37,6 +37,8 @@ set -euo pipefail
 SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$SCRIPT")/.."
 ROOT=$(pwd)
+# shellcheck source=bench-common.sh
+. "$ROOT/Scripts/bench-common.sh"
 
 INSUREES=""
 FAMILIES=""
@@ -107,11 +109,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-bench.XXXXXX")
 PG_DIR=""
 AS_PG=()
 cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_server
     if [ -n "$PG_DIR" ]; then
         "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
         rm -rf "$PG_DIR"
@@ -122,14 +120,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- build ---------------------------------------------------------------------------------------------
-if [ "$BUILD" = 1 ]; then
-    echo "building the release binary (.build-release)..."
-    swift build -c release --product imis-fhir --scratch-path .build-release 2>&1 | tail -n 3
-fi
-if [ -z "$BIN" ]; then
-    BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)/imis-fhir"
-fi
-[ -x "$BIN" ] || { echo "no release binary at $BIN (run without --no-build)" >&2; exit 1; }
+release_binary
 
 # --- data ----------------------------------------------------------------------------------------------
 DB="$WORK/bench.sqlite3"
@@ -178,18 +169,11 @@ DATABASE_ARGS=(--database "$DB")
 MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning RATELIMIT_RATE=off RATELIMIT_AUTHENTICATED_RATE=off ACCESS_TOKEN_TTL=6h "$BIN" serve "${DATABASE_ARGS[@]}" --host 127.0.0.1 --port "$PORT" \
     >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 600); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/health/ready" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "the server stopped" >&2; exit 1; }
-    sleep 0.1
-done
-curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/health/ready" || { echo "the server did not get ready" >&2; exit 1; }
+wait_until_ready "$PORT" "$WORK/server.log"
 BASE="http://127.0.0.1:$PORT"
 # Every FHIR request carries the demo administrator's access token (verified once, then served from the cache of
 # verified tokens, as in production).
-TOKEN=$(curl -s --max-time 10 -X POST "$BASE/auth/token" -d grant_type=password -d username=Admin -d password=admin123 |
-    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-[ -n "$TOKEN" ] || { echo "could not sign in as the demo administrator" >&2; exit 1; }
+TOKEN=$(admin_token "$BASE")
 export BENCH_TOKEN="$TOKEN"
 AUTH="Authorization: Bearer $TOKEN"
 

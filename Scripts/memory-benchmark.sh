@@ -27,6 +27,8 @@ set -euo pipefail
 SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$SCRIPT")/.."
 ROOT=$(pwd)
+# shellcheck source=bench-common.sh
+. "$ROOT/Scripts/bench-common.sh"
 INSUREES=10000
 CLIENTS=4
 DURATION=30
@@ -59,22 +61,13 @@ FAMILIES=$(( (INSUREES * 10 + 16) / 33 ))
 SERVER_PID=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-memory.XXXXXX")
 cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_server
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "$BUILD" = 1 ]; then
-    echo "building the release binary (.build-release)..."
-    swift build -c release --product imis-fhir --scratch-path .build-release 2>&1 | tail -n 3
-fi
-[ -n "$BIN" ] || BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)/imis-fhir"
-[ -x "$BIN" ] || { echo "no release binary at $BIN (run without --no-build)" >&2; exit 1; }
+release_binary
 
 DB="$WORK/memory.sqlite3"
 echo "loading $FAMILIES synthetic families..."
@@ -82,15 +75,9 @@ LOG_LEVEL=warning "$BIN" demo-data --families "$FAMILIES" --seed 1 --database "$
 MODE=DEV DEMO_DATASET=true LOG_LEVEL=warning RATELIMIT_RATE=off RATELIMIT_AUTHENTICATED_RATE=off ACCESS_TOKEN_TTL=6h \
     "$BIN" serve --database "$DB" --host 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 600); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/health/ready" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "the server stopped" >&2; exit 1; }
-    sleep 0.1
-done
+wait_until_ready "$PORT" "$WORK/server.log"
 BASE="http://127.0.0.1:$PORT"
-TOKEN=$(curl -s --max-time 10 -X POST "$BASE/auth/token" -d grant_type=password -d username=Admin -d password=admin123 |
-    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-[ -n "$TOKEN" ] || { echo "could not sign in as the demo administrator" >&2; exit 1; }
+TOKEN=$(admin_token "$BASE")
 
 mkdir -p "$OUT_DIR"
 STAMP=$(date +%Y-%m-%d)
