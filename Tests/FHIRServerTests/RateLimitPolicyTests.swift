@@ -10,7 +10,8 @@ import Testing
 /// Whose budget a request spends (security.md, Input and transport): credential routes and requests without a valid
 /// token per client IP at `RATELIMIT_RATE`; authenticated traffic per principal at `RATELIMIT_AUTHENTICATED_RATE`;
 /// open documents per IP at the authenticated rate; health checks never. Every request of these tests comes from
-/// one address.
+/// one address. The small budgets are per hour, so that a request arriving late on a loaded machine never finds its
+/// budget refilled.
 @Suite("Rate limits per client IP and per principal")
 struct RateLimitPolicyTests {
     static func rate(_ text: String) throws -> RateLimitRate { try RateLimitRate(parsing: text) }
@@ -41,13 +42,13 @@ struct RateLimitPolicyTests {
 
     @Test func twoPrincipalsFromOneAddressHaveSeparateBudgets() async throws {
         let world = try await AuthTestWorld.make(configuration: ServerConfiguration(
-            rateLimit: try Self.rate("150/m"), authenticatedRateLimit: try Self.rate("3/m")))
+            rateLimit: try Self.rate("150/m"), authenticatedRateLimit: try Self.rate("3/h")))
         let other = try await Self.systemClientToken(world)
         try await world.run { client in
             for _ in 0..<3 { #expect(try await client.status(Self.apiPath, token: adminToken) == .ok) }
             let refused = try await client.execute(uri: Self.apiPath, method: .get, headers: [.authorization: "Bearer \(adminToken)"]) { $0 }
             #expect(refused.status == .tooManyRequests)
-            #expect((1...20).contains(Int(refused.headers[.retryAfter] ?? "") ?? 0))
+            #expect((1...1200).contains(Int(refused.headers[.retryAfter] ?? "") ?? 0))
             #expect(issueCode(fhirBody(refused)) == "throttled")
             // The other principal behind the same address still has its whole budget.
             for _ in 0..<3 { #expect(try await client.status(Self.apiPath, token: other) == .ok) }
@@ -59,7 +60,7 @@ struct RateLimitPolicyTests {
 
     @Test func theTokenEndpointIsLimitedPerAddressAtTheStrictRateWhateverTokenComesWithIt() async throws {
         let world = try await AuthTestWorld.make(configuration: ServerConfiguration(
-            rateLimit: try Self.rate("3/m"), authenticatedRateLimit: .defaultAuthenticated))
+            rateLimit: try Self.rate("3/h"), authenticatedRateLimit: .defaultAuthenticated))
         try await world.run { client in
             let attempt = [("grant_type", "password"), ("username", "Admin"), ("password", "wrong")]
             for _ in 0..<3 { #expect(try await client.token(attempt).0 != .tooManyRequests) }
@@ -76,7 +77,7 @@ struct RateLimitPolicyTests {
 
     @Test func theCredentialRoutesShareTheAddressBudgetHoweverTheirPathIsWritten() async throws {
         let world = try await AuthTestWorld.make(configuration: ServerConfiguration(
-            rateLimit: try Self.rate("4/m"), authenticatedRateLimit: .defaultAuthenticated))
+            rateLimit: try Self.rate("4/h"), authenticatedRateLimit: .defaultAuthenticated))
         try await world.run { client in
             let bearer: HTTPFields = [.authorization: "Bearer \(adminToken)", .contentType: "application/json"]
             let body = ByteBuffer(string: #"{"username":"Admin","password":"wrong"}"#)
@@ -95,7 +96,7 @@ struct RateLimitPolicyTests {
 
     @Test func aForgedTokenIsCountedPerAddressAtTheStrictRate() async throws {
         let world = try await AuthTestWorld.make(configuration: ServerConfiguration(
-            rateLimit: try Self.rate("3/m"), authenticatedRateLimit: .defaultAuthenticated))
+            rateLimit: try Self.rate("3/h"), authenticatedRateLimit: .defaultAuthenticated))
         try await world.run { client in
             for _ in 0..<3 { #expect(try await client.status(Self.apiPath, token: Self.forgedToken) == .unauthorized) }
             let refused = try await client.execute(uri: Self.apiPath, method: .get, headers: [.authorization: "Bearer \(Self.forgedToken)"]) { $0 }
@@ -110,7 +111,7 @@ struct RateLimitPolicyTests {
 
     @Test func openDocumentsAreLimitedPerAddressAtTheAuthenticatedRate() async throws {
         let world = try await AuthTestWorld.make(configuration: ServerConfiguration(
-            rateLimit: try Self.rate("2/m"), authenticatedRateLimit: try Self.rate("5/m")))
+            rateLimit: try Self.rate("2/h"), authenticatedRateLimit: try Self.rate("5/h")))
         try await world.run { client in
             let documents = ["/fhir/metadata", "/fhir/.well-known/smart-configuration", "/.well-known/oauth-authorization-server",
                              "/auth/jwks.json", "/api/api_fhir_r4/metadata"]

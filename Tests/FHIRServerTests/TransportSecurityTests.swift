@@ -12,7 +12,7 @@ import Testing
 @Suite("Rate limit, PROD headers and CORS through HTTP")
 struct TransportSecurityTests {
     @Test func requestsOverTheRateAre429WithRetryAfter() async throws {
-        let world = try await AuthTestWorld.make(configuration: ServerConfiguration(rateLimit: RateLimitRate(requests: 3, seconds: 60)))
+        let world = try await AuthTestWorld.make(configuration: ServerConfiguration(rateLimit: RateLimitRate(requests: 3, seconds: 3600)))
         try await world.run { client in
             // Requests without a token are anonymous: counted per client IP at RATELIMIT_RATE.
             for _ in 0..<3 { #expect(try await client.status("/fhir/Patient", token: nil) == .unauthorized) }
