@@ -144,4 +144,43 @@ struct AccessMatrixTests {
             #expect(anonymous == .unauthorized)
         }
     }
+
+    /// A conditional create that matches answers with the match, which is a read of it: a caller who may create
+    /// Patients but not read them learns only that the condition matched, alone and as a batch entry.
+    @Test func aConditionalCreateShowsTheMatchOnlyToWhoMayReadIt() async throws {
+        let world = try await AuthTestWorld.make()
+        let secret = try await world.client("enrolment-app", scope: "system/Patient.c")
+        try await world.run { client in
+            let (_, _, grant) = try await client.token(
+                [("grant_type", "client_credentials"), ("client_id", "enrolment-app"), ("client_secret", secret)])
+            let writer = try #require(grant["access_token"]?.string)
+            let body = ByteBuffer(string: WriteTests().newPatient(chfid: DemoDataset.johnDoeCHFID))
+            func post(_ token: String) async throws -> (HTTPResponse.Status, HTTPFields, JSON) {
+                try await client.execute(
+                    uri: "/fhir/Patient", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/fhir+json",
+                              HTTPField.Name("If-None-Exist")!: "identifier=\(DemoDataset.johnDoeCHFID)"],
+                    body: body) { ($0.status, $0.headers, fhirBody($0)) }
+            }
+            let (status, headers, answer) = try await post(writer)
+            #expect(status == .ok)
+            #expect(answer["resourceType"]?.string == "OperationOutcome")
+            #expect(headers[.location] == nil)
+            #expect(answer["issue"]?.array?.first?["severity"]?.string == "information")
+            // The administrator may read it, and gets it.
+            let (adminStatus, _, match) = try await post(adminToken)
+            #expect(adminStatus == .ok)
+            #expect(match["id"]?.string == Self.john)
+            // As a batch entry: no resource, no fullUrl.
+            let batch = #"{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=\#(DemoDataset.johnDoeCHFID)"},"resource":\#(WriteTests().newPatient(chfid: DemoDataset.johnDoeCHFID))}]}"#
+            let entry = try await client.execute(
+                uri: "/fhir", method: .post,
+                headers: [.authorization: "Bearer \(writer)", .contentType: "application/fhir+json"],
+                body: ByteBuffer(string: batch)) { fhirBody($0)["entry"]?.array?.first }
+            #expect(entry?["response"]?["status"]?.string == "200 OK")
+            #expect(entry?["resource"] == nil)
+            #expect(entry?["fullUrl"] == nil)
+            #expect(entry?["response"]?["outcome"]?["resourceType"]?.string == "OperationOutcome")
+        }
+    }
 }

@@ -145,10 +145,7 @@ extension FHIRService {
         } catch {
             throw FHIRError(.notFound, "\(provider.resourceType)/\(id) is not known")
         }
-        var query = try SearchQuery.parse(restriction, for: provider, strict: true, allowInternal: true)
-        query.ids.append([current.resourceID ?? id])
-        query.total = .none
-        let found = try await provider.search(query)
-        guard !found.resources.isEmpty else { throw FHIRError(.notFound, "\(provider.resourceType)/\(id) is not known") }
+        let inside = try await idsInside([current.resourceID ?? id], provider: provider, restriction: restriction)
+        guard !inside.isEmpty else { throw FHIRError(.notFound, "\(provider.resourceType)/\(id) is not known") }
     }
 }

@@ -59,22 +59,31 @@ extension FHIRService {
             return []
         case .within(let restriction):
             guard let provider = providers[type] else { return [] }
-            let ids = candidates.compactMap(\.resourceID)
-            var keep: Set<String> = []
-            var start = 0
-            while start < ids.count {
-                let slice = Array(ids[start..<min(start + ReadAccess.chunk, ids.count)])
-                start += slice.count
-                var query = try SearchQuery.parse(restriction, for: provider, strict: true, allowInternal: true)
-                query.ids.append(slice)
-                query.count = slice.count
-                query.total = .none
-                for found in try await provider.search(query).resources {
-                    if let id = found.resourceID { keep.insert(id.lowercased()) }
-                }
-            }
+            let keep = try await idsInside(candidates.compactMap(\.resourceID), provider: provider, restriction: restriction)
             return candidates.filter { $0.resourceID.map { keep.contains($0.lowercased()) } ?? false }
         }
+    }
+
+    /// Which of `ids` (resource ids, any case) lie inside `restriction`, lower-cased: one narrowed search per
+    /// ``ReadAccess/chunk`` ids.
+    func idsInside(_ ids: [String], provider: any ResourceProvider, restriction: QueryParameters) async throws(FHIRError)
+        -> Set<String>
+    {
+        var inside: Set<String> = []
+        var start = 0
+        while start < ids.count {
+            let slice = Array(ids[start..<min(start + ReadAccess.chunk, ids.count)])
+            start += slice.count
+            var query = SearchQuery()
+            try query.narrow(by: restriction, for: provider)
+            query.ids.append(slice)
+            query.count = slice.count
+            query.total = .none
+            for found in try await provider.search(query).resources {
+                if let id = found.resourceID { inside.insert(id.lowercased()) }
+            }
+        }
+        return inside
     }
 }
 

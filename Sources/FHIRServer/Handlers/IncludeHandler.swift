@@ -103,9 +103,7 @@ extension FHIRService {
         case .none: return []
         case .all: break
         case .within(let restriction):
-            let narrowing = try SearchQuery.parse(restriction, for: source, strict: true, allowInternal: true)
-            revQuery.criteria += narrowing.criteria
-            revQuery.ids += narrowing.ids
+            try revQuery.narrow(by: restriction, for: source)
         }
         revQuery.count = SearchQuery.maxCount
         revQuery.total = .none

@@ -19,12 +19,8 @@ extension FHIRService {
         -> (response: FHIRResponse, matches: [StoredResource])
     {
         var query = try SearchQuery.parse(try Self.searchParameters(request), for: provider, strict: request.strict)
-        if let restriction = request.restriction {
-            // Access control narrows the search without showing in the links.
-            let narrowing = try SearchQuery.parse(restriction, for: provider, strict: true, allowInternal: true)
-            query.criteria += narrowing.criteria
-            query.ids += narrowing.ids
-        }
+        // Access control narrows the search without showing in the links.
+        if let restriction = request.restriction { try query.narrow(by: restriction, for: provider) }
         let matches = try await provider.search(query)
         let builder = SearchBundleBuilder(base: request.base, type: provider.resourceType, query: query, matches: matches)
         if let body = builder.cachedJSON(pretty: request.pretty) {

@@ -21,6 +21,13 @@ extension FHIRService {
                 throw FHIRError(.preconditionFailed, "If-None-Exist matches more than one \(provider.resourceType)")
             }
             if let existing = matches.resources.first {
+                // Answering with the match is a read of it: a caller who may create but not read that resource
+                // learns only that the condition matched (the import, with no principal, is the server itself).
+                if let principal = request.principal,
+                    try await readable([existing], type: provider.resourceType, principal: principal).isEmpty
+                {
+                    return Self.matchedUnreadable(provider.resourceType, existing, pretty: request.pretty)
+                }
                 return try respond(request, existing, status: .ok)
             }
         }
@@ -133,5 +140,18 @@ extension FHIRService {
         default:
             return .stored(stored, status: status, pretty: request.pretty, extra: headers)
         }
+    }
+
+    /// 200 for a conditional create whose match the caller may not read: an informational OperationOutcome, no
+    /// resource, no Location. The id stays on the response for a transaction's references, never on the wire.
+    static func matchedUnreadable(_ type: String, _ existing: StoredResource, pretty: Bool) -> FHIRResponse {
+        let outcome = OperationOutcome(issue: [
+            OperationOutcomeIssue(
+                severity: FHIRPrimitive(.information), code: FHIRPrimitive(.duplicate),
+                diagnostics: FHIRPrimitive(FHIRString("If-None-Exist matched an existing \(type); nothing was created")))
+        ])
+        var response = FHIRResponse.resource(.operationOutcome(outcome), status: .ok, pretty: pretty)
+        response.resourceID = existing.resourceID
+        return response
     }
 }

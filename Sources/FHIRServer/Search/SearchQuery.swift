@@ -149,6 +149,14 @@ public struct SearchQuery: Sendable {
         return (name, String(rawName[rawName.index(after: colon)...]))
     }
 
+    /// ANDs an access restriction (the server's own parameters, internal ones allowed) to the query, without it
+    /// showing in the links (`applied` is left as it is).
+    mutating func narrow(by restriction: QueryParameters, for provider: any ResourceProvider) throws(FHIRError) {
+        let narrowing = try SearchQuery.parse(restriction, for: provider, strict: true, allowInternal: true)
+        criteria += narrowing.criteria
+        ids += narrowing.ids
+    }
+
     static func parseSort(_ value: String) throws(FHIRError) -> RowOrder {
         switch value {
         case "_lastUpdated": return .lastUpdated(descending: false)
