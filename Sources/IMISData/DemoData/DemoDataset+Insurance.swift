@@ -34,7 +34,7 @@ extension DemoDataset {
     /// 1000.00 contribution), ICD codes, Rapta's price lists and RX01's coverage of A1 and 0001, Claim001
     /// (checked) and the 10000.00 EUR contribution invoice (validated, i.e. FHIR `issued`). Dates are the IG's.
     static func loadInsurance(_ db: Database, now: Date) throws {
-        func id<R: SQLiteVersionedRecord>(_ type: R.Type, _ uuid: String) throws -> Int64 {
+        func id<R: VersionedTableRecord>(_ type: R.Type, _ uuid: String) throws -> Int64 {
             guard let id = try RegistrySQL.byUUID(db, type, uuid)?.record.id else {
                 throw RegistryError.notFound(table: R.sql.table, key: uuid)
             }

@@ -68,7 +68,7 @@ public enum DemoDataset {
     }
 
     static func load(_ db: Database, now: Date) throws {
-        func add<R: SQLiteVersionedRecord>(_ record: R) throws -> Int64 {
+        func add<R: VersionedTableRecord>(_ record: R) throws -> Int64 {
             try RegistrySQL.insert(db, record, now: now).record.id!
         }
         func date(_ text: String) -> LocalDate { LocalDate(text)! }

@@ -138,7 +138,7 @@ struct PostgresQueryCompiler {
 
 extension PGTable {
     /// Decodes rows of `select` (the mapped columns, then the version).
-    func decode<R: SQLiteRecord>(_ type: R.Type, rows: [PostgresRow]) throws -> [Versioned<R>] {
+    func decode<R: TableRecord>(_ type: R.Type, rows: [PostgresRow]) throws -> [Versioned<R>] {
         let values = try DatabaseMismatch.naming(table: sql.table, columns: sql.columns) {
             try rows.map { try IMISPostgres.values($0) }
         }
@@ -146,7 +146,7 @@ extension PGTable {
     }
 
     /// Decodes rows of `select` already read as values.
-    func decode<R: SQLiteRecord>(_ type: R.Type, _ rows: [PostgresRowValues]) throws -> [Versioned<R>] {
+    func decode<R: TableRecord>(_ type: R.Type, _ rows: [PostgresRowValues]) throws -> [Versioned<R>] {
         try DatabaseMismatch.naming(table: sql.table, columns: sql.columns) {
             try rows.map { values in
                 var reader = ColumnReader(values: values)

@@ -200,10 +200,10 @@ extension PostgresRegistryStore: InsuranceStore {
     }
 
     public func searchHistory<R: HistoryRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
-        guard let mapped = type as? any SQLiteHistoryRecord.Type else {
+        guard let mapped = type as? any HistoryTableRecord.Type else {
             throw RegistryError.invalidValue("\(R.self) has no table mapping")
         }
-        func run<S: SQLiteHistoryRecord>(_ s: S.Type) async throws -> RowPage<R> {
+        func run<S: HistoryTableRecord>(_ s: S.Type) async throws -> RowPage<R> {
             Self.cast(try await historySearch(s, query), to: RowPage<R>.self)
         }
         return try await run(mapped)
@@ -211,7 +211,7 @@ extension PostgresRegistryStore: InsuranceStore {
 
     /// The keyset search over a history-model table (the SQLite store's `HistorySearch`): `lastUpdated` is
     /// `DateUpdated`, the order `DateUpdated` (or `UUID`) then `UUID`, the cursor `"<DateUpdated>|<UUID>"`.
-    func historySearch<R: SQLiteHistoryRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
+    func historySearch<R: HistoryTableRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
         let table = try await database.table(R.sql)
         let catalog = try await database.catalog()
         var compiler = PostgresQueryCompiler(catalog: catalog, table: table)

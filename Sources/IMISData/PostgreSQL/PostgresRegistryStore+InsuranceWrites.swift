@@ -356,14 +356,14 @@ extension PostgresRegistryStore {
     }
 
     /// Inserts a history-model row as version 1 created and updated at `now`.
-    func historyInsert<R: SQLiteHistoryRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
+    func historyInsert<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
         let row = try record.firstVersion(at: now)
         try await insertRaw(R.sql.table, R.sql.columns, row.databaseValues, skipKey: false)
         return Versioned(record: row, versionId: 1)
     }
 
     /// Writes a history-model row over its live row as the next version (`Version` + 1, `DateUpdated` = now).
-    func historyUpdate<R: SQLiteHistoryRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
+    func historyUpdate<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
         var row = record
         row.version += 1
         row.dateUpdated = now

@@ -5,21 +5,21 @@ extension PostgresRegistryStore: RegistryStore {
     // MARK: Generic versioned tables
 
     public func record<R: VersionedRecord>(_ type: R.Type, uuid: String, includeDeleted: Bool) async throws -> Versioned<R>? {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R>? {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R>? {
             try await one(s, uuid: uuid, includeDeleted: includeDeleted).map { Self.cast($0, to: Versioned<R>.self) }
         }
         return try await run(Self.mapped(type))
     }
 
     public func record<R: VersionedRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>? {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R>? {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R>? {
             try await one(s, code: code).map { Self.cast($0, to: Versioned<R>.self) }
         }
         return try await run(Self.mapped(type))
     }
 
     public func record<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>? {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R>? {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R>? {
             try await one(s, id: id).map { Self.cast($0, to: Versioned<R>.self) }
         }
         return try await run(Self.mapped(type))
@@ -41,14 +41,14 @@ extension PostgresRegistryStore: RegistryStore {
     }
 
     public func search<R: VersionedRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> RowPage<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> RowPage<R> {
             Self.cast(try await keysetSearch(s, query), to: RowPage<R>.self)
         }
         return try await run(Self.mapped(type))
     }
 
     /// A keyset page over the current rows of a mapped table (the semantics of the SQLite store's search).
-    func keysetSearch<R: SQLiteRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
+    func keysetSearch<R: TableRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
         let table = try await database.table(R.sql)
         let catalog = try await database.catalog()
         var compiler = PostgresQueryCompiler(catalog: catalog, table: table)
@@ -97,7 +97,7 @@ extension PostgresRegistryStore: RegistryStore {
     }
 
     public func versions<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>] {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> [Versioned<R>] {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> [Versioned<R>] {
             let history = try await fetch(s) { table, statement in
                 guard let legacy = table.legacy else { return "WHERE FALSE" }
                 return "WHERE t.\(legacy.quoted) = \(statement.bind(.integer(id))) ORDER BY t.\(table.id.quoted)"
@@ -265,7 +265,7 @@ extension PostgresRegistryStore: RegistryStore {
     // MARK: Writes (see PostgresRegistryStore+Writes.swift)
 
     public func insert<R: VersionedRecord>(_ record: R) async throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let row = record as! S
             let now = clock.now()
             return Self.cast(try await database.transaction { try await insertRow(row, now: now) }, to: Versioned<R>.self)
@@ -274,7 +274,7 @@ extension PostgresRegistryStore: RegistryStore {
     }
 
     public func update<R: VersionedRecord>(_ record: R, ifVersion: Int?) async throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let row = record as! S
             let now = clock.now()
             return Self.cast(try await database.transaction { try await updateRow(row, now: now, ifVersion: ifVersion) },
@@ -284,7 +284,7 @@ extension PostgresRegistryStore: RegistryStore {
     }
 
     public func delete<R: VersionedRecord>(_ type: R.Type, id: Int64, auditUserID: Int64) async throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let now = clock.now()
             return Self.cast(try await database.transaction { try await deleteRow(s, id: id, now: now, auditUserID: auditUserID) },
                              to: Versioned<R>.self)

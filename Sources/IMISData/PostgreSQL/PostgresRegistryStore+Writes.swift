@@ -10,7 +10,7 @@ extension PostgresRegistryStore {
     /// Tables whose code repeats among current rows (products by period, claims across facilities).
     static let repeatableCodes: Set<String> = ["tblProduct", "tblClaim"]
 
-    func insertRow<R: SQLiteVersionedRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
+    func insertRow<R: VersionedTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
         var row = record
         guard let uuid = RowUUID.normalized(row.uuid) else {
             throw RegistryError.invalidValue("\(R.sql.uuidColumn) is not a UUID")
@@ -25,7 +25,7 @@ extension PostgresRegistryStore {
         return Versioned(record: row, versionId: 1)
     }
 
-    func updateRow<R: SQLiteVersionedRecord>(_ record: R, now: Date, ifVersion: Int?) async throws -> Versioned<R> {
+    func updateRow<R: VersionedTableRecord>(_ record: R, now: Date, ifVersion: Int?) async throws -> Versioned<R> {
         guard let id = record.id else { throw RegistryError.invalidValue("\(R.sql.idColumn) is missing") }
         let current = try await requireCurrent(R.self, id: id, ifVersion: ifVersion)
         try await checkCodeIsFree(record, exceptID: id)
@@ -51,7 +51,7 @@ extension PostgresRegistryStore {
         return Versioned(record: row, versionId: current.versionId + 1)
     }
 
-    func deleteRow<R: SQLiteVersionedRecord>(_ type: R.Type, id: Int64, now: Date, auditUserID: Int64) async throws -> Versioned<R> {
+    func deleteRow<R: VersionedTableRecord>(_ type: R.Type, id: Int64, now: Date, auditUserID: Int64) async throws -> Versioned<R> {
         let current = try await requireCurrent(type, id: id, ifVersion: nil)
         try await writeHistoryCopy(R.sql, id: id, now: now)
         let table = try await database.table(R.sql)
@@ -74,7 +74,7 @@ extension PostgresRegistryStore {
         return Versioned(record: row, versionId: current.versionId + 1)
     }
 
-    func requireCurrent<R: SQLiteVersionedRecord>(_ type: R.Type, id: Int64, ifVersion: Int?) async throws -> Versioned<R> {
+    func requireCurrent<R: VersionedTableRecord>(_ type: R.Type, id: Int64, ifVersion: Int?) async throws -> Versioned<R> {
         // FOR UPDATE: a concurrent writer of the same row waits for this transaction.
         guard let current = try await fetch(type, { table, statement in
             "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id))) AND \(table.current) FOR UPDATE"
@@ -115,7 +115,7 @@ extension PostgresRegistryStore {
 
     /// Refuses a code another current row has (`RegistryError.conflict`), holding a lock on the code until the
     /// transaction ends.
-    func checkCodeIsFree<R: SQLiteVersionedRecord>(_ record: R, exceptID: Int64?) async throws {
+    func checkCodeIsFree<R: VersionedTableRecord>(_ record: R, exceptID: Int64?) async throws {
         guard let codeColumn = R.sql.codeColumn, !Self.repeatableCodes.contains(R.sql.table) else { return }
         let values = record.databaseValues
         guard let index = R.sql.columns.firstIndex(of: codeColumn), let code = String.fromDatabaseValue(values[index]?.databaseValue ?? .null)

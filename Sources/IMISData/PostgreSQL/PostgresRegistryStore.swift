@@ -18,14 +18,14 @@ public struct PostgresRegistryStore: Sendable {
     // MARK: Fetching
 
     /// The rows of `SELECT ... FROM table t <tail>`, the tail built with the table's columns and binds.
-    func fetch<R: SQLiteRecord>(
+    func fetch<R: TableRecord>(
         _ type: R.Type, _ tail: (PGTable, inout PGStatement) throws -> String
     ) async throws -> [Versioned<R>] {
         try await fetch(type) { table, statement in ("", try tail(table, &statement)) }
     }
 
     /// The rows of `<prefix> SELECT ... FROM table t <tail>` (a prefix such as a `WITH` clause).
-    func fetch<R: SQLiteRecord>(
+    func fetch<R: TableRecord>(
         _ type: R.Type, _ clauses: (PGTable, inout PGStatement) throws -> (prefix: String, tail: String)
     ) async throws -> [Versioned<R>] {
         let table = try await database.table(R.sql)
@@ -38,7 +38,7 @@ public struct PostgresRegistryStore: Sendable {
         return found
     }
 
-    func first<R: SQLiteRecord>(
+    func first<R: TableRecord>(
         _ type: R.Type, _ tail: (PGTable, inout PGStatement) throws -> String
     ) async throws -> Versioned<R>? {
         try await fetch(type) { table, statement in try tail(table, &statement) + " LIMIT 1" }.first
@@ -56,11 +56,11 @@ public struct PostgresRegistryStore: Sendable {
         }
     }
 
-    func one<R: SQLiteRecord>(_ type: R.Type, uuid: String, includeDeleted: Bool = false) async throws -> Versioned<R>? {
+    func one<R: TableRecord>(_ type: R.Type, uuid: String, includeDeleted: Bool = false) async throws -> Versioned<R>? {
         try await first(type, Self.byUUID(uuid, includeDeleted: includeDeleted))
     }
 
-    func one<R: SQLiteRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>? {
+    func one<R: TableRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>? {
         guard let codeColumn = R.sql.codeColumn else { throw RegistryError.invalidValue("\(R.sql.table) has no code column") }
         return try await first(type) { table, statement in
             let column = try table.column(codeColumn)
@@ -72,14 +72,14 @@ public struct PostgresRegistryStore: Sendable {
         }
     }
 
-    func one<R: SQLiteRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>? {
+    func one<R: TableRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>? {
         try await first(type) { table, statement in
             "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id))) AND \(table.current)"
         }
     }
 
     /// Rows of a mapped table where `column` = `value` among current rows, in `order` (mapped column names).
-    func all<R: SQLiteRecord>(_ type: R.Type, _ column: String, _ value: PGBind, order: [(String, Bool)]) async throws -> [Versioned<R>] {
+    func all<R: TableRecord>(_ type: R.Type, _ column: String, _ value: PGBind, order: [(String, Bool)]) async throws -> [Versioned<R>] {
         try await fetch(type) { table, statement in
             let found = try table.column(column)
             let terms = try order.map { name, descending in "t.\(try table.column(name).quoted)\(descending ? " DESC" : "")" }
@@ -88,8 +88,8 @@ public struct PostgresRegistryStore: Sendable {
         }
     }
 
-    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any SQLiteVersionedRecord.Type {
-        guard let mapped = type as? any SQLiteVersionedRecord.Type else {
+    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any VersionedTableRecord.Type {
+        guard let mapped = type as? any VersionedTableRecord.Type else {
             throw RegistryError.invalidValue("\(R.self) has no table mapping")
         }
         return mapped

@@ -65,7 +65,7 @@ enum FoldedPrefixSearch {
     }
 
     /// The page, or nil when the general plan must answer.
-    static func page<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R>? {
+    static func page<R: TableRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R>? {
         let sql = R.sql
         guard case .lastUpdated(let descending) = query.order, let alternatives = alternatives(table: sql.table, query)
         else { return nil }
@@ -163,7 +163,7 @@ enum FoldedPrefixSearch {
     }
 
     /// The current rows with these keys, by key.
-    static func fetch<R: SQLiteRecord>(_ db: Database, _ type: R.Type, ids: [Int64]) throws -> [Int64: Versioned<R>] {
+    static func fetch<R: TableRecord>(_ db: Database, _ type: R.Type, ids: [Int64]) throws -> [Int64: Versioned<R>] {
         guard !ids.isEmpty else { return [:] }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let statement = try db.cachedStatement(

@@ -5,27 +5,27 @@ import GRDB
 enum RegistrySQL {
     // MARK: Reads
 
-    static func one<R: SQLiteRecord>(_ db: Database, _ type: R.Type, where condition: String,
+    static func one<R: TableRecord>(_ db: Database, _ type: R.Type, where condition: String,
                                      _ arguments: StatementArguments, suffix: String = "") throws -> Versioned<R>? {
         ReadRecorder.note(R.sql.table, nil)
         let statement = try db.cachedStatement(sql: "\(R.sql.select) WHERE \(condition)\(suffix) LIMIT 1")
         return try VersionedRow<R>.fetchOne(statement, arguments: arguments)?.value
     }
 
-    static func all<R: SQLiteRecord>(_ db: Database, _ type: R.Type, where condition: String,
+    static func all<R: TableRecord>(_ db: Database, _ type: R.Type, where condition: String,
                                      _ arguments: StatementArguments, suffix: String = "") throws -> [Versioned<R>] {
         ReadRecorder.note(R.sql.table, nil)
         let statement = try db.cachedStatement(sql: "\(R.sql.select) WHERE \(condition)\(suffix)")
         return try VersionedRow<R>.fetchAll(statement, arguments: arguments).map { try $0.value }
     }
 
-    static func prepared<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ sql: String,
+    static func prepared<R: TableRecord>(_ db: Database, _ type: R.Type, _ sql: String,
                                           _ arguments: StatementArguments) throws -> Versioned<R>? {
         try VersionedRow<R>.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)?.value
     }
 
     /// By UUID, ignoring case (the UUID columns are `COLLATE NOCASE`); current rows, or also deleted ones.
-    static func byUUID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ uuid: String,
+    static func byUUID<R: TableRecord>(_ db: Database, _ type: R.Type, _ uuid: String,
                                         includeDeleted: Bool = false) throws -> Versioned<R>? {
         let found = try prepared(db, type, includeDeleted ? R.sql.selectByUUIDIncludingDeleted : R.sql.selectByUUID, [uuid])
         ReadRecorder.note(R.sql.table, found.flatMap { ($0.record as? any VersionedRecord)?.id })
@@ -33,7 +33,7 @@ enum RegistrySQL {
     }
 
     /// By business code, current rows; the newest when a code repeats.
-    static func byCode<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ code: String) throws -> Versioned<R>? {
+    static func byCode<R: TableRecord>(_ db: Database, _ type: R.Type, _ code: String) throws -> Versioned<R>? {
         guard let sql = R.sql.selectByCode else {
             throw RegistryError.invalidValue("\(R.sql.table) has no code column")
         }
@@ -42,7 +42,7 @@ enum RegistrySQL {
         return found
     }
 
-    static func byID<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ id: Int64) throws -> Versioned<R>? {
+    static func byID<R: TableRecord>(_ db: Database, _ type: R.Type, _ id: Int64) throws -> Versioned<R>? {
         ReadRecorder.note(R.sql.table, id)
         return try prepared(db, type, R.sql.selectByID, [id])
     }
@@ -52,7 +52,7 @@ enum RegistrySQL {
     /// With `selective`, the conditions have an index of their own (a name prefix, an identifier): the order
     /// term is written `+t.ValidityFrom` so that SQLite filters through that index and sorts the few matches,
     /// instead of walking the whole `ValidityFrom` index to find them.
-    static func page<R: SQLiteRecord>(_ db: Database, _ type: R.Type, conditions: [String],
+    static func page<R: TableRecord>(_ db: Database, _ type: R.Type, conditions: [String],
                                       arguments: [(any DatabaseValueConvertible)?], query: PageQuery,
                                       orderColumn: String = "ValidityFrom", selective: Bool = false) throws -> SearchPage<R> {
         var conditions = [R.sql.current] + conditions
@@ -81,7 +81,7 @@ enum RegistrySQL {
     }
 
     /// History rows (oldest first) then the row itself, numbered from 1.
-    static func versions<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64) throws -> [Versioned<R>] {
+    static func versions<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64) throws -> [Versioned<R>] {
         let sql = R.sql
         let history = try all(db, type, where: "t.\(sql.legacyColumn) = ?", [id], suffix: " ORDER BY t.\(sql.idColumn)")
         guard let head = try one(db, type, where: "t.\(sql.idColumn) = ? AND t.\(sql.legacyColumn) IS NULL", [id])
@@ -93,7 +93,7 @@ enum RegistrySQL {
     // MARK: Writes
 
     /// Inserts `record` as a new current row at `now`.
-    static func insert<R: SQLiteVersionedRecord>(_ db: Database, _ record: R, now: Date) throws -> Versioned<R> {
+    static func insert<R: VersionedTableRecord>(_ db: Database, _ record: R, now: Date) throws -> Versioned<R> {
         var row = record
         guard let uuid = RowUUID.normalized(row.uuid) else {
             throw RegistryError.invalidValue("\(R.sql.uuidColumn) is not a UUID")
@@ -110,7 +110,7 @@ enum RegistrySQL {
     }
 
     /// Copies the current row to history, then updates it in place with `record`'s values at `now`.
-    static func update<R: SQLiteVersionedRecord>(_ db: Database, _ record: R, now: Date,
+    static func update<R: VersionedTableRecord>(_ db: Database, _ record: R, now: Date,
                                                  ifVersion: Int?) throws -> Versioned<R> {
         guard let id = record.id else { throw RegistryError.invalidValue("\(R.sql.idColumn) is missing") }
         let current = try requireCurrent(db, R.self, id: id, ifVersion: ifVersion)
@@ -128,7 +128,7 @@ enum RegistrySQL {
     }
 
     /// Copies the current row to history, then closes it (`ValidityFrom = ValidityTo = now`).
-    static func delete<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64, now: Date,
+    static func delete<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64, now: Date,
                                                  auditUserID: Int64) throws -> Versioned<R> {
         let current = try requireCurrent(db, type, id: id, ifVersion: nil)
         try writeHistoryCopy(db, type, id: id, now: now)
@@ -140,7 +140,7 @@ enum RegistrySQL {
         return Versioned(record: row, versionId: current.versionId + 1)
     }
 
-    static func requireCurrent<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64,
+    static func requireCurrent<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64,
                                                          ifVersion: Int?) throws -> Versioned<R> {
         guard let current = try byID(db, type, id) else {
             throw RegistryError.notFound(table: R.sql.table, key: String(id))
@@ -151,7 +151,7 @@ enum RegistrySQL {
         return current
     }
 
-    static func writeHistoryCopy<R: SQLiteVersionedRecord>(_ db: Database, _ type: R.Type, id: Int64,
+    static func writeHistoryCopy<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64,
                                                            now: Date) throws {
         try db.cachedStatement(sql: R.sql.historyCopy).execute(arguments: [RowUUID.make(), now.databaseText, id])
     }

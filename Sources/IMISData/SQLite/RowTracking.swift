@@ -20,7 +20,7 @@ public struct RowKey: Hashable, Sendable {
 
     /// The key of a stored record's row; nil before its first insert or for a type not stored in SQLite.
     public static func of<R: VersionedRecord>(_ record: R) -> RowKey? {
-        guard let mapped = R.self as? any SQLiteVersionedRecord.Type, let id = record.id else { return nil }
+        guard let mapped = R.self as? any VersionedTableRecord.Type, let id = record.id else { return nil }
         return RowKey(table: mapped.sql.table, rowID: id)
     }
 }

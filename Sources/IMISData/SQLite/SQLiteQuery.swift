@@ -126,7 +126,7 @@ struct SQLiteQueryCompiler {
 
 extension RegistrySQL {
     /// A keyset page over current rows matching `query` (see ``RowQuery``).
-    static func search<R: SQLiteRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
+    static func search<R: TableRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         ReadRecorder.note(R.sql.table, nil)
         if let page = try FoldedPrefixSearch.page(db, type, query) { return page }
         var compiler = SQLiteQueryCompiler(uuidColumn: R.sql.uuidColumn, currentCondition: R.sql.current)
@@ -175,7 +175,7 @@ extension SQLiteRegistryStore {
     /// A keyset-paged search over the current rows of `type` (see ``RowQuery``).
     public func search<R: VersionedRecord>(_ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         let mapped = try Self.mapped(type)
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> RowPage<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) throws -> RowPage<R> {
             let page = try database.read { db in try RegistrySQL.search(db, s, query) }
             return Self.cast(page, to: RowPage<R>.self)
         }

@@ -10,8 +10,8 @@ public struct SQLiteRegistryReader {
 
     init(_ db: Database) { self.db = db }
 
-    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any SQLiteVersionedRecord.Type {
-        guard let mapped = type as? any SQLiteVersionedRecord.Type else {
+    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any VersionedTableRecord.Type {
+        guard let mapped = type as? any VersionedTableRecord.Type else {
             throw RegistryError.invalidValue("\(R.self) is not stored in SQLite")
         }
         return mapped
@@ -25,7 +25,7 @@ public struct SQLiteRegistryReader {
     /// See `RegistryStore.record(_:uuid:includeDeleted:)`.
     public func record<R: VersionedRecord>(_ type: R.Type, uuid: String,
                                            includeDeleted: Bool = false) throws -> Versioned<R>? {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> Versioned<R>? {
+        func run<S: VersionedTableRecord>(_ s: S.Type) throws -> Versioned<R>? {
             try RegistrySQL.byUUID(db, s, uuid, includeDeleted: includeDeleted).map { Self.cast($0, to: Versioned<R>.self) }
         }
         return try run(Self.mapped(type))
@@ -33,7 +33,7 @@ public struct SQLiteRegistryReader {
 
     /// See `RegistryStore.record(_:code:)`.
     public func record<R: VersionedRecord>(_ type: R.Type, code: String) throws -> Versioned<R>? {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> Versioned<R>? {
+        func run<S: VersionedTableRecord>(_ s: S.Type) throws -> Versioned<R>? {
             try RegistrySQL.byCode(db, s, code).map { Self.cast($0, to: Versioned<R>.self) }
         }
         return try run(Self.mapped(type))
@@ -41,7 +41,7 @@ public struct SQLiteRegistryReader {
 
     /// See `RegistryStore.record(_:id:)`.
     public func record<R: VersionedRecord>(_ type: R.Type, id: Int64) throws -> Versioned<R>? {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> Versioned<R>? {
+        func run<S: VersionedTableRecord>(_ s: S.Type) throws -> Versioned<R>? {
             try RegistrySQL.byID(db, s, id).map { Self.cast($0, to: Versioned<R>.self) }
         }
         return try run(Self.mapped(type))
@@ -49,7 +49,7 @@ public struct SQLiteRegistryReader {
 
     /// See `RegistryStore.page(_:_:)`.
     public func page<R: VersionedRecord>(_ type: R.Type, _ query: PageQuery) throws -> SearchPage<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> SearchPage<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) throws -> SearchPage<R> {
             Self.cast(try RegistrySQL.page(db, s, conditions: [], arguments: [], query: query), to: SearchPage<R>.self)
         }
         return try run(Self.mapped(type))
@@ -57,7 +57,7 @@ public struct SQLiteRegistryReader {
 
     /// See `RegistryStore.versions(_:id:)`.
     public func versions<R: VersionedRecord>(_ type: R.Type, id: Int64) throws -> [Versioned<R>] {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) throws -> [Versioned<R>] {
+        func run<S: VersionedTableRecord>(_ s: S.Type) throws -> [Versioned<R>] {
             Self.cast(try RegistrySQL.versions(db, s, id: id), to: [Versioned<R>].self)
         }
         return try run(Self.mapped(type))

@@ -42,10 +42,10 @@ extension SQLiteRegistryStore {
     /// `tblPolicyHolder`, ...), with the same cursor rules as `searchPolicyHolders(_:)`: `RowPredicate.lastUpdated`
     /// compares `DateUpdated`; a `.related` condition on a history-model table keeps its live rows.
     public func searchHistory<R: HistoryRecord>(_ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
-        guard let mapped = type as? any SQLiteHistoryRecord.Type else {
+        guard let mapped = type as? any HistoryTableRecord.Type else {
             throw RegistryError.invalidValue("\(R.self) is not stored in SQLite")
         }
-        func run<S: SQLiteHistoryRecord>(_ s: S.Type) throws -> RowPage<R> {
+        func run<S: HistoryTableRecord>(_ s: S.Type) throws -> RowPage<R> {
             Self.cast(try database.read { db in try HistorySearch.search(db, s, query) }, to: RowPage<R>.self)
         }
         return try run(mapped)
@@ -97,7 +97,7 @@ extension SQLiteRegistryStore {
 
 /// The keyset search over history-model tables (generalizes `searchPolicyHolders`).
 enum HistorySearch {
-    static func search<R: SQLiteHistoryRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
+    static func search<R: HistoryTableRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         let sql = R.sql
         ReadRecorder.note(sql.table, nil)
         var compiler = SQLiteQueryCompiler(uuidColumn: sql.uuidColumn, currentCondition: sql.current)

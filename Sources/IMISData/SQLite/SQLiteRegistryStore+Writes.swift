@@ -4,7 +4,7 @@ import GRDB
 extension SQLiteRegistryStore {
     /// See `RegistryStore.insert(_:)`.
     public func insert<R: VersionedRecord>(_ record: R) async throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let row = SQLiteRegistryReader.cast(record, to: S.self)
             let now = clock.now()
             let result = try await database.write { db in try RegistrySQL.insert(db, row, now: now) }
@@ -15,7 +15,7 @@ extension SQLiteRegistryStore {
 
     /// See `RegistryStore.update(_:ifVersion:)`.
     public func update<R: VersionedRecord>(_ record: R, ifVersion: Int? = nil) async throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let row = SQLiteRegistryReader.cast(record, to: S.self)
             let now = clock.now()
             let result = try await database.write { db in try RegistrySQL.update(db, row, now: now, ifVersion: ifVersion) }
@@ -26,7 +26,7 @@ extension SQLiteRegistryStore {
 
     /// See `RegistryStore.delete(_:id:auditUserID:)`.
     public func delete<R: VersionedRecord>(_ type: R.Type, id: Int64, auditUserID: Int64 = -1) async throws -> Versioned<R> {
-        func run<S: SQLiteVersionedRecord>(_ s: S.Type) async throws -> Versioned<R> {
+        func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
             let now = clock.now()
             let result = try await database.write { db in
                 try RegistrySQL.delete(db, s, id: id, now: now, auditUserID: auditUserID)

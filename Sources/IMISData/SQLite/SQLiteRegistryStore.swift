@@ -23,7 +23,7 @@ public struct SQLiteRegistryStore: RegistryStore {
         try database.read { db in try body(SQLiteRegistryReader(db)) }
     }
 
-    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any SQLiteVersionedRecord.Type {
+    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any VersionedTableRecord.Type {
         try SQLiteRegistryReader.mapped(type)
     }
 

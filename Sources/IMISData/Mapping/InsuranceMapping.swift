@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension Policy: SQLiteVersionedRecord {
+extension Policy: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblPolicy",
         columns: ["PolicyID", "PolicyUUID", "FamilyID", "EnrollDate", "StartDate", "EffectiveDate", "ExpiryDate",
@@ -26,7 +26,7 @@ extension Policy: SQLiteVersionedRecord {
     }
 }
 
-extension Premium: SQLiteVersionedRecord {
+extension Premium: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblPremium",
         columns: ["PremiumId", "PremiumUUID", "PolicyID", "PayerID", "Amount", "Receipt", "PayDate", "PayType",
@@ -50,7 +50,7 @@ extension Premium: SQLiteVersionedRecord {
     }
 }
 
-extension Payer: SQLiteVersionedRecord {
+extension Payer: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblPayer",
         columns: ["PayerID", "PayerUUID", "PayerType", "PayerName", "PayerAddress", "LocationId", "Phone", "Fax",
@@ -71,7 +71,7 @@ extension Payer: SQLiteVersionedRecord {
     }
 }
 
-extension Diagnosis: SQLiteVersionedRecord {
+extension Diagnosis: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblICDCodes",
         columns: ["ICDID", "ICDUUID", "ICDCode", "ICDName", "ValidityFrom", "ValidityTo", "LegacyID", "AuditUserID"],
@@ -89,7 +89,7 @@ extension Diagnosis: SQLiteVersionedRecord {
     }
 }
 
-extension Claim: SQLiteVersionedRecord {
+extension Claim: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblClaim",
         columns: ["ClaimID", "ClaimUUID", "InsureeID", "ClaimCode", "DateFrom", "DateTo", "ICDID", "ICDID1", "ICDID2",

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension Insuree: SQLiteVersionedRecord {
+extension Insuree: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblInsuree",
         columns: ["InsureeID", "InsureeUUID", "FamilyID", "CHFID", "LastName", "OtherNames", "DOB", "Gender",
@@ -33,7 +33,7 @@ extension Insuree: SQLiteVersionedRecord {
     }
 }
 
-extension Family: SQLiteVersionedRecord {
+extension Family: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblFamilies",
         columns: ["FamilyID", "FamilyUUID", "InsureeID", "LocationId", "Poverty", "FamilyType", "FamilyAddress",
@@ -57,7 +57,7 @@ extension Family: SQLiteVersionedRecord {
     }
 }
 
-extension InsureePhoto: SQLiteRecord {
+extension InsureePhoto: TableRecord {
     static let sql = TableSQL(
         table: "tblPhotos",
         columns: ["PhotoID", "PhotoUUID", "InsureeID", "CHFID", "PhotoFolder", "PhotoFileName", "OfficerID",

@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 
 /// A record of a history-model table: `sql.columns` starts with `UUID`; live rows are `isDeleted = 0`.
-protocol SQLiteHistoryRecord: SQLiteRecord, HistoryRecord {}
+protocol HistoryTableRecord: TableRecord, HistoryRecord {}
 
-extension PolicyHolder: SQLiteHistoryRecord {}
+extension PolicyHolder: HistoryTableRecord {}
 
 extension TableSQL {
     /// The mapping of a history-model table (key `UUID`, version `Version`, live rows `isDeleted = 0`).
@@ -16,7 +16,7 @@ extension TableSQL {
     }
 }
 
-extension Invoice: SQLiteHistoryRecord {
+extension Invoice: HistoryTableRecord {
     static let sql = TableSQL.history(
         "tblInvoice",
         ["Code", "SubjectType", "SubjectId", "ThirdpartyType", "ThirdpartyId", "DateInvoice", "DateDue", "DatePayed",
@@ -44,7 +44,7 @@ extension Invoice: SQLiteHistoryRecord {
     }
 }
 
-extension InvoiceLineItem: SQLiteHistoryRecord {
+extension InvoiceLineItem: HistoryTableRecord {
     static let sql = TableSQL.history(
         "tblInvoiceLineItem",
         ["InvoiceId", "Code", "Description", "LineType", "LineId", "Quantity", "UnitPrice", "Discount", "Deduction",
@@ -68,7 +68,7 @@ extension InvoiceLineItem: SQLiteHistoryRecord {
     }
 }
 
-extension PaymentInvoice: SQLiteHistoryRecord {
+extension PaymentInvoice: HistoryTableRecord {
     static let sql = TableSQL.history(
         "tblPaymentInvoice",
         ["ReconciliationStatus", "CodeExt", "CodeTp", "CodeReceipt", "Label", "Fees", "AmountReceived",
@@ -92,7 +92,7 @@ extension PaymentInvoice: SQLiteHistoryRecord {
     }
 }
 
-extension PaymentInvoiceDetail: SQLiteHistoryRecord {
+extension PaymentInvoiceDetail: HistoryTableRecord {
     static let sql = TableSQL.history(
         "tblDetailPaymentInvoice",
         ["PaymentId", "SubjectType", "SubjectId", "Status", "Fees", "Amount", "ReconcilationId", "ReconcilationDate"])
@@ -112,31 +112,5 @@ extension PaymentInvoiceDetail: SQLiteHistoryRecord {
         [uuid.lowercased(), paymentUUID.lowercased(), subjectType, subjectID.lowercased(), status, fees, amount,
          reconciliationID, reconciliationDate.databaseText, jsonExt, dateCreated.databaseText,
          dateUpdated.databaseText, nil, nil, version, isDeleted]
-    }
-}
-
-/// Writes of history-model rows inside a caller's transaction.
-enum HistorySQL {
-    /// Inserts `record` as version 1 created and updated at `now`.
-    static func insert<R: SQLiteHistoryRecord>(_ db: Database, _ record: R, now: Date) throws -> Versioned<R> {
-        let row = try record.firstVersion(at: now)
-        try RegistrySQL.translatingErrors {
-            try db.cachedStatement(sql: R.sql.insert).execute(arguments: StatementArguments(row.databaseValues))
-        }
-        return Versioned(record: row, versionId: 1)
-    }
-
-    /// Writes `record` over its live row as the next version (`Version` + 1, `DateUpdated` = now).
-    static func update<R: SQLiteHistoryRecord>(_ db: Database, _ record: R, now: Date) throws -> Versioned<R> {
-        var row = record
-        row.version += 1
-        row.dateUpdated = now
-        let assignments = R.sql.columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
-        let values = Array(row.databaseValues.dropFirst()) + [row.uuid]
-        try RegistrySQL.translatingErrors {
-            try db.cachedStatement(sql: "UPDATE \(R.sql.table) SET \(assignments) WHERE UUID = ?")
-                .execute(arguments: StatementArguments(values))
-        }
-        return Versioned(record: row, versionId: row.version)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// How a record maps onto its table: the column list (decoding and binding order) and prepared SQL texts.
-protocol SQLiteRecord: Sendable, Hashable {
+protocol TableRecord: Sendable, Hashable {
     /// Table name, column order and derived SQL.
     static var sql: TableSQL { get }
     /// Decodes the current row of `SELECT <sql.columns> ...` by column position.
@@ -13,7 +13,7 @@ protocol SQLiteRecord: Sendable, Hashable {
 
 /// A record of a legacy-versioned table: `sql.columns` ends with `ValidityFrom`, `ValidityTo`, the legacy id
 /// column and the audit user column, in that order, and starts with the primary key then the UUID.
-protocol SQLiteVersionedRecord: SQLiteRecord, VersionedRecord {}
+protocol VersionedTableRecord: TableRecord, VersionedRecord {}
 
 /// Reads the columns of a result row in order: straight from an SQLite statement, or from the values of a row
 /// another engine returned (PostgreSQL), so that one decoder per record serves both.
@@ -163,7 +163,7 @@ struct TableSQL: Sendable {
 /// A fetched row with its version number (the extra last column of `TableSQL.select`), decoded as one
 /// "column value" so that GRDB's fast value cursors hand us the raw statement. A row that does not decode is kept
 /// as its failure, which ``value`` throws naming the table and column (GRDB's own error would name neither).
-struct VersionedRow<Record: SQLiteRecord>: DatabaseValueConvertible, StatementColumnConvertible {
+struct VersionedRow<Record: TableRecord>: DatabaseValueConvertible, StatementColumnConvertible {
     private let decoded: Result<Versioned<Record>, any Error>
 
     init?(sqliteStatement: SQLiteStatement, index: CInt) {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension Product: SQLiteVersionedRecord {
+extension Product: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblProduct",
         columns: ["ProdID", "ProdUUID", "ProductCode", "ProductName", "LocationId", "InsurancePeriod", "DateFrom",
@@ -42,7 +42,7 @@ extension Product: SQLiteVersionedRecord {
     }
 }
 
-extension MedicalItem: SQLiteVersionedRecord {
+extension MedicalItem: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblItems",
         columns: ["ItemID", "ItemUUID", "ItemCode", "ItemName", "ItemType", "ItemPackage", "ItemPrice",
@@ -64,7 +64,7 @@ extension MedicalItem: SQLiteVersionedRecord {
     }
 }
 
-extension MedicalService: SQLiteVersionedRecord {
+extension MedicalService: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblServices",
         columns: ["ServiceID", "ServiceUUID", "ServCategory", "ServiceCode", "ServiceName", "ServType", "ServLevel",
@@ -86,7 +86,7 @@ extension MedicalService: SQLiteVersionedRecord {
     }
 }
 
-extension PolicyHolder: SQLiteRecord {
+extension PolicyHolder: TableRecord {
     /// A history-model table: key `UUID`, version `Version`, live rows `isDeleted = 0`.
     static let sql = TableSQL(
         table: "tblPolicyHolder",

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension Location: SQLiteVersionedRecord {
+extension Location: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblLocations",
         columns: ["LocationId", "LocationUUID", "LocationCode", "LocationName", "ParentLocationId", "LocationType",
@@ -25,7 +25,7 @@ extension Location: SQLiteVersionedRecord {
     }
 }
 
-extension HealthFacility: SQLiteVersionedRecord {
+extension HealthFacility: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblHF",
         columns: ["HfID", "HfUUID", "HFCode", "HFName", "LegalForm", "HFLevel", "HFSublevel", "HFAddress",
@@ -52,7 +52,7 @@ extension HealthFacility: SQLiteVersionedRecord {
     }
 }
 
-extension EnrolmentOfficer: SQLiteVersionedRecord {
+extension EnrolmentOfficer: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblOfficer",
         columns: ["OfficerID", "OfficerUUID", "Code", "LastName", "OtherNames", "DOB", "Phone", "LocationId",
@@ -80,7 +80,7 @@ extension EnrolmentOfficer: SQLiteVersionedRecord {
     }
 }
 
-extension ClaimAdministrator: SQLiteVersionedRecord {
+extension ClaimAdministrator: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblClaimAdmin",
         columns: ["ClaimAdminId", "ClaimAdminUUID", "ClaimAdminCode", "LastName", "OtherNames", "DOB", "Phone",
