@@ -1,5 +1,4 @@
 import HTTPTypes
-import IMISData
 
 /// A FHIR RESTful interaction (http://hl7.org/fhir/R4/http.html).
 public enum Interaction: String, Sendable, Hashable, CaseIterable {
@@ -29,15 +28,21 @@ enum RouteTable {
         Route(.get, "{type}", .searchType, FHIRService.search(_:principal:)),
         Route(.post, "{type}/_search", .searchType, FHIRService.search(_:principal:)),
         // SMART App Launch 2.0 §2.1, under both FHIR bases; the alias's openIMIS sign-in.
-        Route(.get, .fhir, ".well-known/smart-configuration", .outcome, .open { $0.token.smartConfiguration(authBase: $0.authBase) }),
-        Route(.post, .alias, "login", .oauth, .credentials { await $0.token.openIMISLogin(headers: $0.headers, body: $0.body) }),
+        Route(.get, .fhir, ".well-known/smart-configuration", .outcome,
+              .open { $0.token.smartConfiguration(authBase: $0.authBase) }),
+        Route(.post, .alias, "login", .oauth,
+              .credentials { await $0.token.openIMISLogin(headers: $0.headers, body: $0.body) }),
 
         // Tokens (api.md §2, RFC 7009, RFC 7662) and discovery (RFC 8414).
         Route(.post, .auth, "token", .oauth, .credentials { await $0.token.token(headers: $0.headers, body: $0.body) }),
-        Route(.post, .auth, "revoke", .oauth, .credentials { await $0.token.revoke(headers: $0.headers, body: $0.body) }),
-        Route(.post, .auth, "introspect", .oauth, .credentials { await $0.token.introspect(headers: $0.headers, body: $0.body) }),
-        Route(.post, .auth, "otp", .oauth, .open { await $0.token.startOTP(headers: $0.headers, body: $0.body, clientIP: $0.clientIP) }),
-        Route(.post, .auth, "otp/resend", .oauth, .open { await $0.token.resendOTP(headers: $0.headers, body: $0.body) }),
+        Route(.post, .auth, "revoke", .oauth,
+              .credentials { await $0.token.revoke(headers: $0.headers, body: $0.body) }),
+        Route(.post, .auth, "introspect", .oauth,
+              .credentials { await $0.token.introspect(headers: $0.headers, body: $0.body) }),
+        Route(.post, .auth, "otp", .oauth,
+              .open { await $0.token.startOTP(headers: $0.headers, body: $0.body, clientIP: $0.clientIP) }),
+        Route(.post, .auth, "otp/resend", .oauth,
+              .open { await $0.token.resendOTP(headers: $0.headers, body: $0.body) }),
         Route(.get, .auth, "dev/outbox", .oauth, .open { $0.token.outbox() }),
         Route(.get, .auth, "jwks.json", .oauth, .open { $0.token.jwks() }),
         Route(.get, .site, ".well-known/oauth-authorization-server", .oauth,
@@ -52,16 +57,23 @@ enum RouteTable {
               .bearer { await $0.membership.deletePushToken(principal: $1, token: $0.parameters.first ?? "") }),
 
         // openIMIS's membership module, as its mobile app calls it (``MembershipCompat``).
-        Route(.post, .compat, "login", .compat, .credentials { try await $0.compat.login(headers: $0.headers, body: $0.body) }),
+        Route(.post, .compat, "login", .compat,
+              .credentials { try await $0.compat.login(headers: $0.headers, body: $0.body) }),
         Route(.post, .compat, "register", .compat, .open { try await $0.compat.register($0) }),
-        Route(.post, .compat, "resend-otp", .compat, .open { try await $0.compat.resend(headers: $0.headers, body: $0.body) }),
-        Route(.post, .compat, "validate-otp", .compat, .open { try await $0.compat.validate(headers: $0.headers, body: $0.body) }),
-        Route(.post, .compat, "save_fcm_token", .compat, .bearer { try await $0.compat.saveFCMToken($0, principal: $1) }),
-        Route(.get, .compat, "insuree-information", .compat, .bearer { try await $0.compat.information($0, principal: $1) }),
+        Route(.post, .compat, "resend-otp", .compat,
+              .open { try await $0.compat.resend(headers: $0.headers, body: $0.body) }),
+        Route(.post, .compat, "validate-otp", .compat,
+              .open { try await $0.compat.validate(headers: $0.headers, body: $0.body) }),
+        Route(.post, .compat, "save_fcm_token", .compat,
+              .bearer { try await $0.compat.saveFCMToken($0, principal: $1) }),
+        Route(.get, .compat, "insuree-information", .compat,
+              .bearer { try await $0.compat.information($0, principal: $1) }),
         Route(.get, .compat, "claims", .compat, .bearer { try await $0.compat.claims(principal: $1) }),
-        Route(.get, .compat, "claimed-item-services", .compat, .bearer { try await $0.compat.claimLines($0, principal: $1) }),
+        Route(.get, .compat, "claimed-item-services", .compat,
+              .bearer { try await $0.compat.claimLines($0, principal: $1) }),
         Route(.get, .compat, "card/{uuid}", .compat, .bearer { try await $0.compat.card($0, principal: $1) }),
-        Route(.get, .compat, "fhir-patient", .compat, .bearer { try await $0.compat.fhirPatient($0, principal: $1) }),
+        Route(.get, .compat, "fhir-patient", .compat,
+              .bearer { try await $0.compat.fhirPatient($0, principal: $1) }),
 
         // Health checks, for any method, outside SITE_ROOT.
         Route(nil, .root, "health/live", .outcome, .open { _ in RouteTable.healthy }),

@@ -39,7 +39,8 @@ public struct Route: Sendable {
 
     /// A FHIR interaction that needs a bearer token, under the FHIR base and the openIMIS alias; refusals are
     /// OperationOutcomes. The handler gets the principal.
-    init(_ method: HTTPRequest.Method, _ pattern: String, _ interaction: Interaction, _ handler: @escaping FHIRHandler) {
+    init(_ method: HTTPRequest.Method, _ pattern: String, _ interaction: Interaction,
+         _ handler: @escaping FHIRHandler) {
         self.method = method
         self.mount = .fhir
         self.segments = Self.segments(pattern)
@@ -157,7 +158,6 @@ enum RouteMount: Sendable, Hashable, CaseIterable {
 
 /// A request as a handler other than a FHIR interaction sees it: its parts, read once by the router.
 struct RouteRequest: Sendable {
-    var method: HTTPRequest.Method
     var headers: HTTPFields
     var query: QueryParameters
     /// The body of a POST or PUT (empty otherwise).

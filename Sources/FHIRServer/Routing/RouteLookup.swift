@@ -40,7 +40,8 @@ extension RouteTable {
         for (mount, base) in bases(configuration) {
             guard let rest = strip(path, prefix: base) else { continue }
             let segments = rest.split(separator: "/").map { percentDecode($0) }
-            let here = RouteLookup(outcome: .notFound, mount: mount, basePath: base, dialect: mount.dialect, segments: segments)
+            let here = RouteLookup(
+                outcome: .notFound, mount: mount, basePath: base, dialect: mount.dialect, segments: segments)
             if owner == nil { owner = here }
             let rows = table.compactMap { row in mount.serves(row) ? bind(row, segments) : nil }
             guard let first = rows.first else { continue }
@@ -68,7 +69,8 @@ extension RouteTable {
     static func bind(_ route: Route, _ segments: [String]) -> FHIRRoutes.Match? {
         guard route.segments.count == segments.count else { return nil }
         // No FHIR type, id or version holds a NUL (`%00`); PostgreSQL could not even compare one (SQLSTATE 22021).
-        if route.mount == .fhir || route.mount == .alias, segments.contains(where: { $0.utf8.contains(0) }) { return nil }
+        let fhir = route.mount == .fhir || route.mount == .alias
+        if fhir, segments.contains(where: { $0.utf8.contains(0) }) { return nil }
         var match = FHIRRoutes.Match(route: route)
         for (pattern, segment) in zip(route.segments, segments) {
             switch pattern {

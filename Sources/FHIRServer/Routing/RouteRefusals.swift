@@ -33,7 +33,8 @@ extension RouteDialect {
         switch self {
         case .outcome: throw FHIRError(.invalid, "the request cannot contain a NUL character")
         case .oauth: return AuthJSON.error(TokenError.invalidRequest("the request cannot contain a NUL character"))
-        case .compat: return MembershipCompat.message("The request cannot contain a NUL character.", status: .badRequest)
+        case .compat:
+            return MembershipCompat.message("The request cannot contain a NUL character.", status: .badRequest)
         }
     }
 
@@ -54,9 +55,11 @@ extension RouteDialect {
         switch self {
         case .outcome: return FHIRService.unauthorized(invalid)
         case .oauth:
-            return AuthAnswer(response: AuthJSON.error(TokenError("invalid_token", "a valid access token is required", status: 401)))
+            let error = TokenError("invalid_token", "a valid access token is required", status: 401)
+            return AuthAnswer(response: AuthJSON.error(error))
         case .compat:
-            return AuthAnswer(response: MembershipCompat.message("Authentication credentials were not provided.", status: .unauthorized))
+            let text = "Authentication credentials were not provided."
+            return AuthAnswer(response: MembershipCompat.message(text, status: .unauthorized))
         }
     }
 

@@ -6,14 +6,18 @@ extension FHIRResponder {
     /// in the row's dialect: a NUL in a membership path or query (400), no row (404), another method (405 with
     /// `Allow`); for FHIR rows an unacceptable format (406); the body (413 past the limit); for bearer rows the
     /// token (401), resolved here and only here — `credential` is the one the rate limiter already verified.
-    func route(_ request: Request, context: Context, credential: BearerCredential? = nil) async throws -> FHIRResponse {
-        let lookup = RouteTable.lookup(method: request.method, path: request.uri.path, configuration: service.configuration)
+    func route(_ request: Request, context: Context, credential: BearerCredential? = nil) async throws
+        -> FHIRResponse
+    {
+        let configuration = service.configuration
+        let lookup = RouteTable.lookup(method: request.method, path: request.uri.path, configuration: configuration)
         let query = QueryParameters(parsing: Substring(request.uri.query ?? ""))
         if lookup.mount.refusesNUL, Self.carriesNUL(lookup.segments, query) { return try lookup.dialect.carriesNUL() }
         let match: FHIRRoutes.Match
         switch lookup.outcome {
         case .notFound: return try lookup.dialect.notFound(lookup)
-        case .methodNotAllowed(let allowed): return try lookup.dialect.methodNotAllowed(request.method, allowed: allowed)
+        case .methodNotAllowed(let allowed):
+            return try lookup.dialect.methodNotAllowed(request.method, allowed: allowed)
         case .found(let found): match = found
         }
         let dialect = lookup.dialect
@@ -51,13 +55,16 @@ extension FHIRResponder {
         let method = match.route.method
         let body = method == .post || method == .put ? try await authBody(request) : []
         return RouteRequest(
-            method: request.method, headers: request.headers, query: query, body: body, parameters: match.parameters,
+            headers: request.headers, query: query, body: body, parameters: match.parameters,
             clientIP: context.remoteAddress?.ipAddress ?? "unknown",
             authBase: baseURL(request, basePath: service.configuration.prefix + "/auth"), auth: auth, service: service)
     }
 
-    /// The principal of the request's bearer token, or the refusal of `dialect` (401; 503 when it cannot be looked up).
-    func authenticate(_ request: Request, credential: BearerCredential?, dialect: RouteDialect) async throws -> Principal {
+    /// The principal of the request's bearer token, or the refusal of `dialect` (401; 503 when it cannot be looked
+    /// up).
+    func authenticate(_ request: Request, credential: BearerCredential?, dialect: RouteDialect) async throws
+        -> Principal
+    {
         let bearer: BearerCredential
         if let credential { bearer = credential } else { bearer = await resolveBearer(request.headers) }
         guard case .verified(let principal, _) = bearer else { throw dialect.unauthenticated(bearer) }
