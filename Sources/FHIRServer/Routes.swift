@@ -6,92 +6,79 @@ public enum Interaction: String, Sendable, Hashable, CaseIterable {
         delete, batch, transaction
 }
 
-/// One row of the route table: a method, a path shape under the FHIR base, an interaction.
-public struct Route: Sendable {
-    public enum Segment: Sendable, Equatable {
-        case literal(String)
-        case type
-        case id
-        case version
-    }
+/// The whole HTTP surface, one row per route: method, mount and path, the format of its refusals, and the handler,
+/// whose kind is the authentication the route needs (`open`, `credentials` checked by the endpoint, `bearer`: the
+/// router answers 401 and the handler gets a principal). FHIR rows are bearer unless marked `open:`; they answer
+/// under the FHIR base and the openIMIS alias, and batch and transaction entries are matched against them too.
+/// Matching, 404 and 405 (with `Allow`): ``RouteTable/lookup(method:path:configuration:)``; running a row:
+/// ``FHIRResponder/route(_:context:credential:)``.
+enum RouteTable {
+    static let table: [Route] = [
+        // The FHIR REST API, in the order of the specification's summary (http://hl7.org/fhir/R4/http.html#summary).
+        Route(.get, "metadata", .capabilities, open: FHIRService.capabilities),
+        // One endpoint; Bundle.type says which.
+        Route(.post, "", .batch, FHIRService.bundle(_:principal:)),
+        Route(.post, "", .transaction, FHIRService.bundle(_:principal:)),
+        Route(.get, "{type}/{id}", .read, FHIRService.read),
+        Route(.get, "{type}/{id}/_history/{vid}", .vread, FHIRService.vread),
+        Route(.put, "{type}/{id}", .update, FHIRService.update),
+        Route(.delete, "{type}/{id}", .delete, FHIRService.delete),
+        Route(.get, "{type}/{id}/_history", .historyInstance, FHIRService.history),
+        Route(.post, "{type}", .create, FHIRService.create(_:principal:)),
+        Route(.get, "{type}", .searchType, FHIRService.search(_:principal:)),
+        Route(.post, "{type}/_search", .searchType, FHIRService.search(_:principal:)),
+        // SMART App Launch 2.0 §2.1, under both FHIR bases; the alias's openIMIS sign-in.
+        Route(.get, .fhir, ".well-known/smart-configuration", .outcome,
+              .open { $0.token.smartConfiguration(authBase: $0.authBase) }),
+        Route(.post, .alias, "login", .oauth,
+              .credentials { await $0.token.openIMISLogin(headers: $0.headers, body: $0.body) }),
 
-    public let method: HTTPRequest.Method
-    public let segments: [Segment]
-    public let interaction: Interaction
+        // Tokens (api.md §2, RFC 7009, RFC 7662) and discovery (RFC 8414).
+        Route(.post, .auth, "token", .oauth, .credentials { await $0.token.token(headers: $0.headers, body: $0.body) }),
+        Route(.post, .auth, "revoke", .oauth,
+              .credentials { await $0.token.revoke(headers: $0.headers, body: $0.body) }),
+        Route(.post, .auth, "introspect", .oauth,
+              .credentials { await $0.token.introspect(headers: $0.headers, body: $0.body) }),
+        Route(.post, .auth, "otp", .oauth,
+              .open { await $0.token.startOTP(headers: $0.headers, body: $0.body, clientIP: $0.clientIP) }),
+        Route(.post, .auth, "otp/resend", .oauth,
+              .open { await $0.token.resendOTP(headers: $0.headers, body: $0.body) }),
+        Route(.get, .auth, "dev/outbox", .oauth, .open { $0.token.outbox() }),
+        Route(.get, .auth, "jwks.json", .oauth, .open { $0.token.jwks() }),
+        Route(.get, .site, ".well-known/oauth-authorization-server", .oauth,
+              .open { $0.token.authorizationServerMetadata(authBase: $0.authBase) }),
 
-    init(_ method: HTTPRequest.Method, _ pattern: String, _ interaction: Interaction) {
-        self.method = method
-        self.segments = pattern.split(separator: "/").map { part in
-            switch part {
-            case "{type}": return .type
-            case "{id}": return .id
-            case "{vid}": return .version
-            default: return .literal(String(part))
-            }
-        }
-        self.interaction = interaction
-    }
-}
+        // The signed-in insuree (api.md §3).
+        Route(.get, .membership, "me", .oauth, .bearer { await $0.membership.me(principal: $1) }),
+        Route(.get, .membership, "card", .oauth, .bearer { await $0.membership.card(principal: $1, request: $0) }),
+        Route(.post, .membership, "push-tokens", .oauth,
+              .bearer { await $0.membership.savePushToken(principal: $1, headers: $0.headers, body: $0.body) }),
+        Route(.delete, .membership, "push-tokens/{token}", .oauth,
+              .bearer { await $0.membership.deletePushToken(principal: $1, token: $0.parameters.first ?? "") }),
 
-/// The FHIR REST API as this server implements it: one row per interaction, in the order of the
-/// specification's summary table (http://hl7.org/fhir/R4/http.html#summary).
-public enum FHIRRoutes {
-    public static let table: [Route] = [
-        Route(.get, "metadata", .capabilities),
-        // One endpoint; Bundle.type says which (the handler reads it).
-        Route(.post, "", .batch),
-        Route(.post, "", .transaction),
-        Route(.get, "{type}/{id}", .read),
-        Route(.get, "{type}/{id}/_history/{vid}", .vread),
-        Route(.put, "{type}/{id}", .update),
-        Route(.delete, "{type}/{id}", .delete),
-        Route(.get, "{type}/{id}/_history", .historyInstance),
-        Route(.post, "{type}", .create),
-        Route(.get, "{type}", .searchType),
-        Route(.post, "{type}/_search", .searchType),
+        // openIMIS's membership module, as its mobile app calls it (``MembershipCompat``).
+        Route(.post, .compat, "login", .compat,
+              .credentials { try await $0.compat.login(headers: $0.headers, body: $0.body) }),
+        Route(.post, .compat, "register", .compat, .open { try await $0.compat.register($0) }),
+        Route(.post, .compat, "resend-otp", .compat,
+              .open { try await $0.compat.resend(headers: $0.headers, body: $0.body) }),
+        Route(.post, .compat, "validate-otp", .compat,
+              .open { try await $0.compat.validate(headers: $0.headers, body: $0.body) }),
+        Route(.post, .compat, "save_fcm_token", .compat,
+              .bearer { try await $0.compat.saveFCMToken($0, principal: $1) }),
+        Route(.get, .compat, "insuree-information", .compat,
+              .bearer { try await $0.compat.information($0, principal: $1) }),
+        Route(.get, .compat, "claims", .compat, .bearer { try await $0.compat.claims(principal: $1) }),
+        Route(.get, .compat, "claimed-item-services", .compat,
+              .bearer { try await $0.compat.claimLines($0, principal: $1) }),
+        Route(.get, .compat, "card/{uuid}", .compat, .bearer { try await $0.compat.card($0, principal: $1) }),
+        Route(.get, .compat, "fhir-patient", .compat,
+              .bearer { try await $0.compat.fhirPatient($0, principal: $1) }),
+
+        // Health checks, for any method, outside SITE_ROOT.
+        Route(nil, .root, "health/live", .outcome, .open { _ in RouteTable.healthy }),
+        Route(nil, .root, "health/ready", .outcome, .open { _ in RouteTable.healthy }),
     ]
 
-    /// A request path matched against the table.
-    public struct Match: Sendable {
-        public var route: Route
-        public var type: String?
-        public var id: String?
-        public var version: String?
-    }
-
-    /// Finds the route for `segments`; when the path matches but not the method, throws 405 with `Allow`.
-    public static func match(method: HTTPRequest.Method, segments: [String]) throws(FHIRError) -> Match {
-        var allowed: [HTTPRequest.Method] = []
-        for route in table {
-            guard let m = bind(route, segments) else { continue }
-            if route.method == method { return m }
-            if method == .head && route.method == .get { return m }
-            allowed.append(route.method)
-        }
-        if allowed.isEmpty {
-            throw FHIRError(.notFound, "no FHIR endpoint at /\(segments.joined(separator: "/"))")
-        }
-        var headers = HTTPFields()
-        headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-        throw FHIRError(.methodNotAllowed, "\(method.rawValue) is not allowed here", headers: headers)
-    }
-
-    private static func bind(_ route: Route, _ segments: [String]) -> Match? {
-        // No type, id or version holds a NUL (`%00`); PostgreSQL could not even compare one (SQLSTATE 22021).
-        guard route.segments.count == segments.count, !segments.contains(where: { $0.utf8.contains(0) }) else { return nil }
-        var match = Match(route: route)
-        for (pattern, segment) in zip(route.segments, segments) {
-            switch pattern {
-            case .literal(let text): if text != segment { return nil }
-            case .type:
-                guard let first = segment.first, first.isUppercase, !segment.hasPrefix("_") else { return nil }
-                match.type = segment
-            case .id:
-                if segment.hasPrefix("_") || segment.hasPrefix("$") { return nil }
-                match.id = segment
-            case .version: match.version = segment
-            }
-        }
-        return match
-    }
+    static let healthy = FHIRResponse(status: .ok, headers: [.contentType: "text/plain"], body: Array("ok\n".utf8))
 }

@@ -27,7 +27,7 @@ import Testing
         let service = try service()
         let declared = service.capabilityStatement.rest?.first?.resource ?? []
         #expect(Set(declared.compactMap { $0.type.value?.rawValue }) == Set(service.providers.keys))
-        let routed = Set(FHIRRoutes.table.map(\.interaction.rawValue))
+        let routed = Set(FHIRRoutes.table.compactMap(\.interaction?.rawValue))
         // System interactions (batch, transaction): declared exactly when routed.
         let system = Set(SystemRestfulInteraction.allCases.map(\.rawValue))
         let declaredSystem = Set((service.capabilityStatement.rest?.first?.interaction ?? []).compactMap { $0.code.value?.rawValue })

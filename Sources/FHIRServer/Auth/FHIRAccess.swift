@@ -39,13 +39,12 @@ extension FHIRService {
                          headers: [.wwwAuthenticate: challenge])
     }
 
-    /// Applies the access rules to a request about to be handled: 401 without a principal, 403 for what its rights or
-    /// scopes do not allow, and for an insuree the family compartment (a search is narrowed to it; a read outside it
+    /// Applies the access rules to a request of `principal` about to be handled: 403 for what its rights or scopes do
+    /// not allow, and for an insuree the family compartment (a search is narrowed to it; a read outside it
     /// is 404).
-    func authorize(_ request: inout FHIRRequest) async throws(FHIRError) {
-        let interaction = request.match.route.interaction
+    func authorize(_ request: inout FHIRRequest, principal: Principal) async throws(FHIRError) {
+        let interaction = request.match.interaction
         guard let method = AccessMethod(interaction) else { return }
-        guard let principal = request.principal else { throw Self.unauthorized(request.invalidToken) }
         let provider = try provider(request.match.type)
         let type = provider.resourceType
         switch AccessPolicy.decide(principal, type, method) {
@@ -88,11 +87,14 @@ extension FHIRService {
     /// A create or update under a restriction (row security, an insuree's family): the write and a check that its
     /// result lies inside the restriction run in one unit of work, so that a write leading outside is refused (403)
     /// and leaves nothing behind.
-    func restrictedWrite(_ request: FHIRRequest, restriction: QueryParameters) async throws(FHIRError) -> FHIRResponse {
+    func restrictedWrite(_ request: FHIRRequest, principal: Principal, restriction: QueryParameters) async throws(FHIRError)
+        -> FHIRResponse
+    {
         let provider = try provider(request.match.type)
         do {
             return try await units.unitOfWork { () async throws -> FHIRResponse in
-                let response = request.match.route.interaction == .create ? try await create(request) : try await update(request)
+                let response = request.match.interaction == .create
+                    ? try await create(request, principal: principal) : try await update(request)
                 guard !provider.createIsEnquiry, let id = response.resourceID else { return response }
                 guard try await isInside(provider: provider, id: id, restriction: restriction) else {
                     throw FHIRError(.forbidden, "the \(provider.resourceType) would lie outside what this account may see")

@@ -33,32 +33,19 @@ struct MembershipCompat: Sendable {
         return answer
     }
 
-    func handle(method: HTTPRequest.Method, route: [String], headers: HTTPFields, query: QueryParameters, body: [UInt8],
-                clientIP: String, today: LocalDate) async -> FHIRResponse {
-        do {
-            switch (method, route) {
-            case (.post, ["login"]): return try await login(headers: headers, body: body)
-            case (.post, ["register"]): return try await register(headers: headers, body: body, clientIP: clientIP)
-            case (.post, ["resend-otp"]): return try await resend(headers: headers, body: body)
-            case (.post, ["validate-otp"]): return try await validate(headers: headers, body: body)
-            case (.post, ["save_fcm_token"]):
-                let answer = await membership.savePushToken(headers: headers, body: body)
-                guard answer.status == .created else { return Self.failure(try Self.error(of: answer)) }
-                return Self.message("Firebase token saved successfully.", status: .created)
-            case (.get, ["insuree-information"]): return try await information(headers: headers, query: query)
-            case (.get, ["claims"]): return try await claims(headers: headers)
-            case (.get, ["claimed-item-services"]): return try await claimLines(headers: headers, query: query)
-            case (.get, let path) where path.count == 2 && path[0] == "card":
-                let (_, insuree) = try await reachable(headers: headers, insureeUUID: path[1])
-                guard let id = insuree.id else { throw Self.notFound }
-                return MembershipEndpoint.cardResponse(try await membership.cardData(insureeID: id, today: today), json: true)
-            case (.get, ["fhir-patient"]): return try await fhirPatient(headers: headers, query: query)
-            default:
-                return Self.message("Not found.", status: .notFound)
-            }
-        } catch {
-            return Self.failure(error)
-        }
+    /// `save_fcm_token/`: `{fcm_token}` (the original's `user_id` is ignored) for the signed-in user.
+    func saveFCMToken(_ request: RouteRequest, principal: Principal) async throws -> FHIRResponse {
+        let answer = await membership.savePushToken(principal: principal, headers: request.headers, body: request.body)
+        guard answer.status == .created else { return Self.failure(try Self.error(of: answer)) }
+        return Self.message("Firebase token saved successfully.", status: .created)
+    }
+
+    /// `card/{uuid}/`: the card of an insuree's family the caller may see, as JSON.
+    func card(_ request: RouteRequest, principal: Principal) async throws -> FHIRResponse {
+        let insuree = try await reachable(principal, insureeUUID: request.parameters.first ?? "")
+        guard let id = insuree.id else { throw Self.notFound }
+        let data = try await membership.cardData(insureeID: id, today: LocalDate(utc: services.tokens.now))
+        return MembershipEndpoint.cardResponse(data, json: true)
     }
 
     static func text(_ json: JSON?) -> String? {
@@ -99,12 +86,12 @@ struct MembershipCompat: Sendable {
 
     /// `register/`: `{chfid, head_chfid, dob, phone, email}` → "OTP sent successfully." with the challenge's id (the
     /// same answer whether or not the details match an insuree).
-    func register(headers: HTTPFields, body: [UInt8], clientIP: String) async throws -> FHIRResponse {
-        let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
+    func register(_ request: RouteRequest) async throws -> FHIRResponse {
+        let parameters = try AuthParameters(body: request.body, contentType: request.headers[.contentType])
         guard let dob = LocalDate(try parameters.required("dob")) else { throw TokenError.invalidRequest("dob must be a date") }
         let start = try await services.otp.startRegistration(
             chfid: try parameters.required("chfid"), headCHFID: try parameters.required("head_chfid"), birthDate: dob,
-            phone: parameters["phone"], email: parameters["email"], clientIP: clientIP)
+            phone: parameters["phone"], email: parameters["email"], clientIP: request.clientIP)
         return Self.message("OTP sent successfully.", status: .ok, extra: Self.start(start))
     }
 
@@ -132,14 +119,11 @@ struct MembershipCompat: Sendable {
         return Self.message("User with 'insuree' role created successfully.", status: .created)
     }
 
-    /// The caller and an insuree it may see: its own family for an insuree, Patient read rights (within its districts
+    /// An insuree `principal` may see: its own family for an insuree, Patient read rights (within its districts
     /// under row security) for staff. Whether the caller may read insurees at all is decided before any lookup, so a
     /// caller that may not gets one answer (403) whether or not the insuree exists; one that may, but not this
     /// insuree, gets the answer of an unknown insuree (404).
-    func reachable(headers: HTTPFields, insureeUUID: String? = nil, chfid: String? = nil) async throws -> (Principal, Insuree) {
-        guard let header = headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-              let (principal, _) = await services.tokens.principal(bearer: String(header.dropFirst(7)))
-        else { throw TokenError("invalid_token", "Authentication credentials were not provided.", status: 401) }
+    func reachable(_ principal: Principal, insureeUUID: String? = nil, chfid: String? = nil) async throws -> Insuree {
         let decision = AccessPolicy.decide(principal, "Patient", .read)
         guard decision != .forbidden else { throw Self.forbidden }
         var found: Insuree?
@@ -147,9 +131,9 @@ struct MembershipCompat: Sendable {
         if let chfid { found = try await services.registry.insuree(chfid: chfid)?.record }
         guard let insuree = found else { throw Self.notFound }
         switch decision {
-        case .allow: return (principal, insuree)
-        case .allowWithinFamily(let family): if insuree.familyID == family { return (principal, insuree) }
-        case .allowWithinDistricts(let districts): if try await inDistricts(insuree, districts) { return (principal, insuree) }
+        case .allow: return insuree
+        case .allowWithinFamily(let family): if insuree.familyID == family { return insuree }
+        case .allowWithinDistricts(let districts): if try await inDistricts(insuree, districts) { return insuree }
         case .forbidden: break
         }
         throw Self.notFound
@@ -166,14 +150,14 @@ struct MembershipCompat: Sendable {
     }
 
     /// `insuree-information/?insuree=<chfid>` (the caller's own insuree when omitted).
-    func information(headers: HTTPFields, query: QueryParameters) async throws -> FHIRResponse {
-        var chfid = query.first("insuree")
-        if chfid == nil, let own = try? await membership.insuree(headers),
+    func information(_ request: RouteRequest, principal: Principal) async throws -> FHIRResponse {
+        var chfid = request.query.first("insuree")
+        if chfid == nil, let own = try? membership.insuree(principal),
            let insuree = try await services.registry.record(Insuree.self, id: own) {
             chfid = insuree.chfid
         }
         guard let chfid else { throw TokenError.invalidRequest("chfid is required") }
-        let (_, insuree) = try await reachable(headers: headers, chfid: chfid)
+        let insuree = try await reachable(principal, chfid: chfid)
         guard let id = insuree.id else { throw Self.notFound }
         let summary = try await membership.summary(insureeID: id)
         let policies: [JSON] = summary.policies.map { policy, product in
@@ -198,8 +182,8 @@ struct MembershipCompat: Sendable {
     }
 
     /// `claims/`: the signed-in insuree's claims.
-    func claims(headers: HTTPFields) async throws -> FHIRResponse {
-        let insureeID = try await membership.insuree(headers)
+    func claims(principal: Principal) async throws -> FHIRResponse {
+        let insureeID = try membership.insuree(principal)
         guard let insuree = try await services.registry.record(Insuree.self, id: insureeID)?.record else { throw Self.notFound }
         let provider = try service.provider("Claim")
         let matches = try await provider.search(SearchQuery.parse(
@@ -226,9 +210,9 @@ struct MembershipCompat: Sendable {
     }
 
     /// `claimed-item-services/?claim_id=<uuid>`: the lines of one of the insuree's claims.
-    func claimLines(headers: HTTPFields, query: QueryParameters) async throws -> FHIRResponse {
-        let insureeID = try await membership.insuree(headers)
-        guard let claimID = query.first("claim_id"), let details = try await services.insurance.claim(uuid: claimID) else {
+    func claimLines(_ request: RouteRequest, principal: Principal) async throws -> FHIRResponse {
+        let insureeID = try membership.insuree(principal)
+        guard let claimID = request.query.first("claim_id"), let details = try await services.insurance.claim(uuid: claimID) else {
             return AuthJSON.answer([JSONMember("claimed_items", .array([])), JSONMember("claimed_services", .array([]))])
         }
         let owner = try await services.registry.record(Insuree.self, id: details.claim.record.insureeID)?.record
@@ -259,9 +243,11 @@ struct MembershipCompat: Sendable {
 
     /// `fhir-patient/?identifier=<chfid>`: the FHIR Patient, read with the caller's own rights (never as an
     /// administrator).
-    func fhirPatient(headers: HTTPFields, query: QueryParameters) async throws -> FHIRResponse {
-        guard let identifier = query.first("identifier"), !identifier.isEmpty else { throw TokenError.invalidRequest("Identifier is required") }
-        let (_, insuree) = try await reachable(headers: headers, chfid: identifier)
+    func fhirPatient(_ request: RouteRequest, principal: Principal) async throws -> FHIRResponse {
+        guard let identifier = request.query.first("identifier"), !identifier.isEmpty else {
+            throw TokenError.invalidRequest("Identifier is required")
+        }
+        let insuree = try await reachable(principal, chfid: identifier)
         let stored = try await service.provider("Patient").read(id: insuree.uuid)
         return .stored(stored, pretty: false)
     }

@@ -17,23 +17,16 @@ struct FamilySummary {
 struct MembershipEndpoint: Sendable {
     let services: AuthServices
 
-    /// The insuree a bearer token speaks for; an RFC 6749-style error otherwise (401 without a valid token, 403 for a
-    /// token that is not an insuree's).
-    func insuree(_ headers: HTTPFields) async throws -> Int64 {
-        guard let header = headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-              let (principal, _) = await services.tokens.principal(bearer: String(header.dropFirst(7)))
-        else { throw TokenError("invalid_token", "a valid access token is required", status: 401) }
+    /// The insuree `principal` is; 403 (RFC 6749-style) for a principal that is not an insuree.
+    func insuree(_ principal: Principal) throws -> Int64 {
         guard case .insuree(let insureeID, _, _) = principal else {
             throw TokenError("insufficient_scope", "this route is for insurees", status: 403)
         }
         return insureeID
     }
 
-    /// The user a bearer token speaks for (any signed-in user, staff or insuree).
-    func userID(_ headers: HTTPFields) async throws -> Int64 {
-        guard let header = headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-              let (principal, _) = await services.tokens.principal(bearer: String(header.dropFirst(7)))
-        else { throw TokenError("invalid_token", "a valid access token is required", status: 401) }
+    /// The user `principal` is (any signed-in user, staff or insuree).
+    func userID(_ principal: Principal) async throws -> Int64 {
         switch principal {
         case .user(let id, _, _, _, _): return id
         case .insuree(let insureeID, _, _):
@@ -48,9 +41,9 @@ struct MembershipEndpoint: Sendable {
     /// `POST /membership/push-tokens` `{token}` (also `fcm_token`): stores a device's FCM registration token for the
     /// signed-in user. A token another account registered stays with it: 409, saying no more than that (the app
     /// drops its token with `DELETE` at sign-out, so a shared device is registered again by its next user).
-    func savePushToken(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+    func savePushToken(principal: Principal, headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
         do {
-            let user = try await userID(headers)
+            let user = try await userID(principal)
             let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
             guard let token = parameters["token"] ?? parameters["fcm_token"], !token.isEmpty, token.utf8.count <= 4096 else {
                 throw TokenError.invalidRequest("token is required")
@@ -68,9 +61,9 @@ struct MembershipEndpoint: Sendable {
     static let pushTokenTaken = TokenError("conflict", "this push token cannot be registered for this account", status: 409)
 
     /// `DELETE /membership/push-tokens/{token}`: 204, or 404 when the signed-in user has no such token.
-    func deletePushToken(headers: HTTPFields, token: String) async -> FHIRResponse {
+    func deletePushToken(principal: Principal, token: String) async -> FHIRResponse {
         do {
-            let user = try await userID(headers)
+            let user = try await userID(principal)
             guard try await services.pushTokens.deletePushToken(token, userID: user) else {
                 throw TokenError("not_found", "no such push token", status: 404)
             }
@@ -118,9 +111,9 @@ struct MembershipEndpoint: Sendable {
     }
 
     /// `GET /membership/me`.
-    func me(headers: HTTPFields) async -> FHIRResponse {
+    func me(principal: Principal) async -> FHIRResponse {
         do {
-            let summary = try await summary(insureeID: try await insuree(headers))
+            let summary = try await summary(insureeID: try insuree(principal))
             let policies: [JSON] = summary.policies.map { policy, product in
                 .object([
                     JSONMember("uuid", .string(policy.uuid)), JSONMember("status", .string(Self.status(policy))),
@@ -186,10 +179,10 @@ struct MembershipEndpoint: Sendable {
     }
 
     /// `GET /membership/card`: the PDF, or `{"pdf_base64","filename","content_type"}` when JSON is asked for.
-    func card(headers: HTTPFields, query: QueryParameters, today: LocalDate) async -> FHIRResponse {
+    func card(principal: Principal, request: RouteRequest) async -> FHIRResponse {
         do {
-            let data = try await cardData(insureeID: try await insuree(headers), today: today)
-            return Self.cardResponse(data, json: Self.wantsJSON(headers: headers, query: query))
+            let data = try await cardData(insureeID: try insuree(principal), today: LocalDate(utc: services.tokens.now))
+            return Self.cardResponse(data, json: Self.wantsJSON(headers: request.headers, query: request.query))
         } catch {
             return TokenEndpoint.failure(error)
         }

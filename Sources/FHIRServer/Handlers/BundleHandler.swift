@@ -2,28 +2,29 @@ import FHIRModels
 import Foundation
 import HTTPTypes
 import IMISData
+import Membership
 
 extension FHIRService {
     /// batch and transaction: `POST [base]` with a Bundle (http://hl7.org/fhir/R4/http.html#transaction). Every
-    /// entry goes through ``handle(_:)`` as a request of its own, so it is validated, authorised and answered as
-    /// that single interaction would be.
-    func bundle(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
+    /// entry goes through ``handle(_:principal:)`` as a request of its own by the Bundle's `principal`, so it is
+    /// validated, authorised and answered as that single interaction would be.
+    func bundle(_ request: FHIRRequest, principal: Principal) async throws(FHIRError) -> FHIRResponse {
         let submission = try BundleSubmission(request, maxEntries: configuration.maxBundleEntries)
-        if submission.type == .transaction { return try await transaction(submission.entries, request) }
-        return await batch(submission.entries, request)
+        if submission.type == .transaction { return try await transaction(submission.entries, request, principal) }
+        return await batch(submission.entries, request, principal)
     }
 
     /// batch: the entries in order, each on its own (http://hl7.org/fhir/R4/http.html#brules); the answer (200)
     /// gives every entry's status, and its resource or OperationOutcome, within the answer budget
     /// (``BundleAnswer``): once it is spent, reads are answered 413 without running.
-    func batch(_ entries: [BundleEntryRequest], _ request: FHIRRequest) async -> FHIRResponse {
+    func batch(_ entries: [BundleEntryRequest], _ request: FHIRRequest, _ principal: Principal) async -> FHIRResponse {
         var answer = BundleAnswer(type: .batchResponse, base: request.base, budget: configuration.maxResponseBytes)
         for entry in entries {
             let reads = entry.method == .get || entry.method == .head
             do throws(FHIRError) {
                 if reads && answer.isFull { throw BundleAnswer.overBudget(answer.budget) }
                 let body = entry.resource.map(Self.bytes) ?? []
-                let response = try await handle(try entry.request(body: body, outer: request))
+                let response = try await handle(try entry.request(body: body, outer: request), principal: principal)
                 if !answer.add(response, for: entry) { throw BundleAnswer.overBudget(answer.budget) }
             } catch {
                 logIfServerFault(error, entry)
@@ -38,7 +39,9 @@ extension FHIRService {
     /// to another entry's `urn:uuid:` fullUrl runs after it, with the reference rewritten to what it created. The
     /// first entry that fails rolls everything back and its error is the answer, naming the entry; so does a read
     /// whose answer would not fit in the answer budget.
-    func transaction(_ entries: [BundleEntryRequest], _ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
+    func transaction(_ entries: [BundleEntryRequest], _ request: FHIRRequest, _ principal: Principal)
+        async throws(FHIRError) -> FHIRResponse
+    {
         let order = try Self.processingOrder(entries)
         let answer: BundleAnswer
         do {
@@ -51,7 +54,7 @@ extension FHIRService {
                     do throws(FHIRError) {
                         let body = entry.resource.map { Self.bytes(BundleReferences.resolving($0, resolved)) } ?? []
                         let entryRequest = try entry.request(body: body, outer: request)
-                        let response = try await handle(entryRequest)
+                        let response = try await handle(entryRequest, principal: principal)
                         if entry.method == .post, let fullUrl = entry.fullUrl, let type = entryRequest.match.type,
                             let id = response.resourceID
                         {

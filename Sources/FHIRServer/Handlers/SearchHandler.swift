@@ -1,21 +1,24 @@
 import FHIRModels
 import HTTPTypes
+import Membership
 
 extension FHIRService {
     /// search-type: `GET [base]/[type]?...` and `POST [base]/[type]/_search`
-    /// (http://hl7.org/fhir/R4/http.html#search, search.html).
-    func search(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
+    /// (http://hl7.org/fhir/R4/http.html#search, search.html), by `principal` (what `_include` may add).
+    func search(_ request: FHIRRequest, principal: Principal) async throws(FHIRError) -> FHIRResponse {
         let provider = try provider(request.match.type)
         guard let cached = CachedSearch(request, provider: provider, cache: renderCache) else {
-            return try await search(request, provider: provider).response
+            return try await search(request, provider: provider, principal: principal).response
         }
         if let answer = cached.answer() { return answer }
-        return try await cached.record { () async throws(FHIRError) in try await search(request, provider: provider) }
+        return try await cached.record { () async throws(FHIRError) in
+            try await search(request, provider: provider, principal: principal)
+        }
     }
 
     /// The search itself, and its matches: the parameters (query string, and the form of `POST _search`) parsed,
     /// narrowed by access control, asked of the provider, answered as a searchset Bundle.
-    func search(_ request: FHIRRequest, provider: any ResourceProvider) async throws(FHIRError)
+    func search(_ request: FHIRRequest, provider: any ResourceProvider, principal: Principal) async throws(FHIRError)
         -> (response: FHIRResponse, matches: [StoredResource])
     {
         var query = try SearchQuery.parse(try Self.searchParameters(request), for: provider, strict: request.strict)
@@ -28,7 +31,7 @@ extension FHIRService {
             return (try withinBudget(response), matches.resources)
         }
         let included = try await included(
-            query, matches: matches, type: provider.resourceType, base: request.base, principal: request.principal)
+            query, matches: matches, type: provider.resourceType, base: request.base, principal: principal)
         let response = FHIRResponse.resource(.bundle(builder.bundle(included: included)), pretty: request.pretty)
         return (try withinBudget(response), matches.resources)
     }

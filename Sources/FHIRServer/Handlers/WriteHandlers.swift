@@ -1,10 +1,21 @@
 import FHIRModels
 import HTTPTypes
+import Membership
 
 extension FHIRService {
-    /// create: `POST [base]/[type]`, with conditional create by `If-None-Exist`
+    /// create: `POST [base]/[type]` by `principal`, with conditional create by `If-None-Exist`
     /// (http://hl7.org/fhir/R4/http.html#create, #ccreate).
-    func create(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
+    func create(_ request: FHIRRequest, principal: Principal) async throws(FHIRError) -> FHIRResponse {
+        try await create(request, matchReader: principal)
+    }
+
+    /// create by the operator (``BulkImport``): the server itself, which may read whatever a condition matches.
+    func importCreate(_ request: FHIRRequest) async throws(FHIRError) -> FHIRResponse {
+        try await create(request, matchReader: nil)
+    }
+
+    /// create, answering a conditional create's match as a read of it by `matchReader` would (nil: the operator).
+    private func create(_ request: FHIRRequest, matchReader: Principal?) async throws(FHIRError) -> FHIRResponse {
         let provider = try provider(request.match.type)
         guard provider.interactions.contains(.create) else {
             throw FHIRError(.methodNotAllowed, "create is not supported for \(provider.resourceType)")
@@ -22,8 +33,8 @@ extension FHIRService {
             }
             if let existing = matches.resources.first {
                 // Answering with the match is a read of it: a caller who may create but not read that resource
-                // learns only that the condition matched (the import, with no principal, is the server itself).
-                if let principal = request.principal,
+                // learns only that the condition matched.
+                if let principal = matchReader,
                     try await readable([existing], type: provider.resourceType, principal: principal).isEmpty
                 {
                     return Self.matchedUnreadable(provider.resourceType, existing, pretty: request.pretty)

@@ -158,8 +158,8 @@ public struct BulkImport: Sendable {
         let request = FHIRRequest(
             method: .post, match: try FHIRRoutes.match(method: .post, segments: [type]), query: QueryParameters(),
             headers: headers, body: changed ? FHIRService.bytes(resolved) : bytes, base: "urn:imis-fhir:import",
-            pretty: false, viaAlias: false, principal: nil)
-        let response = try await service.create(request)
+            pretty: false, viaAlias: false)
+        let response = try await service.importCreate(request)
         guard let fileID, let id = response.resourceID, id != fileID else { return nil }
         return ("\(type)/\(fileID)", "\(type)/\(id)")
     }

@@ -15,10 +15,6 @@ public struct FHIRRequest: Sendable {
     public var pretty: Bool
     /// Whether the request came through the openIMIS-compatible alias.
     public var viaAlias: Bool
-    /// Who is calling (from the bearer token); nil when no valid token came with the request.
-    public var principal: Principal?
-    /// A token came but was invalid or expired.
-    public var invalidToken = false
     /// Search parameters access control ANDs to the client's (an insuree's family compartment).
     public var restriction: QueryParameters?
 

@@ -166,12 +166,9 @@ struct BundleEntryRequest: Sendable {
         headers[.contentType] = FHIRFormat.mediaType
         if let ifMatch { headers[.ifMatch] = ifMatch }
         if let ifNoneExist { headers[.ifNoneExist] = ifNoneExist }
-        var request = FHIRRequest(
+        let request = FHIRRequest(
             method: method, match: match, query: QueryParameters(parsing: parts.count > 1 ? parts[1] : ""),
             headers: headers, body: body, base: outer.base, pretty: false, viaAlias: outer.viaAlias)
-        // Each entry is checked as the caller of the Bundle.
-        request.principal = outer.principal
-        request.invalidToken = outer.invalidToken
         return request
     }
 
