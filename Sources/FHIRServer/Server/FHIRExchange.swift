@@ -19,8 +19,8 @@ public struct FHIRRequest: Sendable {
     public var principal: Principal?
     /// A token came but was invalid or expired.
     public var invalidToken = false
-    /// Search parameters access control ANDs to the client's (an insuree's family compartment).
-    public var restriction: QueryParameters?
+    /// What access control narrows the request to (a user's districts, an insuree's family compartment).
+    public var restriction: AccessRestriction?
 
     /// `Prefer: handling=strict`.
     var strict: Bool { preferValues.contains("handling=strict") }

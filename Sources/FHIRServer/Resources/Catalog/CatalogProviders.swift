@@ -8,7 +8,7 @@ enum CatalogResources {
             resourceType: "Medication", store: store,
             searchParameters: [
                 .identifier(
-                    code: "ItemCode", system: mapping.identifierSystems[.itemCode], uuid: "ItemUUID",
+                    code: MedicalItem.Column.itemCode, system: mapping.identifierSystems[.itemCode], uuid: MedicalItem.Column.itemUUID,
                     documentation: "Item code or UUID.")
             ],
             documentation: "Medical items (tblItems). Reads accept the UUID or the item code.",
@@ -20,9 +20,9 @@ enum CatalogResources {
             resourceType: "ActivityDefinition", store: store,
             searchParameters: [
                 .identifier(
-                    code: "ServiceCode", system: mapping.identifierSystems[.serviceCode], uuid: "ServiceUUID",
+                    code: MedicalService.Column.serviceCode, system: mapping.identifierSystems[.serviceCode], uuid: MedicalService.Column.serviceUUID,
                     documentation: "Service code or UUID."),
-                .text("name", columns: ["ServiceName"]),
+                .text("name", columns: [MedicalService.Column.serviceName]),
             ],
             documentation: "Medical services (tblServices). Reads accept the UUID or the service code.",
             render: { row in .activityDefinition(MedicalCatalogMapping.activityDefinition(row, context: mapping)) })

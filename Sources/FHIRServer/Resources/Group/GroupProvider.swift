@@ -8,9 +8,9 @@ enum GroupResource {
             if c.modifier == "missing" { return .constant(!(try c.missing())) }
             var keys: [RowPredicate] = []
             for ref in try c.references(defaultType: "Patient") where ref.type == nil || ref.type == "Patient" {
-                keys.append(.or([.equalsIgnoringCase("InsureeUUID", ref.id), .compare("CHFID", .equal, .text(ref.id))]))
+                keys.append(.or([.equalsIgnoringCase(Insuree.Column.insureeUUID, ref.id), .compare(Insuree.Column.chfid, .equal, .text(ref.id))]))
             }
-            return .related(table: "tblInsuree", column: "FamilyID", outerColumn: "FamilyID", where: [.or(keys)])
+            return .related(Insuree.Column.familyID, outer: Family.Column.familyID, where: [.or(keys)])
         }
         let parameters: [SearchParameter] = [
             SearchParameter("identifier", .token, documentation: "The head's insurance number (Code) or the family UUID.") { c throws(FHIRError) in
@@ -18,11 +18,11 @@ enum GroupResource {
                 let positive = SearchCriterion(
                     name: c.name, modifier: c.modifier == "not" ? nil : c.modifier, values: c.values, type: .token)
                 let own = try Translate.identifier(
-                    positive, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: "FamilyUUID", ignoreCase: true)])
+                    positive, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: Family.Column.familyUUID, ignoreCase: true)])
                 let headCode = Translate.IdentifierKind(
-                    typeCode: "Code", system: mapping.identifierSystems[.familyCode], column: "CHFID")
+                    typeCode: "Code", system: mapping.identifierSystems[.familyCode], column: Insuree.Column.chfid)
                 let head = RowPredicate.related(
-                    table: "tblInsuree", column: "InsureeID", outerColumn: "InsureeID",
+                    Insuree.Column.insureeID, outer: Family.Column.insureeID,
                     where: [try Translate.identifier(positive, kinds: [headCode])])
                 let match = RowPredicate.or([own, head])
                 return c.modifier == "not" ? .not(match) : match
@@ -34,15 +34,12 @@ enum GroupResource {
                 }, translate: memberOf),
             SearchParameter("name", .string, documentation: "The head's last name.") { c throws(FHIRError) in
                 .related(
-                    table: "tblInsuree", column: "InsureeID", outerColumn: "InsureeID",
-                    where: [try Translate.string(c, columns: ["LastName"])])
+                    Insuree.Column.insureeID, outer: Family.Column.insureeID,
+                    where: [try Translate.string(c, columns: [Insuree.Column.lastName])])
             },
-            SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
-                Translate.locationAncestor(of: "LocationId", levels: 2, try Translate.locationIDs(c))
-            }.serverOnly(),
         ]
         return RegistryProvider<Family>(
-            resourceType: "Group", store: store, searchParameters: parameters,
+            resourceType: "Group", store: store, searchParameters: parameters, districtScope: .familyVillage,
             documentation: "Families (tblFamilies). Reads accept the UUID or the head's insurance number. "
                 + GroupMapping.writeRule,
             codeLookup: { code in try await store.family(headCHFID: code) },

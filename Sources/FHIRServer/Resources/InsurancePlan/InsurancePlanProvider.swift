@@ -9,9 +9,9 @@ enum InsurancePlanResource {
             resourceType: "InsurancePlan", store: store,
             searchParameters: [
                 .identifier(
-                    code: "ProductCode", system: mapping.identifierSystems[.productCode], uuid: "ProdUUID",
+                    code: Product.Column.productCode, system: mapping.identifierSystems[.productCode], uuid: Product.Column.prodUUID,
                     documentation: "Product code or UUID."),
-                .text("name", columns: ["ProductName"], documentation: "Product name; starts-with, case- and accent-insensitive."),
+                .text("name", columns: [Product.Column.productName], documentation: "Product name; starts-with, case- and accent-insensitive."),
             ],
             documentation: "Insurance products (tblProduct); status as of today. Reads accept the UUID or the product code.",
             render: { row in

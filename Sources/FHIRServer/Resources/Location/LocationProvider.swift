@@ -3,17 +3,18 @@ import IMISData
 
 /// Location ← `tblLocations` (reference §3.10): region, district, ward, village.
 enum LocationResource {
+    typealias Column = IMISData.Location.Column
     static let types = ["R": "R", "D": "D", "W": "W", "V": "V"]
 
     static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<IMISData.Location> {
         let parameters: [SearchParameter] = [
             .identifier(
-                code: "LocationCode", system: mapping.identifierSystems[.locationCode], uuid: "LocationUUID",
+                code: Column.locationCode, system: mapping.identifierSystems[.locationCode], uuid: Column.locationUUID,
                 documentation: "Location code or UUID."),
-            .text("name", columns: ["LocationName"]),
+            .text("name", columns: [Column.locationName]),
             SearchParameter("type", .token, documentation: "Location type R, D, W or V (openIMIS location-type).") { c throws(FHIRError) in
                 try Translate.code(
-                    c, column: "LocationType", system: OpenIMISIG.codeSystem("location-type"), codes: types)
+                    c, column: Column.locationType, system: OpenIMISIG.codeSystem("location-type"), codes: types)
             },
             SearchParameter(
                 "partof", .reference, targets: ["Location"],
@@ -22,8 +23,8 @@ enum LocationResource {
                 }
             ) { c throws(FHIRError) in
                 try Translate.reference(
-                    c, column: "ParentLocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
-                    uuidColumn: "LocationUUID", codeColumn: "LocationCode")
+                    c, column: Column.parentLocationId, target: "Location", key: Column.locationId, uuid: Column.locationUUID,
+                    code: Column.locationCode)
             },
         ]
         return RegistryProvider<IMISData.Location>(

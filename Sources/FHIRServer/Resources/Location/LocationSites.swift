@@ -36,14 +36,14 @@ extension LocationResource {
                 SearchParameter("identifier", .token) { c throws(FHIRError) in
                     try Translate.identifier(c, kinds: OrganizationResource.hfIdentifiers(mapping))
                 },
-                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["HFName"]) },
+                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: [HealthFacility.Column.hfName]) },
                 SearchParameter("type", .token) { c throws(FHIRError) in
-                    try Translate.code(c, column: "HFLevel", system: HL7System.roleCode, codes: siteTypes)
+                    try Translate.code(c, column: HealthFacility.Column.hfLevel, system: HL7System.roleCode, codes: siteTypes)
                 },
                 SearchParameter("partof", .reference, targets: ["Location"]) { c throws(FHIRError) in
                     try Translate.reference(
-                        c, column: "LocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
-                        uuidColumn: "LocationUUID", codeColumn: "LocationCode")
+                        c, column: HealthFacility.Column.locationId, target: "Location", key: IMISData.Location.Column.locationId,
+                        uuid: IMISData.Location.Column.locationUUID, code: IMISData.Location.Column.locationCode)
                 },
             ],
             documentation: "Health facilities (tblHF) as sites.",
