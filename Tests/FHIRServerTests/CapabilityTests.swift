@@ -38,7 +38,7 @@ import Testing
                 #expect(routed.contains(interaction.code.value?.rawValue ?? ""), "\(interaction) has no route")
             }
             let provider = try #require(service.providers[resource.type.value?.rawValue ?? ""])
-            let names = Set(provider.searchParameters.filter { !$0.internalOnly }.map(\.name))
+            let names = Set(provider.searchParameters.map(\.name))
             #expect(Set((resource.searchParam ?? []).compactMap { $0.name.value?.string }) == names)
         }
     }

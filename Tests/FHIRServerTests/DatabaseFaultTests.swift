@@ -101,7 +101,7 @@ struct DatabaseFaultTests {
             #"ALTER TABLE "tblInsureePolicy" ALTER COLUMN "InsureeId" DROP NOT NULL"#,
             #"UPDATE "tblInsureePolicy" SET "InsureeId" = NULL"#,
         ] {
-            try await lease.database.client.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger).collect()
+            _ = try await lease.database.client.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger).collect()
         }
         let log = LogLines()
         let logger = Logger(label: "test") { _ in log }

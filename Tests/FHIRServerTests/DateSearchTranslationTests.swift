@@ -13,7 +13,7 @@ import Testing
     }
 
     func day(_ values: [String], _ modifier: String? = nil) throws -> RowPredicate {
-        try Translate.day(SearchCriterion(name: "birthdate", modifier: modifier, values: values, type: .date), column: "DOB")
+        try Translate.day(SearchCriterion(name: "birthdate", modifier: modifier, values: values, type: .date), column: Insuree.Column.dob)
     }
 
     func dob(_ op: Comparison, _ text: String) -> RowPredicate { .compare("DOB", op, .text(text)) }

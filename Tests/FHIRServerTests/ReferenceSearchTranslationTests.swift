@@ -10,10 +10,12 @@ import Testing
         try ReferenceValue(parsing: text, defaultType: defaultType)
     }
 
-    func translate(_ values: [String], _ modifier: String? = nil, codeColumn: String? = "CHFID") throws -> RowPredicate {
+    func translate(
+        _ values: [String], _ modifier: String? = nil, codeColumn: Insuree.Column? = Insuree.Column.chfid
+    ) throws -> RowPredicate {
         try Translate.reference(SearchCriterion(name: "beneficiary", modifier: modifier, values: values, type: .reference),
-                                column: "InsureeID", target: "Patient", table: "tblInsuree", keyColumn: "InsureeID",
-                                uuidColumn: "InsureeUUID", codeColumn: codeColumn)
+                                column: IMISData.Claim.Column.insureeID, target: "Patient", key: Insuree.Column.insureeID,
+                                uuid: Insuree.Column.insureeUUID, code: codeColumn)
     }
 
     /// The condition that the row references the patient `id` (by UUID or CHFID).

@@ -5,7 +5,7 @@ import Testing
 
 /// String search: the folding of values and the translation of the default, `:exact`, `:contains` and `:missing`.
 @Suite struct StringSearchTranslationTests {
-    func string(_ values: [String], _ modifier: String? = nil, columns: [String] = ["LastName", "OtherNames"]) throws -> RowPredicate {
+    func string(_ values: [String], _ modifier: String? = nil, columns: [any SchemaColumn] = [Insuree.Column.lastName, Insuree.Column.otherNames]) throws -> RowPredicate {
         try Translate.string(SearchCriterion(name: "name", modifier: modifier, values: values, type: .string), columns: columns)
     }
 
@@ -23,11 +23,11 @@ import Testing
     }
 
     @Test func exactComparesTheWholeValueAsWritten() throws {
-        #expect(try string(["Doe"], "exact", columns: ["LastName"]) == .or([.exact("LastName", "Doe")]))
+        #expect(try string(["Doe"], "exact", columns: [Insuree.Column.lastName]) == .or([.exact("LastName", "Doe")]))
     }
 
     @Test func containsFindsTheValueAnywhere() throws {
-        #expect(try string(["oe"], "contains", columns: ["LastName"]) == .or([.foldedContains("LastName", "oe")]))
+        #expect(try string(["oe"], "contains", columns: [Insuree.Column.lastName]) == .or([.foldedContains("LastName", "oe")]))
     }
 
     @Test func missingMeansEveryColumnIsEmpty() throws {
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func aParameterWithTooManyValuesIsRefusedByName() async throws {
-        let parameter = SearchParameter.text("name", columns: ["LastName"])
+        let parameter = SearchParameter.text("name", columns: [Insuree.Column.lastName])
         let many = Array(repeating: "a", count: SearchLimits.valuesPerParameter + 1)
         await #expect(throws: FHIRError.self) {
             try await parameter.translate(SearchCriterion(name: "name", modifier: nil, values: many, type: .string))

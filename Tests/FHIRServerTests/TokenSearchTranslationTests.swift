@@ -10,8 +10,8 @@ import Testing
     static let uuid = "0b4b2a8e-3c3e-4e53-9e1a-5a7d1f9b2c11"
     /// A business code with an `Identifier.system`, and a UUID.
     static let kinds = [
-        Translate.IdentifierKind(typeCode: "Code", system: system, column: "CHFID"),
-        Translate.IdentifierKind(typeCode: "UUID", column: "InsureeUUID", ignoreCase: true),
+        Translate.IdentifierKind(typeCode: "Code", system: system, column: Insuree.Column.chfid),
+        Translate.IdentifierKind(typeCode: "UUID", column: Insuree.Column.insureeUUID, ignoreCase: true),
     ]
 
     func token(_ values: [String], _ modifier: String? = nil) -> SearchCriterion {
@@ -81,7 +81,7 @@ import Testing
         let codes = ["male": "M", "female": "F"]
         func code(_ values: [String], _ modifier: String? = nil) throws -> RowPredicate {
             try Translate.code(SearchCriterion(name: "gender", modifier: modifier, values: values, type: .token),
-                               column: "Gender", system: "http://g", codes: codes)
+                               column: Insuree.Column.gender, system: "http://g", codes: codes)
         }
         #expect(try code(["male"]) == .oneOf("Gender", [.text("M")]))
         #expect(try code(["http://g|female", "male"]) == .oneOf("Gender", [.text("F"), .text("M")]))
@@ -94,7 +94,7 @@ import Testing
 
     @Test func aTextTokenMatchesTheColumnIgnoringCase() throws {
         func text(_ values: [String], _ modifier: String? = nil) throws -> RowPredicate {
-            try Translate.text(SearchCriterion(name: "phone", modifier: modifier, values: values, type: .token), column: "Phone")
+            try Translate.text(SearchCriterion(name: "phone", modifier: modifier, values: values, type: .token), column: Insuree.Column.phone)
         }
         #expect(try text(["A@b.org"]) == .or([.equalsIgnoringCase("Phone", "A@b.org")]))
         #expect(try text(["a"], "not") == .not(.or([.equalsIgnoringCase("Phone", "a")])))

@@ -3,15 +3,6 @@ import HTTPTypes
 import IMISData
 import Membership
 
-/// The server's own narrowing of a search for access control.
-enum AccessRestriction {
-    /// The internal search parameter that keeps rows within districts (`LocationId`s of `tblLocations`).
-    static let districtParameter = "_imis-district"
-    /// The types row security can narrow by district: insurees and families by their address, policies by their
-    /// family's, claims by their health facility's district.
-    static let districtTypes: Set<String> = ["Patient", "Group", "Coverage", "Contract", "Claim", "ClaimResponse"]
-}
-
 /// The family an insuree's token is confined to, as FHIR ids.
 public struct FamilyCompartment: Sendable, Hashable {
     public var familyUUID: String
@@ -58,8 +49,7 @@ extension FHIRService {
         case .allowWithinDistricts(let districts):
             // Row security (openIMIS ROW_SECURITY): rows of the user's districts only. Types that cannot be narrowed
             // by district are refused rather than shown whole.
-            guard AccessRestriction.districtTypes.contains(type), provider.searchParameters.contains(where: {
-                $0.name == AccessRestriction.districtParameter }) else {
+            guard AccessRestriction.districtTypes.contains(type), provider.districtScope != nil else {
                 throw FHIRError(.forbidden, "this account is limited to its districts, which \(type) cannot be narrowed to")
             }
             let restriction = AccessRestriction.districts(districts)
@@ -87,7 +77,7 @@ extension FHIRService {
     /// A create or update under a restriction (row security, an insuree's family): the write and a check that its
     /// result lies inside the restriction run in one unit of work, so that a write leading outside is refused (403)
     /// and leaves nothing behind.
-    func restrictedWrite(_ request: FHIRRequest, principal: Principal, restriction: QueryParameters) async throws(FHIRError)
+    func restrictedWrite(_ request: FHIRRequest, principal: Principal, restriction: AccessRestriction) async throws(FHIRError)
         -> FHIRResponse
     {
         let provider = try provider(request.match.type)
@@ -109,7 +99,7 @@ extension FHIRService {
     }
 
     /// Whether the resource `id` is inside the restriction.
-    func isInside(provider: any ResourceProvider, id: String, restriction: QueryParameters) async throws(FHIRError) -> Bool {
+    func isInside(provider: any ResourceProvider, id: String, restriction: AccessRestriction) async throws(FHIRError) -> Bool {
         do {
             try await requireInCompartment(provider: provider, id: id, restriction: restriction)
             return true
@@ -118,8 +108,13 @@ extension FHIRService {
         }
     }
 
-    /// The search parameters that confine `type` to a family (ANDed to whatever the client asks).
-    func restriction(type: String, compartment: FamilyCompartment) async throws(FHIRError) -> QueryParameters {
+    /// The restriction that confines `type` to a family: search parameters ANDed to whatever the client asks.
+    func restriction(type: String, compartment: FamilyCompartment) async throws(FHIRError) -> AccessRestriction {
+        .compartment(try await compartmentParameters(type: type, compartment: compartment))
+    }
+
+    /// The search parameters of ``restriction(type:compartment:)``.
+    func compartmentParameters(type: String, compartment: FamilyCompartment) async throws(FHIRError) -> QueryParameters {
         let members = compartment.memberUUIDs.map { "Patient/\($0)" }.joined(separator: ",")
         switch type {
         case "Patient": return QueryParameters([("_id", compartment.memberUUIDs.joined(separator: ","))])
@@ -140,7 +135,7 @@ extension FHIRService {
     }
 
     /// 404 unless the resource `id` (UUID or business code) is inside the restriction.
-    func requireInCompartment(provider: any ResourceProvider, id: String, restriction: QueryParameters) async throws(FHIRError) {
+    func requireInCompartment(provider: any ResourceProvider, id: String, restriction: AccessRestriction) async throws(FHIRError) {
         let current: StoredResource
         do {
             current = try await provider.read(id: id)

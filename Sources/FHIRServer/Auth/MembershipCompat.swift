@@ -144,8 +144,7 @@ struct MembershipCompat: Sendable {
     /// Whether the insuree's family lives in one of `districts` (row security), by the same search restriction the
     /// FHIR routes apply.
     func inDistricts(_ insuree: Insuree, _ districts: Set<Int64>) async throws -> Bool {
-        let ids = districts.isEmpty ? "0" : districts.sorted().map(String.init).joined(separator: ",")
-        let restriction = QueryParameters([(AccessRestriction.districtParameter, ids)])
+        let restriction = AccessRestriction.districts(districts)
         return try await service.isInside(provider: service.provider("Patient"), id: insuree.uuid, restriction: restriction)
     }
 

@@ -18,7 +18,7 @@ enum ReadAccess {
     enum Scope {
         case all
         case none
-        case within(QueryParameters)
+        case within(AccessRestriction)
     }
 }
 
@@ -32,9 +32,7 @@ extension FHIRService {
         case .forbidden:
             return .none
         case .allowWithinDistricts(let districts):
-            guard AccessRestriction.districtTypes.contains(type),
-                provider.searchParameters.contains(where: { $0.name == AccessRestriction.districtParameter })
-            else { return .none }
+            guard AccessRestriction.districtTypes.contains(type), provider.districtScope != nil else { return .none }
             return .within(AccessRestriction.districts(districts))
         case .allowWithinFamily(let familyID):
             do {
@@ -66,7 +64,7 @@ extension FHIRService {
 
     /// Which of `ids` (resource ids, any case) lie inside `restriction`, lower-cased: one narrowed search per
     /// ``ReadAccess/chunk`` ids.
-    func idsInside(_ ids: [String], provider: any ResourceProvider, restriction: QueryParameters) async throws(FHIRError)
+    func idsInside(_ ids: [String], provider: any ResourceProvider, restriction: AccessRestriction) async throws(FHIRError)
         -> Set<String>
     {
         var inside: Set<String> = []
@@ -84,13 +82,5 @@ extension FHIRService {
             }
         }
         return inside
-    }
-}
-
-extension AccessRestriction {
-    /// The internal narrowing to a user's districts (no district: none can match).
-    static func districts(_ districts: Set<Int64>) -> QueryParameters {
-        let ids = districts.isEmpty ? "0" : districts.sorted().map(String.init).joined(separator: ",")
-        return QueryParameters([(districtParameter, ids)])
     }
 }

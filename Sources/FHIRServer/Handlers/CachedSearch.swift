@@ -53,7 +53,7 @@ struct CachedSearch {
         key += request.query.encoded
         if let restriction = request.restriction {
             key += "#"
-            key += restriction.encoded
+            key += restriction.cacheKey
         }
         self.key = key
     }

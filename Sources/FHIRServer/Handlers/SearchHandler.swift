@@ -16,24 +16,36 @@ extension FHIRService {
         }
     }
 
-    /// The search itself, and its matches: the parameters (query string, and the form of `POST _search`) parsed,
-    /// narrowed by access control, asked of the provider, answered as a searchset Bundle.
+    /// The search itself, and its matches: the request's search, asked of the provider, answered as a searchset
+    /// Bundle within the answer budget.
     func search(_ request: FHIRRequest, provider: any ResourceProvider, principal: Principal) async throws(FHIRError)
         -> (response: FHIRResponse, matches: [StoredResource])
     {
-        var query = try SearchQuery.parse(try Self.searchParameters(request), for: provider, strict: request.strict)
-        // Access control narrows the search without showing in the links.
-        if let restriction = request.restriction { try query.narrow(by: restriction, for: provider) }
+        let query = try searchQuery(request, provider: provider)
         let matches = try await provider.search(query)
         let builder = SearchBundleBuilder(base: request.base, type: provider.resourceType, query: query, matches: matches)
+        return (try withinBudget(try await searchset(builder, request: request, principal: principal)), matches.resources)
+    }
+
+    /// The parameters of the request (query string, and the form of `POST _search`) parsed, then narrowed by
+    /// access control without showing in the links.
+    func searchQuery(_ request: FHIRRequest, provider: any ResourceProvider) throws(FHIRError) -> SearchQuery {
+        var query = try SearchQuery.parse(try Self.searchParameters(request), for: provider, strict: request.strict)
+        if let restriction = request.restriction { try query.narrow(by: restriction, for: provider) }
+        return query
+    }
+
+    /// The searchset answer: copied from the matches' cached renderings when it is just those, else the Bundle with
+    /// what `_include` and `_revinclude` add.
+    func searchset(_ builder: SearchBundleBuilder, request: FHIRRequest, principal: Principal) async throws(FHIRError)
+        -> FHIRResponse
+    {
         if let body = builder.cachedJSON(pretty: request.pretty) {
-            let response = FHIRResponse(status: .ok, headers: [.contentType: FHIRFormat.mediaType], body: body)
-            return (try withinBudget(response), matches.resources)
+            return FHIRResponse(status: .ok, headers: [.contentType: FHIRFormat.mediaType], body: body)
         }
         let included = try await included(
-            query, matches: matches, type: provider.resourceType, base: request.base, principal: principal)
-        let response = FHIRResponse.resource(.bundle(builder.bundle(included: included)), pretty: request.pretty)
-        return (try withinBudget(response), matches.resources)
+            builder.query, matches: builder.matches, type: builder.type, base: builder.base, principal: principal)
+        return .resource(.bundle(builder.bundle(included: included)), pretty: request.pretty)
     }
 
     /// The query string's parameters, and for `POST _search` those of its form body after them.

@@ -10,6 +10,8 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     public let interactions: Set<Interaction>
     public let searchParameters: [SearchParameter]
     public let documentation: String
+    /// How row security keeps this type within districts, for the types it can narrow.
+    public let districtScope: DistrictScope?
     let store: any IMISStore
     /// Reads also accept the business code (CHF ID, location code, ...) as openIMIS does.
     let readsByCode: Bool
@@ -27,7 +29,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     public init(
         resourceType: String, store: any IMISStore, readsByCode: Bool = true,
         interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType],
-        searchParameters: [SearchParameter], documentation: String = "Read-only view of the openIMIS registry.",
+        searchParameters: [SearchParameter], districtScope: DistrictScope? = nil, documentation: String = "Read-only view of the openIMIS registry.",
         scope: [RowPredicate] = [], codeLookup: (@Sendable (String) async throws -> Versioned<Record>?)? = nil,
         writer: RegistryWriter<Record>? = nil, createAnswerType: String? = nil, cache: RenderCache? = nil,
         render: @escaping @Sendable (Versioned<Record>) async throws -> Resource
@@ -37,6 +39,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         self.readsByCode = readsByCode
         self.interactions = writer.map { interactions.union($0.interactions) } ?? interactions
         self.searchParameters = searchParameters
+        self.districtScope = districtScope
         self.documentation = documentation
         self.scope = scope
         self.codeLookup = codeLookup
@@ -165,6 +168,10 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         }
         for criterion in query.lastUpdated {
             predicates.append(try Translate.lastUpdated(criterion))
+        }
+        if let districts = query.districts {
+            // A type without a district scope cannot be narrowed: nothing of it is within the districts.
+            predicates.append(districtScope?.predicate(districts) ?? .constant(false))
         }
         var rowQuery = RowQuery(
             predicates: predicates, order: query.order, after: query.cursor, before: query.beforeCursor,

@@ -116,6 +116,10 @@ public protocol ResourceProvider: Sendable {
     /// records the rows it reads: then a whole search answer may be cached (``CachedSearch``).
     var cachesRenderings: Bool { get }
 
+    /// How row security keeps this type's rows within districts; nil for the types it cannot narrow (an account
+    /// limited to districts is refused them).
+    var districtScope: DistrictScope? { get }
+
     /// The current version (http://hl7.org/fhir/R4/http.html#read); `.gone` when deleted.
     func read(id: String) async throws(FHIRError) -> StoredResource
     /// One version (http://hl7.org/fhir/R4/http.html#vread).
@@ -137,6 +141,7 @@ extension ResourceProvider {
     public var createAnswerType: String? { nil }
     public var createIsEnquiry: Bool { false }
     public var cachesRenderings: Bool { false }
+    public var districtScope: DistrictScope? { nil }
 
     public func create(_ resource: Resource) async throws(FHIRError) -> StoredResource {
         throw FHIRError(.methodNotAllowed, "create is not supported for \(resourceType)")

@@ -13,17 +13,6 @@ public struct SearchParameter: Sendable {
     /// For reference parameters: the references (`Type/id`) a resource holds in this parameter's
     /// element, so that `_include` can follow them.
     public let references: (@Sendable (Resource) -> [String])?
-    /// A parameter the server applies itself (access control's row security) and never takes from a client nor
-    /// declares in the CapabilityStatement.
-    public private(set) var internalOnly = false
-
-    /// This parameter, for the server's own use only.
-    public func serverOnly() -> SearchParameter {
-        var copy = self
-        copy.internalOnly = true
-        return copy
-    }
-
     public init(
         _ name: String, _ type: SearchParamType, targets: [String] = [], documentation: String = "",
         references: (@Sendable (Resource) -> [String])? = nil,
@@ -87,7 +76,7 @@ public struct SearchCriterion: Sendable {
 extension SearchParameter {
     /// `identifier` (token) over a table's business-code column (type `Code`, with the configured
     /// `Identifier.system` if any) and its UUID column (type `UUID`).
-    static func identifier(code: String, system: String?, uuid: String, documentation: String) -> SearchParameter {
+    static func identifier(code: any SchemaColumn, system: String?, uuid: any SchemaColumn, documentation: String) -> SearchParameter {
         let kinds = [
             Translate.IdentifierKind(typeCode: "Code", system: system, column: code),
             Translate.IdentifierKind(typeCode: "UUID", column: uuid, ignoreCase: true),
@@ -98,7 +87,7 @@ extension SearchParameter {
     }
 
     /// A string parameter over one or more text columns.
-    static func text(_ name: String, columns: [String], documentation: String = "") -> SearchParameter {
+    static func text(_ name: String, columns: [any SchemaColumn], documentation: String = "") -> SearchParameter {
         SearchParameter(name, .string, documentation: documentation) { c throws(FHIRError) in
             try Translate.string(c, columns: columns)
         }

@@ -24,6 +24,8 @@ public struct SearchQuery: Sendable {
     public var revIncludes: [IncludeSpec] = []
     /// What was applied, in request order, without paging position.
     public var applied: QueryParameters = QueryParameters()
+    /// Row security: only rows within these districts (set by access control, never from the request).
+    var districts: Set<Int64>?
 
     public static let defaultCount = 20
     public static let maxCount = 1000
@@ -48,7 +50,7 @@ public struct SearchQuery: Sendable {
     /// Parses the query of a search on `provider`'s type. Unknown parameters are ignored, or
     /// rejected with `strict` (`Prefer: handling=strict`); unknown modifiers are always rejected.
     public static func parse(
-        _ params: QueryParameters, for provider: any ResourceProvider, strict: Bool, allowInternal: Bool = false
+        _ params: QueryParameters, for provider: any ResourceProvider, strict: Bool
     ) throws(FHIRError) -> SearchQuery {
         var query = SearchQuery()
         let byName = Dictionary(provider.searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -112,7 +114,7 @@ public struct SearchQuery: Sendable {
                 _ = try criterion.dates()
                 query.lastUpdated.append(criterion)
             default:
-                guard let parameter = byName[name], allowInternal || !parameter.internalOnly else {
+                guard let parameter = byName[name] else {
                     if strict {
                         throw FHIRError(.badSearch, "unknown search parameter '\(name)' for \(provider.resourceType)")
                     }
@@ -149,12 +151,18 @@ public struct SearchQuery: Sendable {
         return (name, String(rawName[rawName.index(after: colon)...]))
     }
 
-    /// ANDs an access restriction (the server's own parameters, internal ones allowed) to the query, without it
-    /// showing in the links (`applied` is left as it is).
-    mutating func narrow(by restriction: QueryParameters, for provider: any ResourceProvider) throws(FHIRError) {
-        let narrowing = try SearchQuery.parse(restriction, for: provider, strict: true, allowInternal: true)
-        criteria += narrowing.criteria
-        ids += narrowing.ids
+    /// ANDs an access restriction to the query, without it showing in the links (`applied` is left as it is): a
+    /// district restriction as the districts the provider narrows its rows to, a family compartment as the
+    /// parameters it stands for.
+    mutating func narrow(by restriction: AccessRestriction, for provider: any ResourceProvider) throws(FHIRError) {
+        switch restriction {
+        case .districts(let allowed):
+            districts = districts.map { $0.intersection(allowed) } ?? allowed
+        case .compartment(let parameters):
+            let narrowing = try SearchQuery.parse(parameters, for: provider, strict: true)
+            criteria += narrowing.criteria
+            ids += narrowing.ids
+        }
     }
 
     static func parseSort(_ value: String) throws(FHIRError) -> RowOrder {

@@ -12,10 +12,10 @@ public enum Translate {
     public struct IdentifierKind: Sendable {
         public var typeCode: String
         public var system: String?
-        public var column: String
+        public var column: any SchemaColumn
         public var ignoreCase: Bool
 
-        public init(typeCode: String, system: String? = nil, column: String, ignoreCase: Bool = false) {
+        public init(typeCode: String, system: String? = nil, column: any SchemaColumn, ignoreCase: Bool = false) {
             self.typeCode = typeCode
             self.system = system
             self.column = column
@@ -23,7 +23,7 @@ public enum Translate {
         }
 
         func equals(_ value: String) -> RowPredicate {
-            ignoreCase ? .equalsIgnoringCase(column, value) : .compare(column, .equal, .text(value))
+            ignoreCase ? .equalsIgnoringCase(column.name, value) : .compare(column.name, .equal, .text(value))
         }
     }
 
@@ -57,7 +57,7 @@ public enum Translate {
                 case (let system?, let code?):
                     if kind.system == system { alternatives.append(kind.equals(code)) }
                 case (let system?, nil):
-                    if kind.system == system { alternatives.append(.isNotNull(kind.column)) }
+                    if kind.system == system { alternatives.append(.isNotNull(kind.column.name)) }
                 case (nil, nil):
                     break
                 }
@@ -70,8 +70,9 @@ public enum Translate {
     /// Token search on a coded column: `code` or `system|code` mapped through `codes`
     /// (FHIR code → stored code); `:not` and `:missing` apply.
     public static func code(
-        _ c: SearchCriterion, column: String, system: String, codes: [String: String]
+        _ c: SearchCriterion, column: some SchemaColumn, system: String, codes: [String: String]
     ) throws(FHIRError) -> RowPredicate {
+        let column = column.name
         if c.modifier == "missing" { return try c.missing() ? .isNull(column) : .isNotNull(column) }
         var stored: [SQLValue] = []
         for token in c.tokens() {
@@ -84,7 +85,8 @@ public enum Translate {
 
     /// String search over one or more columns: starts-with ignoring case and accents by default,
     /// `:exact`, `:contains`; `:missing`.
-    public static func string(_ c: SearchCriterion, columns: [String]) throws(FHIRError) -> RowPredicate {
+    public static func string(_ c: SearchCriterion, columns: [any SchemaColumn]) throws(FHIRError) -> RowPredicate {
+        let columns = columns.map(\.name)
         if c.modifier == "missing" {
             let missing = RowPredicate.and(columns.map { .isNull($0) })
             return try c.missing() ? missing : .not(missing)
@@ -103,57 +105,40 @@ public enum Translate {
     }
 
     /// A condition on the location `levels` up from the one in `column` (0: that location; 1: its parent...).
-    public static func locationAncestor(of column: String, levels: Int, _ condition: RowPredicate) -> RowPredicate {
+    public static func locationAncestor(of column: some SchemaColumn, levels: Int, _ condition: RowPredicate) -> RowPredicate {
         var inner = condition
         for _ in 0..<levels {
-            inner = .related(table: "tblLocations", column: "LocationId", outerColumn: "ParentLocationId", where: [inner])
+            inner = .related(IMISData.Location.Column.locationId, outer: IMISData.Location.Column.parentLocationId, where: [inner])
         }
-        return .related(table: "tblLocations", column: "LocationId", outerColumn: column, where: [inner])
+        return .related(IMISData.Location.Column.locationId, outer: column, where: [inner])
     }
 
     /// A condition on the location an insuree's address shows, `levels` up (0 village, 1 ward, 2 district, 3
     /// region): its `CurrentVillage` when set, else its family's `LocationId`.
     public static func insureeLocation(levels: Int, _ condition: RowPredicate) -> RowPredicate {
         .or([
-            .and([.isNotNull("CurrentVillage"), locationAncestor(of: "CurrentVillage", levels: levels, condition)]),
-            .and([.isNull("CurrentVillage"), familyLocation(levels: levels, condition)]),
+            .and([.isNotNull(Insuree.Column.currentVillage), locationAncestor(of: Insuree.Column.currentVillage, levels: levels, condition)]),
+            .and([.isNull(Insuree.Column.currentVillage), familyLocation(of: Insuree.Column.familyID, levels: levels, condition)]),
         ])
     }
 
-    /// A condition on the location of the family (`FamilyID`), `levels` up from its village.
-    public static func familyLocation(levels: Int, _ condition: RowPredicate) -> RowPredicate {
-        .related(table: "tblFamilies", column: "FamilyID", outerColumn: "FamilyID",
-                 where: [locationAncestor(of: "LocationId", levels: levels, condition)])
-    }
-
-    /// The internal district parameter of a table with a `FamilyID` column (policies): the family's village lies
-    /// in one of the districts.
-    public static let familyDistrict = SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
-        familyLocation(levels: 2, try locationIDs(c))
-    }.serverOnly()
-
-    /// The internal district parameter of claims: the health facility (`HFID`) belongs to one of the districts
-    /// (openIMIS places a facility in its district, `tblHF.LocationId`).
-    public static let facilityDistrict = SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
-        .related(table: "tblHF", column: "HfID", outerColumn: "HFID", where: [try locationIDs(c)])
-    }.serverOnly()
-
-    /// Location ids (`LocationId`) given as the values of an internal parameter.
-    public static func locationIDs(_ c: SearchCriterion) throws(FHIRError) -> RowPredicate {
-        let ids = c.values.compactMap { Int64($0) }
-        guard ids.count == c.values.count else { throw FHIRError(.badSearch, "\(c.name) takes location ids") }
-        return .oneOf("LocationId", ids.map { .integer($0) })
+    /// A condition on the location of the family in `family` (a `FamilyID` column), `levels` up from its village.
+    public static func familyLocation(of family: some SchemaColumn, levels: Int, _ condition: RowPredicate) -> RowPredicate {
+        .related(Family.Column.familyID, outer: family,
+                 where: [locationAncestor(of: Family.Column.locationId, levels: levels, condition)])
     }
 
     /// Exact-value token search on a plain text column (phone, e-mail), ignoring case.
-    public static func text(_ c: SearchCriterion, column: String) throws(FHIRError) -> RowPredicate {
+    public static func text(_ c: SearchCriterion, column: some SchemaColumn) throws(FHIRError) -> RowPredicate {
+        let column = column.name
         if c.modifier == "missing" { return try c.missing() ? .isNull(column) : .isNotNull(column) }
         let match = RowPredicate.or(c.tokens().compactMap { $0.code.map { .equalsIgnoringCase(column, $0) } })
         return c.modifier == "not" ? .not(match) : match
     }
 
     /// Date search on a column holding a calendar day (`YYYY-MM-DD`): the day is the target range.
-    public static func day(_ c: SearchCriterion, column: String) throws(FHIRError) -> RowPredicate {
+    public static func day(_ c: SearchCriterion, column: some SchemaColumn) throws(FHIRError) -> RowPredicate {
+        let column = column.name
         if c.modifier == "missing" { return try c.missing() ? .isNull(column) : .isNotNull(column) }
         var alternatives: [RowPredicate] = []
         for v in try c.dates() {
@@ -202,18 +187,17 @@ public enum Translate {
         return .or(alternatives)
     }
 
-    /// Reference search: the foreign key `column` points at a current row of `table` whose UUID
+    /// Reference search: the foreign key `column` points at a current row of the key's table whose UUID
     /// (or business code) is the referenced id.
-    public static func reference(
-        _ c: SearchCriterion, column: String, target: String, table: String, keyColumn: String, uuidColumn: String,
-        codeColumn: String?
+    public static func reference<Key: SchemaColumn>(
+        _ c: SearchCriterion, column: some SchemaColumn, target: String, key: Key, uuid: Key, code: Key?
     ) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return try c.missing() ? .isNull(column) : .isNotNull(column) }
         var alternatives: [RowPredicate] = []
         for ref in try c.references(defaultType: target) where ref.type == nil || ref.type == target {
-            var keys: [RowPredicate] = [.equalsIgnoringCase(uuidColumn, ref.id)]
-            if let codeColumn { keys.append(.compare(codeColumn, .equal, .text(ref.id))) }
-            alternatives.append(.related(table: table, column: keyColumn, outerColumn: column, where: [.or(keys)]))
+            var keys: [RowPredicate] = [.equalsIgnoringCase(uuid, ref.id)]
+            if let code { keys.append(.compare(code, .equal, .text(ref.id))) }
+            alternatives.append(.related(key, outer: column, where: [.or(keys)]))
         }
         return .or(alternatives)
     }

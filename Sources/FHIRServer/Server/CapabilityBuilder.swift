@@ -61,7 +61,7 @@ public enum CapabilityBuilder {
                 CapabilityStatementRestResourceInteraction(code: FHIRPrimitive($0))
             }
         }
-        let params = provider.searchParameters.filter { !$0.internalOnly }.map { p in
+        let params = provider.searchParameters.map { p in
             CapabilityStatementRestResourceSearchParam(
                 name: FHIRPrimitive(FHIRString(p.name)),
                 definition: definition(provider.resourceType, p.name).map { FHIRPrimitive(FHIRCanonical($0)) },
@@ -70,11 +70,11 @@ public enum CapabilityBuilder {
         }
         // `_include` from this type's reference parameters; `_revinclude` from every parameter that can point here.
         let type = provider.resourceType
-        let includes = provider.searchParameters.filter { $0.type == .reference && $0.references != nil && !$0.internalOnly }.map {
+        let includes = provider.searchParameters.filter { $0.type == .reference && $0.references != nil }.map {
             FHIRPrimitive(FHIRString("\(type):\($0.name)"))
         }
         let revIncludes = providers.sorted { $0.resourceType < $1.resourceType }.flatMap { source in
-            source.searchParameters.filter { $0.type == .reference && !$0.internalOnly && $0.targets.contains(type) }.map {
+            source.searchParameters.filter { $0.type == .reference && $0.targets.contains(type) }.map {
                 FHIRPrimitive(FHIRString("\(source.resourceType):\($0.name)"))
             }
         }

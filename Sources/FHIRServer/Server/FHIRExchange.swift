@@ -15,8 +15,8 @@ public struct FHIRRequest: Sendable {
     public var pretty: Bool
     /// Whether the request came through the openIMIS-compatible alias.
     public var viaAlias: Bool
-    /// Search parameters access control ANDs to the client's (an insuree's family compartment).
-    public var restriction: QueryParameters?
+    /// What access control narrows the request to (a user's districts, an insuree's family compartment).
+    public var restriction: AccessRestriction?
 
     /// `Prefer: handling=strict`.
     var strict: Bool { preferValues.contains("handling=strict") }

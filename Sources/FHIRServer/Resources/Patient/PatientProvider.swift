@@ -6,39 +6,37 @@ import NIOConcurrencyHelpers
 enum PatientResource {
     static let genderCodes = ["male": "M", "female": "F", "other": "O"]
     static let genderSystem = "http://hl7.org/fhir/administrative-gender"
+    typealias Column = Insuree.Column
 
     static func provider(
         store: any IMISStore, mapping: MappingContext, codes: CodeDisplayCache, cache: RenderCache? = nil
     ) -> RegistryProvider<Insuree> {
         let parameters: [SearchParameter] = [
             .identifier(
-                code: "CHFID", system: mapping.identifierSystems[.insuranceNumber], uuid: "InsureeUUID",
+                code: Column.chfid, system: mapping.identifierSystems[.insuranceNumber], uuid: Column.insureeUUID,
                 documentation: "Insurance number (CHF ID) or UUID; `|value`, `system|value`, `:of-type`."),
             .text(
-                "name", columns: ["LastName", "OtherNames"],
+                "name", columns: [Column.lastName, Column.otherNames],
                 documentation: "Family or given names; starts-with, case- and accent-insensitive."),
-            .text("family", columns: ["LastName"]),
-            .text("given", columns: ["OtherNames"]),
-            SearchParameter("birthdate", .date) { c throws(FHIRError) in try Translate.day(c, column: "DOB") },
+            .text("family", columns: [Column.lastName]),
+            .text("given", columns: [Column.otherNames]),
+            SearchParameter("birthdate", .date) { c throws(FHIRError) in try Translate.day(c, column: Column.dob) },
             SearchParameter("address-city", .string, documentation: "The village of the address.") { c throws(FHIRError) in
-                Translate.insureeLocation(levels: 0, try Translate.string(c, columns: ["LocationName"]))
+                Translate.insureeLocation(levels: 0, try Translate.string(c, columns: [IMISData.Location.Column.locationName]))
             },
             SearchParameter("address-district", .string, documentation: "The district of the address.") { c throws(FHIRError) in
-                Translate.insureeLocation(levels: 2, try Translate.string(c, columns: ["LocationName"]))
+                Translate.insureeLocation(levels: 2, try Translate.string(c, columns: [IMISData.Location.Column.locationName]))
             },
             SearchParameter("address-state", .string, documentation: "The region of the address.") { c throws(FHIRError) in
-                Translate.insureeLocation(levels: 3, try Translate.string(c, columns: ["LocationName"]))
+                Translate.insureeLocation(levels: 3, try Translate.string(c, columns: [IMISData.Location.Column.locationName]))
             },
-            SearchParameter(AccessRestriction.districtParameter, .token) { c throws(FHIRError) in
-                Translate.insureeLocation(levels: 2, try Translate.locationIDs(c))
-            }.serverOnly(),
             SearchParameter("gender", .token) { c throws(FHIRError) in
-                try Translate.code(c, column: "Gender", system: genderSystem, codes: genderCodes)
+                try Translate.code(c, column: Column.gender, system: genderSystem, codes: genderCodes)
             },
-            SearchParameter("phone", .token) { c throws(FHIRError) in try Translate.text(c, column: "Phone") },
-            SearchParameter("email", .token) { c throws(FHIRError) in try Translate.text(c, column: "Email") },
+            SearchParameter("phone", .token) { c throws(FHIRError) in try Translate.text(c, column: Column.phone) },
+            SearchParameter("email", .token) { c throws(FHIRError) in try Translate.text(c, column: Column.email) },
             SearchParameter("telecom", .token) { c throws(FHIRError) in
-                .or([try Translate.text(c, column: "Phone"), try Translate.text(c, column: "Email")])
+                .or([try Translate.text(c, column: Column.phone), try Translate.text(c, column: Column.email)])
             },
             SearchParameter(
                 "general-practitioner", .reference, targets: ["Organization"],
@@ -47,8 +45,8 @@ enum PatientResource {
                 }
             ) { c throws(FHIRError) in
                 try Translate.reference(
-                    c, column: "HFID", target: "Organization", table: "tblHF", keyColumn: "HfID", uuidColumn: "HfUUID",
-                    codeColumn: "HFCode")
+                    c, column: Column.hfid, target: "Organization", key: HealthFacility.Column.hfID,
+                    uuid: HealthFacility.Column.hfUUID, code: HealthFacility.Column.hfCode)
             },
             SearchParameter(
                 "group", .reference, targets: ["Group"], documentation: "The family (Group) of the insuree.",
@@ -60,12 +58,12 @@ enum PatientResource {
                 }
             ) { c throws(FHIRError) in
                 try Translate.reference(
-                    c, column: "FamilyID", target: "Group", table: "tblFamilies", keyColumn: "FamilyID",
-                    uuidColumn: "FamilyUUID", codeColumn: nil)
+                    c, column: Column.familyID, target: "Group", key: Family.Column.familyID, uuid: Family.Column.familyUUID,
+                    code: nil)
             },
         ]
         return RegistryProvider<Insuree>(
-            resourceType: "Patient", store: store, searchParameters: parameters,
+            resourceType: "Patient", store: store, searchParameters: parameters, districtScope: .insureeAddress,
             documentation: "Insurees (tblInsuree). Reads accept the UUID or the insurance number (CHF ID). "
                 + PatientMapping.writeRule,
             writer: RegistryWrites.patientWriter(store: store, mapping: mapping, codes: codes),

@@ -25,27 +25,26 @@ enum ContractResource {
         let statusCodes: [String: [Int64]] = ["offered": [1, 16], "executed": [2], "terminated": [8], "disputed": [4]]
         let parameters: [SearchParameter] = [
             SearchParameter("identifier", .token, documentation: "The policy UUID.") { c throws(FHIRError) in
-                try Translate.identifier(c, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: "PolicyUUID", ignoreCase: true)])
+                try Translate.identifier(c, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: Policy.Column.policyUUID, ignoreCase: true)])
             },
             SearchParameter("subject", .reference, targets: ["Group"], documentation: "The family (UUID or head's insurance number).") { c throws(FHIRError) in
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 var keys: [RowPredicate] = []
                 for ref in try c.references(defaultType: "Group") where ref.type == nil || ref.type == "Group" {
                     keys.append(.or([
-                        .equalsIgnoringCase("FamilyUUID", ref.id),
-                        .related(table: "tblInsuree", column: "InsureeID", outerColumn: "InsureeID", where: [.compare("CHFID", .equal, .text(ref.id))]),
+                        .equalsIgnoringCase(Family.Column.familyUUID, ref.id),
+                        .related(Insuree.Column.insureeID, outer: Family.Column.insureeID, where: [.compare(Insuree.Column.chfid, .equal, .text(ref.id))]),
                     ]))
                 }
-                return .related(table: "tblFamilies", column: "FamilyID", outerColumn: "FamilyID", where: [.or(keys)])
+                return .related(Family.Column.familyID, outer: Policy.Column.familyID, where: [.or(keys)])
             },
             SearchParameter("patient", .reference, targets: ["Patient"], documentation: "A covered member.", translate: CoverageResource.member),
             SearchParameter("status", .token, documentation: "offered (Idle, Ready), executed (Active), terminated (Expired), disputed (Suspended).") { c throws(FHIRError) in
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 let codes = c.tokens().flatMap { ($0.code.flatMap { statusCodes[$0] } ?? []).map { SQLValue.integer($0) } }
-                let match = RowPredicate.oneOf("PolicyStatus", codes)
+                let match = RowPredicate.oneOf(Policy.Column.policyStatus, codes)
                 return c.modifier == "not" ? .not(match) : match
             },
-            Translate.familyDistrict,
         ]
         let writer = RegistryWriter<Policy>(create: { resource in
             guard case .contract(let contract) = resource else { throw FHIRError(.invalid, "expected a Contract") }
@@ -55,7 +54,7 @@ enum ContractResource {
         })
         return RegistryProvider<Policy>(
             resourceType: "Contract", store: store, readsByCode: false,
-            interactions: [.read, .vread, .historyInstance, .searchType], searchParameters: parameters,
+            interactions: [.read, .vread, .historyInstance, .searchType], searchParameters: parameters, districtScope: .policyFamily,
             documentation: "Enrolments: policy (tblPolicy), members (tblInsureePolicy), contributions (tblPremium). "
                 + "POST enrols a family; a policy overlapping another on the same product is refused (422).",
             writer: writer,

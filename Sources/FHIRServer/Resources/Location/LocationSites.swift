@@ -1,33 +1,5 @@
 import FHIRModels
-import Foundation
 import IMISData
-
-/// InsurancePlan ← `tblProduct` (reference §3.13).
-enum InsurancePlanResource {
-    static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<Product> {
-        RegistryProvider<Product>(
-            resourceType: "InsurancePlan", store: store,
-            searchParameters: [
-                .identifier(
-                    code: "ProductCode", system: mapping.identifierSystems[.productCode], uuid: "ProdUUID",
-                    documentation: "Product code or UUID."),
-                .text("name", columns: ["ProductName"], documentation: "Product name; starts-with, case- and accent-insensitive."),
-            ],
-            documentation: "Insurance products (tblProduct); status as of today. Reads accept the UUID or the product code.",
-            render: { row in
-                let product = row.record
-                let area = try await product.locationID.flatMapAsync { try await store.record(IMISData.Location.self, id: $0)?.record }
-                let conversion = try await product.conversionProductID.flatMapAsync { try await store.record(Product.self, id: $0)?.record }
-                return .insurancePlan(InsurancePlanMapping.insurancePlan(
-                    row, coverageArea: area, conversionProduct: conversion, asOf: today(store.clock), context: mapping))
-            })
-    }
-
-    /// The calendar day (UTC) of the store's clock.
-    static func today(_ clock: RegistryClock) -> LocalDate {
-        LocalDate(utc: clock.now())
-    }
-}
 
 /// Location: administrative locations (`tblLocations`, physicalType R/D/W/V) then health facilities as
 /// sites (`tblHF`, physicalType `si`) (reference §3.10). `physicalType` selects the kinds — the openIMIS
@@ -64,14 +36,14 @@ extension LocationResource {
                 SearchParameter("identifier", .token) { c throws(FHIRError) in
                     try Translate.identifier(c, kinds: OrganizationResource.hfIdentifiers(mapping))
                 },
-                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["HFName"]) },
+                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: [HealthFacility.Column.hfName]) },
                 SearchParameter("type", .token) { c throws(FHIRError) in
-                    try Translate.code(c, column: "HFLevel", system: HL7System.roleCode, codes: siteTypes)
+                    try Translate.code(c, column: HealthFacility.Column.hfLevel, system: HL7System.roleCode, codes: siteTypes)
                 },
                 SearchParameter("partof", .reference, targets: ["Location"]) { c throws(FHIRError) in
                     try Translate.reference(
-                        c, column: "LocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
-                        uuidColumn: "LocationUUID", codeColumn: "LocationCode")
+                        c, column: HealthFacility.Column.locationId, target: "Location", key: IMISData.Location.Column.locationId,
+                        uuid: IMISData.Location.Column.locationUUID, code: IMISData.Location.Column.locationCode)
                 },
             ],
             documentation: "Health facilities (tblHF) as sites.",

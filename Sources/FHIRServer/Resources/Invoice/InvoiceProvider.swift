@@ -11,6 +11,8 @@ import IMISData
 /// ``InvoiceMapping/transition(from:to:)``; note, terms, date and recipient may change, code, subject, lines and
 /// totals may not (cancel the invoice and issue another).
 struct InvoiceProvider: CurrentVersionProvider {
+    typealias Column = IMISData.Invoice.Column
+
     let resourceType = "Invoice"
     let interactions: Set<Interaction> = [.read, .vread, .historyInstance, .searchType, .create, .update]
     let searchParameters: [SearchParameter]
@@ -25,7 +27,7 @@ struct InvoiceProvider: CurrentVersionProvider {
         self.mapping = mapping
         let insurer = mapping.insurer
         searchParameters = [
-            .identifier(code: "Code", system: mapping.identifierSystem(.invoiceCode), uuid: "UUID",
+            .identifier(code: Column.code, system: mapping.identifierSystem(.invoiceCode), uuid: Column.uuid,
                         documentation: "Invoice code or UUID."),
             SearchParameter("status", .token, documentation: "draft, issued, balanced, cancelled, entered-in-error.") {
                 c throws(FHIRError) in
@@ -36,17 +38,17 @@ struct InvoiceProvider: CurrentVersionProvider {
                 {
                     stored += (token.code.flatMap { InvoiceMapping.storedStatuses[$0] } ?? []).map { .integer($0) }
                 }
-                let match = RowPredicate.oneOf("Status", stored)
+                let match = RowPredicate.oneOf(Column.status, stored)
                 return c.modifier == "not" ? .not(match) : match
             },
             SearchParameter("subject", .reference, targets: ["Group", "Patient"], documentation: "The family (or insuree) invoiced.") {
-                c throws(FHIRError) in try Self.party(c, typeColumn: "SubjectType", idColumn: "SubjectId")
+                c throws(FHIRError) in try Self.party(c, typeColumn: Column.subjectType, idColumn: Column.subjectId)
             },
             SearchParameter("patient", .reference, targets: ["Patient"], documentation: "An insuree: recipient, or member of the family invoiced.") {
                 c throws(FHIRError) in try Self.patient(c)
             },
             SearchParameter("recipient", .reference, targets: ["Patient", "Group", "Organization"], documentation: "Who pays the invoice.") {
-                c throws(FHIRError) in try Self.party(c, typeColumn: "ThirdpartyType", idColumn: "ThirdpartyId")
+                c throws(FHIRError) in try Self.party(c, typeColumn: Column.thirdpartyType, idColumn: Column.thirdpartyId)
             },
             SearchParameter("issuer", .reference, targets: ["Organization"], documentation: "The insurer issues every invoice.") {
                 c throws(FHIRError) in
@@ -55,13 +57,13 @@ struct InvoiceProvider: CurrentVersionProvider {
                 return .constant(ids.contains { $0.id == insurer.id || $0.id == insurer.code })
             },
             SearchParameter("date", .date, documentation: "Invoice date (DateInvoice).") { c throws(FHIRError) in
-                try Translate.day(c, column: "DateInvoice")
+                try Translate.day(c, column: Column.dateInvoice)
             },
         ]
     }
 
     /// A subject or third party named by `Type/<uuid>` (an insuree also by CHF ID, a family by its head's).
-    static func party(_ c: SearchCriterion, typeColumn: String, idColumn: String) throws(FHIRError) -> RowPredicate {
+    static func party(_ c: SearchCriterion, typeColumn: Column, idColumn: Column) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return try c.missing() ? .isNull(idColumn) : .isNotNull(idColumn) }
         var alternatives: [RowPredicate] = []
         for ref in try c.references(defaultType: nil) {
@@ -69,13 +71,13 @@ struct InvoiceProvider: CurrentVersionProvider {
             let typed = ref.type.flatMap { models[$0] }.map { RowPredicate.compare(typeColumn, .equal, .text($0)) }
             var keys: [RowPredicate] = [.equalsIgnoringCase(idColumn, ref.id)]
             if ref.type == nil || ref.type == "Patient" {
-                keys.append(.related(table: "tblInsuree", column: "InsureeUUID", outerColumn: idColumn,
-                                     where: [.compare("CHFID", .equal, .text(ref.id))]))
+                keys.append(.related(Insuree.Column.insureeUUID, outer: idColumn,
+                                     where: [.compare(Insuree.Column.chfid, .equal, .text(ref.id))]))
             }
             if ref.type == nil || ref.type == "Group" {
-                keys.append(.related(table: "tblFamilies", column: "FamilyUUID", outerColumn: idColumn, where: [
-                    .related(table: "tblInsuree", column: "InsureeID", outerColumn: "InsureeID",
-                             where: [.compare("CHFID", .equal, .text(ref.id))]),
+                keys.append(.related(Family.Column.familyUUID, outer: idColumn, where: [
+                    .related(Insuree.Column.insureeID, outer: Family.Column.insureeID,
+                             where: [.compare(Insuree.Column.chfid, .equal, .text(ref.id))]),
                 ]))
             }
             alternatives.append(.and([typed, .or(keys)].compactMap { $0 }))
@@ -88,12 +90,14 @@ struct InvoiceProvider: CurrentVersionProvider {
         if c.modifier == "missing" { return .constant(!(try c.missing())) }
         var alternatives: [RowPredicate] = []
         for ref in try c.references(defaultType: "Patient") where ref.type == nil || ref.type == "Patient" {
-            let insuree = RowPredicate.or([.equalsIgnoringCase("InsureeUUID", ref.id), .compare("CHFID", .equal, .text(ref.id))])
-            alternatives.append(.and([.compare("ThirdpartyType", .equal, .text("insuree")),
-                                      .related(table: "tblInsuree", column: "InsureeUUID", outerColumn: "ThirdpartyId", where: [insuree])]))
-            alternatives.append(.and([.compare("SubjectType", .equal, .text("family")),
-                                      .related(table: "tblFamilies", column: "FamilyUUID", outerColumn: "SubjectId", where: [
-                                          .related(table: "tblInsuree", column: "FamilyID", outerColumn: "FamilyID", where: [insuree]),
+            let insuree = RowPredicate.or([
+                .equalsIgnoringCase(Insuree.Column.insureeUUID, ref.id), .compare(Insuree.Column.chfid, .equal, .text(ref.id)),
+            ])
+            alternatives.append(.and([.compare(Column.thirdpartyType, .equal, .text("insuree")),
+                                      .related(Insuree.Column.insureeUUID, outer: Column.thirdpartyId, where: [insuree])]))
+            alternatives.append(.and([.compare(Column.subjectType, .equal, .text("family")),
+                                      .related(Family.Column.familyUUID, outer: Column.subjectId, where: [
+                                          .related(Insuree.Column.familyID, outer: Family.Column.familyID, where: [insuree]),
                                       ])]))
         }
         return .or(alternatives)

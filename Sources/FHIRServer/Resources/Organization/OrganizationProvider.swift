@@ -36,7 +36,7 @@ enum OrganizationResource {
                 SearchParameter("identifier", .token, documentation: "HF code or UUID.") { c throws(FHIRError) in
                     try Translate.identifier(c, kinds: hfIdentifiers(mapping))
                 },
-                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["HFName"]) },
+                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: [HealthFacility.Column.hfName]) },
             ],
             documentation: "Health facilities (tblHF).",
             render: { row in
@@ -52,8 +52,9 @@ enum OrganizationResource {
 
     static func hfIdentifiers(_ mapping: MappingContext) -> [Translate.IdentifierKind] {
         [
-            Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystems[.healthFacilityCode], column: "HFCode"),
-            Translate.IdentifierKind(typeCode: "UUID", column: "HfUUID", ignoreCase: true),
+            Translate.IdentifierKind(
+                typeCode: "Code", system: mapping.identifierSystems[.healthFacilityCode], column: HealthFacility.Column.hfCode),
+            Translate.IdentifierKind(typeCode: "UUID", column: HealthFacility.Column.hfUUID, ignoreCase: true),
         ]
     }
 
@@ -62,15 +63,24 @@ enum OrganizationResource {
         let insurer = mapping.insurer
         return SingletonProvider(
             resourceType: "Organization", resource: .organization(OrganizationMapping.insurer(context: mapping)),
-            lastUpdated: insurer.lastUpdated, aliases: [insurer.code], fields: ["Code": insurer.code, "Name": insurer.name],
+            lastUpdated: insurer.lastUpdated, aliases: [insurer.code], fields: [InsurerField.code.name: insurer.code, InsurerField.name.name: insurer.name],
             searchParameters: [
                 SearchParameter("identifier", .token) { c throws(FHIRError) in
                     try Translate.identifier(c, kinds: [
-                        Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystem(.insurerCode), column: "Code")
+                        Translate.IdentifierKind(typeCode: "Code", system: mapping.identifierSystem(.insurerCode), column: InsurerField.code)
                     ])
                 },
-                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: ["Name"]) },
+                SearchParameter("name", .string) { c throws(FHIRError) in try Translate.string(c, columns: [InsurerField.name]) },
             ],
             documentation: "The insurer (configuration).")
     }
+}
+
+/// The fields of the configured insurer, which ``SingletonProvider`` matches search conditions against (it has no
+/// table: the insurer comes from the configuration).
+enum InsurerField: String, SchemaColumn, CaseIterable {
+    static let table = "insurer"
+
+    case code = "Code"
+    case name = "Name"
 }

@@ -29,8 +29,8 @@ enum PractitionerResources {
                 references: { resource in [resource.as(PractitionerRole.self)?.organization?.reference?.value?.string].compactMap { $0 } }
             ) { c throws(FHIRError) in
                 try Translate.reference(
-                    c, column: "HFId", target: "Organization", table: "tblHF", keyColumn: "HfID", uuidColumn: "HfUUID",
-                    codeColumn: "HFCode")
+                    c, column: ClaimAdministrator.Column.hfId, target: "Organization", key: HealthFacility.Column.hfID,
+                    uuid: HealthFacility.Column.hfUUID, code: HealthFacility.Column.hfCode)
             }
         ]
         let officerParameters = roleParameters(officer, mapping) + [
@@ -39,8 +39,8 @@ enum PractitionerResources {
                 references: { resource in resource.as(PractitionerRole.self)?.location?.compactMap { $0.reference?.value?.string } ?? [] }
             ) { c throws(FHIRError) in
                 try Translate.reference(
-                    c, column: "LocationId", target: "Location", table: "tblLocations", keyColumn: "LocationId",
-                    uuidColumn: "LocationUUID", codeColumn: "LocationCode")
+                    c, column: EnrolmentOfficer.Column.locationId, target: "Location", key: IMISData.Location.Column.locationId,
+                    uuid: IMISData.Location.Column.locationUUID, code: IMISData.Location.Column.locationCode)
             }
         ]
         let admins = RegistryProvider<ClaimAdministrator>(
@@ -77,13 +77,19 @@ enum PractitionerResources {
 
     /// The columns of one staff table.
     struct Table: Sendable {
-        var codeColumn: String
-        var uuidColumn: String
+        var codeColumn: any SchemaColumn
+        var uuidColumn: any SchemaColumn
+        var nameColumns: [any SchemaColumn]
         var codeKind: IdentifierKind
     }
 
-    static let admin = Table(codeColumn: "ClaimAdminCode", uuidColumn: "ClaimAdminUUID", codeKind: .claimAdministratorCode)
-    static let officer = Table(codeColumn: "Code", uuidColumn: "OfficerUUID", codeKind: .officerCode)
+    static let admin = Table(
+        codeColumn: ClaimAdministrator.Column.claimAdminCode, uuidColumn: ClaimAdministrator.Column.claimAdminUUID,
+        nameColumns: [ClaimAdministrator.Column.lastName, ClaimAdministrator.Column.otherNames],
+        codeKind: .claimAdministratorCode)
+    static let officer = Table(
+        codeColumn: EnrolmentOfficer.Column.code, uuidColumn: EnrolmentOfficer.Column.officerUUID,
+        nameColumns: [EnrolmentOfficer.Column.lastName, EnrolmentOfficer.Column.otherNames], codeKind: .officerCode)
 
     static func identifier(_ table: Table, _ mapping: MappingContext) -> SearchParameter {
         .identifier(
@@ -95,7 +101,7 @@ enum PractitionerResources {
         [
             identifier(table, mapping),
             SearchParameter("name", .string, documentation: "Last name or other names; starts-with, case- and accent-insensitive.") { c throws(FHIRError) in
-                try Translate.string(c, columns: ["LastName", "OtherNames"])
+                try Translate.string(c, columns: table.nameColumns)
             },
         ]
     }

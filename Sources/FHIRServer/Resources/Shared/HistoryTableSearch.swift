@@ -33,7 +33,7 @@ enum HistoryTableSearch {
     }
 
     /// Date search on a timestamp column (`DateCreated`): the instant is the target, as `_lastUpdated`.
-    static func instant(_ c: SearchCriterion, column: String) throws(FHIRError) -> RowPredicate {
+    static func instant(_ c: SearchCriterion, column: some SchemaColumn) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return .constant(!(try c.missing())) }
         func at(_ op: Comparison, _ date: Date) -> RowPredicate {
             .compare(column, op, .text(StoredTimestamp.text(date)))

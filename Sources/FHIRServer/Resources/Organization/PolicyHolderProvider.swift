@@ -20,15 +20,15 @@ struct PolicyHolderProvider: ResourceProvider {
         self.mapping = mapping
         let kinds = [
             Translate.IdentifierKind(
-                typeCode: "Code", system: mapping.identifierSystems[.policyHolderCode], column: "PolicyHolderCode"),
-            Translate.IdentifierKind(typeCode: "UUID", column: "UUID", ignoreCase: true),
+                typeCode: "Code", system: mapping.identifierSystems[.policyHolderCode], column: PolicyHolder.Column.policyHolderCode),
+            Translate.IdentifierKind(typeCode: "UUID", column: PolicyHolder.Column.uuid, ignoreCase: true),
         ]
         searchParameters = [
             SearchParameter("identifier", .token, documentation: "Policy holder code or UUID.") { c throws(FHIRError) in
                 try Translate.identifier(c, kinds: kinds)
             },
             SearchParameter("name", .string, documentation: "Trade name.") { c throws(FHIRError) in
-                try Translate.string(c, columns: ["TradeName"])
+                try Translate.string(c, columns: [PolicyHolder.Column.tradeName])
             },
         ]
     }

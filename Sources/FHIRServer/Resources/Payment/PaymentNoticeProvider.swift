@@ -28,7 +28,7 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
                 c throws(FHIRError) in
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 let values = c.tokens().compactMap(\.code)
-                let match = RowPredicate.or(values.flatMap { [.compare("CodeExt", .equal, .text($0)), .uuidEquals($0)] })
+                let match = RowPredicate.or(values.flatMap { [.compare(PaymentInvoice.Column.codeExt, .equal, .text($0)), .uuidEquals($0)] })
                 return c.modifier == "not" ? .not(match) : match
             },
             SearchParameter("request", .reference, targets: ["Invoice"], documentation: "The invoice paid (UUID or code).") {
@@ -36,27 +36,27 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 let refs = try c.references(defaultType: "Invoice").filter { $0.type == nil || $0.type == "Invoice" }
                 return .or(refs.map { ref in
-                    .related(table: "tblDetailPaymentInvoice", column: "PaymentId", outerColumn: "UUID", where: [.or([
-                        .equalsIgnoringCase("SubjectId", ref.id),
-                        .related(table: "tblInvoice", column: "UUID", outerColumn: "SubjectId",
-                                 where: [.compare("Code", .equal, .text(ref.id))]),
+                    .related(PaymentInvoiceDetail.Column.paymentId, outer: PaymentInvoice.Column.uuid, where: [.or([
+                        .equalsIgnoringCase(PaymentInvoiceDetail.Column.subjectId, ref.id),
+                        .related(IMISData.Invoice.Column.uuid, outer: PaymentInvoiceDetail.Column.subjectId,
+                                 where: [.compare(IMISData.Invoice.Column.code, .equal, .text(ref.id))]),
                     ])])
                 })
             },
             SearchParameter("status", .token, documentation: "active, cancelled (cancelled or refunded payments).") {
-                c throws(FHIRError) in try Self.oneOf("ReconciliationStatus", ["active": [0, 1], "cancelled": [2, 3]], c)
+                c throws(FHIRError) in try Self.oneOf(PaymentInvoice.Column.reconciliationStatus, ["active": [0, 1], "cancelled": [2, 3]], c)
             },
             SearchParameter("created", .date, documentation: "When the payment was recorded.") { c throws(FHIRError) in
-                try HistoryTableSearch.instant(c, column: "DateCreated")
+                try HistoryTableSearch.instant(c, column: PaymentInvoice.Column.dateCreated)
             },
             SearchParameter("payment-status", .token, documentation: "paid (not reconciliated) or cleared (reconciliated).") {
-                c throws(FHIRError) in try Self.oneOf("ReconciliationStatus", ["paid": [0], "cleared": [1]], c)
+                c throws(FHIRError) in try Self.oneOf(PaymentInvoice.Column.reconciliationStatus, ["paid": [0], "cleared": [1]], c)
             },
         ]
     }
 
     /// Token search mapping FHIR codes to stored integer codes of `column`.
-    static func oneOf(_ column: String, _ codes: [String: [Int64]], _ c: SearchCriterion) throws(FHIRError) -> RowPredicate {
+    static func oneOf(_ column: PaymentInvoice.Column, _ codes: [String: [Int64]], _ c: SearchCriterion) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return .constant(!(try c.missing())) }
         let stored = c.tokens().flatMap { token in (token.code.flatMap { codes[$0] } ?? []).map { SQLValue.integer($0) } }
         let match = RowPredicate.oneOf(column, stored)

@@ -7,32 +7,32 @@ enum CoverageResource {
     static let statusCodes: [String: [Int64]] = ["active": [2, 8], "cancelled": [4], "draft": [1, 16]]
 
     /// An insuree by `Patient/<uuid>` or by insurance number, as a condition on `InsureeID` columns.
-    static func insuree(_ c: SearchCriterion, column: String) throws(FHIRError) -> RowPredicate {
+    static func insuree(_ c: SearchCriterion, column: some SchemaColumn) throws(FHIRError) -> RowPredicate {
         var keys: [RowPredicate] = []
         for ref in try c.references(defaultType: "Patient") where ref.type == nil || ref.type == "Patient" {
-            keys.append(.or([.equalsIgnoringCase("InsureeUUID", ref.id), .compare("CHFID", .equal, .text(ref.id))]))
+            keys.append(.or([.equalsIgnoringCase(Insuree.Column.insureeUUID, ref.id), .compare(Insuree.Column.chfid, .equal, .text(ref.id))]))
         }
-        return .related(table: "tblInsuree", column: "InsureeID", outerColumn: column, where: [.or(keys)])
+        return .related(Insuree.Column.insureeID, outer: column, where: [.or(keys)])
     }
 
     /// The family head, as a condition on the policy's `FamilyID`.
     static func head(_ c: SearchCriterion) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return .constant(!(try c.missing())) }
-        return .related(table: "tblFamilies", column: "FamilyID", outerColumn: "FamilyID", where: [try insuree(c, column: "InsureeID")])
+        return .related(Family.Column.familyID, outer: Policy.Column.familyID, where: [try insuree(c, column: Family.Column.insureeID)])
     }
 
     /// A covered member (`tblInsureePolicy`) or the head.
     static func member(_ c: SearchCriterion) throws(FHIRError) -> RowPredicate {
         if c.modifier == "missing" { return .constant(!(try c.missing())) }
         let covered = RowPredicate.related(
-            table: "tblInsureePolicy", column: "PolicyId", outerColumn: "PolicyID", where: [try insuree(c, column: "InsureeId")])
+            InsureePolicy.Column.policyId, outer: Policy.Column.policyID, where: [try insuree(c, column: InsureePolicy.Column.insureeId)])
         return .or([covered, try head(c)])
     }
 
     static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<Policy> {
         let parameters: [SearchParameter] = [
             SearchParameter("identifier", .token, documentation: "The policy UUID.") { c throws(FHIRError) in
-                try Translate.identifier(c, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: "PolicyUUID", ignoreCase: true)])
+                try Translate.identifier(c, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: Policy.Column.policyUUID, ignoreCase: true)])
             },
             SearchParameter("beneficiary", .reference, targets: ["Patient"], documentation: "An insuree covered by the policy.", translate: member),
             SearchParameter("patient", .reference, targets: ["Patient"], documentation: "An insuree covered by the policy.", translate: member),
@@ -46,13 +46,12 @@ enum CoverageResource {
                 {
                     stored += (token.code.flatMap { statusCodes[$0] } ?? []).map { .integer($0) }
                 }
-                let match = RowPredicate.oneOf("PolicyStatus", stored)
+                let match = RowPredicate.oneOf(Policy.Column.policyStatus, stored)
                 return c.modifier == "not" ? .not(match) : match
             },
-            Translate.familyDistrict,
         ]
         return RegistryProvider<Policy>(
-            resourceType: "Coverage", store: store, readsByCode: false, searchParameters: parameters,
+            resourceType: "Coverage", store: store, readsByCode: false, searchParameters: parameters, districtScope: .policyFamily,
             documentation: "Policies (tblPolicy), read-only. The family's head is policy holder, payor and beneficiary; "
                 + "Contract lists every covered member.",
             render: { row in

@@ -4,6 +4,8 @@ import IMISData
 
 /// Claim and ClaimResponse ← `tblClaim` + lines (reference §3.6, §3.7): both read the same rows.
 enum ClaimResources {
+    typealias Column = IMISData.Claim.Column
+
     /// Loads what a Claim or ClaimResponse shows besides the claim row.
     static func relations(_ details: ClaimDetails, store: any IMISStore) async throws -> ClaimRelations {
         let claim = details.claim.record
@@ -42,16 +44,16 @@ enum ClaimResources {
         "patient", .reference, targets: ["Patient"], documentation: "The insuree (UUID or insurance number)."
     ) { c throws(FHIRError) in
         try Translate.reference(
-            c, column: "InsureeID", target: "Patient", table: "tblInsuree", keyColumn: "InsureeID", uuidColumn: "InsureeUUID",
-            codeColumn: "CHFID")
+            c, column: Column.insureeID, target: "Patient", key: Insuree.Column.insureeID, uuid: Insuree.Column.insureeUUID,
+            code: Insuree.Column.chfid)
     }
 
     static let created = SearchParameter("created", .date, documentation: "DateClaimed.") { c throws(FHIRError) in
-        try Translate.day(c, column: "DateClaimed")
+        try Translate.day(c, column: Column.dateClaimed)
     }
 
     static func identifier(_ mapping: MappingContext) -> SearchParameter {
-        .identifier(code: "ClaimCode", system: mapping.identifierSystems[.claimCode], uuid: "ClaimUUID", documentation: "Claim code or UUID.")
+        .identifier(code: Column.claimCode, system: mapping.identifierSystems[.claimCode], uuid: Column.claimUUID, documentation: "Claim code or UUID.")
     }
 
     static func claim(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<IMISData.Claim> {
@@ -59,21 +61,21 @@ enum ClaimResources {
             identifier(mapping), patient, created,
             SearchParameter("provider", .reference, targets: ["Organization"], documentation: "The health facility.") { c throws(FHIRError) in
                 try Translate.reference(
-                    c, column: "HFID", target: "Organization", table: "tblHF", keyColumn: "HfID", uuidColumn: "HfUUID", codeColumn: "HFCode")
+                    c, column: Column.hfid, target: "Organization", key: HealthFacility.Column.hfID, uuid: HealthFacility.Column.hfUUID,
+                    code: HealthFacility.Column.hfCode)
             },
             SearchParameter("enterer", .reference, targets: ["Practitioner"], documentation: "The claim administrator.") { c throws(FHIRError) in
                 try Translate.reference(
-                    c, column: "ClaimAdminId", target: "Practitioner", table: "tblClaimAdmin", keyColumn: "ClaimAdminId",
-                    uuidColumn: "ClaimAdminUUID", codeColumn: "ClaimAdminCode")
+                    c, column: Column.claimAdminId, target: "Practitioner", key: ClaimAdministrator.Column.claimAdminId,
+                    uuid: ClaimAdministrator.Column.claimAdminUUID, code: ClaimAdministrator.Column.claimAdminCode)
             },
             SearchParameter("status", .token, documentation: "Always active (openIMIS claims have no other FHIR status).") { c throws(FHIRError) in
                 try constant(c, value: "active")
             },
             SearchParameter("use", .token, documentation: "Always claim.") { c throws(FHIRError) in try constant(c, value: "claim") },
-            Translate.facilityDistrict,
         ]
         return RegistryProvider<IMISData.Claim>(
-            resourceType: "Claim", store: store, searchParameters: parameters,
+            resourceType: "Claim", store: store, searchParameters: parameters, districtScope: .claimFacility,
             documentation: "Claims (tblClaim with tblClaimItems and tblClaimServices). Reads accept the UUID or the claim code. "
                 + "POST checks and stores a claim and answers 201 with its ClaimResponse; unknown references are 422.",
             writer: ClaimSubmission.writer(store: store), createAnswerType: "ClaimResponse",
@@ -90,20 +92,19 @@ enum ClaimResources {
             SearchParameter("request", .reference, targets: ["Claim"], documentation: "The claim (UUID or claim code).") { c throws(FHIRError) in
                 var keys: [RowPredicate] = []
                 for ref in try c.references(defaultType: "Claim") where ref.type == nil || ref.type == "Claim" {
-                    keys.append(.or([.uuidEquals(ref.id), .compare("ClaimCode", .equal, .text(ref.id))]))
+                    keys.append(.or([.uuidEquals(ref.id), .compare(Column.claimCode, .equal, .text(ref.id))]))
                 }
                 return .or(keys)
             },
             SearchParameter("outcome", .token, documentation: "queued (entered), partial (checked, processed), complete (rejected, valuated).") { c throws(FHIRError) in
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 let codes = c.tokens().flatMap { ($0.code.flatMap { outcomes[$0] } ?? []).map { SQLValue.integer($0) } }
-                let match = RowPredicate.oneOf("ClaimStatus", codes)
+                let match = RowPredicate.oneOf(Column.claimStatus, codes)
                 return c.modifier == "not" ? .not(match) : match
             },
-            Translate.facilityDistrict,
         ]
         return RegistryProvider<IMISData.Claim>(
-            resourceType: "ClaimResponse", store: store, searchParameters: parameters,
+            resourceType: "ClaimResponse", store: store, searchParameters: parameters, districtScope: .claimFacility,
             documentation: "The adjudication of claims (tblClaim), read-only. Ids are the claims' ids.",
             render: { row in
                 let details = try await details(row, store: store)
