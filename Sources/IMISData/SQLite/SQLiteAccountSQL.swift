@@ -13,7 +13,7 @@ public struct SQLiteAccountSQL: AccountSQL {
     }
 
     public func read(_ sql: String, arguments: [DatabaseValue]) async throws -> [[DatabaseValue]] {
-        try database.read { db in try Self.rows(db, sql, arguments) }
+        try database.readStatement { db in try Self.rows(db, sql, arguments) }
     }
 
     public func write(_ sql: String, arguments: [DatabaseValue]) async throws -> [[DatabaseValue]] {
