@@ -32,7 +32,7 @@ struct CreateUser: AsyncParsableCommand {
             }
             districts.append(location.record.id!)
         }
-        let store = SQLiteAccountStore(database: database)
+        let store = SQLAccountStore(sql: SQLiteAccountSQL(database: database))
         let user = try await store.createUser(NewUser(
             loginName: username, lastName: lastName.isEmpty ? username : lastName, otherNames: otherNames.isEmpty ? username : otherNames,
             email: email, storedPassword: PasswordHasher().hash(secret), roles: role, districts: districts), now: Date())
@@ -58,7 +58,7 @@ struct CreateClient: AsyncParsableCommand {
             throw ValidationError("--scope takes system scopes such as system/Invoice.cru")
         }
         let secret = OpaqueSecret.make()
-        try await SQLiteAccountStore(database: database).createClient(SystemClient(
+        try await SQLAccountStore(sql: SQLiteAccountSQL(database: database)).createClient(SystemClient(
             clientID: clientID, secretHash: OpaqueSecret.hash(secret), name: name ?? clientID,
             scope: scopes.joined(separator: " "), createdAt: Date()))
         print("client_id=\(clientID)")

@@ -20,27 +20,12 @@ struct DemoData: AsyncParsableCommand {
         let logger = try makeLogger(settings)
         guard families >= 0 else { throw ValidationError("--families must not be negative") }
         let bar = ProgressBar(unit: "families")
-        let result: SyntheticLoadSummary
-        if try settings.databaseEngine == .postgresql {
-            let postgres = try settings.postgresSettings(database: common.database)
-            let migrate = try common.migrate ?? settings.bool("DJANGO_MIGRATE", true)
-            let (families, seed, demoDataset) = (families, seed, demoDataset)
-            result = try await withPostgres(postgres, logger: logger) { database in
-                if migrate { try await database.migrate() }
-                if demoDataset, try await database.isEmpty() {
-                    let sqlite = try IMISDatabase.inMemory()
-                    try sqlite.migrate()
-                    try DemoDataset.load(into: sqlite)
-                    try await database.copyRows(from: sqlite)
-                }
-                return try await SyntheticData.generate(families: families, seed: seed, into: database) { done, total in
-                    bar.show(done, of: total)
-                }
-            }
-        } else {
-            let database = try openDatabase(settings, common, logger: logger)
-            if demoDataset, !(try DemoDataset.isLoaded(in: database)) { try DemoDataset.load(into: database) }
-            result = try SyntheticData.generate(families: families, seed: seed, into: database) { done, total in
+        let opened = try Storage.open(try settings.storageSettings(common), logger: logger)
+        let (families, seed, demoDataset) = (families, seed, demoDataset)
+        let result = try await opened.run {
+            try await opened.prepare()
+            if demoDataset { try await opened.loadDemoDataset() }
+            return try await opened.generateSyntheticData(families: families, seed: seed) { done, total in
                 bar.show(done, of: total)
             }
         }

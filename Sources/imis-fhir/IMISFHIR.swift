@@ -44,48 +44,19 @@ struct Serve: AsyncParsableCommand {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
         let configuration = try settings.serverConfiguration(host: host, port: port)
-        if try settings.databaseEngine == .postgresql {
-            try await servePostgres(settings, configuration: configuration, logger: logger)
-            return
-        }
-        let database = try openDatabase(settings, common, logger: logger)
         let demo = try settings.bool("DEMO_DATASET", !configuration.production)
-        if demo, !(try DemoDataset.isLoaded(in: database)) {
-            try DemoDataset.load(into: database)
+        let opened = try Storage.open(try settings.storageSettings(common, demoDataset: demo), logger: logger) {
             logger.info("loaded the demo dataset")
         }
-        let storage = Storage.sqlite(database)
-        let auth = try settings.authServices(storage: storage, configuration: configuration, logger: logger)
-        let app = buildApplication(ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger))
-        logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath)")
-        try await app.runService()
-    }
-}
-
-extension Serve {
-    /// Serves a PostgreSQL database: the connection pool runs as a service beside the HTTP server; migrations
-    /// (unless `--migrate=false` / `DJANGO_MIGRATE=false`, which serves the database as it is) and the demo dataset
-    /// run once the pool is up, before the server accepts requests.
-    func servePostgres(_ settings: Settings, configuration: ServerConfiguration, logger: Logger) async throws {
-        let database = IMISPostgres(settings: try settings.postgresSettings(database: common.database), logger: logger)
-        let storage = Storage.postgres(database)
-        let migrate = try common.migrate ?? settings.bool("DJANGO_MIGRATE", true)
-        let demo = try settings.bool("DEMO_DATASET", !configuration.production)
-        let auth = try settings.authServices(storage: storage, configuration: configuration, logger: logger)
-        var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger)
-        environment.services = [database]
-        environment.beforeServerStarts = [{
-            if migrate { try await database.migrate() }
-            if demo, migrate, try await database.isEmpty() {
-                let sqlite = try IMISDatabase.inMemory()
-                try sqlite.migrate()
-                try DemoDataset.load(into: sqlite)
-                try await database.copyRows(from: sqlite)
-                logger.info("loaded the demo dataset")
-            }
-        }]
+        let auth = try settings.authServices(storage: opened.storage, configuration: configuration, logger: logger)
+        var environment = ApplicationEnvironment(configuration: configuration, storage: opened.storage, auth: auth, logger: logger)
+        // The PostgreSQL pool runs beside the HTTP server; its migrations and demo dataset run once the pool is up,
+        // before the server accepts requests.
+        environment.services = opened.services
+        environment.beforeServerStarts = [{ try await opened.prepare() }]
         let app = buildApplication(environment)
-        logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath) on PostgreSQL")
+        let engine = opened.storage.engine == .postgresql ? " on PostgreSQL" : ""
+        logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath)\(engine)")
         try await app.runService()
     }
 }
@@ -97,15 +68,9 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
-        if try settings.databaseEngine == .postgresql {
-            let postgres = try settings.postgresSettings(database: common.database)
-            try await withPostgres(postgres, logger: logger) { database in try await database.migrate() }
-            print("migrated PostgreSQL database \(postgres.database)")
-            return
-        }
-        let database = try IMISDatabase.open(path: common.database ?? settings.databasePath, logger: logger)
-        try database.migrate()
-        print("migrated \(database.path)")
+        let opened = try Storage.open(try settings.storageSettings(database: common.database, migrate: true), logger: logger)
+        try await opened.run { try await opened.prepare() }
+        print("migrated \(opened.name)")
     }
 }
 
@@ -125,14 +90,9 @@ struct Capabilities: AsyncParsableCommand {
     }
 }
 
-
-/// Runs `body` with a PostgreSQL database whose connection pool runs for as long as `body` does.
-func withPostgres<T: Sendable>(_ settings: PostgresSettings, logger: Logger,
-                               _ body: @Sendable (IMISPostgres) async throws -> T) async throws -> T {
-    let database = IMISPostgres(settings: settings, logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await database.run() }
-        defer { group.cancelAll() }
-        return try await body(database)
+extension Settings {
+    /// ``storageSettings(database:migrate:demoDataset:)`` from the common options.
+    func storageSettings(_ options: CommonOptions, demoDataset: Bool = false) throws -> StorageSettings {
+        try storageSettings(database: options.database, migrate: options.migrate, demoDataset: demoDataset)
     }
 }

@@ -32,17 +32,10 @@ struct Import: AsyncParsableCommand {
         let logger = try makeLogger(settings)
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         let job = ImportJob(file: file, batchSize: batchSize, onError: onError == .skip ? .skip : .stop)
-        let summary: ImportJob.Summary
-        if try settings.databaseEngine == .postgresql {
-            let postgres = try settings.postgresSettings(database: common.database)
-            let migrate = try common.migrate ?? settings.bool("DJANGO_MIGRATE", true)
-            summary = try await withPostgres(postgres, logger: logger) { database in
-                if migrate { try await database.migrate() }
-                return try await job.run(into: .postgres(database), logger: logger)
-            }
-        } else {
-            let database = try openDatabase(settings, common, logger: logger)
-            summary = try await job.run(into: .sqlite(database), logger: logger)
+        let opened = try Storage.open(try settings.storageSettings(common), logger: logger)
+        let summary = try await opened.run {
+            try await opened.prepare()
+            return try await job.run(into: opened.storage, logger: logger)
         }
         if summary.failed > 0 { throw ExitCode(1) }
     }

@@ -137,6 +137,16 @@ struct Settings {
         }
     }
 
+    /// The storage of a command: `DB_ENGINE`, the database (`--database`, else `DB_NAME`), whether to migrate
+    /// (`--migrate`, else `DJANGO_MIGRATE`, on by default) and whether to load the demo dataset.
+    func storageSettings(database: String?, migrate: Bool?, demoDataset: Bool = false) throws -> StorageSettings {
+        let options = StorageOptions(migrate: try migrate ?? bool("DJANGO_MIGRATE", true), demoDataset: demoDataset)
+        switch try databaseEngine {
+        case .sqlite: return .sqlite(path: database ?? databasePath, options: options)
+        case .postgresql: return .postgresql(try postgresSettings(database: database), options: options)
+        }
+    }
+
     /// The PostgreSQL connection: `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`, `DB_OPTIONS`, and its
     /// bounds: `DB_CONNECT_TIMEOUT`, `DB_POOL_TIMEOUT`, `DB_STATEMENT_TIMEOUT` (seconds; 0 for no statement limit).
     func postgresSettings(database: String?) throws -> PostgresSettings {

@@ -38,7 +38,7 @@ struct SharedDatabaseTests {
             environment.services = [lease]
             return buildApplication(environment)
         }
-        _ = try await PostgresAccountStore(database: lease.database).createUser(NewUser(
+        _ = try await SQLAccountStore(sql: PostgresAccountSQL(database: lease.database)).createUser(NewUser(
             loginName: "carla", lastName: "carla", otherNames: "carla", storedPassword: PasswordHasher.forTesting().hash("Secret-pass-1"),
             roles: ["Clerk"]), now: Date())
         let one = app(lease.database)

@@ -265,7 +265,7 @@ struct PostgresOTPSharingTests {
         try await withPostgresDatabase { database in
             try await database.migrate()
             try await withAnotherPool(on: database) { second in
-                let stores = [PostgresOTPStore(database: database), PostgresOTPStore(database: second)]
+                let stores = [SQLOTPChallengeStore(sql: PostgresAccountSQL(database: database)), SQLOTPChallengeStore(sql: PostgresAccountSQL(database: second))]
                 let c = challenge(at: referenceDate)
                 #expect(try await stores[0].createChallenge(c, limits: []) == .created)
                 let counted = try await withThrowingTaskGroup(of: Int?.self) { group in

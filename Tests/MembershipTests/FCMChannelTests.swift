@@ -147,7 +147,7 @@ struct FCMChannelTests {
     @Test func anUnregisteredDeviceLosesItsPushToken() async throws {
         let database = try IMISDatabase.inMemory()
         try database.migrate()
-        let tokens = SQLitePushTokenStore(database: database)
+        let tokens = SQLPushTokenStore(sql: SQLiteAccountSQL(database: database))
         #expect(try await tokens.savePushToken("gone-device", userID: 7, now: referenceDate))
         #expect(try await tokens.savePushToken("live-device", userID: 7, now: referenceDate))
         let google = FakeGoogle(publicKey: key.publicKey, now: { Date() })
@@ -160,7 +160,7 @@ struct FCMChannelTests {
         }
         #expect(google.problems.isEmpty)
         #expect(google.sent.count == 2)  // an unregistered device is not tried again
-        #expect(try tokens.pushTokens(userID: 7).map(\.token) == ["live-device"])
+        #expect(try await tokens.pushTokens(userID: 7).map(\.token) == ["live-device"])
     }
 
     @Test func theUnregisteredAnswerIsRecognisedWithOrWithout404() {

@@ -30,7 +30,7 @@ struct OTPLoginTests {
 
         let user = try await world.service.completeLogin(otpID: start.otpID, code: code, refreshToken: token)
         #expect(user.id == jane.id)
-        #expect(try world.accounts.refreshToken(hash: "refresh-\(jane.id)")?.userID == jane.id)
+        #expect(try await world.accounts.refreshToken(hash: "refresh-\(jane.id)")?.userID == jane.id)
         await expectOTPError(.invalidGrant) {
             try await world.service.completeLogin(otpID: start.otpID, code: code, refreshToken: token)
         }

@@ -50,7 +50,7 @@ struct OTPRegistrationTests {
         #expect(user.loginName == "lukas" && user.lastName == "Müller" && user.otherNames == "Lukas")
         #expect(user.storedPassword == "hash")
         #expect(lukas.phone == "+255712345678" && lukas.email == "lukas@example.org")
-        #expect(try world.accounts.user(insureeID: try #require(lukas.id))?.id == user.id)
+        #expect(try await world.accounts.user(insureeID: try #require(lukas.id))?.id == user.id)
     }
 
     @Test func theAnswerIsTheSameAndNothingIsSentWhenTheDetailsDoNotMatch() async throws {
@@ -83,7 +83,7 @@ struct OTPRegistrationTests {
                                                              storedPassword: "x")
             }
         }
-        #expect(try world.accounts.user(loginName: "intruder") == nil)
+        #expect(try await world.accounts.user(loginName: "intruder") == nil)
     }
 
     @Test func aSecondRegistrationForTheSameInsureeIsADecoy() async throws {
@@ -98,7 +98,7 @@ struct OTPRegistrationTests {
             try await world.service.completeRegistration(otpID: second.otpID, code: world.codes.last,
                                                          username: "lukas2", storedPassword: "x")
         }
-        #expect(try world.accounts.user(loginName: "lukas2") == nil)
+        #expect(try await world.accounts.user(loginName: "lukas2") == nil)
         #expect(try world.insuree(OTPWorld.member.chfid).phone == "+255799000111")
     }
 

@@ -92,8 +92,8 @@ struct CapturingLogHandler: LogHandler {
 /// a hand-moved clock and known codes.
 struct OTPWorld {
     let registry: SQLiteRegistryStore
-    let accounts: SQLiteAccountStore
-    let challenges: SQLiteOTPChallengeStore
+    let accounts: SQLAccountStore
+    let challenges: SQLOTPChallengeStore
     let sms = CapturingChannel(.sms)
     let email = CapturingChannel(.email)
     let notifier: Notifier
@@ -112,8 +112,8 @@ struct OTPWorld {
         try database.migrate()
         try DemoDataset.load(into: database, clock: .fixed(referenceDate))
         registry = SQLiteRegistryStore(database: database, clock: .fixed(referenceDate))
-        accounts = SQLiteAccountStore(database: database)
-        challenges = SQLiteOTPChallengeStore(database: database)
+        accounts = SQLAccountStore(sql: SQLiteAccountSQL(database: database))
+        challenges = SQLOTPChallengeStore(sql: SQLiteAccountSQL(database: database))
         notifier = Notifier(channels: [sms, email], logger: logs.logger)
         service = OTPService(challenges: challenges, registry: registry, accounts: accounts, notifier: notifier,
                              secret: SymmetricKey(data: Data("a test secret of thirty-two bytes".utf8)), policy: policy,

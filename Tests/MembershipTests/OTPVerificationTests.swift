@@ -27,7 +27,7 @@ struct OTPVerificationTests {
         let code = world.codes.last
         for _ in 1...5 { await expectOTPError(.invalidGrant) { try await complete(world, start, "000000") } }
         await expectOTPError(.invalidGrant) { try await complete(world, start, code) }
-        #expect(try world.accounts.user(loginName: "lukas") == nil)
+        #expect(try await world.accounts.user(loginName: "lukas") == nil)
         // A dead challenge cannot be revived by a resend either.
         world.clock.advance(60)
         await expectOTPError(.invalidGrant) { try await world.service.resend(otpID: start.otpID) }
@@ -51,7 +51,7 @@ struct OTPVerificationTests {
         let code = world.codes.last
         _ = try await complete(world, start, code)
         await expectOTPError(.invalidGrant) { try await complete(world, start, code, as: "lukas2") }
-        #expect(try world.accounts.user(loginName: "lukas2") == nil)
+        #expect(try await world.accounts.user(loginName: "lukas2") == nil)
     }
 
     @Test func aResendReplacesTheCodeAndResetsTheExpiry() async throws {
@@ -165,7 +165,7 @@ struct OTPVerificationTests {
         await expectOTPError(.invalidGrant) { try await complete(world, start, codes[0]) }
         _ = try await complete(world, start, codes[1])
         _ = await world.delivered()
-        let stored = try #require(try world.challenges.challenge(id: start.otpID))
+        let stored = try #require(try await world.challenges.challenge(id: start.otpID))
         let row = "\(stored)"
         #expect(stored.codeMAC.count == 64)
         #expect(!world.logs.all.isEmpty)

@@ -22,21 +22,45 @@ extension DemoDataset {
     ]
 
     static func loadAccounts(_ db: Database, now: Date) throws {
-        for role in roles { try SQLiteAccountStore.define(role, db, now: now) }
-        let admin = try SQLiteAccountStore.insertUser(NewUser(
-            loginName: Accounts.admin.username, lastName: "Admin", otherNames: "Admin",
-            storedPassword: "843565C62A4C3FF6EFB1A78C51D8B92C9C5BD534F64567D6A8257385932F242A",
-            roles: ["IMIS Administrator"]), db, now: now)
+        let stamp = now.databaseText
+        var roleIDs: [String: Int64] = [:]
+        for role in roles {
+            try db.execute(sql: "INSERT INTO tblRole (RoleUUID, RoleName, IsSystem, ValidityFrom) VALUES (?, ?, ?, ?)",
+                           arguments: [RowUUID.make(), role.name, role.systemFlags, stamp])
+            let roleID = db.lastInsertedRowID
+            roleIDs[role.name] = roleID
+            for right in Set(role.rights).sorted() {
+                try db.execute(sql: "INSERT INTO tblRoleRight (RoleID, RightID, ValidityFrom) VALUES (?, ?, ?)",
+                               arguments: [roleID, right, stamp])
+            }
+        }
+        // The demo world starts empty: its users need none of the checks of `AccountStore.createUser`.
+        func add(_ login: String, _ lastName: String, _ otherNames: String, _ password: String, role: String,
+                 insureeID: Int64? = nil) throws -> Int64 {
+            try db.execute(sql: """
+                INSERT INTO tblUsers (UserUUID, LastName, OtherNames, LoginName, StoredPassword, ValidityFrom)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [RowUUID.make(), lastName, otherNames, login, password, stamp])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO core_User (id, username, i_user_id) VALUES (?, ?, ?)",
+                           arguments: [RowUUID.make(), login, id])
+            try db.execute(sql: "INSERT INTO tblUserRole (UserID, RoleID, ValidityFrom) VALUES (?, ?, ?)",
+                           arguments: [id, roleIDs[role], stamp])
+            if let insureeID {
+                try db.execute(sql: "INSERT INTO imisfhir_insuree_user (user_id, insuree_id, created_at) VALUES (?, ?, ?)",
+                               arguments: [id, insureeID, UnixSeconds.of(now)])
+            }
+            return id
+        }
+        let admin = try add(Accounts.admin.username, "Admin", "Admin",
+                            "843565C62A4C3FF6EFB1A78C51D8B92C9C5BD534F64567D6A8257385932F242A", role: "IMIS Administrator")
         try db.execute(sql: "UPDATE tblUsers SET PrivateKey = ? WHERE UserID = ?", arguments: ["b7a1c2d3e4f50617", admin])
-        _ = try SQLiteAccountStore.insertUser(NewUser(
-            loginName: Accounts.clerk.username, lastName: "Clerk", otherNames: "Carla",
-            storedPassword: "pbkdf2_sha256$600000$q8R2mZ4tL6vX0nB3cD5fGh$GGoStA5LDr5h66d2pvzuH1+uT7adLpbsGPRtJeTxfdY=",
-            roles: ["Clerk"]), db, now: now)
+        _ = try add(Accounts.clerk.username, "Clerk", "Carla",
+                    "pbkdf2_sha256$600000$q8R2mZ4tL6vX0nB3cD5fGh$GGoStA5LDr5h66d2pvzuH1+uT7adLpbsGPRtJeTxfdY=", role: "Clerk")
         let john = try Int64.fetchOne(db, sql: "SELECT InsureeID FROM tblInsuree WHERE InsureeUUID = ? AND ValidityTo IS NULL",
                                       arguments: [UUIDs.johnDoe])
-        _ = try SQLiteAccountStore.insertUser(NewUser(
-            loginName: Accounts.johnDoe.username, lastName: "Doe", otherNames: "John",
-            storedPassword: "pbkdf2_sha256$600000$w3E5rT7yU9iO1pA2sD4fGh$vIdbhGKdaHH8MhC6StW35flKDUORGSZMKu8FTm1G0eY=",
-            roles: ["insuree"], insureeID: john), db, now: now)
+        _ = try add(Accounts.johnDoe.username, "Doe", "John",
+                    "pbkdf2_sha256$600000$w3E5rT7yU9iO1pA2sD4fGh$vIdbhGKdaHH8MhC6StW35flKDUORGSZMKu8FTm1G0eY=", role: "insuree",
+                    insureeID: john)
     }
 }

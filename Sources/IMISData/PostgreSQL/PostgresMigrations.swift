@@ -93,8 +93,7 @@ extension Storage {
     /// The stores of a PostgreSQL database. Other processes write to it too, so there is no commit feed (and no
     /// render cache): every read goes to the database.
     public static func postgres(_ database: IMISPostgres, clock: RegistryClock = .system) -> Storage {
-        let otp = PostgresOTPStore(database: database, clock: clock)
-        return Storage(engine: .postgresql, store: PostgresRegistryStore(database: database, clock: clock),
-                       accounts: PostgresAccountStore(database: database), otpChallenges: otp, pushTokens: otp)
+        Storage(engine: .postgresql, store: PostgresRegistryStore(database: database, clock: clock),
+                accountSQL: PostgresAccountSQL(database: database, clock: clock))
     }
 }

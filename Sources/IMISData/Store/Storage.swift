@@ -41,8 +41,7 @@ public struct Storage: Sendable {
     public static func sqlite(_ database: IMISDatabase, clock: RegistryClock = .system) -> Storage {
         Storage(
             engine: .sqlite, store: SQLiteRegistryStore(database: database, clock: clock),
-            accounts: SQLiteAccountStore(database: database), otpChallenges: SQLiteOTPChallengeStore(database: database),
-            pushTokens: SQLitePushTokenStore(database: database),
+            accountSQL: SQLiteAccountSQL(database: database),
             committedChanges: { handler in database.observeCommittedChanges(handler) })
     }
 }
