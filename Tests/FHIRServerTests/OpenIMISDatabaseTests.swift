@@ -120,7 +120,7 @@ struct OpenIMISDatabaseTests {
     func withOpenIMISServer(_ body: @escaping @Sendable (any TestClientProtocol, IMISPostgres) async throws -> Void) async throws {
         let lease = try await TestPostgres.freshDatabase()
         for statement in Self.schema + Self.rows {
-            try await lease.database.client.query(PostgresQuery(unsafeSQL: statement), logger: TestPostgres.logger).collect()
+            _ = try await lease.database.client.query(PostgresQuery(unsafeSQL: statement), logger: TestPostgres.logger).collect()
         }
         var logger = Logger(label: "test")
         logger.logLevel = .critical

@@ -47,7 +47,7 @@ enum TestPostgres {
         let name = "imisfhir_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         // A database name cannot be bound; this one is made here of hex digits only.
         do {
-            try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger).collect()
+            _ = try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger).collect()
         } catch {
             await gate.release()
             throw error

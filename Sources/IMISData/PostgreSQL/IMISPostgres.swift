@@ -259,10 +259,10 @@ extension IMISPostgres {
     func transaction<T>(_ body: () async throws -> T) async throws -> T {
         if let outer = PostgresUnit.current, outer.database === self {
             let savepoint = outer.unit.nextSavepointName()
-            try await outer.connection.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(savepoint)"), logger: logger).collect()
+            _ = try await outer.connection.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(savepoint)"), logger: logger).collect()
             do {
                 let result = try await body()
-                try await outer.connection.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(savepoint)"), logger: logger).collect()
+                _ = try await outer.connection.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(savepoint)"), logger: logger).collect()
                 return result
             } catch {
                 _ = try? await outer.connection.query(
@@ -273,13 +273,13 @@ extension IMISPostgres {
         // The result stays in this task; the box only carries it out of the pool's closure.
         let box = UnitResult<T>()
         try await pool.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger).collect()
+            _ = try await connection.query("BEGIN", logger: logger).collect()
             let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
             do {
                 box.value = try await UnitOfWork.$current.withValue(unit.unit) {
                     try await PostgresUnit.$current.withValue(unit) { try await body() }
                 }
-                try await connection.query("COMMIT", logger: logger).collect()
+                _ = try await connection.query("COMMIT", logger: logger).collect()
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger).collect()
                 throw error
