@@ -95,7 +95,7 @@ struct PostgresQueryCompiler {
             let innerColumn = try column(name, of: relatedName)
             let outer = try column(outerName, of: tableName)
             var terms = ["\(inner).\(innerColumn.quoted) = \(alias).\(outer.quoted)"]
-            if HistorySearch.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
+            if HistoryModel.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
                 terms.append("\(inner).\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
             } else if let validityTo = catalog.column(relatedName, "ValidityTo") {
                 terms.append("\(inner).\(validityTo.quoted) IS NULL")

@@ -151,6 +151,9 @@ struct SQLiteTransactions: TransactionRunner {
     }
 }
 
+/// Policies, claims, invoices and payments: the workflows (see `InsuranceStore+Workflows.swift`).
+extension SQLiteRegistryStore: InsuranceStore {}
+
 extension SQLiteRegistryStore: WorkflowStore {
     /// The engine of the workflows: this database, this clock.
     public var workflowEngine: WorkflowEngine {

@@ -123,7 +123,7 @@ struct ColumnSelection: Sendable, Hashable {
     }
 
     /// Whether `table` is a history-model table (live rows `isDeleted = 0`).
-    var isHistoryModel: Bool { HistorySearch.tables.contains(table) }
+    var isHistoryModel: Bool { HistoryModel.tables.contains(table) }
 }
 
 /// How an engine runs workflows: one transaction for a write workflow, the primitives alone for a read.

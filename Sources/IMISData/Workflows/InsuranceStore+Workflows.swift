@@ -1,0 +1,162 @@
+import Foundation
+
+/// `InsuranceStore` for every store with a ``WorkflowEngine``: each method is a workflow of `Workflows/` run by
+/// the engine, a write in one transaction (see the protocol for what each does).
+extension InsuranceStore where Self: WorkflowStore {
+    public func policies(familyID: Int64) async throws -> [Versioned<Policy>] {
+        try await workflowEngine.read { try await $0.policies(familyID: familyID) }
+    }
+
+    public func activePolicies(insureeID: Int64, on date: LocalDate) async throws -> [Versioned<Policy>] {
+        try await workflowEngine.read { try await $0.activePolicies(insureeID: insureeID, on: date) }
+    }
+
+    public func policyMembers(policyID: Int64) async throws -> [InsureePolicy] {
+        try await workflowEngine.read { try await $0.policyMembers(policyID: policyID) }
+    }
+
+    public func contributions(policyID: Int64) async throws -> [Versioned<Premium>] {
+        try await workflowEngine.read { try await $0.contributions(policyID: policyID) }
+    }
+
+    public func contributionTotal(policyID: Int64) async throws -> Decimal {
+        try DecimalText.sum(try await contributions(policyID: policyID).filter { !$0.isPhotoFee }.map(\.amount))
+    }
+
+    public func enrolFamily(policy: Policy, members: [Int64], contributions: [Premium]) async throws -> PolicyEnrolment {
+        try await workflowEngine.write { try await $0.enrolFamily(policy: policy, members: members, contributions: contributions, now: $1) }
+    }
+
+    public func claim(uuid: String) async throws -> ClaimDetails? {
+        try await workflowEngine.read { tx in try await tx.one(Claim.self, uuid: uuid).asyncMap { try await tx.details($0) } }
+    }
+
+    public func claim(code: String) async throws -> ClaimDetails? {
+        try await workflowEngine.read { tx in try await tx.one(Claim.self, code: code).asyncMap { try await tx.details($0) } }
+    }
+
+    public func submitClaim(claim: Claim, items: [ClaimLine], services: [ClaimLine]) async throws -> ClaimDetails {
+        try await workflowEngine.write { try await $0.submitClaim(claim, items: items, services: services, now: $1) }
+    }
+
+    public func coverage(_ kind: MedicalKind, medicalID: Int64, productID: Int64,
+                         healthFacilityID: Int64?) async throws -> MedicalCoverage? {
+        try await workflowEngine.read {
+            try await $0.coverage(kind, medicalID: medicalID, productID: productID, healthFacilityID: healthFacilityID)
+        }
+    }
+
+    public func usage(insureeID: Int64, policyID: Int64) async throws -> BenefitUsage {
+        try await workflowEngine.read { try await $0.usage(insureeID: insureeID, policyID: policyID) }
+    }
+
+    public func invoice(uuid: String) async throws -> InvoiceDetails? {
+        try await workflowEngine.read { tx in try await tx.one(Invoice.self, uuid: uuid).asyncMap { try await tx.details($0) } }
+    }
+
+    public func invoice(code: String) async throws -> InvoiceDetails? {
+        try await workflowEngine.read { tx in try await tx.one(Invoice.self, code: code).asyncMap { try await tx.details($0) } }
+    }
+
+    public func createInvoice(_ invoice: Invoice, lines: [InvoiceLineItem]) async throws -> InvoiceDetails {
+        try await workflowEngine.write { try await $0.createInvoice(invoice, lines: lines, now: $1) }
+    }
+
+    public func updateInvoice(_ invoice: Invoice, expectedVersion: Int) async throws -> InvoiceDetails {
+        try await workflowEngine.write { try await $0.updateInvoice(invoice, expectedVersion: expectedVersion, now: $1) }
+    }
+
+    public func payment(uuid: String) async throws -> PaymentDetails? {
+        try await workflowEngine.read { tx in try await tx.one(PaymentInvoice.self, uuid: uuid).asyncMap { try await tx.details($0) } }
+    }
+
+    public func payment(identifier: PaymentNoticeIdentifier) async throws -> PaymentDetails? {
+        try await workflowEngine.read { try await $0.payment(identifier: identifier) }
+    }
+
+    public func payments(invoiceUUID: String) async throws -> [PaymentDetails] {
+        try await workflowEngine.read {
+            try await $0.payments(where: [.related(table: "tblDetailPaymentInvoice", column: "PaymentId", outerColumn: "UUID",
+                                                   where: [.equalsIgnoringCase("SubjectId", invoiceUUID)])])
+        }
+    }
+
+    public func searchHistory<R: HistoryRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
+        guard let mapped = type as? any HistoryTableRecord.Type else {
+            throw RegistryError.invalidValue("\(R.self) has no table mapping")
+        }
+        func run<S: HistoryTableRecord>(_ s: S.Type) async throws -> RowPage<R> {
+            let page = try await workflowEngine.read { try await $0.searchHistory(s, query) }
+            guard let cast = page as? RowPage<R> else { throw RegistryError.invalidValue("\(R.self) has no table mapping") }
+            return cast
+        }
+        return try await run(mapped)
+    }
+
+    public func recordPayment(_ request: PaymentRequest) async throws -> PaymentResult {
+        try await workflowEngine.write { try await $0.recordPayment(request, now: $1) }
+    }
+
+    public func cancelPayment(uuid: String) async throws -> PaymentResult {
+        try await workflowEngine.write { try await $0.cancelPayment(uuid: uuid, now: $1) }
+    }
+
+    public func reconcilePayments(_ paymentUUIDs: [String], reconciliationID: String,
+                                  date: LocalDate) async throws -> [PaymentDetails] {
+        guard !paymentUUIDs.isEmpty else { throw RegistryError.invalidValue("the reconciliation lists no payment") }
+        return try await workflowEngine.write {
+            try await $0.reconcilePayments(paymentUUIDs, reconciliationID: reconciliationID, date: date, now: $1)
+        }
+    }
+
+    public func reconciliation(id reconciliationID: String) async throws -> [PaymentDetails] {
+        try await workflowEngine.read {
+            try await $0.payments(where: [.related(table: "tblDetailPaymentInvoice", column: "PaymentId", outerColumn: "UUID",
+                                                   where: [.equalsIgnoringCase("ReconcilationId", reconciliationID)])])
+        }
+    }
+
+    public func reconciliationIDs(invoiceUUID: String?, paymentUUID: String?, after: String?,
+                                  limit: Int) async throws -> [String] {
+        try await workflowEngine.read {
+            try await $0.reconciliationIDs(invoiceUUID: invoiceUUID, paymentUUID: paymentUUID, after: after, limit: limit)
+        }
+    }
+}
+
+/// The policy-holder part of `RegistryStore` for every store with a ``WorkflowEngine``.
+extension RegistryStore where Self: WorkflowStore {
+    public func policyHolder(uuid: String) async throws -> Versioned<PolicyHolder>? {
+        try await workflowEngine.read { try await $0.one(PolicyHolder.self, uuid: uuid) }
+    }
+
+    public func policyHolder(uuid: String, includeDeleted: Bool) async throws -> Versioned<PolicyHolder>? {
+        try await workflowEngine.read {
+            try await $0.one(PolicyHolder.self, uuid: uuid, includeDeleted: includeDeleted, forUpdate: false)
+        }
+    }
+
+    public func policyHolder(code: String) async throws -> Versioned<PolicyHolder>? {
+        try await workflowEngine.read { try await $0.one(PolicyHolder.self, code: code) }
+    }
+
+    public func insertPolicyHolder(_ holder: PolicyHolder) async throws -> Versioned<PolicyHolder> {
+        try await workflowEngine.write { try await $0.insertPolicyHolder(holder, now: $1) }
+    }
+
+    public func updatePolicyHolder(_ holder: PolicyHolder, ifVersion: Int?) async throws -> Versioned<PolicyHolder> {
+        try await workflowEngine.write { try await $0.updatePolicyHolder(holder, ifVersion: ifVersion, now: $1) }
+    }
+
+    public func deletePolicyHolder(uuid: String) async throws -> Versioned<PolicyHolder> {
+        try await workflowEngine.write { try await $0.deletePolicyHolder(uuid: uuid, now: $1) }
+    }
+}
+
+extension Optional {
+    /// The value transformed by an async function, or nil.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
