@@ -19,10 +19,6 @@ extension InsuranceStore where Self: WorkflowStore {
         try await workflowEngine.read { try await $0.contributions(policyID: policyID) }
     }
 
-    public func contributionTotal(policyID: Int64) async throws -> Decimal {
-        try DecimalText.sum(try await contributions(policyID: policyID).filter { !$0.isPhotoFee }.map(\.amount))
-    }
-
     public func enrolFamily(policy: Policy, members: [Int64], contributions: [Premium]) async throws -> PolicyEnrolment {
         try await workflowEngine.write { try await $0.enrolFamily(policy: policy, members: members, contributions: contributions, now: $1) }
     }
