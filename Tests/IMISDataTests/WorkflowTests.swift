@@ -155,4 +155,20 @@ func onEveryEngine(_ body: (any IMISStore) async throws -> Void) async throws {
             }
         }
     }
+
+    @Test func coverageNamesTheFacilityPriceOfACoveredService() async throws {
+        try await onEveryEngine { store in
+            let product = try #require(try await store.record(Product.self, code: "RX01"))
+            let hospital = try #require(try await store.record(HealthFacility.self, code: "RAHOS001"))
+            let consultation = try #require(try await store.record(MedicalService.self, code: "A1"))
+            let aspirin = try #require(try await store.record(MedicalItem.self, code: "0001"))
+            let a1 = try await store.coverage(.service, medicalID: consultation.id!, productID: product.id!, healthFacilityID: hospital.id)
+            #expect(a1?.price == "40.00" && a1?.coverage.limitNoAdult == 4 && a1?.coverage.productID == product.id)
+            #expect(try await store.coverage(.item, medicalID: aspirin.id!, productID: product.id!, healthFacilityID: hospital.id)?
+                .price == "10.00")
+            let withoutFacility = try await store.coverage(.item, medicalID: aspirin.id!, productID: product.id!, healthFacilityID: nil)
+            #expect(withoutFacility != nil && withoutFacility?.price == nil)
+            #expect(try await store.coverage(.item, medicalID: 9_999, productID: product.id!, healthFacilityID: hospital.id) == nil)
+        }
+    }
 }
