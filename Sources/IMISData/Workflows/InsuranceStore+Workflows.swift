@@ -72,8 +72,7 @@ extension InsuranceStore where Self: WorkflowStore {
 
     public func payments(invoiceUUID: String) async throws -> [PaymentDetails] {
         try await workflowEngine.read {
-            try await $0.payments(where: [.related(table: "tblDetailPaymentInvoice", column: "PaymentId", outerColumn: "UUID",
-                                                   where: [.equalsIgnoringCase("SubjectId", invoiceUUID)])])
+            try await $0.payments(withDetails: [.equalsIgnoringCase("SubjectId", invoiceUUID)])
         }
     }
 
@@ -107,8 +106,7 @@ extension InsuranceStore where Self: WorkflowStore {
 
     public func reconciliation(id reconciliationID: String) async throws -> [PaymentDetails] {
         try await workflowEngine.read {
-            try await $0.payments(where: [.related(table: "tblDetailPaymentInvoice", column: "PaymentId", outerColumn: "UUID",
-                                                   where: [.equalsIgnoringCase("ReconcilationId", reconciliationID)])])
+            try await $0.payments(withDetails: [.equalsIgnoringCase("ReconcilationId", reconciliationID)])
         }
     }
 

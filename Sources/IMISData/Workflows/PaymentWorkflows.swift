@@ -131,10 +131,18 @@ extension StoreTransaction {
         return try await details(payment)
     }
 
-    /// The live payments matching `condition` (on their own columns or their details'), oldest first, with details.
-    func payments(where conditions: [RowPredicate]) async throws -> [PaymentDetails] {
+    /// The live payments with a live detail matching `conditions` (payment UUIDs matched ignoring case), oldest
+    /// first, with their details.
+    func payments(withDetails conditions: [RowPredicate]) async throws -> [PaymentDetails] {
+        let found = try await values(ColumnSelection(table: "tblDetailPaymentInvoice", columns: ["PaymentId"],
+                                                     conditions: conditions, distinct: true))
+        let uuids = try DatabaseMismatch.naming(table: "tblDetailPaymentInvoice", columns: ["PaymentId"]) {
+            Set(try found.map { (try $0.value(0) as String).lowercased() })
+        }
+        guard !uuids.isEmpty else { return [] }
         var result: [PaymentDetails] = []
-        for payment in try await rows(PaymentInvoice.self, where: conditions, order: [.ascending("DateCreated"), .ascending("UUID")]) {
+        for payment in try await rows(PaymentInvoice.self, where: [.or(uuids.sorted().map { .uuidEquals($0) })],
+                                      order: [.ascending("DateCreated"), .ascending("UUID")]) {
             result.append(try await details(payment))
         }
         return result
