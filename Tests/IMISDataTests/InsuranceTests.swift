@@ -33,25 +33,25 @@ import Testing
         #expect(policy.startDate == LocalDate("2021-07-01") && policy.expiryDate == LocalDate("2022-06-30"))
         #expect(policy.effectiveDate == LocalDate("2021-07-28"))
         let family = try #require(try store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily))
-        #expect(try store.policies(familyID: family.id!).map(\.uuid) == [DemoDataset.UUIDs.doePolicy])
-        let members = try store.policyMembers(policyID: policy.id!)
+        #expect(try await store.policies(familyID: family.id!).map(\.uuid) == [DemoDataset.UUIDs.doePolicy])
+        let members = try await store.policyMembers(policyID: policy.id!)
         #expect(members.count == 2 && members.allSatisfy { $0.effectiveDate == LocalDate("2021-07-28") })
-        let contributions = try store.contributions(policyID: policy.id!)
+        let contributions = try await store.contributions(policyID: policy.id!)
         #expect(contributions.map(\.amount) == ["1000.00"] && contributions.first?.receipt == "RE184")
         #expect(contributions.first?.payType == "C")
-        #expect(try store.contributionTotal(policyID: policy.id!) == Decimal(1000))
+        #expect(try await store.contributionTotal(policyID: policy.id!) == Decimal(1000))
 
         let john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
-        #expect(try store.activePolicies(insureeID: john.id!, on: LocalDate("2021-09-15")!).map(\.uuid)
+        #expect(try await store.activePolicies(insureeID: john.id!, on: LocalDate("2021-09-15")!).map(\.uuid)
                 == [DemoDataset.UUIDs.doePolicy])
-        #expect(try store.activePolicies(insureeID: john.id!, on: LocalDate("2022-07-01")!).isEmpty)
-        #expect(try store.activePolicies(insureeID: john.id!, on: LocalDate("2021-07-10")!).isEmpty)
+        #expect(try await store.activePolicies(insureeID: john.id!, on: LocalDate("2022-07-01")!).isEmpty)
+        #expect(try await store.activePolicies(insureeID: john.id!, on: LocalDate("2021-07-10")!).isEmpty)
     }
 
     @Test func claim001ReadsBackWithItemsAndServices() async throws {
         let store = try makeDemoStore()
-        let byCode = try #require(try store.claim(code: DemoDataset.claim001Code))
-        let claim = try #require(try store.claim(uuid: DemoDataset.UUIDs.claim001.uppercased()))
+        let byCode = try #require(try await store.claim(code: DemoDataset.claim001Code))
+        let claim = try #require(try await store.claim(uuid: DemoDataset.UUIDs.claim001.uppercased()))
         #expect(byCode == claim)
         #expect(claim.claim.claimStatus == .checked && claim.claim.claimed == "60.00" && claim.claim.visitType == "O")
         #expect(claim.claim.dateFrom == LocalDate("2021-09-15") && claim.claim.dateClaimed == LocalDate("2021-09-16"))
@@ -77,16 +77,16 @@ import Testing
         let hospital = try #require(try store.record(HealthFacility.self, code: "RAHOS001"))
         let consultation = try #require(try store.record(MedicalService.self, code: "A1"))
         let aspirin = try #require(try store.record(MedicalItem.self, code: "0001"))
-        let a1 = try #require(try store.coverage(.service, medicalID: consultation.id!, productID: product.id!,
+        let a1 = try #require(try await store.coverage(.service, medicalID: consultation.id!, productID: product.id!,
                                                  healthFacilityID: hospital.id))
         #expect(a1.price == "40.00" && a1.coverage.limitNoAdult == 4)
-        #expect(try store.coverage(.item, medicalID: aspirin.id!, productID: product.id!, healthFacilityID: hospital.id)?
+        #expect(try await store.coverage(.item, medicalID: aspirin.id!, productID: product.id!, healthFacilityID: hospital.id)?
                 .price == "10.00")
-        #expect(try store.coverage(.item, medicalID: 9999, productID: product.id!, healthFacilityID: nil) == nil)
+        #expect(try await store.coverage(.item, medicalID: 9999, productID: product.id!, healthFacilityID: nil) == nil)
 
         let john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
         let policy = try #require(try store.record(Policy.self, uuid: DemoDataset.UUIDs.doePolicy))
-        let usage = try store.usage(insureeID: john.id!, policyID: policy.id!)
+        let usage = try await store.usage(insureeID: john.id!, policyID: policy.id!)
         #expect(usage.services[consultation.id!]?.quantity == 1 && usage.items[aspirin.id!]?.quantity == 2)
         #expect(usage.claimsByCategory == ["C": 1])
         #expect(usage.services[consultation.id!]?.lastDate == LocalDate("2021-09-15"))
@@ -100,7 +100,7 @@ import Testing
                                  startDate: LocalDate("2022-02-01")!, expiryDate: LocalDate("2023-01-31")!,
                                  productID: product.id!)
         await #expect(throws: RegistryError.self) { try await store.enrolFamily(policy: overlapping, members: [], contributions: []) }
-        #expect(try store.policies(familyID: family.id!).count == 1)
+        #expect(try await store.policies(familyID: family.id!).count == 1)
 
         // The next period is fine; no contribution leaves it idle, with the product's computed value.
         var next = overlapping
@@ -128,7 +128,7 @@ import Testing
         #expect(enrolment.policy.effectiveDate == LocalDate("2024-01-20"))
         #expect(enrolment.policy.versionId == 2)  // idle, then activated
         #expect(enrolment.members.count == 2)
-        #expect(try store.contributionTotal(policyID: enrolment.policy.id!) == Decimal(string: "500.50"))
+        #expect(try await store.contributionTotal(policyID: enrolment.policy.id!) == Decimal(string: "500.50"))
         await #expect(throws: RegistryError.self) {
             try await store.enrolFamily(policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!,
                                                  startDate: LocalDate("2024-01-01")!, expiryDate: LocalDate("2024-12-31")!,

@@ -30,14 +30,14 @@ import Testing
 
     @Test func demoInvoiceReadsBack() async throws {
         let store = try makeDemoStore()
-        let invoice = try #require(try store.invoice(code: DemoDataset.doeInvoiceCode))
+        let invoice = try #require(try await store.invoice(code: DemoDataset.doeInvoiceCode))
         #expect(invoice.invoice.uuid == DemoDataset.UUIDs.doeContributionInvoice)
         #expect(invoice.invoice.amountTotal == "10000.00" && invoice.invoice.currencyCode == "EUR")
         #expect(invoice.invoice.invoiceStatus == .validated && invoice.invoice.versionId == 1)
         #expect(invoice.invoice.subjectID == DemoDataset.UUIDs.doeFamily)
         #expect(invoice.lines.map(\.lineType) == ["policy"] && invoice.lines.first?.lineID == DemoDataset.UUIDs.doePolicy)
-        #expect(try store.invoice(uuid: DemoDataset.UUIDs.doeContributionInvoice.uppercased()) == invoice)
-        let page = try store.searchHistory(Invoice.self, RowQuery(predicates: [
+        #expect(try await store.invoice(uuid: DemoDataset.UUIDs.doeContributionInvoice.uppercased()) == invoice)
+        let page = try await store.searchHistory(Invoice.self, RowQuery(predicates: [
             .equalsIgnoringCase("SubjectId", DemoDataset.UUIDs.doeFamily), .compare("Status", .equal, .integer(1))]))
         #expect(page.items.map(\.uuid) == [DemoDataset.UUIDs.doeContributionInvoice])
     }
@@ -56,9 +56,9 @@ import Testing
         #expect(second.policies.first?.effectiveDate == LocalDate("2024-02-03"))
         #expect(second.invoice.invoiceStatus == .paid && second.invoice.datePayed == LocalDate("2024-02-03"))
         #expect(second.invoice.versionId == 2)
-        #expect(try store.contributionTotal(policyID: policy.id!) == Decimal(string: "500.50"))
-        #expect(try store.policyMembers(policyID: policy.id!).allSatisfy { $0.effectiveDate == LocalDate("2024-02-03") })
-        #expect(try store.payments(invoiceUUID: invoice.invoice.uuid).count == 2)
+        #expect(try await store.contributionTotal(policyID: policy.id!) == Decimal(string: "500.50"))
+        #expect(try await store.policyMembers(policyID: policy.id!).allSatisfy { $0.effectiveDate == LocalDate("2024-02-03") })
+        #expect(try await store.payments(invoiceUUID: invoice.invoice.uuid).count == 2)
     }
 
     @Test func sameIdentifierRecordsOnePayment() async throws {
@@ -68,8 +68,8 @@ import Testing
         let again = try await store.recordPayment(request(invoice, "TX-1", amount: "500.50"))
         #expect(first.created && !again.created)
         #expect(again.payment.payment.uuid == first.payment.payment.uuid)
-        #expect(try store.contributions(policyID: policy.id!).count == 1)
-        #expect(try store.payment(identifier: PaymentNoticeIdentifier(system: "urn:test:mobile-money", value: "TX-1"))?
+        #expect(try await store.contributions(policyID: policy.id!).count == 1)
+        #expect(try await store.payment(identifier: PaymentNoticeIdentifier(system: "urn:test:mobile-money", value: "TX-1"))?
                 .payment.uuid == first.payment.payment.uuid)
         await #expect(throws: RegistryError.self) { try await store.recordPayment(request(invoice, "TX-1", amount: "1.00")) }
     }
@@ -85,7 +85,7 @@ import Testing
         #expect(cancelled.invoice.invoiceStatus == .validated && cancelled.invoice.datePayed == nil)
         #expect(cancelled.policies.first?.policyStatus == .idle && cancelled.policies.first?.effectiveDate == nil)
         #expect(cancelled.contributions.map(\.isDeleted) == [true])
-        #expect(try store.contributions(policyID: policy.id!).isEmpty)
+        #expect(try await store.contributions(policyID: policy.id!).isEmpty)
         #expect(try store.record(Policy.self, id: policy.id!)?.versionId == 3)  // idle, active, idle
         #expect(try await !store.cancelPayment(uuid: paid.payment.payment.uuid).created)
         #expect(try await !store.recordPayment(request(invoice, "TX-1", amount: "500.50")).created)
@@ -101,16 +101,16 @@ import Testing
         unknown.invoiceUUID = RowUUID.make()
         await #expect(throws: RegistryError.self) { try await store.recordPayment(unknown) }
         await #expect(throws: RegistryError.self) { try await store.recordPayment(request(invoice, "TX-3", amount: "1.0.0")) }
-        #expect(try store.payments(invoiceUUID: invoice.invoice.uuid).isEmpty)
+        #expect(try await store.payments(invoiceUUID: invoice.invoice.uuid).isEmpty)
     }
 
     @Test func decimalAmountsRoundTripExactly() async throws {
         let store = try makeDemoStore()
         let (policy, invoice) = try await idlePolicyWithInvoice(store)
         let paid = try await store.recordPayment(request(invoice, "TX-1", amount: "1000.50"))
-        let read = try #require(try store.payment(uuid: paid.payment.payment.uuid))
+        let read = try #require(try await store.payment(uuid: paid.payment.payment.uuid))
         #expect(read.payment.amountReceived == "1000.50" && read.details.first?.amount == "1000.50")
-        #expect(try store.contributions(policyID: policy.id!).map(\.amount) == ["1000.50"])
+        #expect(try await store.contributions(policyID: policy.id!).map(\.amount) == ["1000.50"])
         let stored = try store.database.read { db in
             try String.fetchOne(db, sql: "SELECT typeof(AmountReceived) || ':' || AmountReceived FROM tblPaymentInvoice")
         }
@@ -133,8 +133,8 @@ import Testing
             return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
         }
         #expect(created == 1)
-        #expect(try store.payments(invoiceUUID: invoice.invoice.uuid).count == 1)
-        #expect(try store.contributions(policyID: policy.id!).count == 1)
+        #expect(try await store.payments(invoiceUUID: invoice.invoice.uuid).count == 1)
+        #expect(try await store.contributions(policyID: policy.id!).count == 1)
 
         // 32 different invoices, paid concurrently: all recorded.
         let product = try #require(try store.record(Product.self, code: "RX01"))

@@ -47,3 +47,10 @@ func queryPlan(_ db: Database, _ sql: String, _ arguments: StatementArguments = 
         .map { $0["detail"] as String }
         .joined(separator: "\n")
 }
+
+extension InsuranceStore {
+    /// The sum of the current contributions of a policy that count towards its value (photo fees excluded).
+    func contributionTotal(policyID: Int64) async throws -> Decimal {
+        try DecimalText.sum(try await contributions(policyID: policyID).filter { !$0.isPhotoFee }.map(\.amount))
+    }
+}

@@ -42,14 +42,14 @@ import Testing
             _ = try await store.insertPolicyHolder(
                 PolicyHolder(uuid: RowUUID.make(), code: "PH-UNIT", tradeName: "Unit Ltd"))
             #expect(try self.john(store).phone == "+255 700 000 009")
-            #expect(try store.policyHolder(code: "PH-UNIT") != nil)
+            #expect(try await store.policyHolder(code: "PH-UNIT") != nil)
             // Another task, outside the unit, reads the last committed state.
             let outside = try await Task.detached { try store.insuree(chfid: DemoDataset.johnDoeCHFID)?.phone }.value
             #expect(outside != "+255 700 000 009")
             #expect(commits.all.isEmpty)
         }
         #expect(try self.john(store).versionId == 2)
-        #expect(try store.policyHolder(code: "PH-UNIT") != nil)
+        #expect(try await store.policyHolder(code: "PH-UNIT") != nil)
         #expect(commits.all.count == 1)
         #expect(Set(commits.all.flatMap { $0.rows.map(\.table) }).isSuperset(of: ["tblInsuree", "tblPolicyHolder"]))
     }
@@ -68,7 +68,7 @@ import Testing
             }
         }
         #expect(try self.john(store).versionId == 1)
-        #expect(try store.policyHolder(code: "PH-GONE") == nil)
+        #expect(try await store.policyHolder(code: "PH-GONE") == nil)
         #expect(commits.all.isEmpty)
         // The writer is free again.
         _ = try await store.update(john, ifVersion: 1)

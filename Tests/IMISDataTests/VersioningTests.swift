@@ -86,7 +86,7 @@ import Testing
         #expect(try store.record(Family.self, uuid: upper)?.uuid == DemoDataset.UUIDs.doeFamily)
         #expect(try store.record(Insuree.self, uuid: DemoDataset.UUIDs.janeDoe.uppercased())?.chfid
                 == DemoDataset.janeDoeCHFID)
-        #expect(try store.policyHolder(uuid: DemoDataset.UUIDs.myTradePolicyHolder.uppercased()) != nil)
+        #expect(try await store.policyHolder(uuid: DemoDataset.UUIDs.myTradePolicyHolder.uppercased()) != nil)
         // Inserted upper-case, stored lower-case.
         let inserted = try await store.insert(Insuree(uuid: "ABCDEF01-2345-4678-89AB-CDEF01234567", chfid: "777",
                                                 lastName: "Case", otherNames: "Upper", dob: LocalDate("1999-09-09")!))
@@ -138,13 +138,13 @@ import Testing
 
     @Test func policyHolderUsesTheHistoryModel() async throws {
         let store = try makeDemoStore()
-        var holder = try #require(try store.policyHolder(code: "1234")).record
+        var holder = try #require(try await store.policyHolder(code: "1234")).record
         holder.phone = "0999"
         let updated = try await store.updatePolicyHolder(holder, ifVersion: 1)
         #expect(updated.versionId == 2 && updated.dateUpdated > updated.dateCreated)
-        #expect(try store.policyHolder(code: "1234")?.phone == "0999")
+        #expect(try await store.policyHolder(code: "1234")?.phone == "0999")
         let deleted = try await store.deletePolicyHolder(uuid: holder.uuid)
         #expect(deleted.versionId == 3 && deleted.isDeleted)
-        #expect(try store.policyHolder(uuid: holder.uuid) == nil)
+        #expect(try await store.policyHolder(uuid: holder.uuid) == nil)
     }
 }

@@ -83,7 +83,7 @@ extension DemoDataset {
             uuid: UUIDs.doeContribution, policyID: policyID, amount: "1000.00", receipt: "RE184",
             payDate: date("2021-07-28"), payType: "C", createdDate: now), now: now)
 
-        _ = try SQLiteRegistryStore.submitClaim(db, Claim(
+        try insertClaim(db, Claim(
             uuid: UUIDs.claim001, insureeID: john, code: claim001Code, dateFrom: date("2021-09-15"),
             icdID: icd["G44"]!, status: ClaimStatus.checked.rawValue, claimed: "60.00", approved: "60.00",
             dateClaimed: date("2021-09-16"), explanation: "Some explanation", rejectionReason: 0, hfID: hospital,
@@ -95,7 +95,7 @@ extension DemoDataset {
                                  quantityApproved: "1.00", priceAsked: "40.00", priceApproved: "40.00",
                                  policyID: policyID, priceOrigin: "P")], now: now)
 
-        _ = try SQLiteRegistryStore.createInvoice(db, Invoice(
+        try insertInvoice(db, Invoice(
             uuid: UUIDs.doeContributionInvoice, code: doeInvoiceCode, subjectType: "family", subjectID: UUIDs.doeFamily,
             thirdpartyType: "insuree", thirdpartyID: UUIDs.janeDoe, dateInvoice: date("2021-09-01"),
             amountNet: "10000.00", amountTotal: "10000.00", status: InvoiceStatus.validated.rawValue,
@@ -103,5 +103,29 @@ extension DemoDataset {
                 uuid: UUIDs.doeContributionInvoiceLine, code: "RX01", description: "Contribution RX01 2021-07-01/2022-06-30",
                 lineType: "policy", lineID: UUIDs.doePolicy, quantity: "1", unitPrice: "10000.00",
                 amountNet: "10000.00", amountTotal: "10000.00")], now: now)
+    }
+
+    /// Inserts a claim and its lines as the claim submission writes them (the demo world is loaded without the
+    /// async store).
+    static func insertClaim(_ db: Database, _ claim: Claim, items: [ClaimLine], services: [ClaimLine], now: Date) throws {
+        let (row, lines) = try InsuranceRules.claimSubmission(claim, items: items, services: services)
+        let claimID = try RegistrySQL.insert(db, row, now: now).record.id
+        for (line, kind) in lines {
+            var child = line
+            child.kind = kind
+            child.claimID = claimID ?? 0
+            child.validityFrom = now
+            _ = try ClaimLine.table(kind).insert(db, child.databaseValues)
+        }
+    }
+
+    /// Inserts an invoice and its lines (version 1).
+    static func insertInvoice(_ db: Database, _ invoice: Invoice, lines: [InvoiceLineItem], now: Date) throws {
+        let inserted = try HistorySQL.insert(db, invoice, now: now)
+        for line in lines {
+            var row = line
+            row.invoiceUUID = inserted.record.uuid
+            _ = try HistorySQL.insert(db, row, now: now)
+        }
     }
 }

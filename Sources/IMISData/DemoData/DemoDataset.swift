@@ -105,11 +105,11 @@ public enum DemoDataset {
         _ = try add(MedicalService(
             uuid: UUIDs.generalConsultation, category: "C", code: "A1", name: "General Consultation", type: "P",
             level: "S", price: "40.00", careType: "O", frequency: 1, patientCategory: 15))
-        _ = try SQLiteRegistryStore.insertPolicyHolder(db, PolicyHolder(
+        _ = try HistorySQL.insert(db, PolicyHolder(
             uuid: UUIDs.myTradePolicyHolder, code: "1234", tradeName: "My Trade", locationID: jamula,
             address: #"{"address": "54 Pasay"}"#, phone: "0102030405", fax: "0102030450",
             email: "contact@mytrade.org", contactName: #"{"contactName": "John Doe"}"#, legalForm: 1,
-            activityCode: 2), now: now)
+            activityCode: 2, dateValidFrom: now), now: now)
 
         try loadFamilies(db, now: now, villages: (jamula, kalamata, rulu), hospital: hospital)
         try loadInsurance(db, now: now)

@@ -8,15 +8,33 @@ import PostgresNIO
 /// accent-free, "missing" is NULL or empty text.
 struct PostgresQueryCompiler {
     let catalog: PostgresCatalog
-    /// The searched table (the alias `t`).
-    let table: PGTable
+    /// The searched table (the alias `t`), as the mappings name it.
+    let searched: String
+    /// Its UUID column, as the mapping names it and as the database has it (nil for a table without one).
+    let uuidName: String
+    let uuid: PGColumn?
     var statement: PGStatement
     var aliasCounter = 0
 
     init(catalog: PostgresCatalog, table: PGTable, statement: PGStatement = PGStatement()) {
+        self.init(catalog: catalog, tableName: table.sql.table, uuidName: table.sql.uuidColumn, uuid: table.uuid,
+                  statement: statement)
+    }
+
+    /// A compiler over any table of the catalog (a table without a UUID column: `uuid` nil).
+    init(catalog: PostgresCatalog, tableName: String, uuidName: String = "UUID", uuid: PGColumn? = nil,
+         statement: PGStatement = PGStatement()) {
         self.catalog = catalog
-        self.table = table
+        self.searched = tableName
+        self.uuidName = uuidName
+        self.uuid = uuid
         self.statement = statement
+    }
+
+    /// The UUID column of the searched table.
+    func uuidColumn() throws -> PGColumn {
+        guard let uuid else { throw DatabaseMismatch(table: searched, column: uuidName, problem: "is missing") }
+        return uuid
     }
 
     /// The case- and accent-folding of a text expression: NFD, combining marks removed, lower case, ß → ss
@@ -35,7 +53,7 @@ struct PostgresQueryCompiler {
 
     /// The column `name` of the table under `alias` (`tableName`, or the searched table).
     func column(_ name: String, of tableName: String?) throws -> PGColumn {
-        let source = tableName ?? table.sql.table
+        let source = tableName ?? searched
         guard let found = catalog.column(source, name) else {
             throw DatabaseMismatch(table: source, column: name, problem: "is missing")
         }
@@ -58,7 +76,7 @@ struct PostgresQueryCompiler {
         case .listIgnoringCase(let name, let values):
             return "lower(\(text(try column(name, of: tableName)))) = ANY(\(lowered(values)))"
         case .uuidList(let values):
-            let uuid = tableName == nil ? table.uuid : try column(table.sql.uuidColumn, of: tableName)
+            let uuid = tableName == nil ? try uuidColumn() : try column(uuidName, of: tableName)
             return "lower(\(text(uuid))) = ANY(\(lowered(values)))"
         case .and(let items):
             if items.isEmpty { return "TRUE" }
@@ -77,7 +95,7 @@ struct PostgresQueryCompiler {
             let innerColumn = try column(name, of: relatedName)
             let outer = try column(outerName, of: tableName)
             var terms = ["\(inner).\(innerColumn.quoted) = \(alias).\(outer.quoted)"]
-            if HistorySearch.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
+            if HistoryModel.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
                 terms.append("\(inner).\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
             } else if let validityTo = catalog.column(relatedName, "ValidityTo") {
                 terms.append("\(inner).\(validityTo.quoted) IS NULL")
@@ -123,7 +141,7 @@ struct PostgresQueryCompiler {
             let found = try column(name)
             return found.kind == .text ? "(\(ref(found)) IS NOT NULL AND \(ref(found)) <> '')" : "\(ref(found)) IS NOT NULL"
         case .uuidEquals(let value):
-            let uuidColumn = tableName == nil ? table.uuid : try column(table.sql.uuidColumn)
+            let uuidColumn = tableName == nil ? try self.uuidColumn() : try column(uuidName)
             return "lower(\(text(uuidColumn))) = lower(\(statement.bind(.text(value))))"
         case .lastUpdated(let op, let date):
             let found = try column("ValidityFrom")

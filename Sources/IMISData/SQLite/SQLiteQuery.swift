@@ -49,7 +49,7 @@ struct SQLiteQueryCompiler {
             ReadRecorder.note(table, nil)
             aliasCounter += 1
             let inner = "r\(aliasCounter)"
-            let live = HistorySearch.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
+            let live = HistoryModel.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
             var terms = ["\(try col(inner, column)) = \(try col(alias, outerColumn))", live]
             for condition in conditions { terms.append(try compile(condition, alias: inner)) }
             let condition = QueryBudget.balanced(terms, " AND ")

@@ -106,16 +106,6 @@ public struct SQLiteRegistryStore: RegistryStore {
     public func referenceCodes(_ table: ReferenceTable) throws -> [ReferenceCode] {
         try lookup { try $0.referenceCodes(table) }
     }
-
-    /// See `RegistryStore.policyHolder(uuid:)`.
-    public func policyHolder(uuid: String) throws -> Versioned<PolicyHolder>? {
-        try lookup { try $0.policyHolder(uuid: uuid) }
-    }
-
-    /// See `RegistryStore.policyHolder(code:)`.
-    public func policyHolder(code: String) throws -> Versioned<PolicyHolder>? {
-        try lookup { try $0.policyHolder(code: code) }
-    }
 }
 
 extension SQLiteRegistryStore {

@@ -20,8 +20,6 @@ public protocol InsuranceStore: Sendable {
     func policyMembers(policyID: Int64) async throws -> [InsureePolicy]
     /// The current contributions of a policy, by pay date.
     func contributions(policyID: Int64) async throws -> [Versioned<Premium>]
-    /// The sum of the current contributions of a policy that count towards its value (photo fees excluded).
-    func contributionTotal(policyID: Int64) async throws -> Decimal
     /// Enrols a family: inserts `policy`, one `tblInsureePolicy` row per member (all current family members when
     /// `members` is empty) and the `contributions`, then applies the activation rule (``InsuranceRules``).
     func enrolFamily(policy: Policy, members: [Int64], contributions: [Premium]) async throws -> PolicyEnrolment

@@ -1,0 +1,171 @@
+import Foundation
+import GRDB
+
+/// The workflow primitives on PostgreSQL (see ``StoreTransaction``), over the store's statements: inside a unit
+/// of work on its connection, else on a pooled one. Row locks are `FOR UPDATE`, key locks advisory locks held
+/// until the transaction ends.
+struct PostgresTransaction: StoreTransaction {
+    let store: PostgresRegistryStore
+    var database: IMISPostgres { store.database }
+
+    func one<R: TableRecord>(_ type: R.Type, uuid: String, includeDeleted: Bool, forUpdate: Bool) async throws -> Versioned<R>? {
+        let by = PostgresRegistryStore.byUUID(uuid, includeDeleted: includeDeleted)
+        return try await store.first(type) { table, statement in try by(table, &statement) + (forUpdate ? " FOR UPDATE" : "") }
+    }
+
+    func one<R: TableRecord>(_ type: R.Type, id: Int64, forUpdate: Bool) async throws -> Versioned<R>? {
+        try await store.first(type) { table, statement in
+            "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id))) AND \(table.current)\(forUpdate ? " FOR UPDATE" : "")"
+        }
+    }
+
+    func one<R: TableRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>? {
+        try await store.one(type, code: code)
+    }
+
+    func rows<R: TableRecord>(_ type: R.Type, where conditions: [RowPredicate], order: [RowSort],
+                              limit: Int?) async throws -> [Versioned<R>] {
+        let catalog = try await database.catalog()
+        return try await store.fetch(type) { table, statement in
+            var compiler = PostgresQueryCompiler(catalog: catalog, table: table, statement: statement)
+            var terms = [table.current]
+            for condition in conditions {
+                terms.append(try compiler.compile(QueryNode(condition), alias: "t", tableName: nil))
+            }
+            var text = "WHERE \(terms.joined(separator: " AND "))"
+            text += try Self.orderClause(order) { name in try compiler.column(name, of: nil) } insertion: {
+                R.sql.versioned ? table.id : table.uuid
+            }
+            if let limit { text += " LIMIT \(compiler.statement.bind(.integer(Int64(limit))))" }
+            statement = compiler.statement
+            return text
+        }
+    }
+
+    func values(_ selection: ColumnSelection) async throws -> [ValuesRow] {
+        let catalog = try await database.catalog()
+        guard let name = catalog.tableName(selection.table) else { return [] }
+        var compiler = PostgresQueryCompiler(catalog: catalog, tableName: name, uuid: catalog.column(name, "UUID"))
+        let list = selection.columns.map { column -> String in
+            guard let found = catalog.column(name, column) else { return "NULL" }
+            if found.isFlag { return "COALESCE(\(found.read("t")), \(found.kind == .boolean ? "false" : "0"))" }
+            if column == "AuditUserID" { return "COALESCE(\(found.read("t")), -1)" }
+            return found.read("t")
+        }
+        var terms: [String] = []
+        if selection.live {
+            if selection.isHistoryModel, let deleted = catalog.column(name, "isDeleted") {
+                terms.append("t.\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
+            } else if let validityTo = catalog.column(name, "ValidityTo") {
+                terms.append("t.\(validityTo.quoted) IS NULL")
+            }
+        }
+        for condition in selection.conditions {
+            terms.append(try compiler.compile(QueryNode(condition), alias: "t", tableName: nil))
+        }
+        var sql = "SELECT \(selection.distinct ? "DISTINCT " : "")\(list.joined(separator: ", ")) FROM \(PGSQL.quote(name)) t"
+        if !terms.isEmpty { sql += " WHERE \(terms.joined(separator: " AND "))" }
+        sql += try Self.orderClause(selection.order) { column in try compiler.column(column, of: nil) } insertion: {
+            try compiler.column(selection.columns.first ?? "UUID", of: nil)
+        }
+        if let limit = selection.limit { sql += " LIMIT \(compiler.statement.bind(.integer(Int64(limit))))" }
+        var statement = compiler.statement
+        statement.sql = sql
+        let rows = try await database.rows(statement)
+        ReadRecorder.note(selection.table, nil)
+        return try DatabaseMismatch.naming(table: selection.table, columns: selection.columns) {
+            try rows.map { ValuesRow(values: try IMISPostgres.values($0)) }
+        }
+    }
+
+    func search<R: VersionedTableRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
+        try await store.keysetSearch(type, query)
+    }
+
+    func searchHistory<R: HistoryTableRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
+        try await store.historySearch(type, query)
+    }
+
+    func insert<R: VersionedTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
+        try await store.insertRow(record, now: now)
+    }
+
+    func update<R: VersionedTableRecord>(_ record: R, now: Date, ifVersion: Int?) async throws -> Versioned<R> {
+        try await store.updateRow(record, now: now, ifVersion: ifVersion)
+    }
+
+    func delete<R: VersionedTableRecord>(_ type: R.Type, id: Int64, now: Date, auditUserID: Int64) async throws -> Versioned<R> {
+        try await store.deleteRow(type, id: id, now: now, auditUserID: auditUserID)
+    }
+
+    func insertHistory<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
+        try await store.historyInsert(record, now: now)
+    }
+
+    func updateHistory<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
+        try await store.historyUpdate(record, now: now)
+    }
+
+    func insertChild(_ table: ChildTable, _ values: [(any DatabaseValueConvertible)?]) async throws {
+        try await store.insertChild(table, values)
+    }
+
+    func updateChildren(_ table: ChildTable, set column: String, to value: SQLValue,
+                        where conditions: [RowPredicate]) async throws {
+        let catalog = try await database.catalog()
+        guard let name = catalog.tableName(table.table) else {
+            throw DatabaseMismatch(table: table.table, column: nil, problem: "is missing")
+        }
+        var compiler = PostgresQueryCompiler(catalog: catalog, tableName: name)
+        let target = try compiler.column(column, of: nil)
+        let assignment = "\(target.quoted) = \(target.cast(compiler.statement.bind(PGBind(value))))"
+        var terms: [String] = []
+        if let validityTo = catalog.column(name, "ValidityTo") { terms.append("t.\(validityTo.quoted) IS NULL") }
+        for condition in conditions {
+            terms.append(try compiler.compile(QueryNode(condition), alias: "t", tableName: nil))
+        }
+        var statement = compiler.statement
+        statement.sql = "UPDATE \(PGSQL.quote(name)) t SET \(assignment) WHERE \(terms.joined(separator: " AND "))"
+        try await database.execute(statement)
+    }
+
+    func lock(_ key: String) async throws {
+        try await store.lock(key)
+    }
+
+    /// ` ORDER BY ...` (empty without keys), NULL first ascending and last descending, as SQLite sorts.
+    static func orderClause(_ order: [RowSort], column: (String) throws -> PGColumn,
+                            insertion: () throws -> PGColumn) throws -> String {
+        guard !order.isEmpty else { return "" }
+        let keys = try order.map { sort -> String in
+            let found: PGColumn
+            switch sort.key {
+            case .column(let name): found = try column(name)
+            case .insertion: found = try insertion()
+            }
+            return sort.descending ? "t.\(found.quoted) DESC NULLS LAST" : "t.\(found.quoted) ASC NULLS FIRST"
+        }
+        return " ORDER BY " + keys.joined(separator: ", ")
+    }
+}
+
+/// Runs workflows on a PostgreSQL database: a write workflow in ``IMISPostgres/transaction(_:)`` (one connection,
+/// or a savepoint of the running unit), a read workflow statement by statement.
+struct PostgresTransactions: TransactionRunner {
+    let store: PostgresRegistryStore
+
+    func writing<T>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+        try await store.database.transaction { try await body(PostgresTransaction(store: store)) }
+    }
+
+    func reading<T>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+        try await body(PostgresTransaction(store: store))
+    }
+}
+
+extension PostgresRegistryStore: WorkflowStore {
+    /// The engine of the workflows: this database, this clock.
+    public var workflowEngine: WorkflowEngine {
+        WorkflowEngine(runner: PostgresTransactions(store: self), clock: clock)
+    }
+}

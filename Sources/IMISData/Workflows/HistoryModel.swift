@@ -1,0 +1,21 @@
+import Foundation
+
+/// What the history-model tables (key `UUID`, live rows `isDeleted = 0`, version `Version`, last update
+/// `DateUpdated`) change in a search, on every engine.
+enum HistoryModel {
+    /// Tables whose live rows are `isDeleted = 0` rather than `ValidityTo IS NULL` (for `.related` conditions).
+    static let tables: Set<String> = ["tblInvoice", "tblInvoiceLineItem", "tblPaymentInvoice",
+                                      "tblDetailPaymentInvoice", "tblPolicyHolder"]
+
+    /// The table's last update is `DateUpdated`: rewrites the row's own `lastUpdated` conditions (not those of
+    /// related tables, which are legacy-versioned).
+    static func lastUpdatedAsDateUpdated(_ predicate: RowPredicate) -> RowPredicate {
+        switch predicate {
+        case .lastUpdated(let op, let date): return .compare("DateUpdated", op, .text(date.databaseText))
+        case .and(let items): return .and(items.map(lastUpdatedAsDateUpdated))
+        case .or(let items): return .or(items.map(lastUpdatedAsDateUpdated))
+        case .not(let inner): return .not(lastUpdatedAsDateUpdated(inner))
+        default: return predicate
+        }
+    }
+}
