@@ -27,7 +27,7 @@ struct CreateUser: AsyncParsableCommand {
         let registry = SQLiteRegistryStore(database: database)
         var districts: [Int64] = []
         for code in district {
-            guard let location = try registry.record(Location.self, code: code), location.kind == .district else {
+            guard let location = try await registry.record(Location.self, code: code), location.kind == .district else {
                 throw ValidationError("no district with code \(code)")
             }
             districts.append(location.record.id!)

@@ -34,7 +34,7 @@ import Testing
                 auth: testAuth(.postgres(lease.database)), logger: logger)
             environment.services = [lease]
         }
-        let insurees = try SQLiteRegistryStore(database: database).search(Insuree.self, RowQuery(limit: 2_000)).items
+        let insurees = try await SQLiteRegistryStore(database: database).search(Insuree.self, RowQuery(limit: 2_000)).items
         #expect(insurees.count >= 1_300)
         return (buildApplication(environment), insurees.map(\.record))
     }

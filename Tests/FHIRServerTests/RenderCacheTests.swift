@@ -58,7 +58,7 @@ import Testing
         let store = SQLiteRegistryStore(database: database)
         try await app.test(.router) { client in
             #expect(try await john(client)["name"]?.array?.first?["given"]?.array?.first?.string == "John")
-            var row = try #require(try store.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record)
+            var row = try #require(try await store.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record)
             row.otherNames = "Johnny"
             _ = try await store.update(row)
             let body = try await john(client)
@@ -129,7 +129,7 @@ import Testing
         let store = SQLiteRegistryStore(database: database)
         try await app.test(.router) { client in
             _ = try await john(client)
-            let id = try #require(try store.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
+            let id = try #require(try await store.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
             _ = try await store.delete(Insuree.self, id: id)
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
                 #expect(response.status == .gone)
@@ -139,7 +139,7 @@ import Testing
         let cachedStore = SQLiteRegistryStore(database: cachedDatabase)
         try await cachedApp.test(.router) { client in
             _ = try await john(client)
-            let id = try #require(try cachedStore.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
+            let id = try #require(try await cachedStore.record(Insuree.self, uuid: DemoDataset.UUIDs.johnDoe)?.record.id)
             _ = try await cachedStore.delete(Insuree.self, id: id)
             try await client.fhir(uri: "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)", method: .get) { response in
                 #expect(response.status == .gone)

@@ -59,16 +59,16 @@ import Testing
         }
     }
 
-    @Test func aStoredValueOfTheWrongKindIsAMismatchNotAClientError() throws {
+    @Test func aStoredValueOfTheWrongKindIsAMismatchNotAClientError() async throws {
         let store = try makeDemoStore()
-        try store.database.writer.writeWithoutTransaction { db in
+        try await store.database.writer.writeWithoutTransaction { db in
             try db.execute(
                 sql: "UPDATE tblInsuree SET DOB = 'soon' WHERE CHFID = ?", arguments: [DemoDataset.johnDoeCHFID])
         }
-        #expect(
+        await #expect(
             throws: DatabaseMismatch(table: "tblInsuree", column: "DOB", problem: "holds a value that is not a date")
         ) {
-            _ = try store.insuree(chfid: DemoDataset.johnDoeCHFID)
+            _ = try await store.insuree(chfid: DemoDataset.johnDoeCHFID)
         }
     }
 }

@@ -78,24 +78,20 @@ import Testing
         #expect(holder.versionId == 1 && holder.legalForm == 1 && holder.activityCode == 2)
     }
 
-    @Test func oneReadServesEveryLookupOfAPatient() throws {
+    @Test func oneReadServesEveryLookupOfAPatient() async throws {
         let store = try makeDemoStore()
-        let (john, village, hospital) = try store.read { reader in
-            let john = try #require(try reader.insuree(chfid: DemoDataset.johnDoeCHFID))
-            let familyID = try #require(john.familyID)
-            let family = try #require(try reader.record(Family.self, id: familyID))
-            let chain = try reader.locationAncestors(id: family.locationID ?? 0)
-            let hospital = try reader.record(HealthFacility.self, id: john.hfID ?? 0)
-            return (john, chain.first, hospital)
-        }
+        let john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
+        let found = try store.insureeSurroundings(john) { _, family in family?.locationID }
+        let village = found.addressLocations.first
+        let hospital = found.healthFacility
         #expect(john.uuid == DemoDataset.UUIDs.johnDoe)
         #expect(village?.uuid == DemoDataset.UUIDs.jamulaVillage)
         #expect(hospital?.code == "RAHOS001")
     }
 
-    @Test func loadingTwiceIsRefusedByUniqueness() throws {
+    @Test func loadingTwiceIsRefusedByUniqueness() async throws {
         let store = try makeDemoStore()
         #expect(throws: (any Error).self) { try DemoDataset.load(into: store.database) }
-        #expect(try store.page(Insuree.self, PageQuery()).total == 8)
+        #expect(try await store.page(Insuree.self, PageQuery()).total == 8)
     }
 }

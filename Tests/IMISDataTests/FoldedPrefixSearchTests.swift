@@ -17,7 +17,7 @@ import Testing
                 db, sql: "SELECT InsureeID FROM tblInsuree WHERE ValidityTo IS NULL AND InsureeID % 7 = 0")
         }
         for (n, id) in ids.enumerated() {
-            var row = try #require(try later.record(Insuree.self, id: id)).record
+            var row = try #require(try await later.record(Insuree.self, id: id)).record
             row.email = "e\(n)@example.org"
             _ = try await later.update(row)
         }
@@ -29,7 +29,7 @@ import Testing
     }
 
     /// Every page forward, then every page back from the last one, as (ids, total) per page.
-    func walk(_ store: SQLiteRegistryStore, _ predicate: RowPredicate, descending: Bool, count: Int) throws
+    func walk(_ store: SQLiteRegistryStore, _ predicate: RowPredicate, descending: Bool, count: Int) async throws
         -> (forward: [[Int64]], backward: [[Int64]], totals: [Int?])
     {
         var forward: [[Int64]] = [], backward: [[Int64]] = [], totals: [Int?] = []
@@ -37,7 +37,7 @@ import Testing
                              countTotal: true)
         var last: RowPage<Insuree>?
         while true {
-            let page = try store.search(Insuree.self, query)
+            let page = try await store.search(Insuree.self, query)
             forward.append(page.items.map { $0.record.id! })
             totals.append(page.total)
             last = page
@@ -48,7 +48,7 @@ import Testing
         var before = last?.previous
         while let cursor = before, backward.count < 500 {
             query.before = cursor
-            let page = try store.search(Insuree.self, query)
+            let page = try await store.search(Insuree.self, query)
             backward.append(page.items.map { $0.record.id! })
             totals.append(page.total)
             before = page.previous
@@ -67,9 +67,9 @@ import Testing
                     // The plan answers these (the comparison below would pass without it).
                     let direct = try store.database.read { db in try FoldedPrefixSearch.page(db, Insuree.self, query) }
                     #expect(direct != nil, "\(prefix)")
-                    let fast = try walk(store, predicate, descending: descending, count: 7)
+                    let fast = try await walk(store, predicate, descending: descending, count: 7)
                     // The general plan: the same condition, inside an AND the folded plan does not take.
-                    let general = try walk(store, .and([predicate]), descending: descending, count: 7)
+                    let general = try await walk(store, .and([predicate]), descending: descending, count: 7)
                     #expect(fast.forward == general.forward, "\(prefix) \(descending)")
                     #expect(fast.backward == general.backward, "\(prefix) \(descending)")
                     #expect(fast.totals == general.totals, "\(prefix) \(descending)")
@@ -81,8 +81,8 @@ import Testing
             }
         }
         // Only the count (`_summary=count`), and a total page by page.
-        let counted = try store.search(Insuree.self, RowQuery(predicates: [name("mwa")], limit: 0, countTotal: true))
-        let expected = try store.search(
+        let counted = try await store.search(Insuree.self, RowQuery(predicates: [name("mwa")], limit: 0, countTotal: true))
+        let expected = try await store.search(
             Insuree.self, RowQuery(predicates: [.and([name("mwa")])], limit: 0, countTotal: true))
         #expect(counted.total == expected.total && (counted.total ?? 0) > 7)
         #expect(counted.items.isEmpty)

@@ -28,11 +28,11 @@ import Testing
 
     @Test func demoPolicyContributionAndMembersReadBack() async throws {
         let store = try makeDemoStore()
-        let policy = try #require(try store.record(Policy.self, uuid: DemoDataset.UUIDs.doePolicy))
+        let policy = try #require(try await store.record(Policy.self, uuid: DemoDataset.UUIDs.doePolicy))
         #expect(policy.policyStatus == .active && policy.value == "1000.00" && policy.stage == "N")
         #expect(policy.startDate == LocalDate("2021-07-01") && policy.expiryDate == LocalDate("2022-06-30"))
         #expect(policy.effectiveDate == LocalDate("2021-07-28"))
-        let family = try #require(try store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily))
+        let family = try #require(try await store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily))
         #expect(try await store.policies(familyID: family.id!).map(\.uuid) == [DemoDataset.UUIDs.doePolicy])
         let members = try await store.policyMembers(policyID: policy.id!)
         #expect(members.count == 2 && members.allSatisfy { $0.effectiveDate == LocalDate("2021-07-28") })
@@ -41,7 +41,7 @@ import Testing
         #expect(contributions.first?.payType == "C")
         #expect(try await store.contributionTotal(policyID: policy.id!) == Decimal(1000))
 
-        let john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
+        let john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID))
         #expect(try await store.activePolicies(insureeID: john.id!, on: LocalDate("2021-09-15")!).map(\.uuid)
                 == [DemoDataset.UUIDs.doePolicy])
         #expect(try await store.activePolicies(insureeID: john.id!, on: LocalDate("2022-07-01")!).isEmpty)
@@ -55,28 +55,28 @@ import Testing
         #expect(byCode == claim)
         #expect(claim.claim.claimStatus == .checked && claim.claim.claimed == "60.00" && claim.claim.visitType == "O")
         #expect(claim.claim.dateFrom == LocalDate("2021-09-15") && claim.claim.dateClaimed == LocalDate("2021-09-16"))
-        let g44 = try #require(try store.record(Diagnosis.self, code: "G44"))
+        let g44 = try #require(try await store.record(Diagnosis.self, code: "G44"))
         #expect(claim.claim.icdID == g44.id)
-        let john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
+        let john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID))
         #expect(claim.claim.insureeID == john.id)
-        let admin = try #require(try store.record(ClaimAdministrator.self, uuid: DemoDataset.UUIDs.rushilaDani))
+        let admin = try #require(try await store.record(ClaimAdministrator.self, uuid: DemoDataset.UUIDs.rushilaDani))
         #expect(claim.claim.claimAdminID == admin.id)
         #expect(claim.items.map(\.quantityProvided) == ["2.00"] && claim.items.map(\.priceAsked) == ["10.00"])
         #expect(claim.services.map(\.quantityProvided) == ["1.00"] && claim.services.map(\.priceAsked) == ["40.00"])
-        let aspirin = try #require(try store.record(MedicalItem.self, code: "0001"))
+        let aspirin = try #require(try await store.record(MedicalItem.self, code: "0001"))
         #expect(claim.items.first?.medicalID == aspirin.id && claim.items.first?.kind == .item)
 
         // Search through the generic keyset search.
-        let page = try store.search(Claim.self, RowQuery(predicates: [.compare("InsureeID", .equal, .integer(john.id!))]))
+        let page = try await store.search(Claim.self, RowQuery(predicates: [.compare("InsureeID", .equal, .integer(john.id!))]))
         #expect(page.items.map(\.uuid) == [DemoDataset.UUIDs.claim001])
     }
 
     @Test func coverageAndUsageServeEligibility() async throws {
         let store = try makeDemoStore()
-        let product = try #require(try store.record(Product.self, code: "RX01"))
-        let hospital = try #require(try store.record(HealthFacility.self, code: "RAHOS001"))
-        let consultation = try #require(try store.record(MedicalService.self, code: "A1"))
-        let aspirin = try #require(try store.record(MedicalItem.self, code: "0001"))
+        let product = try #require(try await store.record(Product.self, code: "RX01"))
+        let hospital = try #require(try await store.record(HealthFacility.self, code: "RAHOS001"))
+        let consultation = try #require(try await store.record(MedicalService.self, code: "A1"))
+        let aspirin = try #require(try await store.record(MedicalItem.self, code: "0001"))
         let a1 = try #require(try await store.coverage(.service, medicalID: consultation.id!, productID: product.id!,
                                                  healthFacilityID: hospital.id))
         #expect(a1.price == "40.00" && a1.coverage.limitNoAdult == 4)
@@ -84,8 +84,8 @@ import Testing
                 .price == "10.00")
         #expect(try await store.coverage(.item, medicalID: 9999, productID: product.id!, healthFacilityID: nil) == nil)
 
-        let john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
-        let policy = try #require(try store.record(Policy.self, uuid: DemoDataset.UUIDs.doePolicy))
+        let john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID))
+        let policy = try #require(try await store.record(Policy.self, uuid: DemoDataset.UUIDs.doePolicy))
         let usage = try await store.usage(insureeID: john.id!, policyID: policy.id!)
         #expect(usage.services[consultation.id!]?.quantity == 1 && usage.items[aspirin.id!]?.quantity == 2)
         #expect(usage.claimsByCategory == ["C": 1])
@@ -94,8 +94,8 @@ import Testing
 
     @Test func overlappingEnrolmentIsRefused() async throws {
         let store = try makeDemoStore()
-        let family = try #require(try store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily))
-        let product = try #require(try store.record(Product.self, code: "RX01"))
+        let family = try #require(try await store.record(Family.self, uuid: DemoDataset.UUIDs.doeFamily))
+        let product = try #require(try await store.record(Product.self, code: "RX01"))
         let overlapping = Policy(familyID: family.id!, enrollDate: LocalDate("2022-01-10")!,
                                  startDate: LocalDate("2022-02-01")!, expiryDate: LocalDate("2023-01-31")!,
                                  productID: product.id!)
@@ -114,9 +114,9 @@ import Testing
 
     @Test func enrolmentWithFullContributionIsActive() async throws {
         let store = try makeDemoStore()
-        let family = try #require(try store.record(Family.self, uuid: "3c9a7e10-5b2d-4f1e-8a6c-000000000401"))
-        let product = try #require(try store.record(Product.self, code: "RX01"))
-        let members = try store.familyMembers(familyID: family.id!)
+        let family = try #require(try await store.record(Family.self, uuid: "3c9a7e10-5b2d-4f1e-8a6c-000000000401"))
+        let product = try #require(try await store.record(Product.self, code: "RX01"))
+        let members = try await store.familyMembers(familyID: family.id!)
         let enrolment = try await store.enrolFamily(
             policy: Policy(familyID: family.id!, enrollDate: LocalDate("2024-01-05")!,
                            startDate: LocalDate("2024-01-01")!, expiryDate: LocalDate("2024-12-31")!,

@@ -34,19 +34,19 @@ import Testing
         }
     }
 
-    @Test func referenceTablesHoldTheOpenIMISSeedValues() throws {
+    @Test func referenceTablesHoldTheOpenIMISSeedValues() async throws {
         let store = SQLiteRegistryStore(database: try makeDatabase())
-        #expect(try store.referenceCodes(.gender).map(\.code) == ["M", "F", "O"])
-        let relations = try store.referenceCodes(.relation)
+        #expect(try await store.referenceCodes(.gender).map(\.code) == ["M", "F", "O"])
+        let relations = try await store.referenceCodes(.relation)
         #expect(relations.count == 8)
         #expect(relations.last == ReferenceCode(code: "8", display: "Spouse", sortOrder: 8))
-        #expect(try store.referenceCodes(.education).first { $0.code == "4" }?.display == "University")
-        #expect(try store.referenceCodes(.profession).map(\.display)
+        #expect(try await store.referenceCodes(.education).first { $0.code == "4" }?.display == "University")
+        #expect(try await store.referenceCodes(.profession).map(\.display)
                 == ["Housewife", "Employee", "Self Employee", "Others"])
-        #expect(try store.referenceCodes(.identificationType).map(\.code) == ["D", "N", "P", "V"])
-        #expect(try store.referenceCodes(.familyType).map(\.code) == ["C", "G", "H", "O", "P", "S", "T"])
-        #expect(try store.referenceCodes(.confirmationType).first { $0.code == "B" }?.display == "Municipality")
-        #expect(try store.referenceCodes(.legalForm).first { $0.code == "D" }?.display == "District organization")
+        #expect(try await store.referenceCodes(.identificationType).map(\.code) == ["D", "N", "P", "V"])
+        #expect(try await store.referenceCodes(.familyType).map(\.code) == ["C", "G", "H", "O", "P", "S", "T"])
+        #expect(try await store.referenceCodes(.confirmationType).first { $0.code == "B" }?.display == "Municipality")
+        #expect(try await store.referenceCodes(.legalForm).first { $0.code == "D" }?.display == "District organization")
     }
 
     @Test func migrateIsIdempotentAndRestoresDroppedIndexes() throws {
@@ -57,7 +57,7 @@ import Testing
         #expect(indexes.contains("tblInsuree_CHFID_current"))
     }
 
-    @Test func fileDatabaseUsesWALWithFullSynchronous() throws {
+    @Test func fileDatabaseUsesWALWithFullSynchronous() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try IMISDatabase.open(path: directory.appendingPathComponent("imis.sqlite3").path)
@@ -69,7 +69,7 @@ import Testing
         #expect(journal == "wal")
         #expect(synchronous == 2)  // FULL
         let store = SQLiteRegistryStore(database: database)
-        #expect(try store.insuree(chfid: DemoDataset.johnDoeCHFID)?.lastName == "Doe")
+        #expect(try await store.insuree(chfid: DemoDataset.johnDoeCHFID)?.lastName == "Doe")
         #expect(try DemoDataset.isLoaded(in: database))
     }
 }

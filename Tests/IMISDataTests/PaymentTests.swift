@@ -49,7 +49,7 @@ import Testing
         #expect(first.created && first.contributions.map(\.amount) == ["200.25"])
         #expect(first.policies.map(\.policyStatus) == [.idle])
         #expect(first.invoice.invoiceStatus == .validated)
-        #expect(try store.record(Policy.self, id: policy.id!)?.policyStatus == .idle)
+        #expect(try await store.record(Policy.self, id: policy.id!)?.policyStatus == .idle)
 
         let second = try await store.recordPayment(request(invoice, "TX-2", amount: "300.25"))
         #expect(second.policies.first?.policyStatus == .active)
@@ -86,7 +86,7 @@ import Testing
         #expect(cancelled.policies.first?.policyStatus == .idle && cancelled.policies.first?.effectiveDate == nil)
         #expect(cancelled.contributions.map(\.isDeleted) == [true])
         #expect(try await store.contributions(policyID: policy.id!).isEmpty)
-        #expect(try store.record(Policy.self, id: policy.id!)?.versionId == 3)  // idle, active, idle
+        #expect(try await store.record(Policy.self, id: policy.id!)?.versionId == 3)  // idle, active, idle
         #expect(try await !store.cancelPayment(uuid: paid.payment.payment.uuid).created)
         #expect(try await !store.recordPayment(request(invoice, "TX-1", amount: "500.50")).created)
     }
@@ -137,8 +137,8 @@ import Testing
         #expect(try await store.contributions(policyID: policy.id!).count == 1)
 
         // 32 different invoices, paid concurrently: all recorded.
-        let product = try #require(try store.record(Product.self, code: "RX01"))
-        let family = try #require(try store.record(Family.self, uuid: "3c9a7e10-5b2d-4f1e-8a6c-000000000402"))
+        let product = try #require(try await store.record(Product.self, code: "RX01"))
+        let family = try #require(try await store.record(Family.self, uuid: "3c9a7e10-5b2d-4f1e-8a6c-000000000402"))
         var invoices: [InvoiceDetails] = []
         for index in 0..<32 {
             // One-month policies that do not overlap.

@@ -164,7 +164,7 @@ struct PostgresMigrationTests {
                 InsureeQuery(page: PageQuery(descending: true, count: 3, offset: 2)),
             ]
             for query in queries {
-                let expected = try lite.searchInsurees(query)
+                let expected = try await lite.searchInsurees(query)
                 let found = try await postgres.searchInsurees(query)
                 #expect(found.items.map(\.uuid) == expected.items.map(\.uuid), "\(query)")
                 #expect(found.total == expected.total, "\(query)")
@@ -176,7 +176,7 @@ struct PostgresMigrationTests {
             ] {
                 for order in [RowOrder.lastUpdated(descending: false), .uuid(descending: true)] {
                     let query = RowQuery(predicates: predicates, order: order, limit: 2, countTotal: true)
-                    let expected = try lite.search(Insuree.self, query)
+                    let expected = try await lite.search(Insuree.self, query)
                     let found = try await postgres.search(Insuree.self, query)
                     #expect(found.items.map(\.uuid) == expected.items.map(\.uuid), "\(predicates)")
                     #expect(found.total == expected.total && found.next == expected.next, "\(predicates)")

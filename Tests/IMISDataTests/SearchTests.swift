@@ -37,15 +37,15 @@ import Testing
 
     @Test func lastUpdatedOrdersAndFilters() async throws {
         let store = try makeDemoStore()
-        var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
+        var john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.email = "john@example.org"
         let updated = try await store.update(john)
-        let newestFirst = try store.page(Insuree.self, PageQuery(descending: true, count: 1))
+        let newestFirst = try await store.page(Insuree.self, PageQuery(descending: true, count: 1))
         #expect(newestFirst.items.first?.uuid == DemoDataset.UUIDs.johnDoe)
         #expect(newestFirst.total == 8)  // history rows are not listed
-        let since = try store.searchInsurees(InsureeQuery(page: PageQuery(lastUpdatedFrom: updated.validityFrom)))
+        let since = try await store.searchInsurees(InsureeQuery(page: PageQuery(lastUpdatedFrom: updated.validityFrom)))
         #expect(since.items.map(\.chfid) == [DemoDataset.johnDoeCHFID])
-        let before = try store.page(Insuree.self, PageQuery(lastUpdatedBefore: updated.validityFrom, count: 100))
+        let before = try await store.page(Insuree.self, PageQuery(lastUpdatedBefore: updated.validityFrom, count: 100))
         #expect(before.items.count == 7)
         let ids = before.items.map { $0.id! }
         #expect(ids == ids.sorted())  // same ValidityFrom: the primary key breaks the tie

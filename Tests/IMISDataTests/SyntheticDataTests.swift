@@ -29,7 +29,7 @@ import Testing
         #expect(rows != (try snapshot(third)))
     }
 
-    @Test func syntheticFamiliesAreConsistent() throws {
+    @Test func syntheticFamiliesAreConsistent() async throws {
         let database = try makeDatabase()
         try DemoDataset.load(into: database, clock: .fixed(referenceDate))
         var reports: [Int] = []
@@ -55,9 +55,9 @@ import Testing
             #expect(RegistryIndexes.bulkLoad.allSatisfy { indexes.contains($0.name) })
         }
         let store = SQLiteRegistryStore(database: database)
-        let someone = try #require(try store.page(Insuree.self, PageQuery(descending: true, count: 1)).items.first)
-        #expect(try store.insuree(chfid: someone.chfid)?.uuid == someone.uuid)
-        #expect(try store.locationAncestors(id: try #require(try store.record(Family.self, id: someone.familyID!)?
+        let someone = try #require(try await store.page(Insuree.self, PageQuery(descending: true, count: 1)).items.first)
+        #expect(try await store.insuree(chfid: someone.chfid)?.uuid == someone.uuid)
+        #expect(try await store.locationAncestors(id: try #require(try await store.record(Family.self, id: someone.familyID!)?
             .locationID)).count == 4)
     }
 }

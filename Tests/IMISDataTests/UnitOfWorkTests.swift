@@ -28,27 +28,27 @@ import Testing
         return (SQLiteRegistryStore(database: database, clock: SteppingClock().clock), commits, directory)
     }
 
-    func john(_ store: SQLiteRegistryStore) throws -> Versioned<Insuree> {
-        try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
+    func john(_ store: SQLiteRegistryStore) async throws -> Versioned<Insuree> {
+        try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID))
     }
 
     @Test func writesCommitTogetherAndReadsInsideSeeThem() async throws {
         let (store, commits, directory) = try fileStore()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var john = try john(store).record
+        var john = try await john(store).record
         john.phone = "+255 700 000 009"
         try await store.unitOfWork {
             _ = try await store.update(john, ifVersion: 1)
             _ = try await store.insertPolicyHolder(
                 PolicyHolder(uuid: RowUUID.make(), code: "PH-UNIT", tradeName: "Unit Ltd"))
-            #expect(try self.john(store).phone == "+255 700 000 009")
+            #expect(try await self.john(store).phone == "+255 700 000 009")
             #expect(try await store.policyHolder(code: "PH-UNIT") != nil)
             // Another task, outside the unit, reads the last committed state.
-            let outside = try await Task.detached { try store.insuree(chfid: DemoDataset.johnDoeCHFID)?.phone }.value
+            let outside = try await Task.detached { try await store.insuree(chfid: DemoDataset.johnDoeCHFID)?.phone }.value
             #expect(outside != "+255 700 000 009")
             #expect(commits.all.isEmpty)
         }
-        #expect(try self.john(store).versionId == 2)
+        #expect(try await self.john(store).versionId == 2)
         #expect(try await store.policyHolder(code: "PH-UNIT") != nil)
         #expect(commits.all.count == 1)
         #expect(Set(commits.all.flatMap { $0.rows.map(\.table) }).isSuperset(of: ["tblInsuree", "tblPolicyHolder"]))
@@ -57,7 +57,7 @@ import Testing
     @Test func aThrowingUnitWritesAndReportsNothing() async throws {
         let (store, commits, directory) = try fileStore()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var john = try john(store).record
+        var john = try await john(store).record
         john.phone = "+255 700 000 010"
         await #expect(throws: Abort.self) {
             try await store.unitOfWork {
@@ -67,7 +67,7 @@ import Testing
                 throw Abort()
             }
         }
-        #expect(try self.john(store).versionId == 1)
+        #expect(try await self.john(store).versionId == 1)
         #expect(try await store.policyHolder(code: "PH-GONE") == nil)
         #expect(commits.all.isEmpty)
         // The writer is free again.
@@ -77,7 +77,7 @@ import Testing
 
     @Test func aFailedWriteAndAFailedNestedUnitAreUndoneAlone() async throws {
         let store = try makeDemoStore()
-        var john = try john(store).record
+        var john = try await john(store).record
         try await store.unitOfWork {
             john.phone = "+255 700 000 011"
             john = try await store.update(john, ifVersion: 1).record
@@ -99,7 +99,7 @@ import Testing
                 john = try await store.update(changed, ifVersion: 2).record
             }
         }
-        let current = try self.john(store)
+        let current = try await self.john(store)
         #expect(current.phone == "+255 700 000 011")
         #expect(current.email == "kept@example.org")
         #expect(current.versionId == 3)
@@ -109,8 +109,8 @@ import Testing
         let (store, _, directory) = try fileStore()
         defer { try? FileManager.default.removeItem(at: directory) }
         let events = Log<String>()
-        let john = try john(store).record
-        let other = try #require(try store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
+        let john = try await john(store).record
+        let other = try #require(try await store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
         let outside = try await store.unitOfWork { () async throws -> Task<Void, any Error> in
             var changed = john
             changed.phone = "+255 700 000 012"
@@ -128,7 +128,7 @@ import Testing
         }
         try await outside.value
         #expect(events.all == ["unit", "outside"])
-        #expect(try store.insuree(chfid: DemoDataset.janeDoeCHFID)?.phone == "+255 700 000 013")
-        #expect(try self.john(store).phone == "+255 700 000 012")
+        #expect(try await store.insuree(chfid: DemoDataset.janeDoeCHFID)?.phone == "+255 700 000 013")
+        #expect(try await self.john(store).phone == "+255 700 000 012")
     }
 }

@@ -6,14 +6,14 @@ import Testing
 @Suite struct VersioningTests {
     @Test func updateWritesAHistoryRowAndKeepsIdAndUUID() async throws {
         let store = try makeDemoStore()
-        var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
+        var john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.phone = "+255 700 000 001"
         let updated = try await store.update(john, ifVersion: 1)
         #expect(updated.versionId == 2)
         #expect(updated.id == john.id && updated.uuid == john.uuid)
         #expect(updated.validityFrom > referenceDate)
 
-        let current = try #require(try store.record(Insuree.self, uuid: john.uuid))
+        let current = try #require(try await store.record(Insuree.self, uuid: john.uuid))
         #expect(current.versionId == 2 && current.phone == "+255 700 000 001")
         #expect(current.record == updated.record)
 
@@ -31,60 +31,60 @@ import Testing
 
     @Test func versionsAreNumberedOldestFirst() async throws {
         let store = try makeDemoStore()
-        var jane = try #require(try store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
+        var jane = try #require(try await store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
         for phone in ["1", "2", "3"] {
             jane.phone = phone
             jane = try await store.update(jane).record
         }
-        let versions = try store.versions(Insuree.self, id: try #require(jane.id))
+        let versions = try await store.versions(Insuree.self, id: try #require(jane.id))
         #expect(versions.map(\.versionId) == [1, 2, 3, 4])
         #expect(versions.map(\.phone) == [nil, "1", "2", "3"])
         #expect(versions.map(\.isCurrent) == [false, false, false, true])
         #expect(versions.last?.uuid == DemoDataset.UUIDs.janeDoe)
         let froms = versions.map(\.validityFrom)
         #expect(froms == froms.sorted())
-        #expect(try store.insuree(chfid: DemoDataset.janeDoeCHFID)?.versionId == 4)
+        #expect(try await store.insuree(chfid: DemoDataset.janeDoeCHFID)?.versionId == 4)
     }
 
     @Test func deleteClosesTheRowAfterAHistoryCopy() async throws {
         let store = try makeDemoStore()
-        let john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID))
+        let john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID))
         let deleted = try await store.delete(Insuree.self, id: try #require(john.id), auditUserID: 7)
         #expect(deleted.versionId == 2)
         #expect(deleted.isDeleted)
         #expect(deleted.validityFrom == deleted.validityTo)
 
-        #expect(try store.insuree(chfid: DemoDataset.johnDoeCHFID) == nil)
-        #expect(try store.record(Insuree.self, uuid: john.uuid) == nil)
-        let gone = try #require(try store.record(Insuree.self, uuid: john.uuid, includeDeleted: true))
+        #expect(try await store.insuree(chfid: DemoDataset.johnDoeCHFID) == nil)
+        #expect(try await store.record(Insuree.self, uuid: john.uuid) == nil)
+        let gone = try #require(try await store.record(Insuree.self, uuid: john.uuid, includeDeleted: true))
         #expect(gone.isDeleted && gone.versionId == 2 && gone.auditUserID == 7)
-        let versions = try store.versions(Insuree.self, id: john.id!)
+        let versions = try await store.versions(Insuree.self, id: john.id!)
         #expect(versions.count == 2 && versions[0].phone == john.phone && versions[1].isDeleted)
         await #expect(throws: RegistryError.notFound(table: "tblInsuree", key: String(john.id!))) {
             try await store.delete(Insuree.self, id: john.id!)
         }
-        #expect(try store.familyMembers(familyID: john.familyID!).map(\.chfid) == [DemoDataset.janeDoeCHFID])
+        #expect(try await store.familyMembers(familyID: john.familyID!).map(\.chfid) == [DemoDataset.janeDoeCHFID])
     }
 
     @Test func chfidLookupIgnoresHistoryRows() async throws {
         let store = try makeDemoStore()
-        var john = try #require(try store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
+        var john = try #require(try await store.insuree(chfid: DemoDataset.johnDoeCHFID)).record
         john.chfid = "555000111"
         _ = try await store.update(john)
-        #expect(try store.insuree(chfid: DemoDataset.johnDoeCHFID) == nil)  // only the history row has it
-        #expect(try store.insuree(chfid: "555000111")?.uuid == DemoDataset.UUIDs.johnDoe)
+        #expect(try await store.insuree(chfid: DemoDataset.johnDoeCHFID) == nil)  // only the history row has it
+        #expect(try await store.insuree(chfid: "555000111")?.uuid == DemoDataset.UUIDs.johnDoe)
         // The old number is free again for a new insuree.
         let newcomer = Insuree(chfid: DemoDataset.johnDoeCHFID, lastName: "New", otherNames: "Comer",
                                dob: LocalDate("2000-01-01")!)
         #expect(try await store.insert(newcomer).versionId == 1)
-        #expect(try store.insuree(chfid: DemoDataset.johnDoeCHFID)?.lastName == "New")
+        #expect(try await store.insuree(chfid: DemoDataset.johnDoeCHFID)?.lastName == "New")
     }
 
     @Test func uuidLookupIsCaseInsensitive() async throws {
         let store = try makeDemoStore()
         let upper = DemoDataset.UUIDs.doeFamily.uppercased()
-        #expect(try store.record(Family.self, uuid: upper)?.uuid == DemoDataset.UUIDs.doeFamily)
-        #expect(try store.record(Insuree.self, uuid: DemoDataset.UUIDs.janeDoe.uppercased())?.chfid
+        #expect(try await store.record(Family.self, uuid: upper)?.uuid == DemoDataset.UUIDs.doeFamily)
+        #expect(try await store.record(Insuree.self, uuid: DemoDataset.UUIDs.janeDoe.uppercased())?.chfid
                 == DemoDataset.janeDoeCHFID)
         #expect(try await store.policyHolder(uuid: DemoDataset.UUIDs.myTradePolicyHolder.uppercased()) != nil)
         // Inserted upper-case, stored lower-case.
@@ -111,10 +111,10 @@ import Testing
         badGender.chfid = "900"
         badGender.gender = "X"
         await #expect(throws: RegistryError.invalidReference("FOREIGN KEY constraint failed")) { try await store.insert(badGender) }
-        var jane = try #require(try store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
+        var jane = try #require(try await store.insuree(chfid: DemoDataset.janeDoeCHFID)).record
         jane.phone = "1"
         await #expect(throws: RegistryError.versionMismatch(expected: 5, actual: 1)) { try await store.update(jane, ifVersion: 5) }
-        #expect(try store.insuree(chfid: DemoDataset.janeDoeCHFID)?.versionId == 1)  // rolled back
+        #expect(try await store.insuree(chfid: DemoDataset.janeDoeCHFID)?.versionId == 1)  // rolled back
     }
 
     @Test func createFamilyLinksHeadAndFamilyInOneTransaction() async throws {

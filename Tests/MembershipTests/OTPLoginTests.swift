@@ -10,7 +10,7 @@ struct OTPLoginTests {
         try await world.setContacts(chfid: DemoDataset.janeDoeCHFID, phone: phone, email: email)
         return try await world.accounts.createUser(NewUser(
             loginName: "jane", lastName: "Doe", otherNames: "Jane", storedPassword: "x", roles: [],
-            insureeID: try world.insuree(DemoDataset.janeDoeCHFID).id), now: referenceDate)
+            insureeID: try await world.insuree(DemoDataset.janeDoeCHFID).id), now: referenceDate)
     }
 
     func token(for user: UserAccount) -> RefreshTokenRecord {

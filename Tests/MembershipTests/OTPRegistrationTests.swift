@@ -33,18 +33,18 @@ struct OTPRegistrationTests {
         let sent = await world.delivered()
         #expect(sent.map(\.destination) == ["+255712345678"])
         #expect(sent.map(\.channel) == [.sms])
-        #expect(try world.insuree(OTPWorld.member.chfid).phone == nil)
-        #expect(try world.insuree(OTPWorld.member.chfid).email == nil)
+        #expect(try await world.insuree(OTPWorld.member.chfid).phone == nil)
+        #expect(try await world.insuree(OTPWorld.member.chfid).email == nil)
 
         await expectOTPError(.invalidGrant) {
             try await world.service.completeRegistration(otpID: answer.otpID, code: "000000", username: "lukas",
                                                          storedPassword: "hash")
         }
-        #expect(try world.insuree(OTPWorld.member.chfid).phone == nil)
+        #expect(try await world.insuree(OTPWorld.member.chfid).phone == nil)
 
         let user = try await world.service.completeRegistration(otpID: answer.otpID, code: world.codes.last,
                                                                 username: "lukas", storedPassword: "hash")
-        let lukas = try world.insuree(OTPWorld.member.chfid)
+        let lukas = try await world.insuree(OTPWorld.member.chfid)
         #expect(user.insureeID == lukas.id)
         #expect(user.roles == ["insuree"])
         #expect(user.loginName == "lukas" && user.lastName == "Müller" && user.otherNames == "Lukas")
@@ -99,7 +99,7 @@ struct OTPRegistrationTests {
                                                          username: "lukas2", storedPassword: "x")
         }
         #expect(try await world.accounts.user(loginName: "lukas2") == nil)
-        #expect(try world.insuree(OTPWorld.member.chfid).phone == "+255799000111")
+        #expect(try await world.insuree(OTPWorld.member.chfid).phone == "+255799000111")
     }
 
     @Test func aTakenUsernameLeavesTheChallengeUsable() async throws {
@@ -110,7 +110,7 @@ struct OTPRegistrationTests {
             try await world.service.completeRegistration(otpID: start.otpID, code: code,
                                                          username: DemoDataset.Accounts.clerk.username, storedPassword: "x")
         }
-        #expect(try world.insuree(OTPWorld.member.chfid).phone == nil)
+        #expect(try await world.insuree(OTPWorld.member.chfid).phone == nil)
         let user = try await world.service.completeRegistration(otpID: start.otpID, code: code, username: "lukas.m",
                                                                 storedPassword: "x")
         #expect(user.loginName == "lukas.m")

@@ -122,14 +122,14 @@ struct OTPWorld {
 
     /// Sets the contacts on an insuree's record (a new version of its row).
     func setContacts(chfid: String, phone: String?, email: String?) async throws {
-        var insuree = try #require(try registry.insuree(chfid: chfid)).record
+        var insuree = try #require(try await registry.insuree(chfid: chfid)).record
         insuree.phone = phone
         insuree.email = email
         _ = try await registry.update(insuree)
     }
 
-    func insuree(_ chfid: String) throws -> Insuree {
-        try #require(try registry.insuree(chfid: chfid)).record
+    func insuree(_ chfid: String) async throws -> Insuree {
+        try #require(try await registry.insuree(chfid: chfid)).record
     }
 
     /// Starts the registration of `member` (or of whoever the arguments name).

@@ -7,7 +7,7 @@ extension DemoDataset {
                              hospital: Int64) throws {
         func date(_ text: String) -> LocalDate { LocalDate(text)! }
 
-        let doe = try SQLiteRegistryStore.createFamily(db, Family(
+        let doe = try createFamily(db, Family(
             uuid: UUIDs.doeFamily, locationID: villages.jamula, poverty: false, familyType: "H",
             familyAddress: "5 Tsoka", confirmationNo: "Reg123456", confirmationType: "B"),
             head: Insuree(
@@ -53,7 +53,7 @@ extension DemoDataset {
                     row.familyID = familyID
                     _ = try RegistrySQL.insert(db, row, now: now)
                 } else {
-                    let created = try SQLiteRegistryStore.createFamily(db, Family(
+                    let created = try createFamily(db, Family(
                         uuid: String(format: "3c9a7e10-5b2d-4f1e-8a6c-%012ld", 401 + index),
                         locationID: family.village, poverty: index == 1, familyType: "H",
                         familyAddress: family.address), head: insuree, now: now)
@@ -61,5 +61,22 @@ extension DemoDataset {
                 }
             }
         }
+    }
+
+    /// A family and its head, as ``RegistryStore/createFamily(_:head:)`` writes them, inside the loading
+    /// transaction (the dataset loads synchronously).
+    static func createFamily(_ db: Database, _ family: Family, head: Insuree, now: Date) throws -> CreatedFamily {
+        var head = head
+        head.isHead = true
+        head.familyID = nil
+        var insertedHead = try RegistrySQL.insert(db, head, now: now)
+        guard let headID = insertedHead.record.id else { throw RegistryError.invalidValue("InsureeID") }
+        var family = family
+        family.headInsureeID = headID
+        let insertedFamily = try RegistrySQL.insert(db, family, now: now)
+        try db.execute(sql: "UPDATE tblInsuree SET FamilyID = ? WHERE InsureeID = ?",
+                       arguments: [insertedFamily.record.id, headID])
+        insertedHead.record.familyID = insertedFamily.record.id
+        return CreatedFamily(family: insertedFamily, head: insertedHead)
     }
 }

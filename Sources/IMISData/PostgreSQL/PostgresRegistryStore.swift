@@ -88,12 +88,5 @@ public struct PostgresRegistryStore: Sendable {
         }
     }
 
-    static func mapped<R: VersionedRecord>(_ type: R.Type) throws -> any VersionedTableRecord.Type {
-        guard let mapped = type as? any VersionedTableRecord.Type else {
-            throw RegistryError.invalidValue("\(R.self) has no table mapping")
-        }
-        return mapped
-    }
-
-    static func cast<R, S>(_ value: S, to: R.Type) -> R { value as! R }
+    static func cast<R, S>(_ value: S, to: R.Type) -> R { RegistryTables.cast(value, to: to) }
 }

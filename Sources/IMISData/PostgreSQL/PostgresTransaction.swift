@@ -78,6 +78,19 @@ struct PostgresTransaction: StoreTransaction {
         }
     }
 
+    func versions<R: VersionedTableRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>] {
+        let history = try await store.fetch(type) { table, statement in
+            guard let legacy = table.legacy else { return "WHERE FALSE" }
+            return "WHERE t.\(legacy.quoted) = \(statement.bind(.integer(id))) ORDER BY t.\(table.id.quoted)"
+        }
+        guard let head = try await store.first(type, { table, statement in
+            "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id)))"
+                + (table.legacy.map { " AND t.\($0.quoted) IS NULL" } ?? "")
+        }) else { return [] }
+        let rows = history.map(\.record) + [head.record]
+        return rows.enumerated().map { Versioned(record: $1, versionId: $0 + 1) }
+    }
+
     func search<R: VersionedTableRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
         try await store.keysetSearch(type, query)
     }

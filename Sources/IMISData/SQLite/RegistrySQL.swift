@@ -47,39 +47,6 @@ enum RegistrySQL {
         return try prepared(db, type, R.sql.selectByID, [id])
     }
 
-    /// A page over current rows matching `conditions`, ordered by `ValidityFrom` (or `orderColumn`) then key.
-    ///
-    /// With `selective`, the conditions have an index of their own (a name prefix, an identifier): the order
-    /// term is written `+t.ValidityFrom` so that SQLite filters through that index and sorts the few matches,
-    /// instead of walking the whole `ValidityFrom` index to find them.
-    static func page<R: TableRecord>(_ db: Database, _ type: R.Type, conditions: [String],
-                                      arguments: [(any DatabaseValueConvertible)?], query: PageQuery,
-                                      orderColumn: String = "ValidityFrom", selective: Bool = false) throws -> SearchPage<R> {
-        var conditions = [R.sql.current] + conditions
-        var arguments = arguments
-        if let from = query.lastUpdatedFrom {
-            conditions.append("t.\(orderColumn) >= ?")
-            arguments.append(from.databaseText)
-        }
-        if let before = query.lastUpdatedBefore {
-            conditions.append("t.\(orderColumn) < ?")
-            arguments.append(before.databaseText)
-        }
-        let filter = conditions.joined(separator: " AND ")
-        let direction = query.descending ? "DESC" : "ASC"
-        let plus = selective ? "+" : ""
-        let order = " ORDER BY \(plus)t.\(orderColumn) \(direction), \(plus)t.\(R.sql.idColumn) \(direction) LIMIT ? OFFSET ?"
-        let items = try all(db, type, where: filter,
-                            StatementArguments(arguments + [max(0, query.count), max(0, query.offset)]),
-                            suffix: order)
-        var total: Int?
-        if query.includeTotal {
-            let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM \(R.sql.table) t WHERE \(filter)")
-            total = try Int.fetchOne(statement, arguments: StatementArguments(arguments)) ?? 0
-        }
-        return SearchPage(items: items, total: total)
-    }
-
     /// History rows (oldest first) then the row itself, numbered from 1.
     static func versions<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64) throws -> [Versioned<R>] {
         let sql = R.sql

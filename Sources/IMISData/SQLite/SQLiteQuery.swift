@@ -171,18 +171,6 @@ extension RegistrySQL {
     }
 }
 
-extension SQLiteRegistryStore {
-    /// A keyset-paged search over the current rows of `type` (see ``RowQuery``).
-    public func search<R: VersionedRecord>(_ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
-        let mapped = try Self.mapped(type)
-        func run<S: VersionedTableRecord>(_ s: S.Type) throws -> RowPage<R> {
-            let page = try database.read { db in try RegistrySQL.search(db, s, query) }
-            return Self.cast(page, to: RowPage<R>.self)
-        }
-        return try run(mapped)
-    }
-}
-
 /// A list of values as a JSON array, for `json_each` (text as strings, integers as numbers).
 enum JSONList {
     static func encode(_ values: [SQLValue]) -> String {

@@ -70,6 +70,11 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
+    /// One snapshot: the history rows and the row agree.
+    func versions<R: VersionedTableRecord>(_ type: R.Type, id: Int64) throws -> [Versioned<R>] {
+        try database.read { db in try RegistrySQL.versions(db, type, id: id) }
+    }
+
     func search<R: VersionedTableRecord>(_ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         try reading { db in try RegistrySQL.search(db, type, query) }
     }

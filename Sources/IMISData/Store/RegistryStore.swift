@@ -4,9 +4,10 @@ import Foundation
 /// (reference §5.1) over insurees, families, locations, health facilities, officers, claim administrators,
 /// products, items, services and policy holders.
 ///
-/// Requirements are `async` so that a PostgreSQL implementation can suspend; the SQLite implementation
-/// (`SQLiteRegistryStore`) satisfies them with synchronous methods, so a call through this protocol costs no
-/// thread hop. Lookups by UUID ignore case. Lookups return current rows only unless said otherwise.
+/// Requirements are `async` so that a PostgreSQL implementation can suspend. A store that runs workflows
+/// (``WorkflowStore``) gets them from `Workflows/Registry/`, written once over the engines' primitives; an
+/// engine implements one itself only as a declared fast path. Lookups by UUID ignore case. Lookups return current
+/// rows only unless said otherwise.
 public protocol RegistryStore: Sendable {
     /// The clock that stamps versioned writes (`ValidityFrom`, `ValidityTo`); also "today" of business rules.
     var clock: RegistryClock { get }

@@ -21,6 +21,9 @@ protocol StoreTransaction: Sendable {
                               limit: Int?) async throws -> [Versioned<R>]
     /// Columns of the rows of any table matching `selection`, in column order (child tables, link tables).
     func values(_ selection: ColumnSelection) async throws -> [ValuesRow]
+    /// Every version of the row `id` of a legacy-versioned table: its history rows oldest first, then the row
+    /// itself (current or deleted), numbered from 1; empty when there is no such row.
+    func versions<R: VersionedTableRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>]
     /// A keyset page over the current rows of a legacy-versioned table (see ``RowQuery``).
     func search<R: VersionedTableRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R>
     /// A keyset page over the live rows of a history-model table: `lastUpdated` compares `DateUpdated`, the order
