@@ -43,7 +43,8 @@ enum RouteTable {
               .open { await $0.token.startOTP(headers: $0.headers, body: $0.body, clientIP: $0.clientIP) }),
         Route(.post, .auth, "otp/resend", .oauth,
               .open { await $0.token.resendOTP(headers: $0.headers, body: $0.body) }),
-        Route(.get, .auth, "dev/outbox", .oauth, .open { $0.token.outbox() }),
+        // The development outbox shows codes: the anonymous budget, not an open document's.
+        Route(.get, .auth, "dev/outbox", .oauth, .open { $0.token.outbox() }, budget: .api),
         Route(.get, .auth, "jwks.json", .oauth, .open { $0.token.jwks() }),
         Route(.get, .site, ".well-known/oauth-authorization-server", .oauth,
               .open { $0.token.authorizationServerMetadata(authBase: $0.authBase) }),

@@ -25,16 +25,21 @@ public struct Route: Sendable {
     let handler: RouteHandler
     /// The FHIR interaction of a FHIR row (nil for the other surfaces).
     public let interaction: Interaction?
+    /// The rate-limit budget a request to this route spends (``RequestBudget``).
+    let budget: RequestBudget
 
     /// A row of any surface; `pattern` is relative to the mount (`otp/resend`, `card/{uuid}`).
+    /// A row of any surface; `pattern` is relative to the mount (`otp/resend`, `card/{uuid}`). `budget` overrides
+    /// the budget its kind implies (``RequestBudget/implied(method:mount:handler:)``).
     init(_ method: HTTPRequest.Method?, _ mount: RouteMount, _ pattern: String, _ dialect: RouteDialect,
-         _ handler: RouteHandler) {
+         _ handler: RouteHandler, budget: RequestBudget? = nil) {
         self.method = method
         self.mount = mount
         self.segments = Self.segments(pattern)
         self.dialect = dialect
         self.handler = handler
         self.interaction = nil
+        self.budget = budget ?? RequestBudget.implied(method: method, mount: mount, handler: handler)
     }
 
     /// A FHIR interaction that needs a bearer token, under the FHIR base and the openIMIS alias; refusals are
@@ -47,6 +52,7 @@ public struct Route: Sendable {
         self.dialect = .outcome
         self.handler = .fhir(handler)
         self.interaction = interaction
+        self.budget = .api
     }
 
     /// A FHIR interaction that needs a bearer token, whose handler does not look at the principal (the access
@@ -69,6 +75,7 @@ public struct Route: Sendable {
         self.dialect = .outcome
         self.handler = .openFHIR(handler)
         self.interaction = interaction
+        self.budget = .openDocument
     }
 
     static func segments(_ pattern: String) -> [Segment] {

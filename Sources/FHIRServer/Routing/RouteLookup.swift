@@ -18,6 +18,11 @@ struct RouteLookup: Sendable {
     var dialect: RouteDialect
     /// The path under the base, split and percent-decoded.
     var segments: [String]
+    /// The row the path matched (the method's, else the first of the path's rows); nil when none.
+    var row: Route?
+
+    /// The rate-limit budget of the request: its row's; a path no row serves spends the API budget.
+    var budget: RequestBudget { row?.budget ?? .api }
 }
 
 extension RouteTable {
@@ -47,8 +52,10 @@ extension RouteTable {
             guard let first = rows.first else { continue }
             var lookup = here
             lookup.dialect = first.route.dialect
+            lookup.row = first.route
             if let match = rows.first(where: { $0.route.accepts(method) }) {
                 lookup.outcome = .found(match)
+                lookup.row = match.route
             } else {
                 lookup.outcome = .methodNotAllowed(rows.compactMap(\.route.method))
             }

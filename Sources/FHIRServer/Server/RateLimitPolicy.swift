@@ -2,7 +2,8 @@ import HTTPTypes
 import Hummingbird
 import Membership
 
-/// Which budget a request counts against (security.md, Input and transport).
+/// Which budget a request counts against (security.md, Input and transport): a column of the route table
+/// (``Route/budget``), implied by each row's kind unless the row says otherwise.
 ///
 /// - Health checks: never limited.
 /// - Credential routes — the token endpoint, OTP, revocation, introspection, the alias's `login`, the anonymous
@@ -20,36 +21,30 @@ enum RequestBudget: Sendable, Hashable {
     case openDocument
     case api
 
-    /// The budget of a request to `path` under `configuration`'s prefixes.
+    /// The budget of a request to `path` under `configuration`'s prefixes: the budget of the route-table row it
+    /// reaches (``Route/budget``); a CORS preflight reads an open document.
     static func of(path: String, preflight: Bool, configuration: ServerConfiguration) -> RequestBudget {
-        if path.hasPrefix("/health/") { return .unlimited }
-        if preflight { return .openDocument }
-        // Decoded as the routing decodes them, so that `%6Cogin` is the login it reaches.
-        let segments = path.split(separator: "/").map { percentDecode($0) }
-        func split(_ base: String) -> [String] { base.split(separator: "/").map(String.init) }
-        let prefix = split(configuration.prefix)
-        let compatBase = split(configuration.siteRoot.isEmpty ? "/api" : configuration.prefix) + ["membership"]
-        func under(_ base: [String]) -> [String]? {
-            segments.starts(with: base) ? Array(segments.dropFirst(base.count)) : nil
-        }
-        if let rest = under(prefix + ["auth"]) {
-            if credentialAuthRoutes.contains(rest) { return .credential }
-            if rest == ["jwks.json"] { return .openDocument }
-            return .api
-        }
-        if let rest = under(compatBase), anonymousMembershipRoutes.contains(rest) { return .credential }
-        if under(prefix) == [".well-known", "oauth-authorization-server"] { return .openDocument }
-        for base in [split(configuration.fhirBasePath), split(configuration.aliasBasePath)] {
-            guard let rest = under(base) else { continue }
-            if rest == ["metadata"] || rest == [".well-known", "smart-configuration"] { return .openDocument }
-        }
-        if under(split(configuration.aliasBasePath)) == ["login"] { return .credential }
-        return .api
+        of(RouteTable.lookup(method: .get, path: path, configuration: configuration), preflight: preflight)
     }
 
-    static let credentialAuthRoutes: Set<[String]> = [["token"], ["otp"], ["otp", "resend"], ["revoke"], ["introspect"]]
-    /// The `/api/membership/` routes that take no token (see ``MembershipCompat``).
-    static let anonymousMembershipRoutes: Set<[String]> = [["login"], ["register"], ["resend-otp"], ["validate-otp"]]
+    /// The budget of a request `lookup` matched against the route table.
+    static func of(_ lookup: RouteLookup, preflight: Bool) -> RequestBudget {
+        let budget = lookup.budget
+        return preflight && budget != .unlimited ? .openDocument : budget
+    }
+
+    /// The budget a row's kind implies: the health checks none; a row taking credentials, or an anonymous POST
+    /// (an OTP, a registration), the per-address budget of sign-ins; an open GET that of open documents; every
+    /// route needing a token the API budget of its caller.
+    static func implied(method: HTTPRequest.Method?, mount: RouteMount, handler: RouteHandler) -> RequestBudget {
+        if mount == .root { return .unlimited }
+        switch handler {
+        case .credentials: return .credential
+        case .open: return method == .post ? .credential : .openDocument
+        case .openFHIR: return .openDocument
+        case .bearer, .fhir: return .api
+        }
+    }
 }
 
 /// The bearer token of a request, verified once, by the rate limiter when it needs to know whose budget a request
@@ -82,13 +77,15 @@ struct RateLimits: Sendable {
 extension FHIRResponder {
     /// 429 when the request is over its budget (``RequestBudget``); 204 for a CORS preflight; nil to go on, with the
     /// bearer token when it had to be verified to find the budget (the routing then does not verify it again).
-    func limited(_ request: Request, context: Context) async -> (refused: Response?, credential: BearerCredential?) {
+    func limited(_ request: Request, context: Context, lookup: RouteLookup) async
+        -> (refused: Response?, credential: BearerCredential?)
+    {
         let path = request.uri.path
         let preflight = request.method == .options && service.configuration.cors != nil && CORSPolicy.isPreflight(request.head)
         var credential: BearerCredential?
         if !limits.isEmpty {
             let client = context.remoteAddress?.ipAddress ?? "unknown"
-            let budget = RequestBudget.of(path: path, preflight: preflight, configuration: service.configuration)
+            let budget = RequestBudget.of(lookup, preflight: preflight)
             var decision = RateLimiter.Decision.allowed
             switch budget {
             case .unlimited:

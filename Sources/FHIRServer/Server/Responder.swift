@@ -26,11 +26,13 @@ public struct FHIRResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
         var response: Response
-        let (refused, credential) = await limited(request, context: context)
+        // One match against the route table serves the rate limiter and the router.
+        let lookup = RouteTable.lookup(method: request.method, path: request.uri.path, configuration: service.configuration)
+        let (refused, credential) = await limited(request, context: context, lookup: lookup)
         if let refused {
             response = refused
         } else {
-            response = await respondWithoutLog(to: request, context: context, credential: credential)
+            response = await respondWithoutLog(to: request, context: context, credential: credential, lookup: lookup)
         }
         let config = service.configuration
         if config.production { SecurityHeaders.apply(to: &response.headers) }
@@ -75,10 +77,11 @@ public struct FHIRResponder: HTTPResponder {
     }
 
     /// The answer to `request`; `credential` is its bearer token when the rate limiter has already verified it.
-    func respondWithoutLog(to request: Request, context: Context, credential: BearerCredential? = nil) async -> Response {
+    func respondWithoutLog(to request: Request, context: Context, credential: BearerCredential? = nil,
+                           lookup: RouteLookup? = nil) async -> Response {
         let pretty = request.uri.query.map { $0.contains("_pretty=true") } ?? false
         do {
-            return try await route(request, context: context, credential: credential).hummingbird
+            return try await route(request, context: context, credential: credential, lookup: lookup).hummingbird
         } catch let error as FHIRError {
             if error.category == .server || error.category == .unavailable {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error.message)"])

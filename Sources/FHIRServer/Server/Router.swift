@@ -6,11 +6,11 @@ extension FHIRResponder {
     /// in the row's dialect: a NUL in a membership path or query (400), no row (404), another method (405 with
     /// `Allow`); for FHIR rows an unacceptable format (406); the body (413 past the limit); for bearer rows the
     /// token (401), resolved here and only here — `credential` is the one the rate limiter already verified.
-    func route(_ request: Request, context: Context, credential: BearerCredential? = nil) async throws
-        -> FHIRResponse
+    func route(_ request: Request, context: Context, credential: BearerCredential? = nil, lookup: RouteLookup? = nil)
+        async throws -> FHIRResponse
     {
-        let configuration = service.configuration
-        let lookup = RouteTable.lookup(method: request.method, path: request.uri.path, configuration: configuration)
+        let lookup = lookup
+            ?? RouteTable.lookup(method: request.method, path: request.uri.path, configuration: service.configuration)
         let query = QueryParameters(parsing: Substring(request.uri.query ?? ""))
         if lookup.mount.refusesNUL, Self.carriesNUL(lookup.segments, query) { return try lookup.dialect.carriesNUL() }
         let match: FHIRRoutes.Match
