@@ -63,57 +63,6 @@ extension PostgresRegistryStore {
         statement.sql = "SELECT pg_advisory_xact_lock(hashtext(\(statement.bind(.text("imisfhir " + name)))))"
         try await database.execute(statement)
     }
-
-    /// Inserts a history-model row as version 1 created and updated at `now`.
-    func historyInsert<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
-        let row = try record.firstVersion(at: now)
-        try await insertRaw(R.sql.table, R.sql.columns, row.databaseValues, skipKey: false)
-        return Versioned(record: row, versionId: 1)
-    }
-
-    /// Writes a history-model row over its live row as the next version (`Version` + 1, `DateUpdated` = now).
-    func historyUpdate<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
-        var row = record
-        row.version += 1
-        row.dateUpdated = now
-        let table = try await database.table(R.sql)
-        var statement = PGStatement()
-        var assignments: [String] = []
-        for (column, value) in zip(R.sql.columns, row.databaseValues).dropFirst() {
-            guard let found = table.columns[column] else { continue }
-            assignments.append("\(found.quoted) = \(found.cast(statement.bind(PGBind(value))))")
-        }
-        statement.sql = """
-            UPDATE \(table.name) SET \(assignments.joined(separator: ", "))
-            WHERE lower(\(table.uuid.quoted)) = lower(\(statement.bind(.text(row.uuid))))
-            """
-        try await database.execute(statement)
-        return Versioned(record: row, versionId: row.version)
-    }
-
-    /// Inserts a child-table row (its key is `values[0]`, left to the sequence when nil).
-    func insertChild(_ child: ChildTable, _ values: [(any DatabaseValueConvertible)?]) async throws {
-        try await insertRaw(child.table, child.columns, values, skipKey: values.first.map { $0 == nil } ?? true)
-    }
-
-    func insertRaw(_ table: String, _ columns: [String], _ values: [(any DatabaseValueConvertible)?], skipKey: Bool) async throws {
-        let catalog = try await database.catalog()
-        guard let name = catalog.tableName(table) else {
-            throw DatabaseMismatch(table: table, column: nil, problem: "is missing")
-        }
-        var statement = PGStatement()
-        var targets: [String] = [], expressions: [String] = []
-        for (offset, (column, value)) in zip(columns, values).enumerated() {
-            if offset == 0 && skipKey { continue }
-            guard let found = catalog.column(name, column) else { continue }
-            targets.append(found.quoted)
-            expressions.append(found.cast(statement.bind(PGBind(value))))
-        }
-        statement.sql = """
-            INSERT INTO \(PGSQL.quote(name)) (\(targets.joined(separator: ", "))) VALUES (\(expressions.joined(separator: ", ")))
-            """
-        try await database.execute(statement)
-    }
 }
 
 extension PostgresRegistryStore: UnitOfWorkStore {
