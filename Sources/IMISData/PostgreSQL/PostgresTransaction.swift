@@ -151,8 +151,7 @@ struct PostgresTransaction: RowWriting {
     /// ` ORDER BY ...` (empty without keys), NULL first ascending and last descending, as SQLite sorts.
     static func orderClause(_ order: [RowSort], column: (String) throws -> PGColumn,
                             insertion: () throws -> PGColumn) throws -> String {
-        guard !order.isEmpty else { return "" }
-        let keys = try order.map { sort -> String in
+        try RowSort.clause(order) { sort in
             let found: PGColumn
             switch sort.key {
             case .column(let name): found = try column(name)
@@ -160,7 +159,6 @@ struct PostgresTransaction: RowWriting {
             }
             return sort.descending ? "t.\(found.quoted) DESC NULLS LAST" : "t.\(found.quoted) ASC NULLS FIRST"
         }
-        return " ORDER BY " + keys.joined(separator: ", ")
     }
 }
 

@@ -114,8 +114,7 @@ struct SQLiteTransaction: RowWriting {
 
     /// ` ORDER BY ...` (empty without keys); SQLite sorts NULL first ascending, last descending.
     static func orderClause(_ order: [RowSort], alias: String, compiler: SQLiteQueryCompiler) throws -> String {
-        guard !order.isEmpty else { return "" }
-        let keys = try order.map { sort -> String in
+        try RowSort.clause(order) { sort in
             let column: String
             switch sort.key {
             case .column(let name): column = try compiler.col(alias, name)
@@ -123,7 +122,6 @@ struct SQLiteTransaction: RowWriting {
             }
             return sort.descending ? "\(column) DESC" : column
         }
-        return " ORDER BY " + keys.joined(separator: ", ")
     }
 }
 
