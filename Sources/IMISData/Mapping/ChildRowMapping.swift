@@ -8,18 +8,13 @@ struct ChildTable: Sendable {
     let columns: [String]
 
     var select: String { "SELECT \(columns.map { "t.\($0)" }.joined(separator: ", ")) FROM \(table) t" }
-    var insert: String {
-        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-    }
 
     static let validity = ["ValidityFrom", "ValidityTo", "LegacyID", "AuditUserID"]
 
     /// Inserts a row (its key is `values[0]`, nil for a new one) and returns its key.
     func insert(_ db: Database, _ values: [(any DatabaseValueConvertible)?]) throws -> Int64 {
-        try RegistrySQL.translatingErrors {
-            try db.cachedStatement(sql: insert).execute(arguments: StatementArguments(values))
-        }
-        return db.lastInsertedRowID
+        try RegistrySQL.run(db, RowWriteSQL.insert(RegistrySQL.dialect(table), columns: columns, values: values,
+                                                   returningKey: false))
     }
 
     /// The rows matching `condition` (on alias `t`), decoded by `decode`.

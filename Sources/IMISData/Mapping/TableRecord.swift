@@ -109,13 +109,8 @@ struct TableSQL: Sendable {
     let select: String
     /// `WHERE` term that keeps current rows.
     let current: String
+    /// Inserts every column (the bulk loads of synthetic data; other writes are ``RowWriteSQL``'s).
     let insert: String
-    /// Copies the current row `?3` into a history row with UUID `?1` and `ValidityTo` `?2`.
-    let historyCopy: String
-    /// Updates every column but the key and UUID of the current row whose key is the last argument.
-    let update: String
-    /// Closes the current row: `ValidityFrom = ValidityTo = ?1`, audit user `?2`, key `?3`.
-    let close: String
     /// Point lookups, prepared once: current row by UUID, live-or-deleted row by UUID, by code, by key.
     let selectByUUID: String, selectByUUIDIncludingDeleted: String, selectByCode: String?, selectByID: String
 
@@ -136,18 +131,6 @@ struct TableSQL: Sendable {
         select = "SELECT \(list), \(version) FROM \(table) t"
         current = currentCondition ?? "t.ValidityTo IS NULL"
         insert = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-        let copied = columns.dropFirst()
-        let expressions = copied.map { column -> String in
-            switch column {
-            case uuidColumn: return "?1"
-            case "ValidityTo": return "?2"
-            case legacy: return id
-            default: return column
-            }
-        }
-        historyCopy = "INSERT INTO \(table) (\(copied.joined(separator: ", "))) SELECT \(expressions.joined(separator: ", ")) FROM \(table) WHERE \(id) = ?3"
-        let assignments = columns.dropFirst(2).map { "\($0) = ?" }.joined(separator: ", ")
-        update = "UPDATE \(table) SET \(assignments) WHERE \(id) = ? AND ValidityTo IS NULL"
         selectByUUID = "\(select) WHERE t.\(uuidColumn) = ? AND \(current) LIMIT 1"
         selectByUUIDIncludingDeleted = versioned
             ? "\(select) WHERE t.\(uuidColumn) = ? AND t.\(legacy) IS NULL LIMIT 1"
@@ -156,7 +139,6 @@ struct TableSQL: Sendable {
         let (selectSQL, currentSQL) = (select, current)
         selectByCode = codeColumn.map { "\(selectSQL) WHERE t.\($0) = ? AND \(currentSQL)\(newest) LIMIT 1" }
         selectByID = "\(select) WHERE t.\(id) = ? AND \(current) LIMIT 1"
-        close = "UPDATE \(table) SET ValidityFrom = ?1, ValidityTo = ?1, \(columns[columns.count - 1]) = ?2 WHERE \(id) = ?3 AND ValidityTo IS NULL"
     }
 }
 

@@ -68,6 +68,6 @@ public struct PostgresAccountSQL: AccountSQL {
     }
 
     public func updateInsuree(_ insuree: Insuree, now: Date) async throws {
-        _ = try await registry.updateRow(insuree, now: now, ifVersion: nil)
+        _ = try await PostgresTransaction(store: registry).update(insuree, now: now, ifVersion: nil)
     }
 }

@@ -56,10 +56,6 @@ public struct PostgresRegistryStore: Sendable {
         }
     }
 
-    func one<R: TableRecord>(_ type: R.Type, uuid: String, includeDeleted: Bool = false) async throws -> Versioned<R>? {
-        try await first(type, Self.byUUID(uuid, includeDeleted: includeDeleted))
-    }
-
     func one<R: TableRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>? {
         guard let codeColumn = R.sql.codeColumn else { throw RegistryError.invalidValue("\(R.sql.table) has no code column") }
         return try await first(type) { table, statement in
@@ -72,21 +68,10 @@ public struct PostgresRegistryStore: Sendable {
         }
     }
 
+    /// The current row with this key (the Patient render's reads).
     func one<R: TableRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>? {
         try await first(type) { table, statement in
             "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id))) AND \(table.current)"
         }
     }
-
-    /// Rows of a mapped table where `column` = `value` among current rows, in `order` (mapped column names).
-    func all<R: TableRecord>(_ type: R.Type, _ column: String, _ value: PGBind, order: [(String, Bool)]) async throws -> [Versioned<R>] {
-        try await fetch(type) { table, statement in
-            let found = try table.column(column)
-            let terms = try order.map { name, descending in "t.\(try table.column(name).quoted)\(descending ? " DESC" : "")" }
-            return "WHERE t.\(found.quoted) = \(found.cast(statement.bind(value))) AND \(table.current)"
-                + (terms.isEmpty ? "" : " ORDER BY \(terms.joined(separator: ", "))")
-        }
-    }
-
-    static func cast<R, S>(_ value: S, to: R.Type) -> R { RegistryTables.cast(value, to: to) }
 }

@@ -4,7 +4,7 @@ import GRDB
 /// The workflow primitives on PostgreSQL (see ``StoreTransaction``), over the store's statements: inside a unit
 /// of work on its connection, else on a pooled one. Row locks are `FOR UPDATE`, key locks advisory locks held
 /// until the transaction ends.
-struct PostgresTransaction: StoreTransaction {
+struct PostgresTransaction: RowWriting {
     let store: PostgresRegistryStore
     var database: IMISPostgres { store.database }
 
@@ -99,28 +99,30 @@ struct PostgresTransaction: StoreTransaction {
         try await store.historySearch(type, query)
     }
 
-    func insert<R: VersionedTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
-        try await store.insertRow(record, now: now)
+    /// PostgreSQL's spelling of the statements of ``RowWriteSQL``: the names the table really has, quoted, `$n`
+    /// placeholders cast to each column's type, UUIDs compared lower-cased, the new key returned.
+    func dialect(_ table: String) async throws -> SQLDialect {
+        let catalog = try await database.catalog()
+        guard let name = catalog.tableName(table) else {
+            throw DatabaseMismatch(table: table, column: nil, problem: "is missing")
+        }
+        return SQLDialect(table: PGSQL.quote(name), column: { catalog.column(name, $0)?.quoted },
+                          value: { column, n in catalog.column(name, column)?.cast("$\(n)") ?? "$\(n)" },
+                          lowersUUIDs: true, returnsKey: true)
     }
 
-    func update<R: VersionedTableRecord>(_ record: R, now: Date, ifVersion: Int?) async throws -> Versioned<R> {
-        try await store.updateRow(record, now: now, ifVersion: ifVersion)
+    func run(_ write: RowWrite) async throws -> Int64? {
+        var statement = PGStatement(write.sql)
+        statement.binds = write.values.map(PGBind.init)
+        guard write.returnsKey else {
+            try await database.execute(statement)
+            return nil
+        }
+        return Int64.fromDatabaseValue(try await database.scalar(statement))
     }
 
-    func delete<R: VersionedTableRecord>(_ type: R.Type, id: Int64, now: Date, auditUserID: Int64) async throws -> Versioned<R> {
-        try await store.deleteRow(type, id: id, now: now, auditUserID: auditUserID)
-    }
-
-    func insertHistory<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
-        try await store.historyInsert(record, now: now)
-    }
-
-    func updateHistory<R: HistoryTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
-        try await store.historyUpdate(record, now: now)
-    }
-
-    func insertChild(_ table: ChildTable, _ values: [(any DatabaseValueConvertible)?]) async throws {
-        try await store.insertChild(table, values)
+    func checkCodeIsFree<R: VersionedTableRecord>(_ record: R, exceptID: Int64?) async throws {
+        try await store.checkCodeIsFree(record, exceptID: exceptID)
     }
 
     func updateChildren(_ table: ChildTable, set column: String, to value: SQLValue,
@@ -149,8 +151,7 @@ struct PostgresTransaction: StoreTransaction {
     /// ` ORDER BY ...` (empty without keys), NULL first ascending and last descending, as SQLite sorts.
     static func orderClause(_ order: [RowSort], column: (String) throws -> PGColumn,
                             insertion: () throws -> PGColumn) throws -> String {
-        guard !order.isEmpty else { return "" }
-        let keys = try order.map { sort -> String in
+        try RowSort.clause(order) { sort in
             let found: PGColumn
             switch sort.key {
             case .column(let name): found = try column(name)
@@ -158,7 +159,6 @@ struct PostgresTransaction: StoreTransaction {
             }
             return sort.descending ? "t.\(found.quoted) DESC NULLS LAST" : "t.\(found.quoted) ASC NULLS FIRST"
         }
-        return " ORDER BY " + keys.joined(separator: ", ")
     }
 }
 

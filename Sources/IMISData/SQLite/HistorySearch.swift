@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// The keyset search over history-model tables on SQLite: `lastUpdated` compares `DateUpdated`, the order is `DateUpdated` (or `UUID`)
-/// then `UUID`, the cursor `"<DateUpdated>|<UUID>"` (its `id` unused); a cursor of another shape is `RegistryError.invalidValue`.
+/// The keyset search over history-model tables on SQLite (see ``HistoryKeyset``): `lastUpdated` compares
+/// `DateUpdated`.
 enum HistorySearch {
     static func search<R: HistoryTableRecord>(_ db: Database, _ type: R.Type, _ query: RowQuery) throws -> RowPage<R> {
         let sql = R.sql
@@ -20,35 +20,16 @@ enum HistorySearch {
             total = try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
         }
         guard query.limit > 0 else { return RowPage(items: [], total: total, next: nil) }
-        let byDate: Bool, descending: Bool
-        switch query.order {
-        case .lastUpdated(let d): (byDate, descending) = (true, d)
-        case .uuid(let d): (byDate, descending) = (false, d)
-        }
-        let op = descending ? "<" : ">"
+        let keyset = HistoryKeyset(query.order, updated: "t.DateUpdated", uuid: "t.UUID")
         var pageArguments = filterArguments
         if let after = query.after {
-            if byDate {
-                guard let bar = after.key.lastIndex(of: "|") else { throw RegistryError.invalidValue("paging cursor") }
-                let date = String(after.key[..<bar]), uuid = String(after.key[after.key.index(after: bar)...])
-                terms.append("(t.DateUpdated \(op) ? OR (t.DateUpdated = ? AND t.UUID \(op) ?))")
-                pageArguments += [date, date, uuid]
-            } else {
-                terms.append("t.UUID \(op) ?")
-                pageArguments.append(after.key)
-            }
+            terms.append(try keyset.after(after, date: { pageArguments.append($0); return "?" },
+                                          key: { pageArguments.append($0); return "?" }))
         }
-        let direction = descending ? "DESC" : "ASC"
-        let order = byDate ? "t.DateUpdated \(direction), t.UUID \(direction)" : "t.UUID \(direction)"
         let statement = try db.cachedStatement(
-            sql: "\(sql.select) WHERE \(terms.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?")
+            sql: "\(sql.select) WHERE \(terms.joined(separator: " AND ")) ORDER BY \(keyset.order) LIMIT ?")
         let rows = try VersionedRow<R>.fetchAll(
             statement, arguments: StatementArguments(pageArguments + [query.limit + 1])).map { try $0.value }
-        guard rows.count > query.limit else { return RowPage(items: rows, total: total, next: nil) }
-        let items = Array(rows.prefix(query.limit))
-        let next = items.last.map { last in
-            RowCursor(key: byDate ? "\(last.record.dateUpdated.databaseText)|\(last.record.uuid)" : last.record.uuid, id: 0)
-        }
-        return RowPage(items: items, total: total, next: next)
+        return keyset.page(rows, limit: query.limit, total: total)
     }
 }

@@ -59,68 +59,27 @@ enum RegistrySQL {
 
     // MARK: Writes
 
+    /// SQLite's spelling of the statements of ``RowWriteSQL``: names as they are, `?` placeholders.
+    static func dialect(_ table: String) -> SQLDialect {
+        SQLDialect(table: table, column: { $0 }, value: { _, _ in "?" })
+    }
+
+    /// Runs `write`; the key of the last inserted row.
+    @discardableResult
+    static func run(_ db: Database, _ write: RowWrite) throws -> Int64 {
+        try translatingErrors {
+            try db.cachedStatement(sql: write.sql).execute(arguments: StatementArguments(write.values))
+        }
+        return db.lastInsertedRowID
+    }
+
     /// Inserts `record` as a new current row at `now`.
     static func insert<R: VersionedTableRecord>(_ db: Database, _ record: R, now: Date) throws -> Versioned<R> {
-        var row = record
-        guard let uuid = RowUUID.normalized(row.uuid) else {
-            throw RegistryError.invalidValue("\(R.sql.uuidColumn) is not a UUID")
-        }
-        row.uuid = uuid
-        row.validityFrom = now
-        row.validityTo = nil
-        row.legacyID = nil
-        try translatingErrors {
-            try db.cachedStatement(sql: R.sql.insert).execute(arguments: StatementArguments(row.databaseValues))
-        }
-        row.id = row.id ?? db.lastInsertedRowID
+        var row = try record.newRow(at: now)
+        let key = try run(db, RowWriteSQL.insert(dialect(R.sql.table), columns: R.sql.columns,
+                                                 values: row.databaseValues, returningKey: false))
+        row.id = row.id ?? key
         return Versioned(record: row, versionId: 1)
-    }
-
-    /// Copies the current row to history, then updates it in place with `record`'s values at `now`.
-    static func update<R: VersionedTableRecord>(_ db: Database, _ record: R, now: Date,
-                                                 ifVersion: Int?) throws -> Versioned<R> {
-        guard let id = record.id else { throw RegistryError.invalidValue("\(R.sql.idColumn) is missing") }
-        let current = try requireCurrent(db, R.self, id: id, ifVersion: ifVersion)
-        try writeHistoryCopy(db, R.self, id: id, now: now)
-        var row = record
-        row.validityFrom = now
-        row.validityTo = nil
-        row.legacyID = nil
-        let values = Array(row.databaseValues.dropFirst(2)) + [id]
-        try translatingErrors {
-            try db.cachedStatement(sql: R.sql.update).execute(arguments: StatementArguments(values))
-        }
-        row.uuid = current.record.uuid
-        return Versioned(record: row, versionId: current.versionId + 1)
-    }
-
-    /// Copies the current row to history, then closes it (`ValidityFrom = ValidityTo = now`).
-    static func delete<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64, now: Date,
-                                                 auditUserID: Int64) throws -> Versioned<R> {
-        let current = try requireCurrent(db, type, id: id, ifVersion: nil)
-        try writeHistoryCopy(db, type, id: id, now: now)
-        try db.cachedStatement(sql: R.sql.close).execute(arguments: [now.databaseText, auditUserID, id])
-        var row = current.record
-        row.validityFrom = now
-        row.validityTo = now
-        row.auditUserID = auditUserID
-        return Versioned(record: row, versionId: current.versionId + 1)
-    }
-
-    static func requireCurrent<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64,
-                                                         ifVersion: Int?) throws -> Versioned<R> {
-        guard let current = try byID(db, type, id) else {
-            throw RegistryError.notFound(table: R.sql.table, key: String(id))
-        }
-        if let expected = ifVersion, expected != current.versionId {
-            throw RegistryError.versionMismatch(expected: expected, actual: current.versionId)
-        }
-        return current
-    }
-
-    static func writeHistoryCopy<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64,
-                                                           now: Date) throws {
-        try db.cachedStatement(sql: R.sql.historyCopy).execute(arguments: [RowUUID.make(), now.databaseText, id])
     }
 
     /// Runs `body`, turning SQLite constraint failures into `RegistryError`s.

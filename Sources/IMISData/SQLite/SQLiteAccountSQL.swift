@@ -48,6 +48,6 @@ public struct SQLiteAccountSQL: AccountSQL {
     }
 
     public func updateInsuree(_ insuree: Insuree, now: Date) async throws {
-        _ = try await database.write { db in try RegistrySQL.update(db, insuree, now: now, ifVersion: nil) }
+        _ = try await SQLiteTransactions(database: database).writing { try await $0.update(insuree, now: now, ifVersion: nil) }
     }
 }

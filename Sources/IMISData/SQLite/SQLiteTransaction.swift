@@ -6,7 +6,7 @@ import GRDB
 /// Every primitive is synchronous on the connection it needs: the unit of work's writer connection inside a unit
 /// (where write workflows always run, see ``SQLiteTransactions``), else a reader for one statement. A workflow
 /// body is async, but no primitive hops to another thread.
-struct SQLiteTransaction: StoreTransaction {
+struct SQLiteTransaction: RowWriting {
     let database: IMISDatabase
 
     /// Runs a read on the unit's connection, or on a reader outside a unit.
@@ -83,29 +83,14 @@ struct SQLiteTransaction: StoreTransaction {
         try reading { db in try HistorySearch.search(db, type, query) }
     }
 
-    func insert<R: VersionedTableRecord>(_ record: R, now: Date) throws -> Versioned<R> {
-        try writing { db in try RegistrySQL.insert(db, record, now: now) }
+    func dialect(_ table: String) -> SQLDialect { RegistrySQL.dialect(table) }
+
+    func run(_ write: RowWrite) throws -> Int64? {
+        try writing { db in try RegistrySQL.run(db, write) }
     }
 
-    func update<R: VersionedTableRecord>(_ record: R, now: Date, ifVersion: Int?) throws -> Versioned<R> {
-        try writing { db in try RegistrySQL.update(db, record, now: now, ifVersion: ifVersion) }
-    }
-
-    func delete<R: VersionedTableRecord>(_ type: R.Type, id: Int64, now: Date, auditUserID: Int64) throws -> Versioned<R> {
-        try writing { db in try RegistrySQL.delete(db, type, id: id, now: now, auditUserID: auditUserID) }
-    }
-
-    func insertHistory<R: HistoryTableRecord>(_ record: R, now: Date) throws -> Versioned<R> {
-        try writing { db in try HistorySQL.insert(db, record, now: now) }
-    }
-
-    func updateHistory<R: HistoryTableRecord>(_ record: R, now: Date) throws -> Versioned<R> {
-        try writing { db in try HistorySQL.update(db, record, now: now) }
-    }
-
-    func insertChild(_ table: ChildTable, _ values: [(any DatabaseValueConvertible)?]) throws {
-        _ = try writing { db in try table.insert(db, values) }
-    }
+    /// Nothing to check first: the partial unique indexes of the codes among current rows refuse a taken one.
+    func checkCodeIsFree<R: VersionedTableRecord>(_ record: R, exceptID: Int64?) throws {}
 
     func updateChildren(_ table: ChildTable, set column: String, to value: SQLValue,
                         where conditions: [RowPredicate]) throws {
@@ -129,8 +114,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     /// ` ORDER BY ...` (empty without keys); SQLite sorts NULL first ascending, last descending.
     static func orderClause(_ order: [RowSort], alias: String, compiler: SQLiteQueryCompiler) throws -> String {
-        guard !order.isEmpty else { return "" }
-        let keys = try order.map { sort -> String in
+        try RowSort.clause(order) { sort in
             let column: String
             switch sort.key {
             case .column(let name): column = try compiler.col(alias, name)
@@ -138,7 +122,6 @@ struct SQLiteTransaction: StoreTransaction {
             }
             return sort.descending ? "\(column) DESC" : column
         }
-        return " ORDER BY " + keys.joined(separator: ", ")
     }
 }
 

@@ -94,6 +94,11 @@ struct RowSort: Sendable, Hashable {
     static func descending(_ column: String) -> RowSort { RowSort(key: .column(column), descending: true) }
     /// Insertion order.
     static let insertion = RowSort(key: .insertion, descending: false)
+
+    /// ` ORDER BY ...` of `order` (empty without keys), each key as `key` writes it with its direction.
+    static func clause(_ order: [RowSort], _ key: (RowSort) throws -> String) rethrows -> String {
+        order.isEmpty ? "" : " ORDER BY " + (try order.map(key)).joined(separator: ", ")
+    }
 }
 
 /// A read of some columns of a table (see ``StoreTransaction/values(_:)``).
