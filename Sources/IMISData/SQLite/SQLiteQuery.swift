@@ -122,41 +122,27 @@ extension RegistrySQL {
         var terms = [R.sql.current]
         for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }
         let filterArguments = compiler.arguments
-        let id = "t.\(R.sql.idColumn)"
-        let keyColumn: String
-        let descending: Bool
-        switch query.order {
-        case .lastUpdated(let d):
-            keyColumn = "t.ValidityFrom"
-            descending = d
-        case .uuid(let d):
-            keyColumn = "t.\(R.sql.uuidColumn)"
-            descending = d
-        }
+        let keyset = VersionedKeyset(query, lastUpdated: "t.ValidityFrom", uuid: "t.\(R.sql.uuidColumn)", id: "t.\(R.sql.idColumn)")
         var pageTerms = terms
         var pageArguments = filterArguments
-        // Backward (previous page): walk the order in reverse from `before`, then flip the rows.
-        let backward = query.before != nil && query.after == nil
-        if let cursor = query.after ?? query.before {
-            let op = (descending != backward) ? "<" : ">"
-            pageTerms.append("(\(keyColumn) \(op) ? OR (\(keyColumn) = ? AND \(id) \(op) ?))")
+        if let past = keyset.past(query, { cursor in
             pageArguments += [cursor.key, cursor.key, cursor.id]
-        }
+            return ("?", "?", "?")
+        }) { pageTerms.append(past) }
         func count() throws -> Int {
             let statement = try db.cachedStatement(
                 sql: "SELECT COUNT(*) FROM \(R.sql.table) t WHERE \(terms.joined(separator: " AND "))")
             return try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
         }
         guard query.limit > 0 else { return RowPage(items: [], total: query.countTotal ? try count() : nil, next: nil) }
-        let direction = (descending != backward) ? "DESC" : "ASC"
         // With conditions, `+` keeps SQLite from walking the sort index instead of the filter's index.
-        let orderKey = query.predicates.isEmpty ? keyColumn : "+" + keyColumn
-        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(orderKey) \(direction), \(id) \(direction) LIMIT ?"
+        let order = keyset.order(query.predicates.isEmpty ? nil : "+" + keyset.key)
+        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?"
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
             .map { try $0.value }
         let counted = RowPage<R>.needsCount(fetched: rows.count, query: query) ? try count() : nil
-        return RowPage.keyset(rows, query: query, backward: backward, counted: counted)
+        return RowPage.keyset(rows, query: query, backward: keyset.backward, counted: counted)
     }
 }
 
