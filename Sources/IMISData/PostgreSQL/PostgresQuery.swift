@@ -6,7 +6,7 @@ import PostgresNIO
 /// catalog knows. The same semantics as the SQLite compiler: UUIDs and `equalsIgnoringCase` ignore case (through
 /// `lower()` on both sides, which the migrations' expression indexes serve), folded comparisons are lower-case and
 /// accent-free, "missing" is NULL or empty text.
-struct PostgresQueryCompiler {
+struct PostgresQueryCompiler: QueryCompiling {
     let catalog: PostgresCatalog
     /// The searched table (the alias `t`), as the mappings name it.
     let searched: String
@@ -45,11 +45,8 @@ struct PostgresQueryCompiler {
 
     /// What this search has used of ``QueryLimits``.
     var budget = QueryBudget()
-
-    /// One condition of the search (on alias `t`); ``QueryLimitExceeded`` past the limits.
-    mutating func compile(_ predicate: RowPredicate) throws -> String {
-        try compile(try budget.admit(predicate), alias: "t", tableName: nil)
-    }
+    /// PostgreSQL needs no condition repeated inside OR branches.
+    var currentCondition: String? { nil }
 
     /// The column `name` of the table under `alias` (`tableName`, or the searched table).
     func column(_ name: String, of tableName: String?) throws -> PGColumn {
@@ -60,51 +57,51 @@ struct PostgresQueryCompiler {
         return found
     }
 
-    mutating func compile(_ node: QueryNode, alias: String, tableName: String?) throws -> String {
-        func text(_ found: PGColumn) -> String {
-            found.kind == .text ? "\(alias).\(found.quoted)" : "\(alias).\(found.quoted)::text"
+    static func constant(_ value: Bool) -> String { value ? "TRUE" : "FALSE" }
+    static func group(_ parts: [String], _ separator: String) -> String { "(" + parts.joined(separator: separator) + ")" }
+    static func relatedConditions(_ terms: [String]) -> String { terms.joined(separator: " AND ") }
+
+    /// One array parameter, whatever the count (a statement takes at most 65,535 parameters).
+    mutating func list(_ column: String, _ values: [SQLValue], in scope: QueryScope) throws -> String {
+        let found = try self.column(column, of: scope.table)
+        let array = statement.bind(.textArray(values.compactMap { PGBind($0).text }))
+        let typed = found.kind == .text ? array : "CAST(\(array) AS \(found.type)[])"
+        return "\(scope.alias).\(found.quoted) = ANY(\(typed))"
+    }
+
+    mutating func listIgnoringCase(_ column: String, _ values: [String], in scope: QueryScope) throws -> String {
+        "lower(\(text(try self.column(column, of: scope.table), scope))) = ANY(\(lowered(values)))"
+    }
+
+    mutating func uuidList(_ values: [String], in scope: QueryScope) throws -> String {
+        "lower(\(text(try uuidColumn(in: scope), scope))) = ANY(\(lowered(values)))"
+    }
+
+    func reference(_ name: String, in scope: QueryScope) throws -> String {
+        "\(scope.alias).\(try column(name, of: scope.table).quoted)"
+    }
+
+    func relatedTable(_ table: String) throws -> (name: String, sql: String) {
+        guard let name = catalog.tableName(table) else { throw DatabaseMismatch(table: table, column: nil, problem: "is missing") }
+        return (name, PGSQL.quote(name))
+    }
+
+    func liveCondition(of table: String, in scope: QueryScope) -> String? {
+        let name = scope.table ?? searched
+        if HistoryModel.tables.contains(table), let deleted = catalog.column(name, "isDeleted") {
+            return "\(scope.alias).\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")"
         }
-        switch node {
-        case .leaf(let predicate):
-            return try leaf(predicate, alias: alias, tableName: tableName)
-        case .list(let name, let values):
-            // One array parameter, whatever the count (a statement takes at most 65,535 parameters).
-            let found = try column(name, of: tableName)
-            let array = statement.bind(.textArray(values.compactMap { PGBind($0).text }))
-            let typed = found.kind == .text ? array : "CAST(\(array) AS \(found.type)[])"
-            return "\(alias).\(found.quoted) = ANY(\(typed))"
-        case .listIgnoringCase(let name, let values):
-            return "lower(\(text(try column(name, of: tableName)))) = ANY(\(lowered(values)))"
-        case .uuidList(let values):
-            let uuid = tableName == nil ? try uuidColumn() : try column(uuidName, of: tableName)
-            return "lower(\(text(uuid))) = ANY(\(lowered(values)))"
-        case .and(let items):
-            if items.isEmpty { return "TRUE" }
-            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " AND ") + ")"
-        case .or(let items):
-            if items.isEmpty { return "FALSE" }
-            return "(" + (try items.map { try compile($0, alias: alias, tableName: tableName) }).joined(separator: " OR ") + ")"
-        case .not(let inner):
-            return "NOT (\(try compile(inner, alias: alias, tableName: tableName)))"
-        case .related(let related, let name, let outerName, let conditions):
-            guard let relatedName = catalog.tableName(related) else {
-                throw DatabaseMismatch(table: related, column: nil, problem: "is missing")
-            }
-            aliasCounter += 1
-            let inner = "r\(aliasCounter)"
-            let innerColumn = try column(name, of: relatedName)
-            let outer = try column(outerName, of: tableName)
-            var terms = ["\(inner).\(innerColumn.quoted) = \(alias).\(outer.quoted)"]
-            if HistoryModel.tables.contains(related), let deleted = catalog.column(relatedName, "isDeleted") {
-                terms.append("\(inner).\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
-            } else if let validityTo = catalog.column(relatedName, "ValidityTo") {
-                terms.append("\(inner).\(validityTo.quoted) IS NULL")
-            }
-            for condition in conditions {
-                terms.append(try compile(condition, alias: inner, tableName: relatedName))
-            }
-            return "EXISTS (SELECT 1 FROM \(PGSQL.quote(relatedName)) \(inner) WHERE \(terms.joined(separator: " AND ")))"
-        }
+        return catalog.column(name, "ValidityTo").map { "\(scope.alias).\($0.quoted) IS NULL" }
+    }
+
+    /// The UUID column of the table under `scope`.
+    func uuidColumn(in scope: QueryScope) throws -> PGColumn {
+        scope.table == nil ? try uuidColumn() : try column(uuidName, of: scope.table)
+    }
+
+    /// The column as text (under `scope`'s alias).
+    func text(_ found: PGColumn, _ scope: QueryScope) -> String {
+        found.kind == .text ? "\(scope.alias).\(found.quoted)" : "\(scope.alias).\(found.quoted)::text"
     }
 
     /// The values lower-cased by the database (as `lower($1)` is for one value), as an array.
@@ -113,10 +110,11 @@ struct PostgresQueryCompiler {
     }
 
     /// A single comparison.
-    mutating func leaf(_ predicate: RowPredicate, alias: String, tableName: String?) throws -> String {
+    mutating func leaf(_ predicate: RowPredicate, in scope: QueryScope) throws -> String {
+        let alias = scope.alias
         func ref(_ found: PGColumn) -> String { "\(alias).\(found.quoted)" }
-        func text(_ found: PGColumn) -> String { found.kind == .text ? ref(found) : "\(ref(found))::text" }
-        func column(_ name: String) throws -> PGColumn { try self.column(name, of: tableName) }
+        func text(_ found: PGColumn) -> String { self.text(found, scope) }
+        func column(_ name: String) throws -> PGColumn { try self.column(name, of: scope.table) }
         switch predicate {
         case .compare(let name, let op, let value):
             let found = try column(name)
@@ -141,15 +139,14 @@ struct PostgresQueryCompiler {
             let found = try column(name)
             return found.kind == .text ? "(\(ref(found)) IS NOT NULL AND \(ref(found)) <> '')" : "\(ref(found)) IS NOT NULL"
         case .uuidEquals(let value):
-            let uuidColumn = tableName == nil ? try self.uuidColumn() : try column(uuidName)
-            return "lower(\(text(uuidColumn))) = lower(\(statement.bind(.text(value))))"
+            return "lower(\(text(try uuidColumn(in: scope)))) = lower(\(statement.bind(.text(value))))"
         case .lastUpdated(let op, let date):
             let found = try column("ValidityFrom")
             return "\(found.instant(alias)) \(op.rawValue) \(found.cast(statement.bind(.text(date.databaseText))))"
         case .constant(let value):
-            return value ? "TRUE" : "FALSE"
+            return Self.constant(value)
         case .oneOf, .and, .or, .not, .related:
-            return try compile(QueryNode(predicate), alias: alias, tableName: tableName)
+            return try compile(QueryNode(predicate), in: scope)
         }
     }
 }

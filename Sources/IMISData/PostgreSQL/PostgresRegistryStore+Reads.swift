@@ -13,22 +13,17 @@ extension PostgresRegistryStore: RegistryStore {
         var terms = [table.current]
         for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }
         let filter = compiler.statement
-        let id = "t.\(table.id.quoted)"
-        let keyColumn: String
-        let descending: Bool
         let keyCast: (String) -> String
-        switch query.order {
-        case .lastUpdated(let d):
+        let lastUpdated: String
+        if case .lastUpdated = query.order {
             let from = try table.column("ValidityFrom")
-            keyColumn = from.instant("t")
-            keyCast = { from.cast($0) }
-            descending = d
-        case .uuid(let d):
+            (lastUpdated, keyCast) = (from.instant("t"), { from.cast($0) })
+        } else {
             // Byte order, as SQLite's: a locale's collation may skip the hyphens.
-            keyColumn = "lower(t.\(table.uuid.quoted)) COLLATE \"C\""
-            keyCast = { "lower(\($0)) COLLATE \"C\"" }
-            descending = d
+            (lastUpdated, keyCast) = ("", { "lower(\($0)) COLLATE \"C\"" })
         }
+        let keyset = VersionedKeyset(query, lastUpdated: lastUpdated, uuid: "lower(t.\(table.uuid.quoted)) COLLATE \"C\"",
+                                     id: "t.\(table.id.quoted)")
         func count() async throws -> Int {
             var statement = filter
             statement.sql = "SELECT COUNT(*) FROM \(table.name) t WHERE \(terms.joined(separator: " AND "))"
@@ -37,21 +32,17 @@ extension PostgresRegistryStore: RegistryStore {
         guard query.limit > 0 else { return RowPage(items: [], total: query.countTotal ? try await count() : nil, next: nil) }
         var statement = filter
         var pageTerms = terms
-        let backward = query.before != nil && query.after == nil
-        if let cursor = query.after ?? query.before {
-            let op = (descending != backward) ? "<" : ">"
+        if let past = keyset.past(query, { cursor in
             let key = keyCast(statement.bind(.text(cursor.key)))
-            let rowID = statement.bind(.integer(cursor.id))
-            pageTerms.append("(\(keyColumn) \(op) \(key) OR (\(keyColumn) = \(key) AND \(id) \(op) \(rowID)))")
-        }
-        let direction = (descending != backward) ? "DESC" : "ASC"
+            return (key, key, statement.bind(.integer(cursor.id)))
+        }) { pageTerms.append(past) }
         let limit = statement.bind(.integer(Int64(query.limit + 1)))
-        statement.sql = "\(table.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(keyColumn) \(direction), \(id) \(direction) LIMIT \(limit)"
+        statement.sql = "\(table.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(keyset.order()) LIMIT \(limit)"
         let rows = try await database.rows(statement)
         let fetched = try table.decode(R.self, rows: rows)
         ReadRecorder.note(R.sql.table, nil)
         let counted = RowPage<R>.needsCount(fetched: fetched.count, query: query) ? try await count() : nil
-        return RowPage.keyset(fetched, query: query, backward: backward, counted: counted)
+        return RowPage.keyset(fetched, query: query, backward: keyset.backward, counted: counted)
     }
 
     // MARK: Fast paths

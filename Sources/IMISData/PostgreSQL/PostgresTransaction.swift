@@ -53,12 +53,8 @@ struct PostgresTransaction: RowWriting {
             return found.read("t")
         }
         var terms: [String] = []
-        if selection.live {
-            if selection.isHistoryModel, let deleted = catalog.column(name, "isDeleted") {
-                terms.append("t.\(deleted.quoted) = \(deleted.kind == .text ? "'0'" : "CAST('0' AS \(deleted.type))")")
-            } else if let validityTo = catalog.column(name, "ValidityTo") {
-                terms.append("t.\(validityTo.quoted) IS NULL")
-            }
+        if selection.live, let live = compiler.liveCondition(of: selection.table, in: QueryScope(alias: "t", table: name)) {
+            terms.append(live)
         }
         for condition in selection.conditions {
             terms.append(try compiler.compile(QueryNode(condition), alias: "t", tableName: nil))

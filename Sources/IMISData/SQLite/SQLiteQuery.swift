@@ -5,7 +5,7 @@ import GRDB
 ///
 /// Column and table names come only from the FHIR layer's parameter tables (never from a request);
 /// they are still checked to be plain identifiers before they reach SQL.
-struct SQLiteQueryCompiler {
+struct SQLiteQueryCompiler: QueryCompiling {
     let uuidColumn: String
     var arguments: [(any DatabaseValueConvertible)?] = []
     var aliasCounter = 0
@@ -17,44 +17,32 @@ struct SQLiteQueryCompiler {
     /// What this search has used of ``QueryLimits``.
     var budget = QueryBudget()
 
-    /// One condition of the search (on alias `t`); ``QueryLimitExceeded`` past the limits.
-    mutating func compile(_ predicate: RowPredicate) throws -> String {
-        try compile(try budget.admit(predicate), alias: "t")
+    static func constant(_ value: Bool) -> String { value ? "1" : "0" }
+    static func group(_ parts: [String], _ separator: String) -> String { QueryBudget.balanced(parts, separator) }
+    static func relatedConditions(_ terms: [String]) -> String { QueryBudget.balanced(terms, " AND ") }
+
+    mutating func list(_ column: String, _ values: [SQLValue], in scope: QueryScope) throws -> String {
+        "\(try col(scope.alias, column)) IN \(list(values))"
     }
 
-    mutating func compile(_ node: QueryNode, alias: String) throws -> String {
-        switch node {
-        case .leaf(let predicate):
-            return try leaf(predicate, alias: alias)
-        case .list(let column, let values):
-            return "\(try col(alias, column)) IN \(list(values))"
-        case .listIgnoringCase(let column, let values):
-            return "\(try col(alias, column)) COLLATE NOCASE IN \(list(values.map { .text($0) }))"
-        case .uuidList(let values):
-            return "\(try col(alias, uuidColumn)) COLLATE NOCASE IN \(list(values.map { .text($0) }))"
-        case .and(let items):
-            if items.isEmpty { return "1" }
-            return QueryBudget.balanced(try items.map { try compile($0, alias: alias) }, " AND ")
-        case .or(let items):
-            if items.isEmpty { return "0" }
-            if items.count > 1, alias == "t", let current = currentCondition {
-                let branches = try items.map { "(\(try compile($0, alias: alias)) AND \(current))" }
-                return QueryBudget.balanced(branches, " OR ")
-            }
-            return QueryBudget.balanced(try items.map { try compile($0, alias: alias) }, " OR ")
-        case .not(let inner):
-            return "NOT (\(try compile(inner, alias: alias)))"
-        case .related(let table, let column, let outerColumn, let conditions):
-            // The answer depends on the related table's rows too (caches of answers are dropped when it changes).
-            ReadRecorder.note(table, nil)
-            aliasCounter += 1
-            let inner = "r\(aliasCounter)"
-            let live = HistoryModel.tables.contains(table) ? "\(inner).isDeleted = 0" : "\(inner).ValidityTo IS NULL"
-            var terms = ["\(try col(inner, column)) = \(try col(alias, outerColumn))", live]
-            for condition in conditions { terms.append(try compile(condition, alias: inner)) }
-            let condition = QueryBudget.balanced(terms, " AND ")
-            return "EXISTS (SELECT 1 FROM \(try identifier(table)) \(inner) WHERE \(condition))"
-        }
+    mutating func listIgnoringCase(_ column: String, _ values: [String], in scope: QueryScope) throws -> String {
+        "\(try col(scope.alias, column)) COLLATE NOCASE IN \(list(values.map { .text($0) }))"
+    }
+
+    mutating func uuidList(_ values: [String], in scope: QueryScope) throws -> String {
+        try listIgnoringCase(uuidColumn, values, in: scope)
+    }
+
+    func reference(_ name: String, in scope: QueryScope) throws -> String { try col(scope.alias, name) }
+
+    func relatedTable(_ table: String) throws -> (name: String, sql: String) {
+        // The answer depends on the related table's rows too (caches of answers are dropped when it changes).
+        ReadRecorder.note(table, nil)
+        return (table, try identifier(table))
+    }
+
+    func liveCondition(of table: String, in scope: QueryScope) -> String? {
+        HistoryModel.tables.contains(table) ? "\(scope.alias).isDeleted = 0" : "\(scope.alias).ValidityTo IS NULL"
     }
 
     /// The values of an `IN`: bound one by one when they are few, else as one JSON array read by `json_each`, so
@@ -69,7 +57,8 @@ struct SQLiteQueryCompiler {
     static let inlineListLimit = 16
 
     /// A single comparison.
-    mutating func leaf(_ predicate: RowPredicate, alias: String) throws -> String {
+    mutating func leaf(_ predicate: RowPredicate, in scope: QueryScope) throws -> String {
+        let alias = scope.alias
         switch predicate {
         case .compare(let column, let op, let value):
             return "\(try col(alias, column)) \(op.rawValue) \(bind(value))"
@@ -95,9 +84,9 @@ struct SQLiteQueryCompiler {
         case .lastUpdated(let op, let date):
             return "\(try col(alias, "ValidityFrom")) \(op.rawValue) \(bind(.text(date.databaseText)))"
         case .constant(let value):
-            return value ? "1" : "0"
+            return Self.constant(value)
         case .oneOf, .and, .or, .not, .related:
-            return try compile(QueryNode(predicate), alias: alias)
+            return try compile(QueryNode(predicate), in: scope)
         }
     }
 
@@ -133,41 +122,27 @@ extension RegistrySQL {
         var terms = [R.sql.current]
         for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }
         let filterArguments = compiler.arguments
-        let id = "t.\(R.sql.idColumn)"
-        let keyColumn: String
-        let descending: Bool
-        switch query.order {
-        case .lastUpdated(let d):
-            keyColumn = "t.ValidityFrom"
-            descending = d
-        case .uuid(let d):
-            keyColumn = "t.\(R.sql.uuidColumn)"
-            descending = d
-        }
+        let keyset = VersionedKeyset(query, lastUpdated: "t.ValidityFrom", uuid: "t.\(R.sql.uuidColumn)", id: "t.\(R.sql.idColumn)")
         var pageTerms = terms
         var pageArguments = filterArguments
-        // Backward (previous page): walk the order in reverse from `before`, then flip the rows.
-        let backward = query.before != nil && query.after == nil
-        if let cursor = query.after ?? query.before {
-            let op = (descending != backward) ? "<" : ">"
-            pageTerms.append("(\(keyColumn) \(op) ? OR (\(keyColumn) = ? AND \(id) \(op) ?))")
+        if let past = keyset.past(query, { cursor in
             pageArguments += [cursor.key, cursor.key, cursor.id]
-        }
+            return ("?", "?", "?")
+        }) { pageTerms.append(past) }
         func count() throws -> Int {
             let statement = try db.cachedStatement(
                 sql: "SELECT COUNT(*) FROM \(R.sql.table) t WHERE \(terms.joined(separator: " AND "))")
             return try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
         }
         guard query.limit > 0 else { return RowPage(items: [], total: query.countTotal ? try count() : nil, next: nil) }
-        let direction = (descending != backward) ? "DESC" : "ASC"
         // With conditions, `+` keeps SQLite from walking the sort index instead of the filter's index.
-        let orderKey = query.predicates.isEmpty ? keyColumn : "+" + keyColumn
-        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(orderKey) \(direction), \(id) \(direction) LIMIT ?"
+        let order = keyset.order(query.predicates.isEmpty ? nil : "+" + keyset.key)
+        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?"
         let statement = try db.cachedStatement(sql: sql)
         let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
             .map { try $0.value }
         let counted = RowPage<R>.needsCount(fetched: rows.count, query: query) ? try count() : nil
-        return RowPage.keyset(rows, query: query, backward: backward, counted: counted)
+        return RowPage.keyset(rows, query: query, backward: keyset.backward, counted: counted)
     }
 }
 

@@ -52,7 +52,7 @@ struct SQLiteTransaction: RowWriting {
         var compiler = SQLiteQueryCompiler(uuidColumn: "UUID", currentCondition: nil)
         let table = try compiler.identifier(selection.table)
         var terms: [String] = []
-        if selection.live { terms.append(selection.isHistoryModel ? "t.isDeleted = 0" : "t.ValidityTo IS NULL") }
+        if selection.live, let live = compiler.liveCondition(of: selection.table, in: .searched) { terms.append(live) }
         for condition in selection.conditions { terms.append(try compiler.compile(QueryNode(condition), alias: "t")) }
         var arguments = compiler.arguments
         let columns = try selection.columns.map { try compiler.col("t", $0) }.joined(separator: ", ")
