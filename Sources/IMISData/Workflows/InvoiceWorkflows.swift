@@ -61,20 +61,18 @@ extension StoreTransaction {
 
     /// The sum of the accepted details of live, non-cancelled payments of an invoice (UUIDs matched ignoring case).
     func paidAmount(invoiceUUID: String) async throws -> Decimal {
-        let columns = ["Amount", "PaymentId"]
-        let rows = try await values(ColumnSelection(table: "tblDetailPaymentInvoice", columns: columns, conditions: [
+        // One statement: the accepted details whose payment is live and not cancelled (a related-row condition),
+        // so the cost does not grow with a list of every payment the invoice ever had.
+        let rows = try await values(ColumnSelection(table: "tblDetailPaymentInvoice", columns: ["Amount"], conditions: [
             .equalsIgnoringCase("SubjectId", invoiceUUID),
             .compare("Status", .equal, .integer(Int64(PaymentDetailStatus.accepted.rawValue))),
+            .related(table: "tblPaymentInvoice", column: "UUID", outerColumn: "PaymentId", where: [
+                .compare("ReconciliationStatus", .notEqual, .integer(Int64(ReconciliationStatus.cancelled.rawValue))),
+            ]),
         ]))
-        let details = try DatabaseMismatch.naming(table: "tblDetailPaymentInvoice", columns: columns) {
-            try rows.map { (amount: try $0.value(0) as String, payment: (try $0.value(1) as String).lowercased()) }
+        let amounts = try DatabaseMismatch.naming(table: "tblDetailPaymentInvoice", columns: ["Amount"]) {
+            try rows.map { try $0.value(0) as String }
         }
-        guard !details.isEmpty else { return 0 }
-        let counted = try await values(ColumnSelection(table: "tblPaymentInvoice", columns: ["UUID"], conditions: [
-            .or(Set(details.map(\.payment)).sorted().map { .uuidEquals($0) }),
-            .compare("ReconciliationStatus", .notEqual, .integer(Int64(ReconciliationStatus.cancelled.rawValue))),
-        ]))
-        let live = Set(try counted.map { (try $0.value(0) as String).lowercased() })
-        return try DecimalText.sum(details.filter { live.contains($0.payment) }.map(\.amount))
+        return try DecimalText.sum(amounts)
     }
 }
