@@ -8,11 +8,6 @@ extension PostgresRegistryStore {
     /// Tables whose code repeats among current rows (products by period, claims across facilities).
     static let repeatableCodes: Set<String> = ["tblProduct", "tblClaim"]
 
-    /// A versioned insert outside the workflows (the synthetic places), as the workflows write it.
-    func insertRow<R: VersionedTableRecord>(_ record: R, now: Date) async throws -> Versioned<R> {
-        try await PostgresTransaction(store: self).insert(record, now: now)
-    }
-
     /// Refuses a code another current row has (`RegistryError.conflict`), holding a lock on the code until the
     /// transaction ends.
     func checkCodeIsFree<R: VersionedTableRecord>(_ record: R, exceptID: Int64?) async throws {

@@ -74,7 +74,7 @@ extension SyntheticData {
         var ids: [Int64] = []
         for place in SyntheticPlace.all {
             let location = place.location(parentID: place.parent.map { ids[$0] })
-            ids.append(try await store.insertRow(location, now: now).record.id!)
+            ids.append(try await PostgresTransaction(store: store).insert(location, now: now).record.id!)
         }
         return SyntheticPlace.villages(of: ids)
     }
