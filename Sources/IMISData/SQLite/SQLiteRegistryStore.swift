@@ -18,8 +18,6 @@ public struct SQLiteRegistryStore: RegistryStore {
         self.clock = clock
     }
 
-    static func cast<R, S>(_ value: S, to: R.Type) -> R { RegistryTables.cast(value, to: to) }
-
     /// See `RegistryStore.insureeSurroundings(_:addressLocation:)`: one read transaction, so that a rendering
     /// sees one snapshot of the family, head, address chain, photo and facility (the Patient read without a
     /// cached rendering), for the price of a single database access.

@@ -10,7 +10,7 @@ extension RegistryStore where Self: WorkflowStore {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R>? {
             try await workflowEngine.read { tx in
                 try await tx.one(s, uuid: uuid, includeDeleted: includeDeleted, forUpdate: false)
-            }.map { RegistryTables.cast($0, to: Versioned<R>.self) }
+            }.map { try RegistryTables.cast($0, to: Versioned<R>.self) }
         }
         return try await run(RegistryTables.mapped(type))
     }
@@ -19,7 +19,7 @@ extension RegistryStore where Self: WorkflowStore {
     public func record<R: VersionedRecord>(_ type: R.Type, code: String) async throws -> Versioned<R>? {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R>? {
             try await workflowEngine.read { tx in try await tx.one(s, code: code) }
-                .map { RegistryTables.cast($0, to: Versioned<R>.self) }
+                .map { try RegistryTables.cast($0, to: Versioned<R>.self) }
         }
         return try await run(RegistryTables.mapped(type))
     }
@@ -28,7 +28,7 @@ extension RegistryStore where Self: WorkflowStore {
     public func record<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> Versioned<R>? {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R>? {
             try await workflowEngine.read { tx in try await tx.one(s, id: id, forUpdate: false) }
-                .map { RegistryTables.cast($0, to: Versioned<R>.self) }
+                .map { try RegistryTables.cast($0, to: Versioned<R>.self) }
         }
         return try await run(RegistryTables.mapped(type))
     }
@@ -55,7 +55,7 @@ extension RegistryStore where Self: WorkflowStore {
     /// name prefixes, see `FoldedPrefixSearch`).
     public func search<R: VersionedRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> RowPage<R> {
-            RegistryTables.cast(try await workflowEngine.read { tx in try await tx.search(s, query) }, to: RowPage<R>.self)
+            try RegistryTables.cast(try await workflowEngine.read { tx in try await tx.search(s, query) }, to: RowPage<R>.self)
         }
         return try await run(RegistryTables.mapped(type))
     }
@@ -63,7 +63,7 @@ extension RegistryStore where Self: WorkflowStore {
     /// See ``RegistryStore/versions(_:id:)``.
     public func versions<R: VersionedRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>] {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> [Versioned<R>] {
-            RegistryTables.cast(try await workflowEngine.read { tx in try await tx.versions(s, id: id) },
+            try RegistryTables.cast(try await workflowEngine.read { tx in try await tx.versions(s, id: id) },
                                 to: [Versioned<R>].self)
         }
         return try await run(RegistryTables.mapped(type))
@@ -72,8 +72,8 @@ extension RegistryStore where Self: WorkflowStore {
     /// See ``RegistryStore/insert(_:)``.
     public func insert<R: VersionedRecord>(_ record: R) async throws -> Versioned<R> {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
-            let row = RegistryTables.cast(record, to: S.self)
-            return RegistryTables.cast(try await workflowEngine.write { tx, now in try await tx.insert(row, now: now) },
+            let row = try RegistryTables.cast(record, to: S.self)
+            return try RegistryTables.cast(try await workflowEngine.write { tx, now in try await tx.insert(row, now: now) },
                                        to: Versioned<R>.self)
         }
         return try await run(RegistryTables.mapped(R.self))
@@ -82,8 +82,8 @@ extension RegistryStore where Self: WorkflowStore {
     /// See ``RegistryStore/update(_:ifVersion:)``.
     public func update<R: VersionedRecord>(_ record: R, ifVersion: Int? = nil) async throws -> Versioned<R> {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
-            let row = RegistryTables.cast(record, to: S.self)
-            return RegistryTables.cast(try await workflowEngine.write { tx, now in
+            let row = try RegistryTables.cast(record, to: S.self)
+            return try RegistryTables.cast(try await workflowEngine.write { tx, now in
                 try await tx.update(row, now: now, ifVersion: ifVersion)
             }, to: Versioned<R>.self)
         }
@@ -93,7 +93,7 @@ extension RegistryStore where Self: WorkflowStore {
     /// See ``RegistryStore/delete(_:id:auditUserID:)``.
     public func delete<R: VersionedRecord>(_ type: R.Type, id: Int64, auditUserID: Int64 = -1) async throws -> Versioned<R> {
         func run<S: VersionedTableRecord>(_ s: S.Type) async throws -> Versioned<R> {
-            RegistryTables.cast(try await workflowEngine.write { tx, now in
+            try RegistryTables.cast(try await workflowEngine.write { tx, now in
                 try await tx.delete(s, id: id, now: now, auditUserID: auditUserID)
             }, to: Versioned<R>.self)
         }
@@ -111,6 +111,10 @@ enum RegistryTables {
         return mapped
     }
 
-    /// Casts a result computed on the opened type back to the caller's type (they are the same type).
-    static func cast<R, S>(_ value: S, to: R.Type) -> R { value as! R }
+    /// Casts a result computed on the opened type back to the caller's type (they are the same type); a mismatch
+    /// is an error of this module, thrown rather than trapped.
+    static func cast<R, S>(_ value: S, to: R.Type) throws -> R {
+        guard let cast = value as? R else { throw RegistryError.invalidValue("\(S.self) is not \(R.self)") }
+        return cast
+    }
 }
