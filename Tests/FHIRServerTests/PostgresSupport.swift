@@ -42,12 +42,17 @@ enum TestPostgres {
 
     /// A new empty database on the test server; dropped when the returned lease is released.
     static func freshDatabase() async throws -> TestDatabaseLease {
+        try await freshDatabase(creating: { "CREATE DATABASE \"\($0)\"" })
+    }
+
+    /// A new database made by the statement `create` gives for its name; dropped when the lease is released.
+    static func freshDatabase(creating create: (String) -> String) async throws -> TestDatabaseLease {
         guard let url, let admin else { throw TestPostgresUnavailable() }
         await gate.acquire()
         let name = "imisfhir_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         // A database name cannot be bound; this one is made here of hex digits only.
         do {
-            _ = try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger).collect()
+            _ = try await admin.client.query(PostgresQuery(unsafeSQL: create(String(name))), logger: logger).collect()
         } catch {
             await gate.release()
             throw error
