@@ -16,21 +16,32 @@ public struct SQLAccountStore: AccountStore {
 
     // MARK: Users
 
-    /// The current user matching `condition` (on alias `u`, with `arguments`), with roles, rights and districts.
+    /// The key and UUID columns of `tblUsers`, quoted: `id` and `UUID` since openIMIS core's migration 0032,
+    /// `UserID` and `UserUUID` before (and in the project's own schema).
+    func userColumns() async throws -> (key: String, uuid: AccountColumn) {
+        let key = try await sql.column("tblUsers", "id")?.name ?? "\"UserID\""
+        if let uuid = try await sql.column("tblUsers", "UUID") { return (key, uuid) }
+        return (key, try await sql.requiredColumn("tblUsers", "UserUUID"))
+    }
+
+    /// The current user matching `condition` (on alias `u`, with `arguments`; `{key}` in it stands for the user
+    /// key column), with roles, rights and districts.
     func account(where condition: String, _ arguments: [(any DatabaseValueConvertible)?]) async throws -> UserAccount? {
+        let (key, uuidColumn) = try await userColumns()
+        let condition = condition.replacingOccurrences(of: "{key}", with: key)
         let officer = try await sql.table("core_User").map {
-            "EXISTS (SELECT 1 FROM \($0) c WHERE c.i_user_id = u.\"UserID\" AND (c.officer_id IS NOT NULL OR c.claim_admin_id IS NOT NULL))"
+            "EXISTS (SELECT 1 FROM \($0) c WHERE c.i_user_id = u.\(key) AND (c.officer_id IS NOT NULL OR c.claim_admin_id IS NOT NULL))"
         } ?? "FALSE"
         let email = try await sql.column("tblUsers", "EmailId").map { "u.\($0.name)" } ?? "NULL"
         let privateKey = try await sql.column("tblUsers", "PrivateKey").map { "u.\($0.name)" } ?? "NULL"
         // Served as it is, an openIMIS database may not have the project's own tables yet.
         let insuree = try await sql.table("imisfhir_insuree_user") != nil
-            ? "(SELECT insuree_id FROM imisfhir_insuree_user WHERE user_id = u.\"UserID\")" : "NULL"
-        let uuid = sql.uuidText("u.\"UserUUID\"")
+            ? "(SELECT insuree_id FROM imisfhir_insuree_user WHERE user_id = u.\(key))" : "NULL"
+        let uuid = sql.uuidText("u.\(uuidColumn.name)")
         guard let row = try await sql.fetch("""
-            SELECT u."UserID", \(uuid), u."LoginName", u."LastName", u."OtherNames", \(email),
+            SELECT u.\(key), \(uuid), u."LoginName", u."LastName", u."OtherNames", \(email),
                    u."Phone", u."StoredPassword", \(privateKey), \(insuree), \(officer)
-            FROM "tblUsers" u WHERE u."ValidityTo" IS NULL AND \(condition) ORDER BY u."UserID" LIMIT 1
+            FROM "tblUsers" u WHERE u."ValidityTo" IS NULL AND \(condition) ORDER BY u.\(key) LIMIT 1
             """, arguments).first, row.count == 11, let id = Int64.fromDatabaseValue(row[0])
         else { return nil }
         var account = UserAccount(
@@ -68,11 +79,11 @@ public struct SQLAccountStore: AccountStore {
     }
 
     public func user(id: Int64) async throws -> UserAccount? {
-        try await account(where: "u.\"UserID\" = ?", [id])
+        try await account(where: "u.{key} = ?", [id])
     }
 
     public func user(insureeID: Int64) async throws -> UserAccount? {
-        try await account(where: "u.\"UserID\" IN (SELECT user_id FROM imisfhir_insuree_user WHERE insuree_id = ?)", [insureeID])
+        try await account(where: "u.{key} IN (SELECT user_id FROM imisfhir_insuree_user WHERE insuree_id = ?)", [insureeID])
     }
 
     public func createUser(_ user: NewUser, now: Date) async throws -> UserAccount {
@@ -111,10 +122,11 @@ public struct SQLAccountStore: AccountStore {
         let from = try await sql.requiredColumn("tblUsers", "ValidityFrom")
         let email = try await sql.requiredColumn("tblUsers", "EmailId")
         let stamp = now.databaseText
+        let (key, uuid) = try await userColumns()
         guard let id = try await sql.write("""
-            INSERT INTO "tblUsers" ("UserUUID", "LastName", "OtherNames", "Phone", "LoginName", \(email.name), "StoredPassword", \(from.name))
-            VALUES (?, ?, ?, ?, ?, ?, ?, \(from.cast("?")))
-            RETURNING "UserID"
+            INSERT INTO "tblUsers" (\(uuid.name), "LastName", "OtherNames", "Phone", "LoginName", \(email.name), "StoredPassword", \(from.name))
+            VALUES (\(uuid.cast("?")), ?, ?, ?, ?, ?, ?, \(from.cast("?")))
+            RETURNING \(key)
             """, [RowUUID.make(), user.lastName, user.otherNames, user.phone, user.loginName, user.email,
                   user.storedPassword, stamp]).first?.first.flatMap(Int64.fromDatabaseValue)
         else { throw RegistryError.invalidValue("tblUsers gave no UserID") }
@@ -142,14 +154,16 @@ public struct SQLAccountStore: AccountStore {
 
     public func setStoredPassword(userID: Int64, storedPassword: String) async throws {
         let privateKey = try await sql.column("tblUsers", "PrivateKey").map { ", \($0.name) = NULL" } ?? ""
+        let key = try await userColumns().key
         try await sql.write("""
-            UPDATE "tblUsers" SET "StoredPassword" = ?\(privateKey) WHERE "UserID" = ?
+            UPDATE "tblUsers" SET "StoredPassword" = ?\(privateKey) WHERE \(key) = ?
             """, [storedPassword, userID])
     }
 
     public func recordLogin(userID: Int64, at: Date) async throws {
         guard let column = try await sql.column("tblUsers", "LastLogin") else { return }
-        try await sql.write("UPDATE \"tblUsers\" SET \(column.name) = \(column.cast("?")) WHERE \"UserID\" = ?",
+        let key = try await userColumns().key
+        try await sql.write("UPDATE \"tblUsers\" SET \(column.name) = \(column.cast("?")) WHERE \(key) = ?",
                             [at.databaseText, userID])
     }
 
