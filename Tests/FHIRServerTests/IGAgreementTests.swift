@@ -1,0 +1,86 @@
+import FHIRModels
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import IMISData
+import NIOCore
+import Testing
+
+@testable import FHIRServer
+
+/// Claim, ClaimResponse, Contract, Coverage and Invoice agree with the openIMIS IG profiles element by element:
+/// no element the profile has `0..0`, every element it has `1..1`, codes inside its required value sets. Every
+/// body is checked valid R4 by ``fhirBody(_:sourceLocation:)``.
+@Suite struct IGAgreementTests {
+    typealias IDs = DemoDataset.UUIDs
+    static let fhirJSON: HTTPFields = [.contentType: "application/fhir+json"]
+
+    func number(_ json: JSON?) -> Decimal? { json?.number.flatMap { Decimal(string: $0) } }
+
+    func get(_ client: some TestClientProtocol, _ uri: String, _ status: HTTPResponse.Status = .ok,
+             sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
+        try await client.fhir(uri: uri, method: .get) { response in
+            #expect(response.status == status, "\(uri)", sourceLocation: sourceLocation)
+            return fhirBody(response, sourceLocation: sourceLocation)
+        }
+    }
+
+    func postClaim(_ client: some TestClientProtocol, _ body: String) async throws -> (HTTPResponse.Status, JSON) {
+        try await client.fhir(uri: "/fhir/Claim", method: .post, headers: Self.fhirJSON, body: ByteBuffer(string: body)) { response in
+            (response.status, fhirBody(response))
+        }
+    }
+
+    /// IG `openimis-claim`: `item.serviced[x]` 0..0. A posted `item.servicedDate` (the IG's own example has one)
+    /// is still accepted; only the output leaves it out.
+    @Test func claimItemsCarryNoServicedElement() async throws {
+        let (app, _) = try await makeTestApplication()
+        try await app.test(.router) { client in
+            let posted = try ClaimSubmissionTests().claim001(code: "Code010")
+            #expect(posted.contains("servicedDate"))
+            let (status, _) = try await postClaim(client, posted)
+            #expect(status == .created)
+            for uri in ["/fhir/Claim/\(IDs.claim001)", "/fhir/Claim/Code010"] {
+                let items = try await get(client, uri)["item"]?.array ?? []
+                #expect(items.count == 2)
+                for item in items {
+                    #expect(item["servicedDate"] == nil && item["servicedPeriod"] == nil, "\(uri)")
+                    #expect(item["quantity"]?["value"] != nil && item["unitPrice"]?["value"] != nil)
+                }
+            }
+        }
+    }
+
+    /// IG `openimis-claim-response`: every adjudication has `amount.value` and `value` (1..1), and `total` is
+    /// 1..4. A rejected line shows what was asked (as openIMIS's converter does); a rejected claim's total
+    /// is 0 under category Rejected.
+    @Test func rejectedLinesKeepAmountAndValueAndTheClaimATotal() async throws {
+        let (app, _) = try await makeTestApplication()
+        try await app.test(.router) { client in
+            let body = try ClaimSubmissionTests().claim001(code: "Code011")
+                .replacingOccurrences(of: "Patient/\(DemoDataset.johnDoeCHFID)", with: "Patient/100000001")
+            let (status, created) = try await postClaim(client, body)
+            #expect(status == .created)
+            let id = created["id"]?.string ?? ""
+            let claimItems = try await get(client, "/fhir/Claim/\(id)")["item"]?.array ?? []
+            for response in [created, try await get(client, "/fhir/ClaimResponse/\(id)")] {
+                let items = response["item"]?.array ?? []
+                #expect(items.count == 2 && claimItems.count == 2)
+                for (line, asked) in zip(items, claimItems) {
+                    let adjudication = line["adjudication"]?.array?.first
+                    #expect(firstCode(adjudication?["category"]) == "1")
+                    #expect(firstCode(adjudication?["reason"]) == "3")
+                    #expect(number(adjudication?["amount"]?["value"]) == number(asked["unitPrice"]?["value"]))
+                    #expect(adjudication?["amount"]?["currency"]?.string == "EUR")
+                    #expect(number(adjudication?["value"]) == number(asked["quantity"]?["value"]))
+                }
+                let totals = response["total"]?.array ?? []
+                #expect(totals.count == 1)
+                #expect(firstCode(totals.first?["category"]) == "1")
+                #expect(number(totals.first?["amount"]?["value"]) == 0)
+            }
+        }
+    }
+
+    func firstCode(_ concept: JSON?) -> String? { concept?["coding"]?.array?.first?["code"]?.string }
+}
