@@ -82,5 +82,28 @@ import Testing
         }
     }
 
+    /// IG `openimis-contract`: `status` bound (required) to `contract-status-codes` = offered, executed.
+    /// Idle and Ready are offered; Active, Suspended and Expired (PolicyStatus 8) were executed. The offer names
+    /// the head as party and has no `text` (0..0).
+    @Test(arguments: [(1, "offered"), (2, "executed"), (4, "executed"), (8, "executed"), (16, "offered")])
+    func contractStatusStaysInTheIGValueSet(_ policyStatus: Int, _ expected: String) async throws {
+        let (app, backend) = try await makeTestApplication()
+        let store = backend.store()
+        var policy = try #require(try await store.record(Policy.self, uuid: IDs.doePolicy, includeDeleted: false)).record
+        policy.status = policyStatus
+        _ = try await store.update(policy, ifVersion: nil)
+        try await app.test(.router) { client in
+            let contract = try await get(client, "/fhir/Contract/\(IDs.doePolicy)")
+            #expect(contract["status"]?.string == expected)
+            let offer = contract["term"]?.array?.first?["offer"]
+            #expect(offer?["text"] == nil)
+            #expect(offer?["party"]?.array?.first?["reference"]?.array?.first?["reference"]?.string == "Patient/\(IDs.janeDoe)")
+            #expect(try await client.entryIDs("/fhir/Contract?status=\(expected)") == [IDs.doePolicy])
+            for other in ["offered", "executed", "terminated", "disputed"] where other != expected {
+                #expect(try await client.entryIDs("/fhir/Contract?status=\(other)").isEmpty, "\(other)")
+            }
+        }
+    }
+
     func firstCode(_ concept: JSON?) -> String? { concept?["coding"]?.array?.first?["code"]?.string }
 }

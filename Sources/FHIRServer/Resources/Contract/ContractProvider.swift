@@ -22,7 +22,7 @@ enum ContractResource {
     }
 
     static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<Policy> {
-        let statusCodes: [String: [Int64]] = ["offered": [1, 16], "executed": [2], "terminated": [8], "disputed": [4]]
+        let statusCodes: [String: [Int64]] = ["offered": [1, 16], "executed": [2, 4, 8]]
         let parameters: [SearchParameter] = [
             SearchParameter("identifier", .token, documentation: "The policy UUID.") { c throws(FHIRError) in
                 try Translate.identifier(c, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: Policy.Column.policyUUID, ignoreCase: true)])
@@ -39,7 +39,7 @@ enum ContractResource {
                 return .related(Family.Column.familyID, outer: Policy.Column.familyID, where: [.or(keys)])
             },
             SearchParameter("patient", .reference, targets: ["Patient"], documentation: "A covered member.", translate: CoverageResource.member),
-            SearchParameter("status", .token, documentation: "offered (Idle, Ready), executed (Active), terminated (Expired), disputed (Suspended).") { c throws(FHIRError) in
+            SearchParameter("status", .token, documentation: "offered (Idle, Ready), executed (Active, Expired, Suspended).") { c throws(FHIRError) in
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 let codes = c.tokens().flatMap { ($0.code.flatMap { statusCodes[$0] } ?? []).map { SQLValue.integer($0) } }
                 let match = RowPredicate.oneOf(Policy.Column.policyStatus, codes)
