@@ -105,5 +105,31 @@ import Testing
         }
     }
 
+    /// A claim whose insuree was soft-deleted keeps `Patient/<uuid>`, and so do the family's Coverage and
+    /// Contract when the head is soft-deleted (openIMIS closes the row, no new current row); the Patient reads 410.
+    @Test func aSoftDeletedInsureeStaysReferenced() async throws {
+        let (app, backend) = try await makeTestApplication()
+        try await app.test(.router) { client in
+            try await client.fhir(uri: "/fhir/Patient/\(IDs.johnDoe)", method: .delete) { response in
+                #expect(response.status == .noContent)
+            }
+            _ = try await get(client, "/fhir/Patient/\(IDs.johnDoe)", .gone)
+            for uri in ["/fhir/Claim/\(IDs.claim001)", "/fhir/ClaimResponse/\(IDs.claim001)"] {
+                #expect(try await get(client, uri)["patient"]?["reference"]?.string == "Patient/\(IDs.johnDoe)", "\(uri)")
+            }
+            let store = backend.store()
+            let jane = try #require(try await store.record(Insuree.self, uuid: IDs.janeDoe, includeDeleted: false)?.record.id)
+            _ = try await store.delete(Insuree.self, id: jane, auditUserID: 1)
+            _ = try await get(client, "/fhir/Patient/\(IDs.janeDoe)", .gone)
+            let coverage = try await get(client, "/fhir/Coverage/\(IDs.doePolicy)")
+            #expect(coverage["beneficiary"]?["reference"]?.string == "Patient/\(IDs.janeDoe)")
+            #expect(coverage["payor"]?.array?.first?["reference"]?.string == "Patient/\(IDs.janeDoe)")
+            let contract = try await get(client, "/fhir/Contract/\(IDs.doePolicy)")
+            let party = contract["term"]?.array?.first?["offer"]?["party"]?.array?.first
+            #expect(party?["reference"]?.array?.first?["reference"]?.string == "Patient/\(IDs.janeDoe)")
+            #expect(try await get(client, "/fhir/Claim/\(IDs.claim001)")["patient"]?["reference"]?.string == "Patient/\(IDs.johnDoe)")
+        }
+    }
+
     func firstCode(_ concept: JSON?) -> String? { concept?["coding"]?.array?.first?["code"]?.string }
 }

@@ -9,10 +9,10 @@ enum ContractResource {
     static func relations(_ policy: Policy, store: any IMISStore) async throws -> ContractRelations {
         var r = ContractRelations()
         r.family = try await store.record(Family.self, id: policy.familyID)?.record
-        r.head = try await r.family.flatMapAsync { try await store.record(Insuree.self, id: $0.headInsureeID)?.record }
+        r.head = try await r.family.flatMapAsync { try await store.referencedInsuree(id: $0.headInsureeID) }
         if let id = policy.id {
             for member in try await store.policyMembers(policyID: id) {
-                if let insuree = try await store.record(Insuree.self, id: member.insureeID)?.record { r.members.append(insuree) }
+                if let insuree = try await store.referencedInsuree(id: member.insureeID) { r.members.append(insuree) }
             }
             r.contributions = try await store.contributions(policyID: id).map(\.record)
         }
