@@ -131,5 +131,23 @@ import Testing
         }
     }
 
+    /// IG `openimis-invoice-invoice`: `subject` and `lineItem.sequence` are 0..0. The stored subject stays
+    /// searchable, and an invoice read and written back unchanged (so without a subject) is accepted.
+    @Test func invoiceHasNoSubjectAndRoundTrips() async throws {
+        let (app, _) = try await makeTestApplication()
+        try await app.test(.router) { client in
+            let uri = "/fhir/Invoice/\(IDs.doeContributionInvoice)"
+            let (read, bytes) = try await client.fhir(uri: uri, method: .get) { response in (fhirBody(response), response.body) }
+            #expect(read["subject"] == nil)
+            let lines = read["lineItem"]?.array ?? []
+            #expect(lines.count == 1 && lines.allSatisfy { $0["sequence"] == nil })
+            #expect(try await client.entryIDs("/fhir/Invoice?subject=Group/\(IDs.doeFamily)") == [IDs.doeContributionInvoice])
+            try await client.fhir(uri: uri, method: .put, headers: Self.fhirJSON, body: bytes) { response in
+                #expect(response.status == .ok)
+                #expect(fhirBody(response)["subject"] == nil)
+            }
+        }
+    }
+
     func firstCode(_ concept: JSON?) -> String? { concept?["coding"]?.array?.first?["code"]?.string }
 }
