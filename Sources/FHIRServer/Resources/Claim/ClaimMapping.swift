@@ -67,7 +67,7 @@ public enum ClaimMapping {
                 sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: index + 1))),
                 diagnosis: .codeableConcept(Build.igConcept("diagnosis-ICD10-level1", icd.code, icd.name)))
         })
-        claim.item = Build.nonEmpty(lines(details).enumerated().map { index, line in item(index + 1, line, row, r, context) })
+        claim.item = Build.nonEmpty(lines(details).enumerated().map { index, line in item(index + 1, line, r, context) })
         claim.total = Build.money(row.claimed, context)
         return claim
     }
@@ -99,14 +99,15 @@ public enum ClaimMapping {
         }
     }
 
-    static func item(_ sequence: Int, _ line: ClaimLine, _ row: IMISData.Claim, _ r: ClaimRelations, _ context: MappingContext) -> ClaimItem {
+    /// One line: sequence, item reference extension, category, code, quantity and unit price. No
+    /// `serviced[x]`: the IG profile has it `0..0` (the claim's dates are in `billablePeriod`).
+    static func item(_ sequence: Int, _ line: ClaimLine, _ r: ClaimRelations, _ context: MappingContext) -> ClaimItem {
         let (reference, code) = medical(line, r)
         var item = ClaimItem(
             sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: sequence))),
             productOrService: CodeableConcept(text: FHIRPrimitive(FHIRString(code))))
         item.extension = reference.map { [Build.ext("claim-item-reference", .reference($0))] }
         item.category = Build.igConcept("claim-item-category", line.kind.rawValue, line.kind == .item ? "Item" : "Service")
-        item.serviced = .date(Build.date(row.dateFrom))
         item.quantity = Quantity(value: Build.decimal(line.quantityProvided))
         item.unitPrice = Build.money(line.priceAsked, context)
         return item

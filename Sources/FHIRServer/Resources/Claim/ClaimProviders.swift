@@ -10,7 +10,7 @@ enum ClaimResources {
     static func relations(_ details: ClaimDetails, store: any IMISStore) async throws -> ClaimRelations {
         let claim = details.claim.record
         var r = ClaimRelations()
-        r.insuree = try await store.record(Insuree.self, id: claim.insureeID)?.record
+        r.insuree = try await store.referencedInsuree(id: claim.insureeID)
         r.healthFacility = try await store.record(HealthFacility.self, id: claim.hfID)?.record
         r.claimAdministrator = try await claim.claimAdminID.flatMapAsync { try await store.record(ClaimAdministrator.self, id: $0)?.record }
         for id in [claim.icdID, claim.icdID1, claim.icdID2, claim.icdID3, claim.icdID4].compactMap({ $0 }) {

@@ -47,7 +47,12 @@ public enum ClaimResponseMapping {
             let price = Decimal(string: price(line, status: row.status)) ?? 0
             var adjudication = ClaimResponseItemAdjudication(category: rejected ? statusConcept(1) : category)
             adjudication.reason = reason(rejected ? (line.rejectionReason ?? -1) : 0)
-            if !rejected {
+            if rejected {
+                // The IG has amount and value 1..1 on every adjudication: a rejected line shows what
+                // was asked (PriceAsked, QtyProvided), as openIMIS's ClaimResponseConverter does.
+                adjudication.amount = Build.money(line.priceAsked, context) ?? Build.money("0", context)
+                adjudication.value = Build.decimal(line.quantityProvided) ?? Build.decimal(0)
+            } else {
                 adjudication.amount = Build.money(price.description, context)
                 adjudication.value = FHIRPrimitive(FHIRDecimal(stringLiteral: quantity.description))
                 total += price * quantity
@@ -60,9 +65,8 @@ public enum ClaimResponseMapping {
             items.append(item)
         }
         response.item = Build.nonEmpty(items)
-        if row.status != ClaimStatus.rejected.rawValue {
-            response.total = [ClaimResponseTotal(category: category, amount: Build.money(total.description, context) ?? Money())]
-        }
+        // The IG has total 1..4: a rejected claim shows its accepted total, 0, under category Rejected.
+        response.total = [ClaimResponseTotal(category: category, amount: Build.money(total.description, context) ?? Money())]
         return response
     }
 

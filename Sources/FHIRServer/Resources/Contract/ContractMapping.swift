@@ -30,14 +30,12 @@ public struct ContractRelations: Sendable, Hashable {
 public enum ContractMapping {
     static let payTypes = ["B": "Bank transfer", "C": "Cash", "M": "Mobile phone", "F": "Funding"]
 
-    /// `PolicyStatus` → R4 `Contract.status`: Idle and Ready are offered, Active executed, Expired
-    /// terminated, Suspended disputed (the IG allows offered and executed; the others are R4 codes
-    /// for states the IG does not model).
+    /// `PolicyStatus` → `Contract.status`, within the IG's required value set `contract-status-codes`
+    /// (offered, executed): Idle and Ready are offered; Active, Expired and Suspended were executed
+    /// (an expired policy shows its ended `term.asset.period`, as Coverage does).
     public static func status(_ policy: Policy) -> ContractResourceStatusCodes {
         switch PolicyStatus(rawValue: policy.status) {
-        case .active: return .executed
-        case .expired: return .terminated
-        case .suspended: return .disputed
+        case .active, .expired, .suspended: return .executed
         case .idle, .ready, nil: return .offered
         }
     }
@@ -65,14 +63,19 @@ public enum ContractMapping {
                     net: Build.money(policy.value, context))
             ]
         }
-        var term = ContractTerm(offer: ContractTermOffer(text: "Enrolment of the family"), asset: [asset])
+        // The IG has `offer.party` 1..1 (the head, beneficiary) and `offer.text` 0..0; the text is
+        // written only for a family without a head row, where the offer would otherwise be empty.
+        var offer = ContractTermOffer()
         if let head = r.head {
-            term.offer.party = [
+            offer.party = [
                 ContractTermOfferParty(
                     reference: [Build.reference("Patient", uuid: head.uuid, display: head.chfid)],
                     role: Build.igConcept("contract-resource-party-role", "beneficiary", "Beneficiary"))
             ]
+        } else {
+            offer.text = "Enrolment of the family"
         }
+        let term = ContractTerm(offer: offer, asset: [asset])
         contract.term = [term]
         return contract
     }

@@ -9,10 +9,10 @@ enum ContractResource {
     static func relations(_ policy: Policy, store: any IMISStore) async throws -> ContractRelations {
         var r = ContractRelations()
         r.family = try await store.record(Family.self, id: policy.familyID)?.record
-        r.head = try await r.family.flatMapAsync { try await store.record(Insuree.self, id: $0.headInsureeID)?.record }
+        r.head = try await r.family.flatMapAsync { try await store.referencedInsuree(id: $0.headInsureeID) }
         if let id = policy.id {
             for member in try await store.policyMembers(policyID: id) {
-                if let insuree = try await store.record(Insuree.self, id: member.insureeID)?.record { r.members.append(insuree) }
+                if let insuree = try await store.referencedInsuree(id: member.insureeID) { r.members.append(insuree) }
             }
             r.contributions = try await store.contributions(policyID: id).map(\.record)
         }
@@ -22,7 +22,7 @@ enum ContractResource {
     }
 
     static func provider(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<Policy> {
-        let statusCodes: [String: [Int64]] = ["offered": [1, 16], "executed": [2], "terminated": [8], "disputed": [4]]
+        let statusCodes: [String: [Int64]] = ["offered": [1, 16], "executed": [2, 4, 8]]
         let parameters: [SearchParameter] = [
             SearchParameter("identifier", .token, documentation: "The policy UUID.") { c throws(FHIRError) in
                 try Translate.identifier(c, kinds: [Translate.IdentifierKind(typeCode: "UUID", column: Policy.Column.policyUUID, ignoreCase: true)])
@@ -39,7 +39,7 @@ enum ContractResource {
                 return .related(Family.Column.familyID, outer: Policy.Column.familyID, where: [.or(keys)])
             },
             SearchParameter("patient", .reference, targets: ["Patient"], documentation: "A covered member.", translate: CoverageResource.member),
-            SearchParameter("status", .token, documentation: "offered (Idle, Ready), executed (Active), terminated (Expired), disputed (Suspended).") { c throws(FHIRError) in
+            SearchParameter("status", .token, documentation: "offered (Idle, Ready), executed (Active, Expired, Suspended).") { c throws(FHIRError) in
                 if c.modifier == "missing" { return .constant(!(try c.missing())) }
                 let codes = c.tokens().flatMap { ($0.code.flatMap { statusCodes[$0] } ?? []).map { SQLValue.integer($0) } }
                 let match = RowPredicate.oneOf(Policy.Column.policyStatus, codes)

@@ -56,7 +56,7 @@ enum CoverageResource {
                 + "Contract lists every covered member.",
             render: { row in
                 let family = try await store.record(Family.self, id: row.record.familyID)?.record
-                let head = try await family.flatMapAsync { try await store.record(Insuree.self, id: $0.headInsureeID)?.record }
+                let head = try await family.flatMapAsync { try await store.referencedInsuree(id: $0.headInsureeID) }
                 let product = try await store.record(Product.self, id: row.record.productID)?.record
                 return .coverage(CoverageMapping.coverage(row, head: head, product: product, context: mapping))
             })

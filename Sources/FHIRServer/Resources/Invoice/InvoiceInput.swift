@@ -14,8 +14,9 @@ struct InvoiceDraft: Sendable {
     var uuid: String?
     var code: String
     var status: FHIRModels.InvoiceStatus
-    /// `subject`: `Group/<family>` (or `Patient/<insuree>`).
-    var subject: (type: String, target: ReferenceTarget)
+    /// `subject`: `Group/<family>` (or `Patient/<insuree>`); needed to create, optional on update (the IG has
+    /// `subject` 0..0, so a read invoice written back has none and keeps the stored one).
+    var subject: (type: String, target: ReferenceTarget)?
     var recipient: (type: String, target: ReferenceTarget)?
     var date: LocalDate
     var lines: [Line]
@@ -60,8 +61,7 @@ extension InvoiceMapping {
         guard (type.coding ?? []).contains(where: {
             OpenIMISIG.isCodeSystem($0.system?.value?.string, typeSystem) && $0.code?.value?.string == "contribution"
         }) else { throw .invalid("\(p).type", "only contribution invoices (invoice-type#contribution) are supported") }
-        guard let subjectRef = invoice.subject else { throw .required("\(p).subject", "the invoice needs a subject (Group)") }
-        let subject = try typedTarget(subjectRef, ["Group", "Patient"], "\(p).subject")
+        let subject = try invoice.subject.map { s throws(MappingError) in try typedTarget(s, ["Group", "Patient"], "\(p).subject") }
         let recipient = try invoice.recipient.map { r throws(MappingError) in
             try typedTarget(r, ["Patient", "Group", "Organization"], "\(p).recipient")
         }

@@ -47,11 +47,12 @@ enum InvoiceMapping {
         Build.decimal(text).map { Money(value: $0, currency: Build.code(currency)) }
     }
 
-    /// The Invoice of `details` in IG form.
+    /// The Invoice of `details` in IG form. No `subject`: the IG profile has it 0..0 (the family or
+    /// contract an invoice is for is still stored, searchable and written from `subject` on input).
     static func invoice(_ details: InvoiceDetails, context: MappingContext) -> FHIRModels.Invoice {
         let row = details.invoice.record
         let currency = row.currencyCode
-        let lines = details.lines.enumerated().map { index, versioned in
+        let lines = details.lines.map { versioned in
             let line = versioned.record
             var components = [
                 InvoiceLineItemPriceComponent(
@@ -65,9 +66,8 @@ enum InvoiceMapping {
             if let deduction = money(line.deduction, currency) {
                 components.append(InvoiceLineItemPriceComponent(type: FHIRPrimitive(.deduction), amount: deduction))
             }
-            return FHIRModels.InvoiceLineItem(
-                sequence: FHIRPrimitive(FHIRPositiveInt(UInt32(clamping: index + 1))),
-                chargeItem: .codeableConcept(chargeItem(line.lineType)), priceComponent: components)
+            // No `sequence`: the IG profile has `lineItem.sequence` 0..0.
+            return FHIRModels.InvoiceLineItem(chargeItem: .codeableConcept(chargeItem(line.lineType)), priceComponent: components)
         }
         return FHIRModels.Invoice(
             id: row.uuid.lowercased(),
@@ -75,7 +75,6 @@ enum InvoiceMapping {
             identifier: Build.identifiers(uuid: row.uuid, code: row.code, kind: .invoiceCode, context),
             status: FHIRPrimitive(fhirStatus(row.status)),
             type: Build.igConcept(typeSystem, "contribution", "Contribution"),
-            subject: referenceType(row.subjectType).map { Build.reference($0, uuid: row.subjectID) },
             recipient: zip(referenceType(row.thirdpartyType), row.thirdpartyID).map { Build.reference($0, uuid: $1) },
             date: Build.dateTime(row.dateInvoice),
             issuer: context.insurerReference,

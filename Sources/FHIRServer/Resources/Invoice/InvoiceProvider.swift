@@ -176,8 +176,10 @@ struct InvoiceProvider: CurrentVersionProvider {
             }
             try unchanged(draft.code == row.code, "Invoice.identifier")
             try unchanged(draft.uuid == nil || draft.uuid == row.uuid.lowercased(), "Invoice.identifier")
-            let (_, subjectID) = try await resolveParty(draft.subject, "Invoice.subject")
-            try unchanged(subjectID.lowercased() == row.subjectID.lowercased(), "Invoice.subject")
+            if let subject = draft.subject {
+                let (_, subjectID) = try await resolveParty(subject, "Invoice.subject")
+                try unchanged(subjectID.lowercased() == row.subjectID.lowercased(), "Invoice.subject")
+            }
             try unchanged(DecimalText.parse(draft.totalGross) == DecimalText.parse(row.amountTotal)
                           && DecimalText.parse(draft.totalNet) == DecimalText.parse(row.amountNet), "Invoice.totalGross")
             try unchanged(draft.currency == row.currencyCode, "Invoice.totalGross.currency")
@@ -220,7 +222,8 @@ struct InvoiceProvider: CurrentVersionProvider {
 
     /// The family invoiced and the policy its lines charge: the family's newest idle or ready policy.
     func resolveSubject(_ draft: InvoiceDraft) async throws -> (String, String, String) {
-        let (model, uuid) = try await resolveParty(draft.subject, "Invoice.subject")
+        guard let subject = draft.subject else { throw MappingError.required("Invoice.subject", "the invoice needs a subject (Group)") }
+        let (model, uuid) = try await resolveParty(subject, "Invoice.subject")
         guard model == "family", let family = try await store.record(Family.self, uuid: uuid, includeDeleted: false), let familyID = family.record.id else {
             throw MappingError.invalid("Invoice.subject", "a contribution invoice is about a family (Group)")
         }
