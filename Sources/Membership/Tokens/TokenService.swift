@@ -142,7 +142,7 @@ public final class TokenService: Sendable {
                              retryAfter: max(1, Int(until.timeIntervalSince(now).rounded(.up))))
         }
         let user = try await accounts.user(loginName: username)
-        let check = passwords.verify(password, stored: user?.storedPassword, legacySalt: user?.privateKey)
+        let check = try await checkPassword(password, of: user)
         guard let user, check.matches else {
             let throttle = try await accounts.recordLoginFailure(username: username, now: now, limit: settings.lockoutLimit,
                                                                  lockFor: settings.lockoutDuration)
@@ -153,7 +153,7 @@ public final class TokenService: Sendable {
             throw TokenError.invalidCredentials
         }
         try await accounts.clearLoginFailures(username: username)
-        if check.needsUpgrade { try await accounts.setStoredPassword(userID: user.id, storedPassword: passwords.hash(password)) }
+        if let own = check.ownPassword { try await accounts.storeOwnPassword(userID: user.id, own) }
         try await accounts.recordLogin(userID: user.id, at: now)
         return user
     }
@@ -161,6 +161,9 @@ public final class TokenService: Sendable {
     /// `grant_type=refresh_token`: a used or revoked token revokes its family.
     public func refreshGrant(refreshToken: String, scope: String?) async throws -> IssuedTokens {
         guard !refreshToken.isEmpty, refreshToken.utf8.count <= 512 else { throw TokenError.invalidRequest("refresh_token is required") }
+        // Served as it is, an openIMIS database has no table of the project's to keep refresh tokens in: none was
+        // issued, so none is valid.
+        guard try await accounts.storesRefreshTokens() else { throw TokenError.invalidRefresh }
         let now = clock()
         let newToken = OpaqueSecret.make()
         let rotation = try await accounts.rotateRefreshToken(hash: OpaqueSecret.hash(refreshToken), now: now) { previous in
@@ -220,10 +223,12 @@ public final class TokenService: Sendable {
         user.insureeID == nil ? "user/*.cruds" : "patient/*.rs"
     }
 
-    /// New access and refresh tokens (a new family) for a signed-in user.
+    /// New access and refresh tokens (a new family) for a signed-in user; an access token alone when the database
+    /// has no table of the project's for refresh tokens (an openIMIS database served as it is).
     public func issue(for user: UserAccount, scope: String?) async throws -> IssuedTokens {
         let granted = try grantedScope(for: user, requested: scope)
         let now = clock()
+        guard try await accounts.storesRefreshTokens() else { return try await accessToken(for: user, scope: granted, now: now) }
         let refresh = OpaqueSecret.make()
         try await accounts.storeRefreshToken(refreshRecord(for: user, secret: refresh, scope: granted, now: now))
         var tokens = try await accessToken(for: user, scope: granted, now: now)
