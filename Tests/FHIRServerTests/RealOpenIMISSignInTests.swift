@@ -161,4 +161,19 @@ struct RealOpenIMISSignInTests {
             #expect(admin.uuid == "281953c0-1c1a-4cf8-b93c-8e8b33c617c2")
         }
     }
+
+    @Test(arguments: [false, true])
+    func fiveFailedSignInsLockTheNameEvenWithoutTheProjectsTables(migrated: Bool) async throws {
+        try await RealOpenIMIS.withServer(migrated: migrated) { client, _ in
+            for attempt in 1...5 {
+                let (status, _) = try await Self.signIn(client, RealOpenIMIS.adminLogin, "wrong-\(attempt)")
+                #expect(status == (attempt < 5 ? .badRequest : .tooManyRequests))
+            }
+            let (status, headers, body) = try await client.token([("grant_type", "password"), ("username", "Admin"),
+                                                                   ("password", RealOpenIMIS.adminPassword)])
+            #expect(status == .tooManyRequests)
+            #expect(Int(headers[.retryAfter] ?? "") ?? 0 > 200)
+            #expect(body["access_token"] == nil)
+        }
+    }
 }

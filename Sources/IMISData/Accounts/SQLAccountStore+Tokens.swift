@@ -5,13 +5,15 @@ extension SQLAccountStore {
     // MARK: Sign-in throttling
 
     /// Whether the database has the project's table of sign-in failures (an openIMIS database served as it is has
-    /// not: failures are then not counted, and no name is locked).
+    /// not: failures are then counted in this process, ``LoginFailureMemory``).
     func countsLoginFailures() async throws -> Bool {
         try await sql.table("imisfhir_login_failure") != nil
     }
 
     public func recordLoginFailure(username: String, now: Date, limit: Int, lockFor: TimeInterval) async throws -> LoginThrottle {
-        guard try await countsLoginFailures() else { return LoginThrottle(failures: 0, lockedUntil: nil) }
+        guard try await countsLoginFailures() else {
+            return loginFailures.record(username, now: now, limit: limit, lockFor: lockFor)
+        }
         let at = UnixSeconds.of(now)
         let lock = Int64(lockFor)
         // One statement: concurrent failures on several instances each count once. A lock that has run out starts
@@ -30,7 +32,7 @@ extension SQLAccountStore {
     }
 
     public func loginThrottle(username: String) async throws -> LoginThrottle? {
-        guard try await countsLoginFailures() else { return nil }
+        guard try await countsLoginFailures() else { return loginFailures.throttle(username) }
         return try await sql.fetch("SELECT failures, locked_until FROM imisfhir_login_failure WHERE username = ?", [username])
             .first.flatMap { row in
                 row.count == 2 ? LoginThrottle(failures: Int.fromDatabaseValue(row[0]) ?? 0, lockedUntil: UnixSeconds.date(row[1])) : nil
@@ -38,7 +40,7 @@ extension SQLAccountStore {
     }
 
     public func clearLoginFailures(username: String) async throws {
-        guard try await countsLoginFailures() else { return }
+        guard try await countsLoginFailures() else { return loginFailures.clear(username) }
         try await sql.write("DELETE FROM imisfhir_login_failure WHERE username = ?", [username])
     }
 

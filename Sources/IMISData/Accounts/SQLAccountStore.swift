@@ -8,6 +8,8 @@ import GRDB
 public struct SQLAccountStore: AccountStore {
     /// The engine's statements.
     public let sql: any AccountSQL
+    /// Sign-in failures of this process, when the database has no table for them.
+    let loginFailures = LoginFailureMemory()
 
     /// The store over `sql`.
     public init(sql: any AccountSQL) {
