@@ -21,21 +21,28 @@ struct CreateUser: AsyncParsableCommand {
     func run() async throws {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
-        let database = try openDatabase(settings, common, logger: logger)
         let secret = password ?? readLine(strippingNewline: true) ?? ""
         guard PasswordPolicy.accepts(secret) else { throw ValidationError(PasswordPolicy.description) }
-        let registry = SQLiteRegistryStore(database: database)
-        var districts: [Int64] = []
-        for code in district {
-            guard let location = try await registry.record(Location.self, code: code), location.kind == .district else {
-                throw ValidationError("no district with code \(code)")
+        // The configured engine (DB_ENGINE): an SQLite file, or a PostgreSQL database such as openIMIS's own.
+        let opened = try Storage.open(try settings.storageSettings(common), logger: logger)
+        let (username, role, district, email) = (username, role, district, email)
+        let (lastName, otherNames) = (lastName.isEmpty ? username : lastName, otherNames.isEmpty ? username : otherNames)
+        let user = try await opened.run {
+            try await opened.prepare()
+            var districts: [Int64] = []
+            for code in district {
+                guard let location = try await opened.storage.store.record(Location.self, code: code),
+                      location.kind == .district, let id = location.record.id
+                else { throw ValidationError("no district with code \(code)") }
+                districts.append(id)
             }
-            districts.append(location.record.id!)
+            // openIMIS's hash (so openIMIS signs the user in too) and the project's own stronger one.
+            let credentials = PasswordHasher().credentials(for: secret)
+            return try await opened.storage.accounts.createUser(NewUser(
+                loginName: username, lastName: lastName, otherNames: otherNames, email: email,
+                storedPassword: credentials.storedPassword, privateKey: credentials.privateKey,
+                ownPassword: credentials.ownPassword, roles: role, districts: districts), now: Date())
         }
-        let store = SQLAccountStore(sql: SQLiteAccountSQL(database: database))
-        let user = try await store.createUser(NewUser(
-            loginName: username, lastName: lastName.isEmpty ? username : lastName, otherNames: otherNames.isEmpty ? username : otherNames,
-            email: email, storedPassword: PasswordHasher().hash(secret), roles: role, districts: districts), now: Date())
         print("created user \(user.loginName) (UserID \(user.id)) with roles: \(user.roles.joined(separator: ", "))")
     }
 }
@@ -52,15 +59,19 @@ struct CreateClient: AsyncParsableCommand {
     func run() async throws {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
-        let database = try openDatabase(settings, common, logger: logger)
         let scopes = scope.split(separator: " ")
         guard !scopes.isEmpty, scopes.allSatisfy({ SMARTScope(String($0))?.context == .system }) else {
             throw ValidationError("--scope takes system scopes such as system/Invoice.cru")
         }
         let secret = OpaqueSecret.make()
-        try await SQLAccountStore(sql: SQLiteAccountSQL(database: database)).createClient(SystemClient(
-            clientID: clientID, secretHash: OpaqueSecret.hash(secret), name: name ?? clientID,
-            scope: scopes.joined(separator: " "), createdAt: Date()))
+        let client = SystemClient(clientID: clientID, secretHash: OpaqueSecret.hash(secret), name: name ?? clientID,
+                                  scope: scopes.joined(separator: " "), createdAt: Date())
+        // The configured engine (DB_ENGINE); the client table is the project's own, made by the migrations.
+        let opened = try Storage.open(try settings.storageSettings(common), logger: logger)
+        try await opened.run {
+            try await opened.prepare()
+            try await opened.storage.accounts.createClient(client)
+        }
         print("client_id=\(clientID)")
         print("client_secret=\(secret)")
         print("(the secret is shown only now; it is stored as a hash)")

@@ -70,4 +70,38 @@ struct AccountCommandTests {
             #expect(signIn == .ok)
         }
     }
+
+    /// The commands open the configured engine: on an openIMIS 24.10 database (`DB_ENGINE=postgresql`) they migrate
+    /// it, create the client and the user there, and both sign in; openIMIS's rule accepts the user's password.
+    @Test(.enabled(if: TestPostgres.url != nil, TestPostgres.skipReason))
+    func theCommandsWorkOnAnOpenIMISPostgreSQLDatabase() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path), "build the executable first")
+        let lease = try await RealOpenIMIS.freshCopy(migrated: false)
+        let environment = ImportCommandTests.environment(lease.database.settings)
+        let client = try Self.run(["create-client", "--id", "payments", "--scope", "system/Invoice.cru"], environment: environment)
+        #expect(client.status == 0, "\(client.output)")
+        let secret = try #require(client.output.split(separator: "\n").first { $0.hasPrefix("client_secret=") }?
+            .dropFirst("client_secret=".count))
+        let user = try Self.run(["create-user", "--username", "officer1", "--role", "Clerk"], environment: environment,
+                                input: "Officer-pass-1\n")
+        #expect(user.status == 0, "\(user.output)")
+        let row = try #require(try await RealOpenIMISSignInTests.rows(lease.database, """
+            SELECT "StoredPassword", "PrivateKey" FROM "tblUsers" WHERE "LoginName" = 'officer1' AND "ValidityTo" IS NULL
+            """).first)
+        let (stored, salt) = try row.decode((String?, String?).self)
+        #expect(RealOpenIMISSignInTests.openIMISAccepts("Officer-pass-1", stored: stored, salt: salt))
+        let storage = Storage.postgres(lease.database)
+        var environmentOfServer = ApplicationEnvironment(configuration: ServerConfiguration(), storage: storage,
+                                                         auth: testAuth(storage), logger: quietLogger)
+        environmentOfServer.services = [lease]
+        try await buildApplication(environmentOfServer).test(.router) { http in
+            let (status, _, body) = try await http.token([("grant_type", "client_credentials"), ("client_id", "payments"),
+                                                          ("client_secret", String(secret))])
+            #expect(status == .ok)
+            #expect(body["scope"]?.string == "system/Invoice.cru")
+            let (signIn, _, _) = try await http.token([("grant_type", "password"), ("username", "officer1"),
+                                                       ("password", "Officer-pass-1")])
+            #expect(signIn == .ok)
+        }
+    }
 }

@@ -57,10 +57,11 @@ struct AuthTestWorld {
               districts: [Int64] = []) async throws -> UserAccount {
         var insureeID: Int64?
         if let chfid = insureeCHFID { insureeID = try await auth.registry.insuree(chfid: chfid)?.record.id }
+        let credentials = PasswordHasher.forTesting().credentials(for: password)
         return try await auth.accounts.createUser(NewUser(
             loginName: name, lastName: name, otherNames: name, email: "\(name)@example.org",
-            storedPassword: PasswordHasher.forTesting().hash(password), roles: roles, districts: districts,
-            insureeID: insureeID), now: Date())
+            storedPassword: credentials.storedPassword, privateKey: credentials.privateKey,
+            ownPassword: credentials.ownPassword, roles: roles, districts: districts, insureeID: insureeID), now: Date())
     }
 
     /// A system client; its secret.

@@ -27,6 +27,7 @@ struct OTPRouteTests {
 
     @Test func registrationByCodeCreatesAnInsureeAccountThatSignsIn() async throws {
         let world = try await AuthTestWorld.make()
+        let accounts = world.auth.accounts
         try await world.run { client in
             let (status, start) = try await post(client, "/auth/otp", [
                 ("purpose", "register"), ("chfid", Self.lukas.chfid), ("head_chfid", Self.lukas.head), ("dob", Self.lukas.dob),
@@ -57,6 +58,12 @@ struct OTPRouteTests {
                 ("password", "Lukas-pass-1")])
             #expect(again == .badRequest)
             #expect(againBody["error"]?.string == "invalid_grant")
+            // The password was written in openIMIS's form (openIMIS signs the user in too) and in the own PBKDF2 form.
+            let user = try #require(try await accounts.user(loginName: "lukas"))
+            #expect(user.privateKey?.count == 256)
+            #expect(RealOpenIMISSignInTests.openIMISAccepts("Lukas-pass-1", stored: user.storedPassword, salt: user.privateKey))
+            let own = try #require(try await accounts.ownPassword(userID: user.id))
+            #expect(own.fingerprint == PasswordHasher.fingerprint(storedPassword: user.storedPassword, privateKey: user.privateKey))
             // And the new account signs in with its password.
             let (signIn, _, _) = try await client.token([("grant_type", "password"), ("username", "lukas"), ("password", "Lukas-pass-1")])
             #expect(signIn == .ok)

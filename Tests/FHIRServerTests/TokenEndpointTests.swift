@@ -63,21 +63,32 @@ struct TokenEndpointTests {
         }
     }
 
-    @Test func aLegacyOpenIMISHashSignsInAndIsUpgraded() async throws {
+    @Test func aLegacyOpenIMISHashSignsInStaysAsOpenIMISWroteItAndGetsAnOwnHash() async throws {
         let world = try await AuthTestWorld.make()
+        let admin = DemoDataset.Accounts.admin
+        let before = try #require(try await world.auth.accounts.user(loginName: admin.username))
+        #expect(try await world.auth.accounts.ownPassword(userID: before.id) == nil)
         try await world.run { client in
-            let (status, _, body) = try await client.token([("grant_type", "password"), ("username", DemoDataset.Accounts.admin.username),
-                                                             ("password", DemoDataset.Accounts.admin.password)])
+            let (status, _, body) = try await client.token([("grant_type", "password"), ("username", admin.username),
+                                                             ("password", admin.password)])
             #expect(status == .ok)
             #expect(body["access_token"]?.string != nil)
         }
-        let stored = try await world.auth.accounts.user(loginName: DemoDataset.Accounts.admin.username)
-        #expect(stored?.storedPassword?.hasPrefix("pbkdf2_sha256$") == true)
-        #expect(stored?.privateKey == nil)
-        // The upgraded hash still signs in.
+        // openIMIS's StoredPassword and PrivateKey are never rewritten: openIMIS still signs the user in.
+        let stored = try #require(try await world.auth.accounts.user(loginName: admin.username))
+        #expect(stored.storedPassword == before.storedPassword)
+        #expect(stored.privateKey == before.privateKey)
+        #expect(RealOpenIMISSignInTests.openIMISAccepts(admin.password, stored: stored.storedPassword, salt: stored.privateKey))
+        // The stronger hash went to the project's own table, tied to that openIMIS hash.
+        let own = try #require(try await world.auth.accounts.ownPassword(userID: stored.id))
+        #expect(own.hash.hasPrefix("pbkdf2_sha256$"))
+        #expect(own.fingerprint == PasswordHasher.fingerprint(storedPassword: stored.storedPassword, privateKey: stored.privateKey))
+        // Signing in again goes through the own hash, and still works.
         try await world.run { client in
             let (status, _, _) = try await client.token([("grant_type", "password"), ("username", "Admin"), ("password", "admin123")])
             #expect(status == .ok)
+            let (wrong, _, _) = try await client.token([("grant_type", "password"), ("username", "Admin"), ("password", "admin124")])
+            #expect(wrong == .badRequest)
         }
     }
 

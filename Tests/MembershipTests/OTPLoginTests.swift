@@ -75,6 +75,6 @@ struct OTPLoginTests {
         }
         // That attempt was not counted against the registration: it still completes.
         #expect(try await world.service.completeRegistration(otpID: start.otpID, code: world.codes.last,
-                                                             username: "lukas", storedPassword: "x").loginName == "lukas")
+                                                             username: "lukas", password: PasswordCredentials(storedPassword: "x")).loginName == "lukas")
     }
 }

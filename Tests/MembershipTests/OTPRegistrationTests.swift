@@ -38,12 +38,12 @@ struct OTPRegistrationTests {
 
         await expectOTPError(.invalidGrant) {
             try await world.service.completeRegistration(otpID: answer.otpID, code: "000000", username: "lukas",
-                                                         storedPassword: "hash")
+                                                         password: PasswordCredentials(storedPassword: "hash"))
         }
         #expect(try await world.insuree(OTPWorld.member.chfid).phone == nil)
 
         let user = try await world.service.completeRegistration(otpID: answer.otpID, code: world.codes.last,
-                                                                username: "lukas", storedPassword: "hash")
+                                                                username: "lukas", password: PasswordCredentials(storedPassword: "hash"))
         let lukas = try await world.insuree(OTPWorld.member.chfid)
         #expect(user.insureeID == lukas.id)
         #expect(user.roles == ["insuree"])
@@ -80,7 +80,7 @@ struct OTPRegistrationTests {
         for (decoy, code) in zip(decoys, decoyCodes) {
             await expectOTPError(.invalidGrant) {
                 try await world.service.completeRegistration(otpID: decoy.otpID, code: code, username: "intruder",
-                                                             storedPassword: "x")
+                                                             password: PasswordCredentials(storedPassword: "x"))
             }
         }
         #expect(try await world.accounts.user(loginName: "intruder") == nil)
@@ -90,13 +90,13 @@ struct OTPRegistrationTests {
         let world = try OTPWorld()
         let first = try await world.startMember()
         _ = try await world.service.completeRegistration(otpID: first.otpID, code: world.codes.last, username: "lukas",
-                                                         storedPassword: "x")
+                                                         password: PasswordCredentials(storedPassword: "x"))
         let second = try await world.startMember(phone: "+255711111111", ip: "192.0.2.9")
         #expect(second.channel == first.channel)
         #expect(await world.delivered().count == 1)
         await expectOTPError(.invalidGrant) {
             try await world.service.completeRegistration(otpID: second.otpID, code: world.codes.last,
-                                                         username: "lukas2", storedPassword: "x")
+                                                         username: "lukas2", password: PasswordCredentials(storedPassword: "x"))
         }
         #expect(try await world.accounts.user(loginName: "lukas2") == nil)
         #expect(try await world.insuree(OTPWorld.member.chfid).phone == "+255799000111")
@@ -108,11 +108,11 @@ struct OTPRegistrationTests {
         let code = world.codes.last
         await expectOTPError(.usernameTaken) {
             try await world.service.completeRegistration(otpID: start.otpID, code: code,
-                                                         username: DemoDataset.Accounts.clerk.username, storedPassword: "x")
+                                                         username: DemoDataset.Accounts.clerk.username, password: PasswordCredentials(storedPassword: "x"))
         }
         #expect(try await world.insuree(OTPWorld.member.chfid).phone == nil)
         let user = try await world.service.completeRegistration(otpID: start.otpID, code: code, username: "lukas.m",
-                                                                storedPassword: "x")
+                                                                password: PasswordCredentials(storedPassword: "x"))
         #expect(user.loginName == "lukas.m")
     }
 
@@ -123,7 +123,7 @@ struct OTPRegistrationTests {
         await expectOTPError(.invalidRequest("email")) { try await world.startMember(phone: nil, email: "a@b@c") }
         await expectOTPError(.invalidRequest("chfid")) { try await world.startMember(chfid: " ") }
         await expectOTPError(.invalidRequest("username")) {
-            try await world.service.completeRegistration(otpID: "x", code: "1", username: "two words", storedPassword: "x")
+            try await world.service.completeRegistration(otpID: "x", code: "1", username: "two words", password: PasswordCredentials(storedPassword: "x"))
         }
         #expect(await world.delivered().isEmpty)
     }

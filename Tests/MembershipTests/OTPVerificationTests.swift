@@ -10,7 +10,7 @@ struct OTPVerificationTests {
     func complete(_ world: OTPWorld, _ start: OTPStart, _ code: String, as username: String = "lukas") async throws
         -> UserAccount {
         try await world.service.completeRegistration(otpID: start.otpID, code: code, username: username,
-                                                     storedPassword: "x")
+                                                     password: PasswordCredentials(storedPassword: "x"))
     }
 
     @Test func aFifthAttemptWithTheRightCodeStillWorks() async throws {

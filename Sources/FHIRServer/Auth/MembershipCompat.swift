@@ -115,7 +115,7 @@ struct MembershipCompat: Sendable {
         guard PasswordPolicy.accepts(password) else { throw TokenError.invalidRequest(PasswordPolicy.description) }
         _ = try await services.otp.completeRegistration(
             otpID: try parameters.required("otp_id"), code: try parameters.required("otp"),
-            username: try parameters.required("username"), storedPassword: services.tokens.passwords.hash(password))
+            username: try parameters.required("username"), password: services.tokens.passwords.credentials(for: password))
         return Self.message("User with 'insuree' role created successfully.", status: .created)
     }
 

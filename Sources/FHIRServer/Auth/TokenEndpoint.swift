@@ -51,7 +51,7 @@ struct TokenEndpoint: Sendable {
             let password = try parameters.required("password")
             guard PasswordPolicy.accepts(password) else { throw TokenError.invalidRequest(PasswordPolicy.description) }
             let user = try await services.otp.completeRegistration(
-                otpID: otpID, code: code, username: username, storedPassword: services.tokens.passwords.hash(password))
+                otpID: otpID, code: code, username: username, password: services.tokens.passwords.credentials(for: password))
             return try await services.tokens.issue(for: user, scope: parameters["scope"])
         }
         let tokens = services.tokens

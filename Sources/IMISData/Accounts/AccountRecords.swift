@@ -63,8 +63,14 @@ public struct NewUser: Sendable, Hashable {
     public var otherNames: String
     public var email: String?
     public var phone: String?
-    /// The stored password hash (already computed by the caller).
+    /// `tblUsers.StoredPassword` as openIMIS computes it (upper-case hex SHA-256 of the password and `privateKey`),
+    /// already computed by the caller.
     public var storedPassword: String
+    /// `tblUsers.PrivateKey`: the salt of `storedPassword`.
+    public var privateKey: String?
+    /// The project's own, stronger hash of the same password (`imisfhir_password`), written when the database has
+    /// that table.
+    public var ownPassword: OwnPasswordHash?
     /// Role names; each must exist in `tblRole`.
     public var roles: [String]
     /// Districts (`tblUsersDistricts`).
@@ -73,16 +79,38 @@ public struct NewUser: Sendable, Hashable {
     public var insureeID: Int64?
 
     public init(loginName: String, lastName: String, otherNames: String, email: String? = nil, phone: String? = nil,
-                storedPassword: String, roles: [String], districts: [Int64] = [], insureeID: Int64? = nil) {
+                storedPassword: String, privateKey: String? = nil, ownPassword: OwnPasswordHash? = nil, roles: [String],
+                districts: [Int64] = [], insureeID: Int64? = nil) {
         self.loginName = loginName
         self.lastName = lastName
         self.otherNames = otherNames
         self.email = email
         self.phone = phone
         self.storedPassword = storedPassword
+        self.privateKey = privateKey
+        self.ownPassword = ownPassword
         self.roles = roles
         self.districts = districts
         self.insureeID = insureeID
+    }
+}
+
+/// The project's own hash of a user's password (`imisfhir_password`), kept beside openIMIS's `StoredPassword`, which
+/// is never rewritten: it holds only while `fingerprint` is the fingerprint of the user's current `StoredPassword`
+/// and `PrivateKey` (when openIMIS changes the password, they no longer match and openIMIS's hash rules again).
+public struct OwnPasswordHash: Sendable, Hashable {
+    /// A `pbkdf2_sha256$...` hash.
+    public var hash: String
+    /// The fingerprint of the `StoredPassword` and `PrivateKey` it was made alongside.
+    public var fingerprint: String
+    /// When it was written.
+    public var updatedAt: Date
+
+    /// A hash made alongside the openIMIS hash whose fingerprint is `fingerprint`.
+    public init(hash: String, fingerprint: String, updatedAt: Date) {
+        self.hash = hash
+        self.fingerprint = fingerprint
+        self.updatedAt = updatedAt
     }
 }
 

@@ -92,6 +92,18 @@ enum AccountSchema {
         );
         """
 
+    /// The project's own, stronger password hashes, beside openIMIS's `StoredPassword` (which stays as openIMIS
+    /// wrote it, so that openIMIS keeps signing its users in): one row per user, valid while `openimis_fingerprint`
+    /// matches the user's current `StoredPassword` and `PrivateKey`.
+    static let passwords = """
+        CREATE TABLE IF NOT EXISTS imisfhir_password (
+          user_id INTEGER PRIMARY KEY NOT NULL,
+          password_hash TEXT NOT NULL,
+          openimis_fingerprint TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+        """
+
     /// The login-name lookups every sign-in makes (openIMIS's stock schema indexes neither).
     static let indexes = """
         CREATE INDEX IF NOT EXISTS imisfhir_users_login ON tblUsers(LoginName) WHERE ValidityTo IS NULL;

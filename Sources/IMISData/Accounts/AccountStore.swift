@@ -12,8 +12,14 @@ public protocol AccountStore: Sendable {
     /// Creates the user rows in one transaction; `RegistryError.conflict` when the login name (or the
     /// insuree) already has a current user.
     func createUser(_ user: NewUser, now: Date) async throws -> UserAccount
-    /// Replaces the stored password hash (legacy salt cleared) — the upgrade of a legacy hash on sign-in.
-    func setStoredPassword(userID: Int64, storedPassword: String) async throws
+    /// The project's own hash of the user's password; nil when there is none (or the database lacks the table).
+    func ownPassword(userID: Int64) async throws -> OwnPasswordHash?
+    /// Writes (or replaces) the project's own hash of the user's password; false, writing nothing, when the database
+    /// lacks the project's table. openIMIS's `StoredPassword` and `PrivateKey` are never touched.
+    @discardableResult
+    func storeOwnPassword(userID: Int64, _ hash: OwnPasswordHash) async throws -> Bool
+    /// Whether refresh tokens can be stored (the project's own tables exist).
+    func storesRefreshTokens() async throws -> Bool
     /// Stamps `LastLogin`.
     func recordLogin(userID: Int64, at: Date) async throws
 

@@ -4,7 +4,16 @@ import GRDB
 extension SQLAccountStore {
     // MARK: Sign-in throttling
 
+    /// Whether the database has the project's table of sign-in failures (an openIMIS database served as it is has
+    /// not: failures are then counted in this process, ``LoginFailureMemory``).
+    func countsLoginFailures() async throws -> Bool {
+        try await sql.table("imisfhir_login_failure") != nil
+    }
+
     public func recordLoginFailure(username: String, now: Date, limit: Int, lockFor: TimeInterval) async throws -> LoginThrottle {
+        guard try await countsLoginFailures() else {
+            return loginFailures.record(username, now: now, limit: limit, lockFor: lockFor)
+        }
         let at = UnixSeconds.of(now)
         let lock = Int64(lockFor)
         // One statement: concurrent failures on several instances each count once. A lock that has run out starts
@@ -23,13 +32,15 @@ extension SQLAccountStore {
     }
 
     public func loginThrottle(username: String) async throws -> LoginThrottle? {
-        try await sql.fetch("SELECT failures, locked_until FROM imisfhir_login_failure WHERE username = ?", [username])
+        guard try await countsLoginFailures() else { return loginFailures.throttle(username) }
+        return try await sql.fetch("SELECT failures, locked_until FROM imisfhir_login_failure WHERE username = ?", [username])
             .first.flatMap { row in
                 row.count == 2 ? LoginThrottle(failures: Int.fromDatabaseValue(row[0]) ?? 0, lockedUntil: UnixSeconds.date(row[1])) : nil
             }
     }
 
     public func clearLoginFailures(username: String) async throws {
+        guard try await countsLoginFailures() else { return loginFailures.clear(username) }
         try await sql.write("DELETE FROM imisfhir_login_failure WHERE username = ?", [username])
     }
 
@@ -84,7 +95,8 @@ extension SQLAccountStore {
     }
 
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
-        try await sql.fetch("SELECT \(Self.tokenColumns) FROM imisfhir_refresh_token WHERE token_hash = ?", [hash])
+        guard try await storesRefreshTokens() else { return nil }
+        return try await sql.fetch("SELECT \(Self.tokenColumns) FROM imisfhir_refresh_token WHERE token_hash = ?", [hash])
             .first.flatMap(Self.token)
     }
 
@@ -96,7 +108,8 @@ extension SQLAccountStore {
 
     public func rotateRefreshToken(hash: String, now: Date,
                                    replacement: (RefreshTokenRecord) -> RefreshTokenRecord) async throws -> RefreshRotation {
-        try await sql.transaction {
+        guard try await storesRefreshTokens() else { return .invalid }
+        return try await sql.transaction {
             // The claim: only one caller, on any instance, turns used_at from NULL to now.
             if let claimed = try await sql.write("""
                 UPDATE imisfhir_refresh_token SET used_at = ?

@@ -8,6 +8,8 @@ import GRDB
 public struct SQLAccountStore: AccountStore {
     /// The engine's statements.
     public let sql: any AccountSQL
+    /// Sign-in failures of this process, when the database has no table for them.
+    let loginFailures = LoginFailureMemory()
 
     /// The store over `sql`.
     public init(sql: any AccountSQL) {
@@ -41,7 +43,7 @@ public struct SQLAccountStore: AccountStore {
         guard let row = try await sql.fetch("""
             SELECT u.\(key), \(uuid), u."LoginName", u."LastName", u."OtherNames", \(email),
                    u."Phone", u."StoredPassword", \(privateKey), \(insuree), \(officer)
-            FROM "tblUsers" u WHERE u."ValidityTo" IS NULL AND \(condition) ORDER BY u.\(key) LIMIT 1
+            FROM "tblUsers" u WHERE \(try await activeCondition()) AND \(condition) ORDER BY u.\(key) LIMIT 1
             """, arguments).first, row.count == 11, let id = Int64.fromDatabaseValue(row[0])
         else { return nil }
         var account = UserAccount(
@@ -123,16 +125,27 @@ public struct SQLAccountStore: AccountStore {
         let email = try await sql.requiredColumn("tblUsers", "EmailId")
         let stamp = now.databaseText
         let (key, uuid) = try await userColumns()
+        let privateKey = try await sql.requiredColumn("tblUsers", "PrivateKey")
+        let extras = try await newUserExtras()
+        let columns = ([uuid.name, "\"LastName\"", "\"OtherNames\"", "\"Phone\"", "\"LoginName\"", email.name,
+                        "\"StoredPassword\"", privateKey.name, from.name] + extras.columns).joined(separator: ", ")
+        let values = (["\(uuid.cast("?"))", "?", "?", "?", "?", "?", "?", "?", from.cast("?")] + extras.values)
+            .joined(separator: ", ")
+        let arguments: [(any DatabaseValueConvertible)?] = [RowUUID.make(), user.lastName, user.otherNames, user.phone,
+                                                            user.loginName, user.email, user.storedPassword, user.privateKey,
+                                                            stamp] + extras.arguments
         guard let id = try await sql.write("""
-            INSERT INTO "tblUsers" (\(uuid.name), "LastName", "OtherNames", "Phone", "LoginName", \(email.name), "StoredPassword", \(from.name))
-            VALUES (\(uuid.cast("?")), ?, ?, ?, ?, ?, ?, \(from.cast("?")))
-            RETURNING \(key)
-            """, [RowUUID.make(), user.lastName, user.otherNames, user.phone, user.loginName, user.email,
-                  user.storedPassword, stamp]).first?.first.flatMap(Int64.fromDatabaseValue)
+            INSERT INTO "tblUsers" (\(columns)) VALUES (\(values)) RETURNING \(key)
+            """, arguments).first?.first.flatMap(Int64.fromDatabaseValue)
         else { throw RegistryError.invalidValue("tblUsers gave no UserID") }
         if let coreUser {
-            try await sql.write("INSERT INTO \(coreUser) (id, username, i_user_id) VALUES (?, ?, ?)",
-                                [RowUUID.make(), user.loginName, id])
+            // openIMIS 24.10: a uuid key and a NOT NULL version.
+            let coreID = try await sql.requiredColumn("core_User", "id")
+            let version = try await sql.column("core_User", "version")
+            try await sql.write("""
+                INSERT INTO \(coreUser) (id, username, i_user_id\(version.map { ", \($0.name)" } ?? ""))
+                VALUES (\(coreID.cast("?")), ?, ?\(version == nil ? "" : ", 1"))
+                """, [RowUUID.make(), user.loginName, id])
         }
         for roleID in roleIDs {
             try await sql.write("""
@@ -140,24 +153,20 @@ public struct SQLAccountStore: AccountStore {
                 """, [id, roleID, stamp])
         }
         let location = try await sql.requiredColumn("tblUsersDistricts", "LocationId")
+        // openIMIS's tblUsersDistricts.AuditUserID is NOT NULL without a default: -1, the project's default.
+        let audit = try await sql.column("tblUsersDistricts", "AuditUserID")
         for district in user.districts {
             try await sql.write("""
-                INSERT INTO "tblUsersDistricts" ("UserID", \(location.name), \(from.name)) VALUES (?, ?, \(from.cast("?")))
+                INSERT INTO "tblUsersDistricts" ("UserID", \(location.name), \(from.name)\(audit.map { ", \($0.name)" } ?? ""))
+                VALUES (?, ?, \(from.cast("?"))\(audit == nil ? "" : ", -1"))
                 """, [id, district, stamp])
         }
         if let insuree = user.insureeID {
             try await sql.write("INSERT INTO imisfhir_insuree_user (user_id, insuree_id, created_at) VALUES (?, ?, ?)",
                                 [id, insuree, UnixSeconds.of(now)])
         }
+        if let own = user.ownPassword { try await storeOwnPassword(userID: id, own) }
         return id
-    }
-
-    public func setStoredPassword(userID: Int64, storedPassword: String) async throws {
-        let privateKey = try await sql.column("tblUsers", "PrivateKey").map { ", \($0.name) = NULL" } ?? ""
-        let key = try await userColumns().key
-        try await sql.write("""
-            UPDATE "tblUsers" SET "StoredPassword" = ?\(privateKey) WHERE \(key) = ?
-            """, [storedPassword, userID])
     }
 
     public func recordLogin(userID: Int64, at: Date) async throws {

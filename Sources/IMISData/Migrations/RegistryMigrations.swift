@@ -46,6 +46,9 @@ enum RegistryMigrations {
             for name in RegistryIndexes.replaced { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
             for index in RegistryIndexes.insuree { try db.execute(sql: index.createSQL) }
         }
+        migrator.registerMigration("v6 own password hashes beside openIMIS's") { db in
+            try db.execute(sql: AccountSchema.passwords)
+        }
         return migrator
     }
 

@@ -39,13 +39,13 @@ extension OTPService {
     }
 
     /// Finishes a registration: with the right code, consumes the challenge and, in the same transaction, creates
-    /// the user `username` (role `policy.insureeRole`, linked to the insuree, password hash `storedPassword`
+    /// the user `username` (role `policy.insureeRole`, linked to the insuree, its password in both forms, `password`,
     /// computed by the caller) and writes the supplied contact onto the insuree.
     ///
     /// Throws `OTPError.invalidGrant` for every kind of failed verification, `OTPError.usernameTaken` when the
     /// code was right but the name is taken (the challenge is then not consumed).
     public func completeRegistration(otpID: String, code: String, username: String,
-                                     storedPassword: String) async throws -> UserAccount {
+                                     password: PasswordCredentials) async throws -> UserAccount {
         guard Self.isAcceptableUsername(username) else { throw OTPError.invalidRequest("username") }
         let (challenge, mac) = try await verify(otpID: otpID, code: code, purpose: .register)
         let role = policy.insureeRole
@@ -54,7 +54,8 @@ extension OTPService {
                 insuree in
                 NewUser(loginName: username, lastName: insuree.lastName, otherNames: insuree.otherNames,
                         email: challenge.newEmail ?? insuree.email, phone: challenge.newPhone ?? insuree.phone,
-                        storedPassword: storedPassword, roles: [role], insureeID: insuree.id)
+                        storedPassword: password.storedPassword, privateKey: password.privateKey,
+                        ownPassword: password.ownPassword, roles: [role], insureeID: insuree.id)
             }
             guard let user else { throw OTPError.invalidGrant }
             logger.info("otp registration completed", metadata: ["otp_id": "\(otpID)", "user_id": "\(user.id)"])

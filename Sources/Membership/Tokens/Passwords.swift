@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import IMISData
 
 /// Password hashes: new ones with PBKDF2-HMAC-SHA256 in Django's format (`pbkdf2_sha256$<rounds>$<salt>$<base64>`,
 /// which openIMIS's Django can verify too), old ones as openIMIS stored them (upper-case hex SHA-256 of the password
@@ -69,7 +70,8 @@ public struct PasswordHasher: Sendable {
         return Verification(matches: matches, needsUpgrade: matches)
     }
 
-    /// openIMIS's legacy hash: upper-case hex SHA-256 of the password (trailing white space removed) and the salt.
+    /// openIMIS's hash (openimis-be-core `InteractiveUser.set_password`/`check_password`): upper-case hex SHA-256 of
+    /// the password (trailing white space removed) followed by the salt kept in `tblUsers.PrivateKey`.
     public static func legacyHash(_ password: String, salt: String) -> String {
         var trimmed = Substring(password)
         while let last = trimmed.last, last.isWhitespace { trimmed.removeLast() }
@@ -83,6 +85,44 @@ public struct PasswordHasher: Sendable {
         var difference: UInt8 = 0
         for index in left.indices { difference |= left[index] ^ right[index] }
         return difference == 0
+    }
+}
+
+/// A new password in the two forms a user row keeps: openIMIS's (`StoredPassword`, `PrivateKey`), so that openIMIS
+/// signs the user in, and the project's own stronger hash (`imisfhir_password`), made alongside it.
+public struct PasswordCredentials: Sendable, Hashable {
+    /// `tblUsers.StoredPassword`: upper-case hex SHA-256 of the password and `privateKey`.
+    public var storedPassword: String
+    /// `tblUsers.PrivateKey`: the salt.
+    public var privateKey: String?
+    /// The PBKDF2 hash, with the fingerprint of `storedPassword` and `privateKey`.
+    public var ownPassword: OwnPasswordHash?
+
+    /// Credentials as given (tests, and callers that computed them).
+    public init(storedPassword: String, privateKey: String? = nil, ownPassword: OwnPasswordHash? = nil) {
+        self.storedPassword = storedPassword
+        self.privateKey = privateKey
+        self.ownPassword = ownPassword
+    }
+}
+
+extension PasswordHasher {
+    /// Both forms of a new password: openIMIS's with a fresh random salt (256 hex digits, as openIMIS's
+    /// `token_hex(128)`), and a PBKDF2 hash fingerprinted with it.
+    public func credentials(for password: String, now: Date = Date()) -> PasswordCredentials {
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<128).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        let stored = Self.legacyHash(password, salt: salt)
+        let own = OwnPasswordHash(hash: hash(password), fingerprint: Self.fingerprint(storedPassword: stored, privateKey: salt),
+                                  updatedAt: now)
+        return PasswordCredentials(storedPassword: stored, privateKey: salt, ownPassword: own)
+    }
+
+    /// What ties an own hash to the openIMIS hash it was made alongside: the SHA-256 (hex) of `StoredPassword` and
+    /// `PrivateKey`, so that a password changed by openIMIS is noticed without keeping a copy of its hash.
+    public static func fingerprint(storedPassword: String?, privateKey: String?) -> String {
+        let text = "\(storedPassword?.uppercased() ?? "")\u{0}\(privateKey ?? "")"
+        return "sha256$" + SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 
