@@ -4,7 +4,9 @@ import GRDB
 extension DemoDataset {
     /// The demo sign-ins (development only: the demo dataset is never loaded in `MODE=PROD` unless asked for).
     public enum Accounts {
-        /// IMIS Administrator, with openIMIS's legacy SHA-256 hash (upgraded to PBKDF2 on first sign-in).
+        /// IMIS Administrator. Every demo user has its password as openIMIS stores it (upper-case hex SHA-256 of the
+        /// password and `PrivateKey`), so openIMIS itself signs them in too; the first sign-in here adds the stronger
+        /// own hash beside it (`imisfhir_password`).
         public static let admin = (username: "Admin", password: "admin123")
         /// A clerk who may read insurees, families, policies and claims.
         public static let clerk = (username: "clerk", password: "Clerk-demo-1")
@@ -35,12 +37,12 @@ extension DemoDataset {
             }
         }
         // The demo world starts empty: its users need none of the checks of `AccountStore.createUser`.
-        func add(_ login: String, _ lastName: String, _ otherNames: String, _ password: String, role: String,
+        func add(_ login: String, _ lastName: String, _ otherNames: String, _ password: String, salt: String, role: String,
                  insureeID: Int64? = nil) throws -> Int64 {
             try db.execute(sql: """
-                INSERT INTO tblUsers (UserUUID, LastName, OtherNames, LoginName, StoredPassword, ValidityFrom)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [RowUUID.make(), lastName, otherNames, login, password, stamp])
+                INSERT INTO tblUsers (UserUUID, LastName, OtherNames, LoginName, StoredPassword, PrivateKey, ValidityFrom)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [RowUUID.make(), lastName, otherNames, login, password, salt, stamp])
             let id = db.lastInsertedRowID
             try db.execute(sql: "INSERT INTO core_User (id, username, i_user_id) VALUES (?, ?, ?)",
                            arguments: [RowUUID.make(), login, id])
@@ -52,15 +54,15 @@ extension DemoDataset {
             }
             return id
         }
-        let admin = try add(Accounts.admin.username, "Admin", "Admin",
-                            "843565C62A4C3FF6EFB1A78C51D8B92C9C5BD534F64567D6A8257385932F242A", role: "IMIS Administrator")
-        try db.execute(sql: "UPDATE tblUsers SET PrivateKey = ? WHERE UserID = ?", arguments: ["b7a1c2d3e4f50617", admin])
+        _ = try add(Accounts.admin.username, "Admin", "Admin",
+                    "843565C62A4C3FF6EFB1A78C51D8B92C9C5BD534F64567D6A8257385932F242A", salt: "b7a1c2d3e4f50617",
+                    role: "IMIS Administrator")
         _ = try add(Accounts.clerk.username, "Clerk", "Carla",
-                    "pbkdf2_sha256$600000$q8R2mZ4tL6vX0nB3cD5fGh$GGoStA5LDr5h66d2pvzuH1+uT7adLpbsGPRtJeTxfdY=", role: "Clerk")
+                    "57578655195BEC29021CE9FE3915498EAE74AE67B171AA44533D64F20928E891", salt: "c1e2a3b4c5d6e7f8", role: "Clerk")
         let john = try Int64.fetchOne(db, sql: "SELECT InsureeID FROM tblInsuree WHERE InsureeUUID = ? AND ValidityTo IS NULL",
                                       arguments: [UUIDs.johnDoe])
         _ = try add(Accounts.johnDoe.username, "Doe", "John",
-                    "pbkdf2_sha256$600000$w3E5rT7yU9iO1pA2sD4fGh$vIdbhGKdaHH8MhC6StW35flKDUORGSZMKu8FTm1G0eY=", role: "insuree",
+                    "D4EC4F33374F9FAC58DF57F87FD9E092C6988E8347D3AA19252BBD00DA43702C", salt: "d0e1a2b3c4d5e6f7", role: "insuree",
                     insureeID: john)
     }
 }
