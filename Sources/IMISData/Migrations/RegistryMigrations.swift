@@ -46,6 +46,10 @@ enum RegistryMigrations {
             for name in RegistryIndexes.replaced { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
             for index in RegistryIndexes.insuree { try db.execute(sql: index.createSQL) }
         }
+        migrator.registerMigration("v6 product start cycles") { db in
+            // openIMIS's `tblProduct.StartCycle1..4` (varchar(5), `DD-MM`).
+            for n in 1...4 { try db.execute(sql: "ALTER TABLE tblProduct ADD COLUMN StartCycle\(n) TEXT") }
+        }
         return migrator
     }
 
