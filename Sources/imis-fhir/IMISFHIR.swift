@@ -44,12 +44,14 @@ struct Serve: AsyncParsableCommand {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
         let configuration = try settings.serverConfiguration(host: host, port: port)
+        let mapping = try settings.mappingContext()
         let demo = try settings.bool("DEMO_DATASET", !configuration.production)
         let opened = try Storage.open(try settings.storageSettings(common, demoDataset: demo), logger: logger) {
             logger.info("loaded the demo dataset")
         }
         let auth = try settings.authServices(storage: opened.storage, configuration: configuration, logger: logger)
-        var environment = ApplicationEnvironment(configuration: configuration, storage: opened.storage, auth: auth, logger: logger)
+        var environment = ApplicationEnvironment(
+            configuration: configuration, storage: opened.storage, mapping: mapping, auth: auth, logger: logger)
         // The PostgreSQL pool runs beside the HTTP server; its migrations and demo dataset run once the pool is up,
         // before the server accepts requests.
         environment.services = opened.services

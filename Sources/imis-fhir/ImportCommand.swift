@@ -31,7 +31,8 @@ struct Import: AsyncParsableCommand {
         let settings = Settings.load()
         let logger = try makeLogger(settings)
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        let job = ImportJob(file: file, batchSize: batchSize, onError: onError == .skip ? .skip : .stop)
+        let job = ImportJob(
+            file: file, batchSize: batchSize, onError: onError == .skip ? .skip : .stop, mapping: try settings.mappingContext())
         let opened = try Storage.open(try settings.storageSettings(common), logger: logger)
         let summary = try await opened.run {
             try await opened.prepare()
@@ -46,6 +47,8 @@ struct ImportJob: Sendable {
     let file: String
     let batchSize: Int
     let onError: BulkImport.OnError
+    /// The mapping settings the lines are read with (identifier systems, currency).
+    var mapping = MappingContext()
 
     struct Summary: Sendable {
         var created = 0
@@ -54,7 +57,7 @@ struct ImportJob: Sendable {
 
     func run(into storage: Storage, logger: Logger) async throws -> Summary {
         let reader = try NDJSONReader(path: file)
-        var importer = BulkImport(storage: storage, onError: onError, logger: logger)
+        var importer = BulkImport(storage: storage, mapping: mapping, onError: onError, logger: logger)
         let bar = ProgressBar(unit: "lines")
         let started = Date()
         var summary = Summary()

@@ -44,8 +44,9 @@ let quietLogger: Logger = {
 }()
 
 /// A fresh in-memory database with the demo dataset, and the application over it (on PostgreSQL with
-/// `IMIS_TEST_BACKEND=postgresql`).
-func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration()) async throws -> (some ApplicationProtocol, TestBackend) {
+/// `IMIS_TEST_BACKEND=postgresql`), mapping with `mapping`.
+func makeTestApplication(configuration: ServerConfiguration = ServerConfiguration(), mapping: MappingContext = MappingContext())
+    async throws -> (some ApplicationProtocol, TestBackend) {
     let database = try demoDatabase()
     let logger = quietLogger
     var environment = testEnvironment(configuration: configuration, database: database, logger: logger)
@@ -58,6 +59,7 @@ func makeTestApplication(configuration: ServerConfiguration = ServerConfiguratio
             logger: logger)
         environment.services = [lease]
     }
+    environment.mapping = mapping
     let app = buildApplication(environment)
     return (app, TestBackend(sqlite: database, postgres: postgres))
 }

@@ -36,7 +36,7 @@ import Testing
         #expect(address.use?.value == .home)
         #expect(address.type?.value == .physical)
         #expect(address.line?.map { $0.value?.string } == ["5 Tsoka"])
-        #expect(address.text == nil)
+        #expect(address.text?.value?.string == "5 Tsoka")
         #expect(address.city?.value?.string == "Jamula")
         #expect(address.district?.value?.string == "Rapta")
         #expect(address.state?.value?.string == "Ultha")

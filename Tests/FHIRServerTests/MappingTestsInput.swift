@@ -108,6 +108,7 @@ import Testing
         patient.identifier = [Build.identifier("Code", "555000111", system: nil)]
         patient.extension = patient.extension?.filter { $0.url != OpenIMISIG.structureDefinition(X.patientGroupReference) }
         patient.address?[0].line = ["1 New Road"]
+        patient.address?[0].text = "1 New Road"
         let draft = try await draft(patient, fixture)
         let jamula = try #require(try await fixture.store.record(IMISData.Location.self, uuid: IDs.jamulaVillage, includeDeleted: false))
         #expect(draft.isHead)
@@ -122,6 +123,7 @@ import Testing
         let stored = try await fixture.insuree(IDs.janeDoe)
         var patient = PatientMapping.patient(stored, try await fixture.patientRelations(stored.record), context: fixture.context)
         patient.address?[0].line = ["7 Tsoka"]
+        patient.address?[0].text = "7 Tsoka"
         let draft = try await draft(patient, existing: stored.record, fixture)
         let family = try await fixture.family(IDs.doeFamily).record
         #expect(draft.familyAddressUpdate(of: family)?.familyAddress == "7 Tsoka")

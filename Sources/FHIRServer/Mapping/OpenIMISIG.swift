@@ -49,6 +49,8 @@ public enum OpenIMISIG {
         public static let insurancePlanMaxInstallments = "insurance-plan-max-installments"
         public static let insurancePlanPeriod = "insurance-plan-period"
         public static let insurancePlanDiscount = "insurance-plan-discount"
+        /// `valueString` `DD-MM`, one per start cycle (the IG example `RX01` repeats it).
+        public static let insurancePlanStartCycle = "insurance-plan-start-cycle"
     }
 
     /// Ids the backend writes instead of the IG id (reference §3.15, §7.3 item 10).

@@ -98,7 +98,8 @@ public enum DemoDataset {
             gracePeriod: 1, gracePeriodRenewal: 1, maxInstallments: 3, waitingPeriod: 0, threshold: 3,
             renewalDiscountPercent: 50, enrolmentDiscountPercent: 80, maxConsultations: 4, maxSurgeries: 1,
             maxDeliveries: 1, maxHospitalizations: 2, maxAmountConsultation: "15000.00",
-            maxAmountSurgery: "70000.00", maxAmountDelivery: "15000.00", maxAmountHospitalization: "25000.00"))
+            maxAmountSurgery: "70000.00", maxAmountDelivery: "15000.00", maxAmountHospitalization: "25000.00",
+            startCycles: ["01-03", "01-07", "01-10"]))
         _ = try add(MedicalItem(
             uuid: UUIDs.aspirin, code: "0001", name: "ACETYLSALICYLIC ACID (ASPIRIN) TABS 300MG", type: "D",
             package: "1000 TABLETS", price: "10.00", careType: "B", frequency: 1, patientCategory: 15))

@@ -11,7 +11,8 @@ extension Product: VersionedTableRecord {
                   "RenewalDiscountPerc", "EnrolmentDiscountPerc", "MaxNoConsultation", "MaxNoSurgery",
                   "MaxNoDelivery", "MaxNoHospitalizaion", "MaxNoVisits", "MaxNoAntenatal", "MaxAmountConsultation",
                   "MaxAmountSurgery", "MaxAmountDelivery", "MaxAmountHospitalization", "MaxAmountAntenatal",
-                  "CeilingInterpretation", "ValidityFrom", "ValidityTo", "LegacyID", "AuditUserID"],
+                  "CeilingInterpretation", "StartCycle1", "StartCycle2", "StartCycle3", "StartCycle4",
+                  "ValidityFrom", "ValidityTo", "LegacyID", "AuditUserID"],
         uuidColumn: "ProdUUID", codeColumn: "ProductCode")
 
     init(columns c: inout ColumnReader) throws {
@@ -27,7 +28,9 @@ extension Product: VersionedTableRecord {
             maxDeliveries: try c.next(), maxHospitalizations: try c.next(), maxVisits: try c.next(),
             maxAntenatal: try c.next(), maxAmountConsultation: try c.next(), maxAmountSurgery: try c.next(),
             maxAmountDelivery: try c.next(), maxAmountHospitalization: try c.next(),
-            maxAmountAntenatal: try c.next(), ceilingInterpretation: try c.next(), validityFrom: try c.timestamp(),
+            maxAmountAntenatal: try c.next(), ceilingInterpretation: try c.next(),
+            startCycles: try c.nonEmptyTexts(4),
+            validityFrom: try c.timestamp(),
             validityTo: try c.optionalTimestamp(), legacyID: try c.next(), auditUserID: try c.next())
     }
 
@@ -37,8 +40,26 @@ extension Product: VersionedTableRecord {
          generalAssemblyLumpSum, generalAssemblyFee, gracePeriod, gracePeriodRenewal, maxInstallments, waitingPeriod,
          threshold, renewalDiscountPercent, enrolmentDiscountPercent, maxConsultations, maxSurgeries, maxDeliveries,
          maxHospitalizations, maxVisits, maxAntenatal, maxAmountConsultation, maxAmountSurgery, maxAmountDelivery,
-         maxAmountHospitalization, maxAmountAntenatal, ceilingInterpretation, validityFrom.databaseText,
+         maxAmountHospitalization, maxAmountAntenatal, ceilingInterpretation, startCycle(0), startCycle(1),
+         startCycle(2), startCycle(3), validityFrom.databaseText,
          validityTo.databaseText, legacyID, auditUserID]
+    }
+}
+
+extension Product {
+    /// The `index`th start cycle, for `StartCycle<index + 1>`.
+    func startCycle(_ index: Int) -> String? { index < startCycles.count ? startCycles[index] : nil }
+}
+
+extension ColumnReader {
+    /// The next `count` text columns, leaving out NULL and blank ones (`StartCycle1..4`).
+    mutating func nonEmptyTexts(_ count: Int) throws -> [String] {
+        var texts: [String] = []
+        for _ in 0..<count {
+            let text: String? = try next()
+            if let text, !text.trimmingCharacters(in: .whitespaces).isEmpty { texts.append(text) }
+        }
+        return texts
     }
 }
 

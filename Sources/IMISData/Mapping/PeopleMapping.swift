@@ -9,7 +9,7 @@ extension Insuree: VersionedTableRecord {
                   "CardIssued", "Relationship", "Profession", "Education", "HFID", "CurrentAddress", "GeoLocation",
                   "CurrentVillage", "Vulnerability", "isOffline", "Source", "SourceVersion", "JsonExt",
                   "ValidityFrom", "ValidityTo", "LegacyID", "AuditUserID"],
-        uuidColumn: "InsureeUUID", codeColumn: "CHFID")
+        uuidColumn: "InsureeUUID", codeColumn: "CHFID", nullableFlags: ["Vulnerability"])
 
     init(columns c: inout ColumnReader) throws {
         self.init(
@@ -39,7 +39,7 @@ extension Family: VersionedTableRecord {
         columns: ["FamilyID", "FamilyUUID", "InsureeID", "LocationId", "Poverty", "FamilyType", "FamilyAddress",
                   "Ethnicity", "ConfirmationNo", "ConfirmationType", "isOffline", "JsonExt",
                   "ValidityFrom", "ValidityTo", "LegacyID", "AuditUserID"],
-        uuidColumn: "FamilyUUID", codeColumn: nil)
+        uuidColumn: "FamilyUUID", codeColumn: nil, nullableFlags: ["Poverty"])
 
     init(columns c: inout ColumnReader) throws {
         self.init(

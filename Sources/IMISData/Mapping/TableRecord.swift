@@ -100,6 +100,9 @@ struct TableSQL: Sendable {
     let versionExpression: String?
     /// The current-row condition given at creation (`t.isDeleted = 0`), `nil` for `ValidityTo IS NULL`.
     let currentCondition: String?
+    /// Flag columns whose NULL means unknown and reaches the record as `nil` (`Vulnerability`, `Poverty`); other
+    /// flags are read as false when NULL.
+    let nullableFlags: Set<String>
 
     var idColumn: String { columns[0] }
     var legacyColumn: String { columns[columns.count - 2] }
@@ -115,8 +118,9 @@ struct TableSQL: Sendable {
     let selectByUUID: String, selectByUUIDIncludingDeleted: String, selectByCode: String?, selectByID: String
 
     init(table: String, columns: [String], uuidColumn: String, codeColumn: String?, versioned: Bool = true,
-         versionExpression: String? = nil, currentCondition: String? = nil) {
+         versionExpression: String? = nil, currentCondition: String? = nil, nullableFlags: Set<String> = []) {
         self.table = table
+        self.nullableFlags = nullableFlags
         self.columns = columns
         self.uuidColumn = uuidColumn
         self.codeColumn = codeColumn

@@ -49,6 +49,10 @@ enum RegistryMigrations {
         migrator.registerMigration("v6 own password hashes beside openIMIS's") { db in
             try db.execute(sql: AccountSchema.passwords)
         }
+        migrator.registerMigration("v7 product start cycles") { db in
+            // openIMIS's `tblProduct.StartCycle1..4` (varchar(5), `DD-MM`).
+            for n in 1...4 { try db.execute(sql: "ALTER TABLE tblProduct ADD COLUMN StartCycle\(n) TEXT") }
+        }
         return migrator
     }
 

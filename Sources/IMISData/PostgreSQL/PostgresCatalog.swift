@@ -184,7 +184,7 @@ struct PGTable: Sendable {
             guard let found = columns[column] else { return "NULL" }
             if column == sql.uuidColumn { return "lower(\(found.read(alias)))" }
             // openIMIS leaves flags and the audit user empty at times; the records read them as false and -1.
-            if found.isFlag { return "COALESCE(\(found.read(alias)), \(found.kind == .boolean ? "false" : "0"))" }
+            if found.isFlag, !sql.nullableFlags.contains(column) { return "COALESCE(\(found.read(alias)), \(found.kind == .boolean ? "false" : "0"))" }
             if sql.versioned && column == sql.auditColumn { return "COALESCE(\(found.read(alias)), -1)" }
             return found.read(alias)
         }

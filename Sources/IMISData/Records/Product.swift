@@ -76,6 +76,9 @@ public struct Product: VersionedRecord {
     public var maxAmountAntenatal: String?
     /// `CeilingInterpretation`: `I` per insuree, `H` per hospital visit.
     public var ceilingInterpretation: String?
+    /// `StartCycle1` … `StartCycle4`: the days (`DD-MM`) on which a policy cycle starts, in column order; an empty
+    /// or NULL column is left out.
+    public var startCycles: [String]
     /// `ValidityFrom`.
     public var validityFrom: Date
     /// `ValidityTo`.
@@ -98,7 +101,7 @@ public struct Product: VersionedRecord {
                 maxHospitalizations: Int? = nil, maxVisits: Int? = nil, maxAntenatal: Int? = nil,
                 maxAmountConsultation: String? = nil, maxAmountSurgery: String? = nil,
                 maxAmountDelivery: String? = nil, maxAmountHospitalization: String? = nil,
-                maxAmountAntenatal: String? = nil, ceilingInterpretation: String? = nil,
+                maxAmountAntenatal: String? = nil, ceilingInterpretation: String? = nil, startCycles: [String] = [],
                 validityFrom: Date = Date(timeIntervalSince1970: 0), validityTo: Date? = nil,
                 legacyID: Int64? = nil, auditUserID: Int64 = -1) {
         self.id = id; self.uuid = uuid; self.code = code; self.name = name; self.locationID = locationID
@@ -115,6 +118,7 @@ public struct Product: VersionedRecord {
         self.maxAmountConsultation = maxAmountConsultation; self.maxAmountSurgery = maxAmountSurgery
         self.maxAmountDelivery = maxAmountDelivery; self.maxAmountHospitalization = maxAmountHospitalization
         self.maxAmountAntenatal = maxAmountAntenatal; self.ceilingInterpretation = ceilingInterpretation
+        self.startCycles = startCycles
         self.validityFrom = validityFrom; self.validityTo = validityTo; self.legacyID = legacyID
         self.auditUserID = auditUserID
     }

@@ -17,7 +17,7 @@ public enum MedicalCatalogMapping {
     /// Renders a medical item: identifiers `UUID` + `Code` (`ItemCode`), `code.text` = name,
     /// `status`, `form.text` and `amount` from `ItemPackage` (`"1000 TABLETS"` → 1000 TABLETS per
     /// 1), extensions `unit-price` (exact decimal, configured currency), `medication-type`,
-    /// `medication-frequency` (every `ItemFrequency` days) and `medication-usage-context`
+    /// `medication-frequency` (every `ItemFrequency` days; `0` or NULL means no limit and writes none) and `medication-usage-context`
     /// (gender / age from `ItemPatCat`, venue from `ItemCareType`).
     public static func medication(_ versioned: Versioned<MedicalItem>, context: MappingContext) -> Medication {
         typealias X = OpenIMISIG.Ext
@@ -31,7 +31,7 @@ public enum MedicalCatalogMapping {
             extensions.append(Build.ext(X.medicationType, .codeableConcept(
                 Build.igConcept("medication-item-type", item.type, itemTypes[item.type]))))
         }
-        if let frequency = item.frequency {
+        if let frequency = item.frequency, frequency > 0 {
             extensions.append(Build.ext(X.medicationFrequency, .timing(timing(days: frequency))))
         }
         let contexts = usageContexts(patientCategory: item.patientCategory, careType: item.careType, category: nil)
@@ -54,7 +54,7 @@ public enum MedicalCatalogMapping {
     /// Renders a medical service: identifiers `UUID` + `Code` (`ServiceCode`), `name` = code,
     /// `title` = name, `status`, `date` (`ValidityFrom`), `useContext` (gender, age, workflow =
     /// `ServCategory`, venue), `topic` = service type, `kind` ServiceRequest, `timingTiming` (every
-    /// `ServFrequency` days), extensions `unit-price` and `activity-definition-level`.
+    /// `ServFrequency` days; none for `0` or NULL, no limit), extensions `unit-price` and `activity-definition-level`.
     public static func activityDefinition(
         _ versioned: Versioned<MedicalService>, context: MappingContext
     ) -> ActivityDefinition {
@@ -83,7 +83,7 @@ public enum MedicalCatalogMapping {
             definition.topic = [Build.igConcept("activity-definition-service-type", service.type, serviceTypes[service.type])]
         }
         definition.kind = FHIRPrimitive(.serviceRequest)
-        if let frequency = service.frequency {
+        if let frequency = service.frequency, frequency > 0 {
             definition.timing = .timing(timing(days: frequency))
         }
         return definition
@@ -92,7 +92,7 @@ public enum MedicalCatalogMapping {
     /// "At most once every `days` days": `repeat.frequency` 1 per `period` days.
     static func timing(days: Int) -> Timing {
         Timing(repeat: TimingRepeat(
-            frequency: FHIRPrimitive(FHIRPositiveInt(1)), period: Build.decimal(max(0, days)),
+            frequency: FHIRPrimitive(FHIRPositiveInt(1)), period: Build.decimal(max(1, days)),
             periodUnit: FHIRPrimitive(.d)))
     }
 

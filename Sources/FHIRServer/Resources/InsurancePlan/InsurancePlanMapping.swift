@@ -12,6 +12,7 @@ public enum InsurancePlanMapping {
     /// months) and `memberCount`, the general costs (`LumpSum` with `Threshold` as group size,
     /// premiums, registration and general-assembly amounts, as exact decimals in the configured
     /// currency), and extensions `insurance-plan-conversion`, `insurance-plan-max-installments`,
+    /// `insurance-plan-start-cycle` (one `valueString` per non-empty `StartCycle1..4`),
     /// `insurance-plan-period` (grace periods) and `insurance-plan-discount` (percentages).
     ///
     /// The IG slices `insurance-plan-period` and `insurance-plan-discount` several times under one
@@ -90,6 +91,10 @@ public enum InsurancePlanMapping {
         if let installments = product.maxInstallments, installments >= 0 {
             result.append(Build.ext(X.insurancePlanMaxInstallments, .unsignedInt(
                 FHIRPrimitive(FHIRUnsignedInt(UInt32(clamping: installments))))))
+        }
+        for cycle in product.startCycles {
+            guard let text = Build.string(cycle) else { continue }
+            result.append(Build.ext(X.insurancePlanStartCycle, .string(text)))
         }
         let periods: [(String, Int?)] = [
             ("gracePeriodPayment", product.waitingPeriod), ("gracePeriodRenewal", product.gracePeriodRenewal),

@@ -47,7 +47,8 @@ public enum PatientMapping {
     /// Renders an insuree as an IG Patient: identifiers `UUID` + `Code` (+ `PPN` when the
     /// passport has no identification type), official name, gender (`M`/`F`/`O`, nil → unknown),
     /// birth date, marital status (v3-MaritalStatus, `N` → `UNK`), phone/e-mail, one address
-    /// (`temp` with `CurrentAddress` when `CurrentVillage` is set, else the family's, `home`),
+    /// (`temp` with `CurrentAddress` when `CurrentVillage` is set, else the family's, `home`; the
+    /// free text in `line` and `text`),
     /// photo, general practitioner, head-of-family contact, and the IG extensions.
     public static func patient(_ versioned: Versioned<Insuree>, _ relations: PatientRelations, context: MappingContext) -> Patient {
         let insuree = versioned.record
@@ -96,11 +97,14 @@ public enum PatientMapping {
         return Build.concept(HL7System.maritalStatus, v3, display)
     }
 
+    /// The address, its free text in `line` and again in `text` (clients such as the openHIM payment
+    /// mediators read `address.text`; an incoming `text` equal to `line` is accepted).
     static func address(_ insuree: Insuree, _ relations: PatientRelations) -> Address {
-        if insuree.currentVillage != nil {
-            return Build.address(relations.addressLocations, line: insuree.currentAddress, use: .temp)
-        }
-        return Build.address(relations.addressLocations, line: relations.family?.familyAddress, use: .home)
+        var address = insuree.currentVillage != nil
+            ? Build.address(relations.addressLocations, line: insuree.currentAddress, use: .temp)
+            : Build.address(relations.addressLocations, line: relations.family?.familyAddress, use: .home)
+        address.text = address.line?.first
+        return address
     }
 
     static func photo(_ photo: InsureePhoto, _ context: MappingContext) -> Attachment? {
@@ -121,8 +125,9 @@ public enum PatientMapping {
             url: url, title: file, creation: photo.photoDate.map { Build.dateTime($0) })
     }
 
-    /// The head-of-family contact: relationship to the head, the head's name (IG; the backend
-    /// writes the insuree's own name there). Only for members with a relationship and a head.
+    /// The head-of-family contact: relationship to the head, the head's name without `use` (IG
+    /// `contact.name.use` 0..0; the backend writes the insuree's own name there). Only for members
+    /// with a relationship and a head.
     static func contact(_ insuree: Insuree, _ relations: PatientRelations) -> PatientContact? {
         guard let relationship = insuree.relationship, !insuree.isHead else { return nil }
         let code = String(relationship)
@@ -131,7 +136,7 @@ public enum PatientMapping {
             relationship: [
                 Build.igConcept("patient-contact-relationship", code, relations.codes.display(.relation, code))
             ],
-            name: Build.officialName(family: person.lastName, given: person.otherNames))
+            name: HumanName(family: Build.string(person.lastName), given: Build.string(person.otherNames).map { [$0] }))
     }
 
     static func extensions(_ insuree: Insuree, _ relations: PatientRelations) -> [Extension] {

@@ -39,7 +39,6 @@ public enum PractitionerMapping {
             uuid: admin.uuid, code: admin.code, lastName: admin.lastName, otherNames: admin.otherNames, dob: admin.dob,
             phone: admin.phone, email: admin.email, qualification: "CA", kind: .claimAdministratorCode, context)
         practitioner.meta = Build.meta(versioned)
-        practitioner.active = FHIRPrimitive(admin.isCurrent)
         return practitioner
     }
 
@@ -53,7 +52,6 @@ public enum PractitionerMapping {
             uuid: officer.uuid, code: officer.code, lastName: officer.lastName, otherNames: officer.otherNames,
             dob: officer.dob, phone: officer.phone, email: officer.email, qualification: "EO", kind: .officerCode, context)
         practitioner.meta = Build.meta(versioned)
-        practitioner.active = FHIRPrimitive(officer.isCurrent)
         return practitioner
     }
 
@@ -65,7 +63,6 @@ public enum PractitionerMapping {
         let admin = versioned.record
         var role = PractitionerRole(id: admin.uuid.lowercased(), meta: Build.meta(versioned))
         role.identifier = Build.identifiers(uuid: admin.uuid, code: admin.code, kind: .claimAdministratorCode, context)
-        role.active = FHIRPrimitive(admin.isCurrent)
         role.practitioner = Build.reference("Practitioner", uuid: admin.uuid, display: admin.code)
         if let hf = healthFacility {
             role.organization = Build.reference("Organization", uuid: hf.uuid, display: hf.code)
@@ -88,7 +85,6 @@ public enum PractitionerMapping {
                 Build.reference("Practitioner", uuid: substitute.uuid, display: substitute.code)))]
         }
         role.identifier = Build.identifiers(uuid: officer.uuid, code: officer.code, kind: .officerCode, context)
-        role.active = FHIRPrimitive(officer.isCurrent)
         if let worksTo = officer.worksTo {
             role.period = Period(end: Build.dateTime(worksTo))
         }

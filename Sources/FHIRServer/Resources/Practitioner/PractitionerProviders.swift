@@ -16,10 +16,21 @@ enum PractitionerResources {
             documentation: "Enrolment officers (tblOfficer).",
             render: { row in .practitioner(PractitionerMapping.practitioner(enrolmentOfficer: row, context: mapping)) })
         return CompositeProvider(
-            resourceType: "Practitioner", kinds: [CompositeKind(admins), CompositeKind(officers)],
+            resourceType: "Practitioner",
+            kinds: [
+                CompositeKind(admins, codes: [.init(roleSystem, "CA")]),
+                CompositeKind(officers, codes: [.init(roleSystem, "EO")]),
+            ],
+            selector: "qualification",
+            selectorDocumentation: "`CA` claim administrator or `EO` enrolment officer (system \(roleSystem)); "
+                + "`:not`, `:missing`. Without it, both.",
             documentation: "Claim administrators (tblClaimAdmin, qualification CA) then enrolment officers (tblOfficer, "
                 + "qualification EO). Reads accept the UUID or the code.",
-            parameterDocumentation: ["identifier": "Claim administrator or officer code, or UUID."])
+            parameterDocumentation: [
+                "identifier": "Claim administrator or officer code, or UUID.",
+                "resourceType": "openIMIS's kind filter: `ca` claim administrators or `eo` enrolment officers "
+                    + "(case-insensitive; a comma for either), as `GET /api_fhir_r4/Practitioner?resourceType=ca`.",
+            ])
     }
 
     static func practitionerRole(store: any IMISStore, mapping: MappingContext) -> CompositeProvider {
@@ -81,15 +92,31 @@ enum PractitionerResources {
         var uuidColumn: any SchemaColumn
         var nameColumns: [any SchemaColumn]
         var codeKind: IdentifierKind
+        /// openIMIS's `resourceType` value for the table (`ca`, `eo`).
+        var kindName: String
     }
 
     static let admin = Table(
         codeColumn: ClaimAdministrator.Column.claimAdminCode, uuidColumn: ClaimAdministrator.Column.claimAdminUUID,
         nameColumns: [ClaimAdministrator.Column.lastName, ClaimAdministrator.Column.otherNames],
-        codeKind: .claimAdministratorCode)
+        codeKind: .claimAdministratorCode, kindName: "ca")
     static let officer = Table(
         codeColumn: EnrolmentOfficer.Column.code, uuidColumn: EnrolmentOfficer.Column.officerUUID,
-        nameColumns: [EnrolmentOfficer.Column.lastName, EnrolmentOfficer.Column.otherNames], codeKind: .officerCode)
+        nameColumns: [EnrolmentOfficer.Column.lastName, EnrolmentOfficer.Column.otherNames], codeKind: .officerCode,
+        kindName: "eo")
+
+    /// openIMIS's `resourceType=ca|eo` (reference §3.11): every row of the table when a value names it, none
+    /// otherwise.
+    static func kindFilter(_ kindName: String) -> SearchParameter {
+        SearchParameter("resourceType", .token, documentation: "`\(kindName)`") { c throws(FHIRError) in
+            guard c.modifier == nil else { throw FHIRError(.badSearch, "resourceType takes no modifier") }
+            let names = c.values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            for name in names where name != "ca" && name != "eo" {
+                throw FHIRError(.badSearch, "resourceType takes ca (claim administrators) or eo (enrolment officers)")
+            }
+            return .constant(names.contains(kindName))
+        }
+    }
 
     static func identifier(_ table: Table, _ mapping: MappingContext) -> SearchParameter {
         .identifier(
@@ -100,6 +127,7 @@ enum PractitionerResources {
     static func personParameters(_ table: Table, _ mapping: MappingContext) -> [SearchParameter] {
         [
             identifier(table, mapping),
+            kindFilter(table.kindName),
             SearchParameter("name", .string, documentation: "Last name or other names; starts-with, case- and accent-insensitive.") { c throws(FHIRError) in
                 try Translate.string(c, columns: table.nameColumns)
             },
