@@ -31,7 +31,8 @@ extension FHIRService {
     static func unauthorized(_ invalidToken: Bool, offerBasic: Bool = false) -> FHIRError {
         var challenge = invalidToken ? "Bearer realm=\"imis-fhir\", error=\"invalid_token\"" : "Bearer realm=\"imis-fhir\""
         if offerBasic { challenge += ", " + Self.basicChallenge }
-        return FHIRError(.unauthorized, invalidToken ? "the access token is invalid or expired" : "an access token is required",
+        let required = offerBasic ? "an access token or valid HTTP Basic credentials are required" : "an access token is required"
+        return FHIRError(.unauthorized, invalidToken ? "the access token is invalid or expired" : required,
                          headers: [.wwwAuthenticate: challenge])
     }
 
