@@ -74,6 +74,7 @@ struct Settings {
             resourceCacheBytes: cacheMB * 1_048_576, rateLimit: rateLimit, cors: cors,
             authenticatedRateLimit: authenticatedRateLimit, connections: try connectionLimits())
         try applyAnswerLimits(to: &configuration)
+        configuration.basicAuth = try bool("BASIC_AUTH", true)
         return configuration
     }
 

@@ -55,8 +55,14 @@ struct RouteTableTests {
     func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String?) async throws
         -> (status: HTTPResponse.Status, headers: HTTPFields, body: [UInt8])
     {
+        try await send(client, method, uri, authorization: token.map { "Bearer \($0)" })
+    }
+
+    func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, authorization: String?)
+        async throws -> (status: HTTPResponse.Status, headers: HTTPFields, body: [UInt8])
+    {
         var headers: HTTPFields = [.contentType: "application/json"]
-        if let token { headers[.authorization] = "Bearer \(token)" }
+        if let authorization { headers[.authorization] = authorization }
         let body = method == .post || method == .put ? ByteBuffer(string: Self.body) : nil
         return try await client.execute(uri: uri, method: method, headers: headers, body: body) {
             ($0.status, $0.headers, Array(buffer: $0.body))
@@ -136,18 +142,20 @@ struct RouteTableTests {
             for route in RouteTable.table where !Self.open.contains(try Self.label(route)) {
                 let uri = try Self.path(route, configuration)
                 let method = route.method ?? .get
-                for token in [nil, "not-a-token"] {
-                    let answer = try await send(client, method, uri, token: token)
-                    let request = "\(method.rawValue) \(uri) with \(token ?? "no token")"
+                for authorization in [nil, "Bearer not-a-token", basicHeader("Admin", "wrong")] {
+                    let answer = try await send(client, method, uri, authorization: authorization)
+                    let request = "\(method.rawValue) \(uri) with \(authorization ?? "no token")"
                     #expect(answer.status == .unauthorized, "\(request)")
                     let speaks = Self.speaks(route.dialect, answer.body)
                     #expect(speaks, "\(request): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
                     let json = try? JSONParser.parse(answer.body)
                     switch route.dialect {
                     case .outcome:
-                        // RFC 6750 §3: the plain challenge without a token, `invalid_token` with a bad one.
-                        let challenge = token == nil
-                            ? "Bearer realm=\"imis-fhir\"" : "Bearer realm=\"imis-fhir\", error=\"invalid_token\""
+                        // RFC 6750 §3: the plain challenges without a bearer token, `invalid_token` with a bad one;
+                        // Basic offered too (RFC 7617).
+                        let bearer = authorization?.hasPrefix("Bearer") == true
+                            ? "Bearer realm=\"imis-fhir\", error=\"invalid_token\"" : "Bearer realm=\"imis-fhir\""
+                        let challenge = bearer + ", Basic realm=\"imis-fhir\", charset=\"UTF-8\""
                         #expect(answer.headers[.wwwAuthenticate] == challenge, "\(request)")
                     case .oauth:
                         #expect(json?["error"]?.string == "invalid_token", "\(request)")
@@ -155,6 +163,24 @@ struct RouteTableTests {
                         #expect(json?["message"]?.string == "Authentication credentials were not provided.", "\(request)")
                     }
                 }
+            }
+        }
+    }
+
+    @Test(arguments: ["", "api"])
+    func everyAuthenticatedRowAcceptsBasicCredentials(siteRoot: String) async throws {
+        let configuration = ServerConfiguration(siteRoot: siteRoot)
+        let world = try await AuthTestWorld.make(configuration: configuration)
+        let admin = basicHeader(DemoDataset.Accounts.admin.username, DemoDataset.Accounts.admin.password)
+        let insuree = basicHeader(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
+        try await world.run { client in
+            for route in RouteTable.table where route.authentication == .bearer {
+                let uri = try Self.path(route, configuration)
+                let method = route.method ?? .get
+                let authorization = route.mount == .membership || route.mount == .compat ? insuree : admin
+                let answer = try await send(client, method, uri, authorization: authorization)
+                #expect(![.unauthorized, .notFound, .methodNotAllowed].contains(answer.status),
+                        "\(method.rawValue) \(uri): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
             }
         }
     }

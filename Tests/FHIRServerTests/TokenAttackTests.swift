@@ -147,12 +147,13 @@ struct TokenAttackTests {
         try await world.run { client in
             let response = try await client.execute(uri: "/fhir/Patient", method: .get) { $0 }
             #expect(response.status == .unauthorized)
-            #expect(response.headers[.wwwAuthenticate] == "Bearer realm=\"imis-fhir\"")
+            #expect(response.headers[.wwwAuthenticate] == "Bearer realm=\"imis-fhir\", Basic realm=\"imis-fhir\", charset=\"UTF-8\"")
             #expect(issueCode(fhirBody(response)) == "login")
             #expect(try await client.status("/fhir/metadata", token: nil) == .ok)
             #expect(try await client.status("/health/live", token: nil) == .ok)
+            // Basic with a wrong password ("Admin:wrong"); the right one is accepted (BasicAuthTests).
             let basic = try await client.execute(uri: "/fhir/Patient", method: .get,
-                                                 headers: [.authorization: "Basic QWRtaW46YWRtaW4xMjM="]) { $0.status }
+                                                 headers: [.authorization: "Basic QWRtaW46d3Jvbmc="]) { $0.status }
             #expect(basic == .unauthorized)
         }
     }

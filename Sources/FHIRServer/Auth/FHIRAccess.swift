@@ -23,10 +23,16 @@ extension AccessMethod {
 }
 
 extension FHIRService {
-    /// 401 with a Bearer challenge (RFC 6750 §3).
-    static func unauthorized(_ invalidToken: Bool) -> FHIRError {
-        let challenge = invalidToken ? "Bearer realm=\"imis-fhir\", error=\"invalid_token\"" : "Bearer realm=\"imis-fhir\""
-        return FHIRError(.unauthorized, invalidToken ? "the access token is invalid or expired" : "an access token is required",
+    /// The Basic challenge (RFC 7617 §2.1: the server expects UTF-8).
+    static let basicChallenge = "Basic realm=\"imis-fhir\", charset=\"UTF-8\""
+
+    /// 401 with the challenges, in one comma-joined `WWW-Authenticate` (RFC 9110 §11.6.1): Bearer (RFC 6750 §3,
+    /// `error="invalid_token"` only when a bearer token came, §3.1) and, when Basic is on, Basic (RFC 7617 §2).
+    static func unauthorized(_ invalidToken: Bool, offerBasic: Bool = false) -> FHIRError {
+        var challenge = invalidToken ? "Bearer realm=\"imis-fhir\", error=\"invalid_token\"" : "Bearer realm=\"imis-fhir\""
+        if offerBasic { challenge += ", " + Self.basicChallenge }
+        let required = offerBasic ? "an access token or valid HTTP Basic credentials are required" : "an access token is required"
+        return FHIRError(.unauthorized, invalidToken ? "the access token is invalid or expired" : required,
                          headers: [.wwwAuthenticate: challenge])
     }
 

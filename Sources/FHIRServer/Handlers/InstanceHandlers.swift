@@ -78,20 +78,27 @@ extension FHIRService {
     }
 
     /// `rest.security`: SMART on FHIR with the token, revocation and introspection endpoints (SMART App Launch
-    /// oauth-uris extension).
+    /// oauth-uris extension), and HTTP Basic when `BASIC_AUTH` is on.
     func security(authBase: String) -> CapabilityStatementRestSecurity {
         func uri(_ name: String, _ path: String) -> Extension {
             Extension(url: name, value: .uri(FHIRPrimitive(FHIRURI("\(authBase)/\(path)"))))
         }
+        func service(_ code: String) -> CodeableConcept {
+            CodeableConcept(coding: [Coding(
+                system: FHIRPrimitive(FHIRURI("http://terminology.hl7.org/CodeSystem/restful-security-service")),
+                code: FHIRPrimitive(FHIRCode(code)))])
+        }
+        let basic = configuration.basicAuth
+            ? " HTTP Basic is accepted too: a user's name and password, checked like the password grant, or a system client's id and secret."
+            : ""
         return CapabilityStatementRestSecurity(
             extension: [Extension(extension: [uri("token", "token"), uri("revoke", "revoke"), uri("introspect", "introspect")],
                                   url: "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris")],
             cors: FHIRPrimitive(configuration.cors != nil),
-            service: [CodeableConcept(coding: [Coding(
-                system: FHIRPrimitive(FHIRURI("http://terminology.hl7.org/CodeSystem/restful-security-service")),
-                code: FHIRPrimitive(FHIRCode("SMART-on-FHIR")))])],
+            service: [service("SMART-on-FHIR")] + (configuration.basicAuth ? [service("Basic")] : []),
             description: FHIRPrimitive(FHIRMarkdown(
-                "Bearer tokens from the token endpoint (\(authBase)/token): password, refresh_token, client_credentials and OTP grants. "
-                    + "Users have the rights of their openIMIS roles; insurees see their own family only; system clients what their SMART scopes grant.")))
+                "Bearer tokens from the token endpoint (\(authBase)/token): password, refresh_token, client_credentials and OTP grants."
+                    + basic
+                    + " Users have the rights of their openIMIS roles; insurees see their own family only; system clients what their SMART scopes grant.")))
     }
 }

@@ -38,11 +38,11 @@ extension RouteDialect {
         }
     }
 
-    /// The refusal of a bearer route's request whose token is not `.verified`, to be thrown: 401 with a Bearer
-    /// challenge (RFC 6750 §3; `error="invalid_token"` when a token came) on FHIR routes, RFC 6749's
-    /// `invalid_token` on the membership routes, openIMIS's message on its compatibility routes; 503 (or 500) when
-    /// the token's user or client could not be looked up.
-    func unauthenticated(_ credential: BearerCredential) -> any Error {
+    /// The refusal of a bearer route's request whose token is not `.verified`, to be thrown: 401 with the Bearer
+    /// challenge (RFC 6750 §3; `error="invalid_token"` only when a bearer token came) and, when `offerBasic`, the
+    /// Basic one (RFC 7617 §2) on FHIR routes, RFC 6749's `invalid_token` on the membership routes, openIMIS's
+    /// message on its compatibility routes; 503 (or 500) when the user or client could not be looked up.
+    func unauthenticated(_ credential: BearerCredential, offerBasic: Bool = true) -> any Error {
         if case .unverifiable(let error) = credential {
             switch self {
             case .outcome: return FHIRError.storage(error)
@@ -53,7 +53,7 @@ extension RouteDialect {
         var invalid = false
         if case .refused = credential { invalid = true }
         switch self {
-        case .outcome: return FHIRService.unauthorized(invalid)
+        case .outcome: return FHIRService.unauthorized(invalid, offerBasic: offerBasic)
         case .oauth:
             let error = TokenError("invalid_token", "a valid access token is required", status: 401)
             return AuthAnswer(response: AuthJSON.error(error))

@@ -54,8 +54,11 @@ enum BearerCredential: Sendable {
     case absent
     /// A valid access token: who it speaks for and its subject (`user:…` or `client:…`).
     case verified(Principal, subject: String)
-    /// An `Authorization` header that is not a valid bearer token (forged, expired, of a removed user, not Bearer).
+    /// A bearer token that is not valid (forged, expired, of a removed user or client).
     case refused
+    /// Credentials of another scheme: Basic that does not verify or is malformed, Basic while `BASIC_AUTH` is off,
+    /// an unknown scheme. 401 with the challenges but without `error="invalid_token"` (RFC 6750 §3.1: no token came).
+    case refusedCredentials
     /// A well-signed token whose user or client could not be looked up (the database is unreachable): 503.
     case unverifiable(any Error)
 }
@@ -95,11 +98,18 @@ extension FHIRResponder {
             case .openDocument:
                 decision = limits.authenticated?.check("ip " + client) ?? .allowed
             case .api:
+                // Basic credentials not verified in the last minute cost a password check: the sign-in budget of the
+                // address, as at the token endpoint (``BasicVerifications``); a verified request then also spends
+                // its principal's API budget.
+                let checksPassword = basicNeedsPasswordCheck(request.headers)
+                if checksPassword, case .limited(let retryAfter) = limits.anonymous?.check(client) ?? .allowed {
+                    return (tooManyRequests(path: path, retryAfter: retryAfter), nil)
+                }
                 let bearer = await resolveBearer(request.headers)
                 credential = bearer
                 if case .verified(_, let subject) = bearer {
                     decision = limits.authenticated?.check("sub " + subject) ?? .allowed
-                } else {
+                } else if !checksPassword {
                     decision = limits.anonymous?.check(client) ?? .allowed
                 }
             }
@@ -111,10 +121,12 @@ extension FHIRResponder {
         return (nil, credential)
     }
 
-    /// The bearer token of `headers`, verified (a cached verification costs a dictionary lookup).
+    /// The bearer token of `headers`, verified (a cached verification costs a dictionary lookup), or its Basic
+    /// credentials when Basic is on (``resolveBasic(_:)``).
     func resolveBearer(_ headers: HTTPFields) async -> BearerCredential {
         guard let authorization = headers[.authorization] else { return .absent }
-        guard let token = bearerToken(authorization) else { return .refused }
+        if let credentials = basicCredentials(headers) { return await resolveBasic(credentials) }
+        guard let token = bearerToken(authorization) else { return .refusedCredentials }
         do {
             guard let found = try await auth.tokens.resolve(bearer: token) else { return .refused }
             return .verified(found.principal, subject: found.claims.sub)

@@ -16,6 +16,8 @@ public struct FHIRResponder: HTTPResponder {
     let service: FHIRService
     let auth: AuthServices
     let limits: RateLimits
+    /// HTTP Basic verifications of the last minute.
+    let basic = BasicVerifications()
 
     public init(service: FHIRService, auth: AuthServices) {
         self.service = service

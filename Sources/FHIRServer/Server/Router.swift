@@ -60,14 +60,17 @@ extension FHIRResponder {
             authBase: baseURL(request, basePath: service.configuration.prefix + "/auth"), auth: auth, service: service)
     }
 
-    /// The principal of the request's bearer token, or the refusal of `dialect` (401; 503 when it cannot be looked
-    /// up).
+    /// The principal of the request's bearer token or, when `BASIC_AUTH` is on, its HTTP Basic credentials (a user
+    /// or a system client, ``TokenService/basicSignIn(name:secret:)``); else the refusal of `dialect` (401; 503 when
+    /// it cannot be looked up).
     func authenticate(_ request: Request, credential: BearerCredential?, dialect: RouteDialect) async throws
         -> Principal
     {
         let bearer: BearerCredential
         if let credential { bearer = credential } else { bearer = await resolveBearer(request.headers) }
-        guard case .verified(let principal, _) = bearer else { throw dialect.unauthenticated(bearer) }
+        guard case .verified(let principal, _) = bearer else {
+            throw dialect.unauthenticated(bearer, offerBasic: service.configuration.basicAuth)
+        }
         return principal
     }
 }

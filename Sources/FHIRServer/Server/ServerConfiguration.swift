@@ -29,6 +29,10 @@ public struct ServerConfiguration: Sendable {
     public var authenticatedRateLimit: RateLimitRate?
     /// `HTTP_IDLE_TIMEOUT`, `HTTP_HEADER_TIMEOUT`, `HTTP_BODY_TIMEOUT`, `HTTP_MAX_CONNECTIONS`.
     public var connections: ConnectionLimits
+    /// `BASIC_AUTH`: whether the authenticated routes also take HTTP Basic credentials (a user's name and password,
+    /// or a system client's id and secret), as openIMIS does; when off, Basic is refused like an unknown scheme and
+    /// not offered in the challenge.
+    public var basicAuth: Bool = true
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
