@@ -34,7 +34,8 @@ struct PostgresTransaction: RowWriting {
             }
             var text = "WHERE \(terms.joined(separator: " AND "))"
             text += try Self.orderClause(order) { name in try compiler.column(name, of: nil) } insertion: {
-                R.sql.versioned ? table.id : table.uuid
+                guard !R.sql.versioned, let uuid = table.uuid else { return table.id }
+                return uuid
             }
             if let limit { text += " LIMIT \(compiler.statement.bind(.integer(Int64(limit))))" }
             statement = compiler.statement
@@ -77,11 +78,11 @@ struct PostgresTransaction: RowWriting {
     func versions<R: VersionedTableRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>] {
         let history = try await store.fetch(type) { table, statement in
             guard let legacy = table.legacy else { return "WHERE FALSE" }
-            return "WHERE t.\(legacy.quoted) = \(statement.bind(.integer(id))) ORDER BY t.\(table.id.quoted)"
+            let key = statement.bind(.integer(id))
+            return "WHERE t.\(legacy.quoted) = \(key) AND t.\(table.id.quoted) <> \(key) ORDER BY t.\(table.id.quoted)"
         }
         guard let head = try await store.first(type, { table, statement in
-            "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id)))"
-                + (table.legacy.map { " AND t.\($0.quoted) IS NULL" } ?? "")
+            "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id))) AND \(table.notHistory("t"))"
         }) else { return [] }
         let rows = history.map(\.record) + [head.record]
         return rows.enumerated().map { Versioned(record: $1, versionId: $0 + 1) }
