@@ -95,7 +95,14 @@ struct MappedTable: Sendable {
             }
             if accepted.count == 1, let kind = kinds[accepted[0]] { expected[columns[index]] = kind }
         }
-        return (Set(columns.indices.filter { choice[$0] > 0 }.map { columns[$0] }), expected)
+        // The key, the UUID (unless a name-based one stands in) and the current-row flag, whatever the decoder says.
+        var required = Set(columns.indices.filter { choice[$0] > 0 }.map { columns[$0] })
+        required.insert(R.sql.idColumn)
+        if !R.sql.nameBasedUUID { required.insert(R.sql.uuidColumn) }
+        if let condition = R.sql.currentCondition, condition.hasPrefix("t.") {
+            required.insert(String(condition.dropFirst(2).prefix { $0 != " " }))
+        }
+        return (required, expected)
     }
 }
 

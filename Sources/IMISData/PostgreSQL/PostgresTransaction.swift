@@ -99,13 +99,21 @@ struct PostgresTransaction: RowWriting {
     /// PostgreSQL's spelling of the statements of ``RowWriteSQL``: the names the table really has, quoted, `$n`
     /// placeholders cast to each column's type, UUIDs compared lower-cased, the new key returned.
     func dialect(_ table: String) async throws -> SQLDialect {
-        let catalog = try await database.catalog()
+        try Self.dialect(table, catalog: try await database.catalog())
+    }
+
+    /// The dialect of `table` over `catalog`.
+    static func dialect(_ table: String, catalog: PostgresCatalog) throws -> SQLDialect {
         guard let name = catalog.tableName(table) else {
             throw DatabaseMismatch(table: table, column: nil, problem: "is missing")
         }
         return SQLDialect(table: PGSQL.quote(name), column: { catalog.column(name, $0)?.quoted },
                           value: { column, n in catalog.column(name, column)?.cast("$\(n)") ?? "$\(n)" },
-                          lowersUUIDs: true, returnsKey: true)
+                          lowersUUIDs: true, returnsKey: true,
+                          uuidEquals: { column, written, value in
+                              // A `uuid` column compares with the value cast to `uuid`, in any case.
+                              catalog.column(name, column).flatMap { $0.kind == .text ? nil : "\(written) = \(value)" }
+                          })
     }
 
     func run(_ write: RowWrite) async throws -> Int64? {
