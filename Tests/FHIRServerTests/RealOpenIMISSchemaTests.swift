@@ -73,6 +73,32 @@ struct RealOpenIMISSchemaTests {
         }
     }
 
+    /// An invoice as openIMIS's invoice module writes it: `uuid` keys, `SubjectType` a content-type key.
+    static let openIMISInvoice = #"""
+        INSERT INTO "tblInvoice" ("UUID", "isDeleted", version, "DateValidFrom", "DateCreated", "DateUpdated", "Code",
+          "AmountNet", "AmountTotal", "Status", "CurrencyTpCode", "CurrencyCode", "SubjectType", "SubjectId",
+          "DateInvoice", "UserCreatedUUID", "UserUpdatedUUID")
+        SELECT 'A1B2C3D4-0000-4000-8000-000000000001', false, 1, now(), now(), now(), 'INV-0001', 100, 100, 0, 'USD',
+          'USD', (SELECT id FROM django_content_type WHERE app_label = 'insuree' AND model = 'family'),
+          (SELECT "FamilyUUID" FROM "tblFamilies" WHERE "ValidityTo" IS NULL ORDER BY "FamilyID" LIMIT 1),
+          '2024-01-01', id, id FROM "core_User" LIMIT 1
+        """#
+
+    @Test(arguments: [false, true])
+    func anInvoiceOpenIMISWroteIsSearchedAndRead(migrated: Bool) async throws {
+        try await RealOpenIMIS.withServer(migrated: migrated, prepare: [Self.openIMISInvoice]) { client, _ in
+            let id = "a1b2c3d4-0000-4000-8000-000000000001"
+            for uri in ["/fhir/Invoice?_count=5", "/fhir/Invoice?identifier=INV-0001", "/fhir/Invoice?_id=\(id.uppercased())"] {
+                let (status, bundle) = try await client.fhir(uri: uri, method: .get) { ($0.status, fhirBody($0)) }
+                #expect(status == .ok, "\(uri): \(bundle)")
+                #expect(entryIDs(bundle) == [id], "\(uri): \(bundle)")
+            }
+            let (status, invoice) = try await client.fhir(uri: "/fhir/Invoice/\(id)", method: .get) { ($0.status, fhirBody($0)) }
+            #expect(status == .ok, "\(invoice)")
+            #expect(invoice["totalNet"]?["value"] != nil, "\(invoice)")
+        }
+    }
+
     @Test(arguments: [false, true])
     func theCheckFindsTheRealDatabaseClean(migrated: Bool) async throws {
         let lease = try await RealOpenIMIS.freshCopy(migrated: migrated)

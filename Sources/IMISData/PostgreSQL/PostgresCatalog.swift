@@ -206,6 +206,7 @@ struct PGTable: Sendable {
 
     static func list(_ sql: TableSQL, columns: [String: PGColumn], legacy: PGColumn?, table: String, id: PGColumn,
                      alias: String) -> String {
+        let expected = MappedTables.table(sql.table)?.expected ?? [:]
         let list = sql.columns.map { column -> String in
             guard let found = columns[column] else {
                 return column == sql.uuidColumn && sql.nameBasedUUID
@@ -217,7 +218,7 @@ struct PGTable: Sendable {
             if sql.versioned && column == sql.auditColumn { return "COALESCE(\(found.read(alias)), -1)" }
             if let legacy, found == legacy { return "NULLIF(\(found.read(alias)), \(alias).\(id.quoted))" }
             // An integer column the record reads as text (openIMIS's content-type keys in `SubjectType`).
-            if found.kind == .integer, MappedTables.table(sql.table)?.expected[column] == .text {
+            if found.kind == .integer, expected[column] == .text {
                 return "\(alias).\(found.quoted)::text"
             }
             return found.read(alias)
