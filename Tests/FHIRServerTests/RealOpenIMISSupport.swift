@@ -73,12 +73,17 @@ enum RealOpenIMIS {
 
     /// The server (its router, without a socket) in front of a fresh copy, served as it is (`migrated` false) or
     /// migrated; the membership services check passwords the way a deployment does (openIMIS's hashes included).
+    /// `prepare` runs on the copy first (a statement changing it), `logger` is the application's.
     static func withServer(migrated: Bool, configuration: ServerConfiguration = ServerConfiguration(),
+                           logger: Logger = quietLogger, prepare: [String] = [],
                            _ body: @escaping @Sendable (any TestClientProtocol, IMISPostgres) async throws -> Void) async throws {
         let lease = try await freshCopy(migrated: migrated)
+        for sql in prepare {
+            _ = try await lease.database.client.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger).collect()
+        }
         let storage = Storage.postgres(lease.database)
         var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: testAuth(storage),
-                                                 logger: quietLogger)
+                                                 logger: logger)
         environment.services = [lease]
         try await buildApplication(environment).test(.router) { client in try await body(client, lease.database) }
     }

@@ -109,10 +109,8 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
             return StoredResource(
                 resource: Resource(resource), versionId: row.versionId, lastUpdated: row.record.validityFrom,
                 deleted: row.record.isDeleted)
-        } catch let error as FHIRError {
-            throw error
         } catch {
-            throw FHIRError.storage(error)
+            throw FHIRError.rendering(error)
         }
     }
 
@@ -195,6 +193,19 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
 }
 
 extension FHIRError {
+    /// A failure while rendering a stored row: the row comes from the database, not from the request, so a value
+    /// the mapping rejects (a business rule or validation error of its own) is a fault of the server's data, a
+    /// 500 whose message names what was rejected (logged with the request), never a 4xx.
+    static func rendering(_ error: any Error) -> FHIRError {
+        let mapped = storage(error)
+        switch mapped.category {
+        case .unprocessable, .invalid, .badSearch:
+            return FHIRError(.server, "a stored row could not be rendered: \(mapped.message)")
+        default:
+            return mapped
+        }
+    }
+
     /// A store failure: a business rule when the store says so, otherwise a server fault whose
     /// details stay in the log, never in the response.
     static func storage(_ error: any Error) -> FHIRError {

@@ -91,7 +91,9 @@ extension MedicalService: VersionedTableRecord {
         columns: ["ServiceID", "ServiceUUID", "ServCategory", "ServiceCode", "ServiceName", "ServType", "ServLevel",
                   "ServPrice", "ServCareType", "ServFrequency", "ServPatCat", "ValidityFrom", "ValidityTo",
                   "LegacyID", "AuditUserID"],
-        uuidColumn: "ServiceUUID", codeColumn: "ServiceCode")
+        uuidColumn: "ServiceUUID", codeColumn: "ServiceCode",
+        // openIMIS's own PostgreSQL schema names them `ServCode` and `ServName`.
+        alternatives: ["ServiceCode": ["ServCode"], "ServiceName": ["ServName"]])
 
     init(columns c: inout ColumnReader) throws {
         self.init(

@@ -75,7 +75,9 @@ extension Diagnosis: VersionedTableRecord {
     static let sql = TableSQL(
         table: "tblICDCodes",
         columns: ["ICDID", "ICDUUID", "ICDCode", "ICDName", "ValidityFrom", "ValidityTo", "LegacyID", "AuditUserID"],
-        uuidColumn: "ICDUUID", codeColumn: "ICDCode")
+        uuidColumn: "ICDUUID", codeColumn: "ICDCode",
+        // openIMIS's `tblICDCodes` has no UUID column (this project's schema adds one).
+        nameBasedUUID: true)
 
     init(columns c: inout ColumnReader) throws {
         self.init(

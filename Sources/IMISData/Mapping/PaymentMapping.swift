@@ -8,11 +8,12 @@ extension PolicyHolder: HistoryTableRecord {}
 
 extension TableSQL {
     /// The mapping of a history-model table (key `UUID`, version `Version`, live rows `isDeleted = 0`).
-    static func history(_ table: String, _ columns: [String], code: String? = nil) -> TableSQL {
+    static func history(_ table: String, _ columns: [String], code: String? = nil,
+                         alternatives: [String: [String]] = [:]) -> TableSQL {
         TableSQL(table: table, columns: ["UUID"] + columns + ["Json_ext", "DateCreated", "DateUpdated",
                                                              "UserCreatedUUID", "UserUpdatedUUID", "Version", "isDeleted"],
                  uuidColumn: "UUID", codeColumn: code, versioned: false, versionExpression: "t.Version",
-                 currentCondition: "t.isDeleted = 0")
+                 currentCondition: "t.isDeleted = 0", alternatives: alternatives)
     }
 }
 
@@ -95,7 +96,9 @@ extension PaymentInvoice: HistoryTableRecord {
 extension PaymentInvoiceDetail: HistoryTableRecord {
     static let sql = TableSQL.history(
         "tblDetailPaymentInvoice",
-        ["PaymentId", "SubjectType", "SubjectId", "Status", "Fees", "Amount", "ReconcilationId", "ReconcilationDate"])
+        ["PaymentId", "SubjectType", "SubjectId", "Status", "Fees", "Amount", "ReconcilationId", "ReconcilationDate"],
+        // openIMIS's invoice module names the payment's key `PaymentUUID`.
+        alternatives: ["PaymentId": ["PaymentUUID"]])
 
     init(columns c: inout ColumnReader) throws {
         self.init(

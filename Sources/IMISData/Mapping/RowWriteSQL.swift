@@ -15,6 +15,9 @@ struct SQLDialect {
     var lowersUUIDs = false
     /// Whether an insert returns the new key (`RETURNING`) rather than leaving it to the connection.
     var returnsKey = false
+    /// The condition that a UUID column (mapping's name, written name) equals a bound value, when the engine
+    /// has one of its own (PostgreSQL's `uuid` columns compare as they are: there is no `lower(uuid)`).
+    var uuidEquals: ((_ column: String, _ written: String, _ value: String) -> String?)? = nil
 }
 
 /// A write statement and its values, in placeholder order.
@@ -120,7 +123,8 @@ struct RowWriteSQL {
         var write = RowWriteSQL(dialect)
         let assignments = write.assignments(sql.columns, values, skipping: 1)
         let column = try write.name(sql.uuidColumn), value = write.bind(sql.uuidColumn, uuid)
-        let condition = dialect.lowersUUIDs ? "lower(\(column)) = lower(\(value))" : "\(column) = \(value)"
+        let condition = dialect.uuidEquals?(sql.uuidColumn, column, value)
+            ?? (dialect.lowersUUIDs ? "lower(\(column)) = lower(\(value))" : "\(column) = \(value)")
         return write.finish("UPDATE \(dialect.table) SET \(assignments) WHERE \(condition)")
     }
 

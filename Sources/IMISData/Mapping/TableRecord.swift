@@ -50,9 +50,14 @@ struct ColumnReader {
         return value
     }
 
+    /// A date; a date the database keeps as an instant (openIMIS's `tblProduct.DateFrom` is `timestamptz` since its
+    /// Django migrations, written as midnight UTC) reads as the calendar date of that instant in UTC.
     mutating func optionalDate() throws -> LocalDate? {
         guard let text: String = try next() else { return nil }
-        guard let value = LocalDate(text) else { throw decodingError("date") }
+        if let value = LocalDate(text) { return value }
+        guard text.count > 10, Timestamp.date(from: text) != nil, let value = LocalDate(String(text.prefix(10))) else {
+            throw decodingError("date")
+        }
         return value
     }
 
@@ -103,6 +108,12 @@ struct TableSQL: Sendable {
     /// Flag columns whose NULL means unknown and reaches the record as `nil` (`Vulnerability`, `Poverty`); other
     /// flags are read as false when NULL.
     let nullableFlags: Set<String>
+    /// Other names openIMIS gives a mapped column in some of its layouts (`ServiceCode` → `ServCode`), by the
+    /// mapping's name: the database's catalog is matched against them once, at start.
+    let alternatives: [String: [String]]
+    /// Whether a database without the UUID column is served with a name-based UUID of each row's key instead
+    /// (``NameBasedUUID``): openIMIS's `tblICDCodes` has none.
+    let nameBasedUUID: Bool
 
     var idColumn: String { columns[0] }
     var legacyColumn: String { columns[columns.count - 2] }
@@ -118,9 +129,12 @@ struct TableSQL: Sendable {
     let selectByUUID: String, selectByUUIDIncludingDeleted: String, selectByCode: String?, selectByID: String
 
     init(table: String, columns: [String], uuidColumn: String, codeColumn: String?, versioned: Bool = true,
-         versionExpression: String? = nil, currentCondition: String? = nil, nullableFlags: Set<String> = []) {
+         versionExpression: String? = nil, currentCondition: String? = nil, nullableFlags: Set<String> = [],
+         alternatives: [String: [String]] = [:], nameBasedUUID: Bool = false) {
         self.table = table
         self.nullableFlags = nullableFlags
+        self.alternatives = alternatives
+        self.nameBasedUUID = nameBasedUUID
         self.columns = columns
         self.uuidColumn = uuidColumn
         self.codeColumn = codeColumn
@@ -131,13 +145,13 @@ struct TableSQL: Sendable {
         let list = columns.map { "t.\($0)" }.joined(separator: ", ")
         let legacy = columns[columns.count - 2]
         let version = versionExpression
-            ?? "(SELECT COUNT(*) FROM \(table) h WHERE h.\(legacy) = t.\(id)) + 1"
+            ?? "(SELECT COUNT(*) FROM \(table) h WHERE h.\(legacy) = t.\(id) AND h.\(id) <> t.\(id)) + 1"
         select = "SELECT \(list), \(version) FROM \(table) t"
         current = currentCondition ?? "t.ValidityTo IS NULL"
         insert = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         selectByUUID = "\(select) WHERE t.\(uuidColumn) = ? AND \(current) LIMIT 1"
         selectByUUIDIncludingDeleted = versioned
-            ? "\(select) WHERE t.\(uuidColumn) = ? AND t.\(legacy) IS NULL LIMIT 1"
+            ? "\(select) WHERE t.\(uuidColumn) = ? AND (t.\(legacy) IS NULL OR t.\(legacy) = t.\(id)) LIMIT 1"
             : "\(select) WHERE t.\(uuidColumn) = ? LIMIT 1"
         let newest = versioned ? " ORDER BY t.ValidityFrom DESC, t.\(id) DESC" : ""
         let (selectSQL, currentSQL) = (select, current)

@@ -60,6 +60,12 @@ struct PGColumn: Sendable, Hashable {
         "date_trunc('milliseconds', \(alias).\(quoted))"
     }
 
+    /// The column (of alias `alias`) as lower-case text: the expression UUID comparisons use, and the one the
+    /// project's `imisfhir_*_uuid_ci` indexes are built on (a `uuid` column has no `lower`).
+    func lowered(_ alias: String) -> String {
+        kind == .text ? "lower(\(alias).\(quoted))" : "lower(\(alias).\(quoted)::text)"
+    }
+
     /// Whether a bit or boolean column can be compared with an integer 0/1.
     var isFlag: Bool { kind == .boolean || kind == .bit }
 }
@@ -105,19 +111,25 @@ struct PostgresCatalog: Sendable {
         tables[table] != nil ? table : folded[table.lowercased()]
     }
 
-    /// The column `name` of `table` (exact, else ignoring case); `nil` when the table lacks it.
+    /// The column `name` of `table` (exact, else ignoring case, else under another name openIMIS gives it, see
+    /// ``TableSQL/alternatives``); `nil` when the table lacks it.
     func column(_ table: String, _ name: String) -> PGColumn? {
         guard let table = tableName(table), let columns = tables[table] else { return nil }
-        if let column = columns[name] { return column }
-        let lower = name.lowercased()
-        return columns.values.first { $0.name.lowercased() == lower }
+        for spelling in [name] + MappedTables.alternatives(table: table, column: name) {
+            if let column = columns[spelling] { return column }
+            let lower = spelling.lowercased()
+            if let column = columns.values.first(where: { $0.name.lowercased() == lower }) { return column }
+        }
+        return nil
     }
 
     func has(_ table: String) -> Bool { tableName(table) != nil }
 }
 
 /// The SQL of one mapped table over the columns the database really has: a column the table lacks reads as
-/// NULL (an openIMIS database older or newer than the mapping), the UUID reads lower-case.
+/// NULL (an openIMIS database older or newer than the mapping), the UUID reads lower-case (a name-based one when
+/// the table has none, see ``TableSQL/nameBasedUUID``), a `LegacyID` pointing at its own row reads as none (current
+/// openIMIS rows of `tblHF` carry `LegacyID = HfID`: a row is history only when its legacy id names another row).
 struct PGTable: Sendable {
     let sql: TableSQL
     /// The quoted table name.
@@ -130,9 +142,9 @@ struct PGTable: Sendable {
     let current: String
     /// The table's name as the database spells it.
     let tableName: String
-    /// The key, UUID and legacy-id columns.
+    /// The key, UUID (nil when the UUID is name-based) and legacy-id columns.
     let id: PGColumn
-    let uuid: PGColumn
+    let uuid: PGColumn?
     let legacy: PGColumn?
 
     init(_ sql: TableSQL, catalog: PostgresCatalog) throws {
@@ -147,18 +159,21 @@ struct PGTable: Sendable {
             if let found = catalog.column(tableName, column) { columns[column] = found }
         }
         self.columns = columns
-        guard let id = columns[sql.idColumn], let uuid = columns[sql.uuidColumn] else {
-            let missing = columns[sql.idColumn] == nil ? sql.idColumn : sql.uuidColumn
-            throw DatabaseMismatch(table: sql.table, column: missing, problem: "is missing")
+        guard let id = columns[sql.idColumn] else {
+            throw DatabaseMismatch(table: sql.table, column: sql.idColumn, problem: "is missing")
+        }
+        guard columns[sql.uuidColumn] != nil || sql.nameBasedUUID else {
+            throw DatabaseMismatch(table: sql.table, column: sql.uuidColumn, problem: "is missing")
         }
         self.id = id
-        self.uuid = uuid
+        self.uuid = columns[sql.uuidColumn]
         legacy = sql.versioned ? columns[sql.legacyColumn] : nil
         select = "SELECT \(Self.list(sql, columns: columns, legacy: legacy, table: tableName, id: id, alias: "t")) FROM \(name) t"
         if let condition = sql.currentCondition {
             // History-model tables: `t.isDeleted = 0`.
             guard condition.hasPrefix("t."), let column = columns[String(condition.dropFirst(2).prefix { $0 != " " })] else {
-                throw RegistryError.invalidValue("\(sql.table): unsupported current-row condition")
+                throw DatabaseMismatch(table: sql.table, column: String(condition.dropFirst(2).prefix { $0 != " " }),
+                                       problem: "is missing")
             }
             current = "t.\(column.quoted) = \(column.kind == .text ? "'0'" : "CAST('0' AS \(column.type))")"
         } else if let validityTo = columns["ValidityTo"] {
@@ -178,14 +193,34 @@ struct PGTable: Sendable {
         current.hasPrefix("t.") ? "\(alias).\(current.dropFirst(2))" : current
     }
 
+    /// The UUID of the row under `alias`, as lower-case text (the expression of the `_uuid_ci` index).
+    func uuidText(_ alias: String) -> String {
+        uuid?.lowered(alias) ?? NameBasedUUID.sql(table: sql.table, key: "\(alias).\(id.quoted)")
+    }
+
+    /// The condition of rows that are not history copies (current or deleted) under `alias`.
+    func notHistory(_ alias: String) -> String {
+        guard let legacy else { return "TRUE" }
+        return "(\(alias).\(legacy.quoted) IS NULL OR \(alias).\(legacy.quoted) = \(alias).\(id.quoted))"
+    }
+
     static func list(_ sql: TableSQL, columns: [String: PGColumn], legacy: PGColumn?, table: String, id: PGColumn,
                      alias: String) -> String {
+        let expected = MappedTables.table(sql.table)?.expected ?? [:]
         let list = sql.columns.map { column -> String in
-            guard let found = columns[column] else { return "NULL" }
-            if column == sql.uuidColumn { return "lower(\(found.read(alias)))" }
+            guard let found = columns[column] else {
+                return column == sql.uuidColumn && sql.nameBasedUUID
+                    ? NameBasedUUID.sql(table: sql.table, key: "\(alias).\(id.quoted)") : "NULL"
+            }
+            if column == sql.uuidColumn { return found.lowered(alias) }
             // openIMIS leaves flags and the audit user empty at times; the records read them as false and -1.
             if found.isFlag, !sql.nullableFlags.contains(column) { return "COALESCE(\(found.read(alias)), \(found.kind == .boolean ? "false" : "0"))" }
             if sql.versioned && column == sql.auditColumn { return "COALESCE(\(found.read(alias)), -1)" }
+            if let legacy, found == legacy { return "NULLIF(\(found.read(alias)), \(alias).\(id.quoted))" }
+            // An integer column the record reads as text (openIMIS's content-type keys in `SubjectType`).
+            if found.kind == .integer, expected[column] == .text {
+                return "\(alias).\(found.quoted)::text"
+            }
             return found.read(alias)
         }
         let version: String
@@ -195,12 +230,14 @@ struct PGTable: Sendable {
             let column = String(expression.dropFirst(2))
             version = columns[column].map { "\(alias).\($0.quoted)" } ?? "1"
         default:
-            version = legacy.map { "(SELECT COUNT(*) FROM \(PGSQL.quote(table)) h_ WHERE h_.\($0.quoted) = \(alias).\(id.quoted)) + 1" } ?? "1"
+            version = legacy.map {
+                "(SELECT COUNT(*) FROM \(PGSQL.quote(table)) h_ WHERE h_.\($0.quoted) = \(alias).\(id.quoted) AND h_.\(id.quoted) <> \(alias).\(id.quoted)) + 1"
+            } ?? "1"
         }
         return "\(list.joined(separator: ", ")), \(version)"
     }
 
-    /// A column by the mapping's name; `RegistryError.invalidValue` when the table lacks it.
+    /// A column by the mapping's name; ``DatabaseMismatch`` when the table lacks it.
     func column(_ name: String) throws -> PGColumn {
         guard let column = columns[name] else {
             throw DatabaseMismatch(table: sql.table, column: name, problem: "is missing")

@@ -24,7 +24,7 @@ extension PostgresRegistryStore {
         guard query.limit > 0 else { return RowPage(items: [], total: total, next: nil) }
         // Instants to the millisecond (as records keep them); UUIDs in byte order, as SQLite's (a locale's
         // collation may skip the hyphens).
-        let keyset = HistoryKeyset(query.order, updated: updated.instant("t"), uuid: "lower(t.\(table.uuid.quoted)) COLLATE \"C\"")
+        let keyset = HistoryKeyset(query.order, updated: updated.instant("t"), uuid: "\(table.uuidText("t")) COLLATE \"C\"")
         var statement = filter
         if let after = query.after {
             terms.append(try keyset.after(after, date: { updated.cast(statement.bind(.text($0))) },

@@ -13,12 +13,15 @@ struct PostgresQueryCompiler: QueryCompiling {
     /// Its UUID column, as the mapping names it and as the database has it (nil for a table without one).
     let uuidName: String
     let uuid: PGColumn?
+    /// The searched mapped table, whose UUID may be name-based (``PGTable/uuidText(_:)``).
+    var searchedTable: PGTable?
     var statement: PGStatement
     var aliasCounter = 0
 
     init(catalog: PostgresCatalog, table: PGTable, statement: PGStatement = PGStatement()) {
         self.init(catalog: catalog, tableName: table.sql.table, uuidName: table.sql.uuidColumn, uuid: table.uuid,
                   statement: statement)
+        searchedTable = table
     }
 
     /// A compiler over any table of the catalog (a table without a UUID column: `uuid` nil).
@@ -31,11 +34,6 @@ struct PostgresQueryCompiler: QueryCompiling {
         self.statement = statement
     }
 
-    /// The UUID column of the searched table.
-    func uuidColumn() throws -> PGColumn {
-        guard let uuid else { throw DatabaseMismatch(table: searched, column: uuidName, problem: "is missing") }
-        return uuid
-    }
 
     /// The case- and accent-folding of a text expression: NFD, combining marks removed, lower case, ß → ss
     /// (as `NameFolding.fold`).
@@ -74,7 +72,7 @@ struct PostgresQueryCompiler: QueryCompiling {
     }
 
     mutating func uuidList(_ values: [String], in scope: QueryScope) throws -> String {
-        "lower(\(text(try uuidColumn(in: scope), scope))) = ANY(\(lowered(values)))"
+        "\(try uuidText(in: scope)) = ANY(\(lowered(values)))"
     }
 
     func reference(_ name: String, in scope: QueryScope) throws -> String {
@@ -94,9 +92,12 @@ struct PostgresQueryCompiler: QueryCompiling {
         return catalog.column(name, "ValidityTo").map { "\(scope.alias).\($0.quoted) IS NULL" }
     }
 
-    /// The UUID column of the table under `scope`.
-    func uuidColumn(in scope: QueryScope) throws -> PGColumn {
-        scope.table == nil ? try uuidColumn() : try column(uuidName, of: scope.table)
+    /// The UUID of the table under `scope` as lower-case text (the expression of the `_uuid_ci` indexes).
+    func uuidText(in scope: QueryScope) throws -> String {
+        guard scope.table == nil else { return try column(uuidName, of: scope.table).lowered(scope.alias) }
+        if let searchedTable { return searchedTable.uuidText(scope.alias) }
+        guard let uuid else { throw DatabaseMismatch(table: searched, column: uuidName, problem: "is missing") }
+        return uuid.lowered(scope.alias)
     }
 
     /// The column as text (under `scope`'s alias).
@@ -139,7 +140,7 @@ struct PostgresQueryCompiler: QueryCompiling {
             let found = try column(name)
             return found.kind == .text ? "(\(ref(found)) IS NOT NULL AND \(ref(found)) <> '')" : "\(ref(found)) IS NOT NULL"
         case .uuidEquals(let value):
-            return "lower(\(text(try uuidColumn(in: scope)))) = lower(\(statement.bind(.text(value))))"
+            return "\(try uuidText(in: scope)) = lower(\(statement.bind(.text(value))))"
         case .lastUpdated(let op, let date):
             let found = try column("ValidityFrom")
             return "\(found.instant(alias)) \(op.rawValue) \(found.cast(statement.bind(.text(date.databaseText))))"
@@ -160,8 +161,21 @@ extension PGTable {
         return try decode(type, values)
     }
 
-    /// Decodes rows of `select` already read as values.
+    /// Decodes rows of `select` already read as values; a value the record cannot do without, of a column the
+    /// table lacks, is named as missing.
     func decode<R: TableRecord>(_ type: R.Type, _ rows: [PostgresRowValues]) throws -> [Versioned<R>] {
+        do {
+            return try decodeNamed(type, rows)
+        } catch var mismatch as DatabaseMismatch {
+            if let column = mismatch.column, sql.columns.contains(column), columns[column] == nil,
+               !(column == sql.uuidColumn && sql.nameBasedUUID) {
+                mismatch.problem = "is missing"
+            }
+            throw mismatch
+        }
+    }
+
+    private func decodeNamed<R: TableRecord>(_ type: R.Type, _ rows: [PostgresRowValues]) throws -> [Versioned<R>] {
         try DatabaseMismatch.naming(table: sql.table, columns: sql.columns) {
             try rows.map { values in
                 var reader = ColumnReader(values: values)

@@ -22,7 +22,7 @@ extension PostgresRegistryStore: RegistryStore {
             // Byte order, as SQLite's: a locale's collation may skip the hyphens.
             (lastUpdated, keyCast) = ("", { "lower(\($0)) COLLATE \"C\"" })
         }
-        let keyset = VersionedKeyset(query, lastUpdated: lastUpdated, uuid: "lower(t.\(table.uuid.quoted)) COLLATE \"C\"",
+        let keyset = VersionedKeyset(query, lastUpdated: lastUpdated, uuid: "\(table.uuidText("t")) COLLATE \"C\"",
                                      id: "t.\(table.id.quoted)")
         func count() async throws -> Int {
             var statement = filter

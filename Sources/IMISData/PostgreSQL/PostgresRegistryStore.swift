@@ -46,12 +46,8 @@ public struct PostgresRegistryStore: Sendable {
 
     static func byUUID(_ uuid: String, includeDeleted: Bool) -> (PGTable, inout PGStatement) throws -> String {
         { table, statement in
-            var condition = "lower(t.\(table.uuid.quoted)) = lower(\(statement.bind(.text(uuid))))"
-            if !includeDeleted {
-                condition += " AND \(table.current)"
-            } else if let legacy = table.legacy {
-                condition += " AND t.\(legacy.quoted) IS NULL"
-            }
+            var condition = "\(table.uuidText("t")) = lower(\(statement.bind(.text(uuid))))"
+            condition += " AND \(includeDeleted ? table.notHistory("t") : table.current)"
             return "WHERE \(condition)"
         }
     }

@@ -74,6 +74,12 @@ enum PostgresSchema {
         }
     }
 
+    /// Whether `table` is one of the project's own tables (not openIMIS's): the `imisfhir_*` tables and the
+    /// PaymentNotice identifiers.
+    static func isOwn(_ table: String) -> Bool {
+        table.hasPrefix("imisfhir_") || table == "fhir_payment_notice_identifier"
+    }
+
     static func isUUID(_ table: String, _ column: String) -> Bool {
         column.hasSuffix("UUID") || column == "UUID" || (table == "core_User" && column == "id")
     }
@@ -129,18 +135,14 @@ enum PostgresSchema {
     /// by their current row. Only for tables and columns the database has.
     static func indexes(_ catalog: PostgresCatalog) -> [String] {
         var result: [String] = []
-        let mapped: [TableSQL] = [
-            Insuree.sql, Family.sql, InsureePhoto.sql, Location.sql, HealthFacility.sql, EnrolmentOfficer.sql,
-            ClaimAdministrator.sql, Product.sql, MedicalItem.sql, MedicalService.sql, Policy.sql, Premium.sql, Payer.sql,
-            Diagnosis.sql, Claim.sql, PolicyHolder.sql, Invoice.sql, PaymentInvoice.sql,
-        ]
-        for sql in mapped {
+        for sql in MappedTables.all.map(\.sql) {
             guard let table = catalog.tableName(sql.table) else { continue }
             let prefix = "imisfhir_\(table.lowercased())"
             let quoted = PGSQL.quote(table)
             let validityTo = catalog.column(table, "ValidityTo")
             let current = validityTo.map { " WHERE \($0.quoted) IS NULL" } ?? ""
             if let uuid = catalog.column(table, sql.uuidColumn) {
+                // The expression of `PGColumn.lowered`, which every UUID comparison uses.
                 let text = uuid.kind == .text ? uuid.quoted : "(\(uuid.quoted)::text)"
                 result.append("CREATE INDEX IF NOT EXISTS \(prefix)_uuid_ci ON \(quoted) (lower(\(text)))")
             }

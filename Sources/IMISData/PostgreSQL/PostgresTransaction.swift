@@ -34,7 +34,8 @@ struct PostgresTransaction: RowWriting {
             }
             var text = "WHERE \(terms.joined(separator: " AND "))"
             text += try Self.orderClause(order) { name in try compiler.column(name, of: nil) } insertion: {
-                R.sql.versioned ? table.id : table.uuid
+                guard !R.sql.versioned, let uuid = table.uuid else { return table.id }
+                return uuid
             }
             if let limit { text += " LIMIT \(compiler.statement.bind(.integer(Int64(limit))))" }
             statement = compiler.statement
@@ -77,11 +78,11 @@ struct PostgresTransaction: RowWriting {
     func versions<R: VersionedTableRecord>(_ type: R.Type, id: Int64) async throws -> [Versioned<R>] {
         let history = try await store.fetch(type) { table, statement in
             guard let legacy = table.legacy else { return "WHERE FALSE" }
-            return "WHERE t.\(legacy.quoted) = \(statement.bind(.integer(id))) ORDER BY t.\(table.id.quoted)"
+            let key = statement.bind(.integer(id))
+            return "WHERE t.\(legacy.quoted) = \(key) AND t.\(table.id.quoted) <> \(key) ORDER BY t.\(table.id.quoted)"
         }
         guard let head = try await store.first(type, { table, statement in
-            "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id)))"
-                + (table.legacy.map { " AND t.\($0.quoted) IS NULL" } ?? "")
+            "WHERE t.\(table.id.quoted) = \(statement.bind(.integer(id))) AND \(table.notHistory("t"))"
         }) else { return [] }
         let rows = history.map(\.record) + [head.record]
         return rows.enumerated().map { Versioned(record: $1, versionId: $0 + 1) }
@@ -98,13 +99,21 @@ struct PostgresTransaction: RowWriting {
     /// PostgreSQL's spelling of the statements of ``RowWriteSQL``: the names the table really has, quoted, `$n`
     /// placeholders cast to each column's type, UUIDs compared lower-cased, the new key returned.
     func dialect(_ table: String) async throws -> SQLDialect {
-        let catalog = try await database.catalog()
+        try Self.dialect(table, catalog: try await database.catalog())
+    }
+
+    /// The dialect of `table` over `catalog`.
+    static func dialect(_ table: String, catalog: PostgresCatalog) throws -> SQLDialect {
         guard let name = catalog.tableName(table) else {
             throw DatabaseMismatch(table: table, column: nil, problem: "is missing")
         }
         return SQLDialect(table: PGSQL.quote(name), column: { catalog.column(name, $0)?.quoted },
                           value: { column, n in catalog.column(name, column)?.cast("$\(n)") ?? "$\(n)" },
-                          lowersUUIDs: true, returnsKey: true)
+                          lowersUUIDs: true, returnsKey: true,
+                          uuidEquals: { column, written, value in
+                              // A `uuid` column compares with the value cast to `uuid`, in any case.
+                              catalog.column(name, column).flatMap { $0.kind == .text ? nil : "\(written) = \(value)" }
+                          })
     }
 
     func run(_ write: RowWrite) async throws -> Int64? {

@@ -50,8 +50,8 @@ enum RegistrySQL {
     /// History rows (oldest first) then the row itself, numbered from 1.
     static func versions<R: VersionedTableRecord>(_ db: Database, _ type: R.Type, id: Int64) throws -> [Versioned<R>] {
         let sql = R.sql
-        let history = try all(db, type, where: "t.\(sql.legacyColumn) = ?", [id], suffix: " ORDER BY t.\(sql.idColumn)")
-        guard let head = try one(db, type, where: "t.\(sql.idColumn) = ? AND t.\(sql.legacyColumn) IS NULL", [id])
+        let history = try all(db, type, where: "t.\(sql.legacyColumn) = ? AND t.\(sql.idColumn) <> ?", [id, id], suffix: " ORDER BY t.\(sql.idColumn)")
+        guard let head = try one(db, type, where: "t.\(sql.idColumn) = ? AND (t.\(sql.legacyColumn) IS NULL OR t.\(sql.legacyColumn) = t.\(sql.idColumn))", [id])
         else { return [] }
         let rows = history.map(\.record) + [head.record]
         return rows.enumerated().map { Versioned(record: $1, versionId: $0 + 1) }
