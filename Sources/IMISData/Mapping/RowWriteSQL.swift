@@ -15,6 +15,11 @@ struct SQLDialect {
     var lowersUUIDs = false
     /// Whether an insert returns the new key (`RETURNING`) rather than leaving it to the connection.
     var returnsKey = false
+    /// What an insert writes into a column (by the mapping's name) it has no value for when the database requires
+    /// one (`DEFAULT`, or a neutral value); nil: NULL.
+    var fill: (String) -> String? = { _ in nil }
+    /// The columns the database requires that the mapping does not list, each with the value an insert writes.
+    var unlisted: [(target: String, expression: String)] = []
 }
 
 /// A write statement and its values, in placeholder order.
@@ -34,9 +39,11 @@ struct RowWriteSQL {
 
     init(_ dialect: SQLDialect) { self.dialect = dialect }
 
-    /// Binds `value` for `column`; its placeholder.
+    /// Binds `value` for `column`; its placeholder. An audit-user column gets the acting user (``WriteActor``)
+    /// when there is one.
     private mutating func bind(_ column: String, _ value: (any DatabaseValueConvertible)?) -> String {
-        values.append(value?.databaseValue ?? .null)
+        let audited = column.lowercased() == "audituserid" ? WriteActor.userID.map { $0 as any DatabaseValueConvertible } : nil
+        values.append((audited ?? value)?.databaseValue ?? .null)
         return dialect.value(column, values.count)
     }
 
@@ -61,7 +68,12 @@ struct RowWriteSQL {
             if offset == 0 && value == nil { continue }
             guard let target = dialect.column(column) else { continue }
             targets.append(target)
-            expressions.append(write.bind(column, value))
+            let fill = value == nil || value?.databaseValue == .null ? dialect.fill(column) : nil
+            expressions.append(fill ?? write.bind(column, value))
+        }
+        for (target, expression) in dialect.unlisted where !targets.contains(target) {
+            targets.append(target)
+            expressions.append(expression)
         }
         var sql = "INSERT INTO \(dialect.table) (\(targets.joined(separator: ", "))) VALUES (\(expressions.joined(separator: ", ")))"
         let returns = returningKey && dialect.returnsKey
@@ -120,7 +132,8 @@ struct RowWriteSQL {
         var write = RowWriteSQL(dialect)
         let assignments = write.assignments(sql.columns, values, skipping: 1)
         let column = try write.name(sql.uuidColumn), value = write.bind(sql.uuidColumn, uuid)
-        let condition = dialect.lowersUUIDs ? "lower(\(column)) = lower(\(value))" : "\(column) = \(value)"
+        // `::text`: a `uuid` column has no `lower`.
+        let condition = dialect.lowersUUIDs ? "lower(\(column)::text) = lower(\(value)::text)" : "\(column) = \(value)"
         return write.finish("UPDATE \(dialect.table) SET \(assignments) WHERE \(condition)")
     }
 
