@@ -200,6 +200,9 @@ EOF
     status=$(call GET "/fhir/Coverage/$contract")
     check "$label: Coverage/$contract reads active" $([ "$status" = 200 ] && [ "$(json 'j["status"]')" = active ]; echo $?) \
         "HTTP $status $(json 'j.get("status","")')"
+    status=$(call GET "/fhir/Contract/$contract")
+    check "$label: Contract/$contract reads executed" $([ "$status" = 200 ] && [ "$(json 'j["status"]')" = executed ]; echo $?) \
+        "HTTP $status $(json 'j.get("status","")')"
     stop
 
     if "$BIN" --help 2>&1 | grep -q check-database; then

@@ -167,6 +167,7 @@ struct RealOpenIMISWriteTests {
             #expect(paid["members"]?.number != "0")
             #expect(paid["invoice"]?.number == "2")
             #expect(try await client.getJSON("/fhir/Coverage/\(policyUUID)")["status"]?.string == "active")
+            #expect(try await client.getJSON("/fhir/Contract/\(policyUUID)")["status"]?.string == "executed")
         }
     }
 
