@@ -1,3 +1,4 @@
+import IMISData
 import Membership
 
 extension FHIRService {
@@ -13,10 +14,18 @@ extension FHIRService {
             var request = request
             try await authorize(&request, principal: principal)
             let interaction = request.match.interaction
-            if let restriction = request.restriction, interaction == .create || interaction == .update {
-                return try await restrictedWrite(request, principal: principal, restriction: restriction)
+            let checked = request
+            // Rows written for an interactive user carry its id (openIMIS's AuditUserID).
+            let actor: Int64? = if case .user(let userID, _, _, _, _) = principal { userID } else { nil }
+            let result: Result<FHIRResponse, FHIRError> = await WriteActor.$userID.withValue(actor) {
+                do throws(FHIRError) {
+                    if let restriction = checked.restriction, interaction == .create || interaction == .update {
+                        return .success(try await restrictedWrite(checked, principal: principal, restriction: restriction))
+                    }
+                    return .success(try await handler(self)(checked, principal))
+                } catch { return .failure(error) }
             }
-            return try await handler(self)(request, principal)
+            return try result.get()
         case .open, .credentials, .bearer:
             // FHIR matching (``FHIRRoutes/match(method:segments:)``) finds FHIR rows only.
             throw FHIRError(.notFound, "no FHIR interaction is served at this path")

@@ -18,6 +18,11 @@ struct SQLDialect {
     /// The condition that a UUID column (mapping's name, written name) equals a bound value, when the engine
     /// has one of its own (PostgreSQL's `uuid` columns compare as they are: there is no `lower(uuid)`).
     var uuidEquals: ((_ column: String, _ written: String, _ value: String) -> String?)? = nil
+    /// What an insert writes into a column (by the mapping's name) it has no value for when the database requires
+    /// one (`DEFAULT`, or a neutral value); nil: NULL.
+    var fill: (String) -> String? = { _ in nil }
+    /// The columns the database requires that the mapping does not list, each with the value an insert writes.
+    var unlisted: [(target: String, expression: String)] = []
 }
 
 /// A write statement and its values, in placeholder order.
@@ -37,9 +42,11 @@ struct RowWriteSQL {
 
     init(_ dialect: SQLDialect) { self.dialect = dialect }
 
-    /// Binds `value` for `column`; its placeholder.
+    /// Binds `value` for `column`; its placeholder. An audit-user column gets the acting user (``WriteActor``)
+    /// when there is one.
     private mutating func bind(_ column: String, _ value: (any DatabaseValueConvertible)?) -> String {
-        values.append(value?.databaseValue ?? .null)
+        let audited = column.lowercased() == "audituserid" ? WriteActor.userID.map { $0 as any DatabaseValueConvertible } : nil
+        values.append((audited ?? value)?.databaseValue ?? .null)
         return dialect.value(column, values.count)
     }
 
@@ -64,7 +71,12 @@ struct RowWriteSQL {
             if offset == 0 && value == nil { continue }
             guard let target = dialect.column(column) else { continue }
             targets.append(target)
-            expressions.append(write.bind(column, value))
+            let fill = value == nil || value?.databaseValue == .null ? dialect.fill(column) : nil
+            expressions.append(fill ?? write.bind(column, value))
+        }
+        for (target, expression) in dialect.unlisted where !targets.contains(target) {
+            targets.append(target)
+            expressions.append(expression)
         }
         var sql = "INSERT INTO \(dialect.table) (\(targets.joined(separator: ", "))) VALUES (\(expressions.joined(separator: ", ")))"
         let returns = returningKey && dialect.returnsKey

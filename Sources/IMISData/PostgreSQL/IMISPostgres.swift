@@ -91,6 +91,8 @@ public final class IMISPostgres: Service, Sendable {
     let logger: Logger
     private let catalogBox = NIOLockedValueBox<PostgresCatalog?>(nil)
     private let tablesBox = NIOLockedValueBox<[String: PGTable]>([:])
+    /// The required columns of inserts (see ``requiredColumns()``).
+    let requiredColumnsBox = NIOLockedValueBox<PostgresRequiredColumns?>(nil)
 
     /// A database over `settings`; nothing connects before ``run()`` runs.
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "imis.postgres")) {
@@ -216,6 +218,7 @@ public final class IMISPostgres: Service, Sendable {
     func resetCatalog() {
         catalogBox.withLockedValue { $0 = nil }
         tablesBox.withLockedValue { $0 = [:] }
+        requiredColumnsBox.withLockedValue { $0 = nil }
     }
 
     /// The statements of a mapped table over the columns it really has.

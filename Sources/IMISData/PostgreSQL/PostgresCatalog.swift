@@ -219,7 +219,7 @@ struct PGTable: Sendable {
             if let legacy, found == legacy { return "NULLIF(\(found.read(alias)), \(alias).\(id.quoted))" }
             // An integer column the record reads as text (openIMIS's content-type keys in `SubjectType`).
             if found.kind == .integer, expected[column] == .text {
-                return "\(alias).\(found.quoted)::text"
+                return ContentTypeColumns.holdsKey(found) ? ContentTypeColumns.read(found, alias: alias) : "\(alias).\(found.quoted)::text"
             }
             return found.read(alias)
         }

@@ -97,23 +97,30 @@ struct PostgresTransaction: RowWriting {
     }
 
     /// PostgreSQL's spelling of the statements of ``RowWriteSQL``: the names the table really has, quoted, `$n`
-    /// placeholders cast to each column's type, UUIDs compared lower-cased, the new key returned.
+    /// placeholders cast to each column's type, UUIDs compared lower-cased, the new key returned, the columns the
+    /// table requires filled (``PostgresRequiredColumns``).
     func dialect(_ table: String) async throws -> SQLDialect {
-        try Self.dialect(table, catalog: try await database.catalog())
+        try Self.dialect(table, catalog: try await database.catalog(), required: try await database.requiredColumns())
     }
 
-    /// The dialect of `table` over `catalog`.
-    static func dialect(_ table: String, catalog: PostgresCatalog) throws -> SQLDialect {
+    /// The dialect of `table` over `catalog`, filling the columns `required` names.
+    static func dialect(_ table: String, catalog: PostgresCatalog,
+                        required: PostgresRequiredColumns = PostgresRequiredColumns(tables: [:])) throws -> SQLDialect {
         guard let name = catalog.tableName(table) else {
             throw DatabaseMismatch(table: table, column: nil, problem: "is missing")
         }
         return SQLDialect(table: PGSQL.quote(name), column: { catalog.column(name, $0)?.quoted },
-                          value: { column, n in catalog.column(name, column)?.cast("$\(n)") ?? "$\(n)" },
+                          value: { column, n in
+                              guard let found = catalog.column(name, column) else { return "$\(n)" }
+                              return ContentTypeColumns.holdsKey(found) ? ContentTypeColumns.write("$\(n)") : found.cast("$\(n)")
+                          },
                           lowersUUIDs: true, returnsKey: true,
                           uuidEquals: { column, written, value in
                               // A `uuid` column compares with the value cast to `uuid`, in any case.
                               catalog.column(name, column).flatMap { $0.kind == .text ? nil : "\(written) = \(value)" }
-                          })
+                          },
+                          fill: { column in catalog.column(name, column).flatMap { required.fill(name, $0, catalog: catalog) } },
+                          unlisted: required.unlisted(name, catalog: catalog))
     }
 
     func run(_ write: RowWrite) async throws -> Int64? {
@@ -151,6 +158,10 @@ struct PostgresTransaction: RowWriting {
 
     func lock(_ key: String) async throws {
         try await store.lock(key)
+    }
+
+    func hasTable(_ table: String) async throws -> Bool {
+        try await database.catalog().has(table)
     }
 
     /// ` ORDER BY ...` (empty without keys), NULL first ascending and last descending, as SQLite sorts.

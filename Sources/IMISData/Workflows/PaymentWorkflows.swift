@@ -32,8 +32,10 @@ extension StoreTransaction {
             codeExt: request.identifier.value, codeReceipt: request.receipt, amountReceived: request.amount,
             currencyCode: request.currencyCode ?? invoice.record.currencyCode, datePayment: request.datePayment,
             payerRef: request.payerRef, payerName: request.payerName, jsonExt: request.jsonExt), now: now)
-        try await insertChild(PaymentNoticeIdentifier.table, [
-            request.identifier.system, request.identifier.value, payment.record.uuid, now.databaseText])
+        if try await hasTable(PaymentNoticeIdentifier.table.table) {
+            try await insertChild(PaymentNoticeIdentifier.table, [
+                request.identifier.system, request.identifier.value, payment.record.uuid, now.databaseText])
+        }
         // A contribution invoice credits its policies.
         let lines = try await details(invoice).lines.map(\.record).filter { $0.lineType == "policy" }
         var contributions: [Versioned<Premium>] = [], policies: [Versioned<Policy>] = []
@@ -120,8 +122,15 @@ extension StoreTransaction {
         return PaymentDetails(payment: payment, details: details, identifier: identifier)
     }
 
-    /// The payment recorded for this notice identifier (also a cancelled one).
+    /// The payment recorded for this notice identifier (also a cancelled one). Without the project's identifier
+    /// table (a database served without migrating), the identifier's value is the payment's `CodeExt`.
     func payment(identifier: PaymentNoticeIdentifier) async throws -> PaymentDetails? {
+        guard try await hasTable(PaymentNoticeIdentifier.table.table) else {
+            let found = try await rows(PaymentInvoice.self, where: [.exact("CodeExt", identifier.value)],
+                                       order: [.insertion], limit: 1)
+            guard let first = found.first else { return nil }
+            return try await details(first)
+        }
         let found = try await values(ColumnSelection(
             table: PaymentNoticeIdentifier.table.table, columns: ["PaymentUUID"],
             conditions: [.exact("System", identifier.system), .exact("Value", identifier.value)], live: false, limit: 1))

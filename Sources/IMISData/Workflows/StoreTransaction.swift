@@ -49,9 +49,15 @@ protocol StoreTransaction: Sendable {
     /// Holds a lock on `key` until the transaction ends, across every instance sharing the database
     /// (PostgreSQL advisory lock; SQLite's single writer already serializes writes).
     func lock(_ key: String) async throws
+    /// Whether the database has `table` (an openIMIS database served without migrating lacks the project's own
+    /// tables).
+    func hasTable(_ table: String) async throws -> Bool
 }
 
 extension StoreTransaction {
+    /// Every table is there unless the engine says otherwise (a migrated database).
+    func hasTable(_ table: String) async throws -> Bool { true }
+
     /// The current row with this UUID.
     func one<R: TableRecord>(_ type: R.Type, uuid: String) async throws -> Versioned<R>? {
         try await one(type, uuid: uuid, includeDeleted: false, forUpdate: false)
