@@ -28,12 +28,6 @@ func makeLogger(_ settings: Settings) throws -> Logger {
     return logger
 }
 
-func openDatabase(_ settings: Settings, _ options: CommonOptions, logger: Logger) throws -> IMISDatabase {
-    let database = try IMISDatabase.open(path: options.database ?? settings.databasePath, logger: logger)
-    if try options.migrate ?? settings.bool("DJANGO_MIGRATE", true) { try database.migrate() }
-    return database
-}
-
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the FHIR API (creates, migrates and seeds the database on first start in DEV).")
     @OptionGroup var common: CommonOptions
