@@ -73,6 +73,7 @@ enum RouteTable {
         Route(.get, .compat, "claimed-item-services", .compat,
               .bearer { try await $0.compat.claimLines($0, principal: $1) }),
         Route(.get, .compat, "card/{uuid}", .compat, .bearer { try await $0.compat.card($0, principal: $1) }),
+        Route(.get, .compat, "membership/card/{uuid}", .compat, .bearer { try await $0.compat.card($0, principal: $1) }),
         Route(.get, .compat, "fhir-patient", .compat,
               .bearer { try await $0.compat.fhirPatient($0, principal: $1) }),
 
