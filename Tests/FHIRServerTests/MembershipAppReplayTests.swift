@@ -10,11 +10,96 @@ import Testing
 @testable import FHIRServer
 
 /// The openIMIS insuree app (the membership module's Flutter client, before it became an officer app), replayed call
-/// by call in the order it makes them — sign-in, home, claims, profile, card — with its paths,
+/// by call in the order it makes them — start-up, sign-up sheet, sign-in, home, claims, profile, card — with its paths,
 /// bodies and headers, each answer checked against the types its Dart code casts.
 @Suite("The insuree app's calls, replayed")
 struct MembershipAppReplayTests {
     static let api = "/api/membership/"
+
+    @Test func signedOutTheAppLoadsItsConfigurationPlacesAndFacilities() async throws {
+        let world = try await AuthTestWorld.make()
+        try await world.run { client in
+            let app = AppClient(client: client)
+            // main.dart: the configuration, before anything else (`APP_CONFIG` has no slash; `config/` works too).
+            for path in ["config", "config/"] {
+                let (status, config) = try await app.get(Self.api + path)
+                #expect(status == .ok, "\(path)")
+                expectTypes(config, ["app_version": .string, "support_email": .string, "develop_by": .string,
+                                     "supported_partners": .array, "family_type_codes": .object,
+                                     "confirmation_types": .object, "contributions_requirements": .object,
+                                     "languages": .object], path)
+                // FamilyType(name: key, code: value as String); the demo's openIMIS reference tables.
+                #expect(config["family_type_codes"]?["Household"] == .string("H"))
+                #expect(config["confirmation_types"].map { if case .object(let m) = $0 { !m.isEmpty } else { false } } == true)
+                expectTypes(config["contributions_requirements"], ["premium_amount": .integer, "per_member": .integer,
+                                                                  "Currency": .string, "validity": .string], "contributions")
+                #expect(config["languages"]?["en_US"]?["greeting"] == .string("Hello"))
+            }
+            // The sign-up sheet: places (`data[]`, one chain per region) and facilities (`{success, data}`).
+            let (placesStatus, places) = try await app.get(Self.api + "locations/")
+            #expect(placesStatus == .ok)
+            let region = try #require(places["data"]?.array?.first)
+            let fields: KeyValuePairs<String, DartType> = ["id": .integer, "uuid": .string, "code": .string,
+                                                           "name": .string, "type": .string]
+            expectTypes(region, fields, "region")
+            #expect(region["type"] == .string("R"))
+            expectTypes(region["district"], fields, "district")
+            #expect(region["district"]?["type"] == .string("D"))
+            for key in ["Municipality", "Village"] where region[key] != nil { expectTypes(region[key], fields, key) }
+            let (facilitiesStatus, facilities) = try await app.get(Self.api + "hospitals")
+            #expect(facilitiesStatus == .ok)
+            #expect(facilities["success"] == .bool(true))
+            let facility = try #require(facilities["data"]?.array?.first)
+            expectTypes(facility, ["id": .integer, "uuid": .string, "code": .string, "name": .string, "level": .string,
+                                   "care_type": .string, "legal_form": .string, "location": .integer,
+                                   "offline": .bool, "validity_from": .date, "phone": .optionalString,
+                                   "services_pricelist": .optionalInteger, "items_pricelist": .optionalInteger], "facility")
+            // public_enrollment_service: `national_id`; no register is connected here.
+            let (national, nationalBody) = try await app.get(Self.api + "nationalId/?national_id=NationaID1")
+            #expect(national == .notImplemented)
+            expectType(nationalBody, "message", .string, "nationalId")
+            let (missing, missingBody) = try await app.get(Self.api + "nationalId/")
+            #expect(missing == .badRequest)
+            #expect(missingBody["message"] == .string("National ID is required."))
+        }
+    }
+
+    @Test func theConfigurationComesFromTheProductsOnSaleAndTheSettings() async throws {
+        let world = try await AuthTestWorld.make { auth in
+            auth.app.supportEmail = "help@insurer.example"
+            auth.app.operatorName = "Insurer"
+            auth.app.currency = "TZS"
+            auth.app.partners = [.init(name: "openIMIS", logo: "https://openimis.org/logo.png")]
+        }
+        try await world.run { client in
+            let (_, config) = try await AppClient(client: client).get(Self.api + "config")
+            #expect(config["support_email"] == .string("help@insurer.example"))
+            #expect(config["develop_by"] == .string("Insurer"))
+            #expect(config["supported_partners"] == .array([.object([
+                JSONMember("name", .string("openIMIS")), JSONMember("logo", .string("https://openimis.org/logo.png"))])]))
+            // The demo's RX01: lump sum 10000.00, 100.00 per adult, 12 months.
+            #expect(config["contributions_requirements"] == .object([
+                JSONMember("premium_amount", .number("10000")), JSONMember("per_member", .number("100")),
+                JSONMember("Currency", .string("TZS")), JSONMember("validity", .string("1 year")),
+                JSONMember("product_code", .string("RX01")),
+            ]))
+        }
+    }
+
+    @Test func checkUsernameAnswersAlikeForATakenAndAFreeName() async throws {
+        let world = try await AuthTestWorld.make()
+        try await world.run { client in
+            let app = AppClient(client: client)
+            let (taken, takenBody) = try await app.post(Self.api + "check-username/", #"{"username":"jdoe"}"#)
+            let (free, freeBody) = try await app.post(Self.api + "check-username/", #"{"username":"nobody-has-this"}"#)
+            #expect(taken == .ok && free == .ok)
+            #expect(takenBody == freeBody)
+            expectType(takenBody, "message", .string, "check-username")
+            let (missing, missingBody) = try await app.post(Self.api + "check-username/", #"{}"#)
+            #expect(missing == .badRequest)
+            #expect(missingBody["message"] == .string("Username is required"))
+        }
+    }
 
     @Test func signedInEveryScreenGetsTheFieldsItsDartCodeCasts() async throws {
         let world = try await AuthTestWorld.make()
