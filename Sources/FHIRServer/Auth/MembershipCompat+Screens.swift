@@ -32,8 +32,7 @@ extension MembershipCompat {
             policies.append(Self.policyRow(policy, product: product, member: member, today: today))
         }
         func row(_ person: Insuree) async throws -> JSON {
-            try await insureeRow(person, genders: genders, latest: person.uuid == summary.insuree.uuid ? policies.first : nil,
-                                 familyLatest: policies.first)
+            try await insureeRow(person, genders: genders, latest: policies.first)
         }
         var members: [JSON] = []
         for member in summary.members { members.append(try await row(member)) }
@@ -72,22 +71,22 @@ extension MembershipCompat {
 
     /// An insuree with the original's fields (`fullname`, `chf_id`, `date_of_birth`, `insuree_gender`,
     /// `first_service_point`, `district_fsp`, `photo`, `policy_status`, `latest_policy`) beside this server's own.
-    func insureeRow(_ insuree: Insuree, genders: [String: String], latest: JSON?, familyLatest: JSON?) async throws -> JSON {
+    /// `latest`: the newest of the family's policies, as the answer's `policy` lists it.
+    func insureeRow(_ insuree: Insuree, genders: [String: String], latest: JSON?) async throws -> JSON {
         var facility: HealthFacility?
         var district: IMISData.Location?
         if let hfID = insuree.hfID {
             facility = try await services.registry.record(HealthFacility.self, id: hfID)?.record
             if let location = facility?.locationID { district = try await services.registry.record(IMISData.Location.self, id: location)?.record }
         }
-        let shown = latest ?? familyLatest
         var members: [JSONMember] = [
             JSONMember("fullname", .string("\(insuree.lastName) \(insuree.otherNames)")),
             JSONMember("chf_id", .string(insuree.chfid)), JSONMember("date_of_birth", .string(insuree.dob.description)),
             JSONMember("insuree_gender", AuthJSON.string(insuree.gender.map { genders[$0] ?? $0 })),
             JSONMember("first_service_point", AuthJSON.string(facility?.name)),
             JSONMember("district_fsp", AuthJSON.string(district?.name)), JSONMember("photo", .null),
-            JSONMember("policy_status", .string(Self.text(shown?["policy_status"]) ?? "Policy Not Found")),
-            JSONMember("latest_policy", shown ?? .null),
+            JSONMember("policy_status", .string(Self.text(latest?["policy_status"]) ?? "Policy Not Found")),
+            JSONMember("latest_policy", latest ?? .null),
         ]
         if case .object(let own) = MembershipEndpoint.person(insuree) { members += own }
         return .object(members)
