@@ -64,7 +64,8 @@ extension MembershipCompat {
     /// `locations/`: `{success, data: [region]}`. The app reads one chain per region (`district`, `Municipality`,
     /// `Village`, each the first by code); the whole tree is in `children`.
     func locations() async throws -> FHIRResponse {
-        let all = try await services.registry.search(IMISData.Location.self, RowQuery(limit: Self.referenceRowLimit)).items.map(\.record)
+        let all = try await services.registry.search(IMISData.Location.self, RowQuery(limit: Self.referenceRowLimit))
+            .items.map(\.record)
         var children: [Int64: [IMISData.Location]] = [:]
         for location in all { if let parent = location.parentID { children[parent, default: []].append(location) } }
         for key in children.keys { children[key]?.sort { $0.code < $1.code } }

@@ -77,7 +77,9 @@ extension MembershipCompat {
         var district: IMISData.Location?
         if let hfID = insuree.hfID {
             facility = try await services.registry.record(HealthFacility.self, id: hfID)?.record
-            if let location = facility?.locationID { district = try await services.registry.record(IMISData.Location.self, id: location)?.record }
+            if let location = facility?.locationID {
+                district = try await services.registry.record(IMISData.Location.self, id: location)?.record
+            }
         }
         var members: [JSONMember] = [
             JSONMember("fullname", .string("\(insuree.lastName) \(insuree.otherNames)")),
@@ -132,7 +134,8 @@ extension MembershipCompat {
             JSONMember("review_status", claim.reviewStatus.map { AuthJSON.number($0) } ?? .null),
             JSONMember("approval_status", .null),
             JSONMember("rejection_reason", claim.rejectionReason.map { AuthJSON.number($0) } ?? .null),
-            JSONMember("explanation", .string(claim.explanation ?? "")), JSONMember("guarantee_id", .string(claim.guaranteeID ?? "")),
+            JSONMember("explanation", .string(claim.explanation ?? "")),
+            JSONMember("guarantee_id", .string(claim.guaranteeID ?? "")),
             JSONMember("visit_type", .string(claim.visitType ?? "")), JSONMember("category", AuthJSON.string(claim.category)),
             JSONMember("json_ext", AuthJSON.string(claim.jsonExt)), JSONMember("legacy_id", id(claim.legacyID)),
             JSONMember("audit_user_id", AuthJSON.number(claim.auditUserID)), JSONMember("batch_run", .null),
