@@ -73,8 +73,15 @@ enum RouteTable {
         Route(.get, .compat, "claimed-item-services", .compat,
               .bearer { try await $0.compat.claimLines($0, principal: $1) }),
         Route(.get, .compat, "card/{uuid}", .compat, .bearer { try await $0.compat.card($0, principal: $1) }),
+        Route(.get, .compat, "membership/card/{uuid}", .compat, .bearer { try await $0.compat.card($0, principal: $1) }),
         Route(.get, .compat, "fhir-patient", .compat,
               .bearer { try await $0.compat.fhirPatient($0, principal: $1) }),
+        // What the app loads signed out: whole reference tables on the per-address sign-in budget.
+        Route(.get, .compat, "config", .compat, .open { try await $0.compat.config() }),
+        Route(.get, .compat, "locations", .compat, .open { try await $0.compat.locations() }, budget: .credential),
+        Route(.get, .compat, "hospitals", .compat, .open { try await $0.compat.hospitals() }, budget: .credential),
+        Route(.post, .compat, "check-username", .compat, .open { try await $0.compat.checkUsername($0) }),
+        Route(.get, .compat, "nationalId", .compat, .open { try await $0.compat.nationalID($0) }, budget: .credential),
 
         // Health checks, for any method, outside SITE_ROOT.
         Route(nil, .root, "health/live", .outcome, .open { _ in RouteTable.healthy }),

@@ -86,7 +86,14 @@ extension Settings {
             throw SettingsError(key: error.setting, message: error.problem)
         }
         let photoRoot = values["PHOTO_ROOT_PATH"].flatMap { $0.isEmpty ? nil : $0 }
-        return AuthServices.over(storage, signer: JWTSigner(key: key), settings: try tokenSettings(configuration),
-                                 otpSecret: secret, notifier: notifier, outbox: outbox, photoRoot: photoRoot, logger: logger)
+        var services = AuthServices.over(storage, signer: JWTSigner(key: key), settings: try tokenSettings(configuration),
+                                         otpSecret: secret, notifier: notifier, outbox: outbox, photoRoot: photoRoot, logger: logger)
+        // The mobile app's configuration document: `MEMBERSHIP_SUPPORT_EMAIL` (else `INSURER_EMAIL`), `INSURER_NAME`,
+        // `CURRENCY`.
+        func text(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
+        services.app.supportEmail = text("MEMBERSHIP_SUPPORT_EMAIL") ?? text("INSURER_EMAIL") ?? ""
+        services.app.operatorName = text("INSURER_NAME") ?? services.app.operatorName
+        services.app.currency = text("CURRENCY") ?? services.app.currency
+        return services
     }
 }

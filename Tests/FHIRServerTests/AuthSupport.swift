@@ -17,10 +17,11 @@ struct AuthTestWorld {
     let database: IMISDatabase
     let auth: AuthServices
 
-    /// The demo world; tokens signed with `signer` (HS256 test secret by default).
+    /// The demo world; tokens signed with `signer` (HS256 test secret by default); `adjust` changes the services.
     static func make(signer: JWTSigner = JWTSigner(key: .hs256(secret: testSecret)),
                      configuration: ServerConfiguration = ServerConfiguration(),
-                     settings: TokenSettings = testTokenSettings) async throws -> AuthTestWorld {
+                     settings: TokenSettings = testTokenSettings,
+                     adjust: (inout AuthServices) -> Void = { _ in }) async throws -> AuthTestWorld {
         let database = try demoDatabase()
         let logger = quietLogger
         var storage = Storage.sqlite(database)
@@ -30,8 +31,9 @@ struct AuthTestWorld {
             storage = .postgres(fresh.database)
             lease = fresh
         }
-        let auth = AuthServices.over(storage, signer: signer, settings: settings, passwords: .forTesting(), otpSecret: testSecret,
+        var auth = AuthServices.over(storage, signer: signer, settings: settings, passwords: .forTesting(), otpSecret: testSecret,
                                        outbox: DevelopmentOutbox.forMode("DEV"))
+        adjust(&auth)
         var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger)
         environment.services = lease.map { [$0] } ?? []
         let app = buildApplication(environment)

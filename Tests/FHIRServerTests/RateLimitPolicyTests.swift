@@ -155,6 +155,11 @@ struct RateLimitPolicyTests {
         ("/api/api_fhir_r4/login/", "", .credential), ("/api/api_fhir_r4/metadata", "", .openDocument),
         ("/api/membership/register", "", .credential), ("/api/membership/validate-otp/", "", .credential),
         ("/api/membership/resend-otp", "", .credential), ("/api/membership/insuree-information", "", .api),
+        // The insuree app's reference tables and national-ID lookup: the address's strict budget; its configuration
+        // an open document.
+        ("/api/membership/locations/", "", .credential), ("/api/membership/hospitals", "", .credential),
+        ("/api/membership/nationalId/", "", .credential), ("/api/membership/config", "", .openDocument),
+        ("/api/membership/check-username/", "", .credential),
         ("/membership/me", "", .api), ("/fhir/metadata", "", .openDocument), ("/fhir/Patient", "", .api),
         ("/fhir/.well-known/smart-configuration", "", .openDocument), ("/.well-known/oauth-authorization-server", "", .openDocument),
         ("/api/auth/token", "api", .credential), ("/auth/token", "api", .api), ("/api/fhir/metadata", "api", .openDocument),

@@ -23,6 +23,9 @@ struct RouteTableTests {
         "GET /auth/dev/outbox", "GET /auth/jwks.json", "GET /.well-known/oauth-authorization-server",
         "POST /api/membership/login", "POST /api/membership/register", "POST /api/membership/resend-otp",
         "POST /api/membership/validate-otp", "ANY /health/live", "ANY /health/ready",
+        // What the insuree app loads before sign-in: reference data, its configuration, the sign-up sheet's checks.
+        "GET /api/membership/config", "GET /api/membership/locations", "GET /api/membership/hospitals",
+        "POST /api/membership/check-username", "GET /api/membership/nationalId",
     ]
 
     /// A path that `route` matches under `configuration`: the demo world's Jane Doe for a FHIR id, John Doe for the

@@ -21,6 +21,8 @@ public struct AuthServices: Sendable {
     public var pushTokens: any PushTokenStore
     /// Messages sent, for developers (`MODE=DEV` only; nil otherwise).
     public var outbox: DevelopmentOutbox?
+    /// What the mobile app's configuration document takes from the deployment.
+    public var app = MembershipAppSettings()
 
     public init(tokens: TokenService, accounts: any AccountStore, registry: any RegistryStore, insurance: any InsuranceStore,
                 otp: OTPService, pushTokens: any PushTokenStore, outbox: DevelopmentOutbox?,

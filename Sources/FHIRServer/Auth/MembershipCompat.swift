@@ -71,8 +71,9 @@ struct MembershipCompat: Sendable {
             JSONMember("username", AuthJSON.string(tokens.user?.loginName)),
             JSONMember("exp", AuthJSON.number(Int64(tokens.expiresAt.timeIntervalSince1970))),
             JSONMember("first_name", AuthJSON.string(tokens.user?.otherNames)), JSONMember("last_name", AuthJSON.string(tokens.user?.lastName)),
-            JSONMember("email", AuthJSON.string(tokens.user?.email)), JSONMember("is_officer", .bool(tokens.user?.isOfficer ?? false)),
+            JSONMember("email", .string(Self.email(tokens))), JSONMember("is_officer", .bool(tokens.user?.isOfficer ?? false)),
             JSONMember("is_insuree", .bool(tokens.insuree != nil)),
+            JSONMember("user_type", .string(tokens.insuree != nil ? "insuree" : "user")),
         ]
         if let insuree = tokens.insuree {
             members.append(JSONMember("insuree_info", .object([
@@ -82,6 +83,14 @@ struct MembershipCompat: Sendable {
             ])))
         }
         return AuthJSON.answer(members)
+    }
+
+    /// The e-mail the app shows after sign-in: the user's, else the insuree's, else empty (the app force-unwraps it).
+    static func email(_ tokens: IssuedTokens) -> String {
+        for candidate in [tokens.user?.email, tokens.insuree?.email] {
+            if let value = candidate?.trimmingCharacters(in: .whitespaces), !value.isEmpty { return value }
+        }
+        return ""
     }
 
     /// `register/`: `{chfid, head_chfid, dob, phone, email}` → "OTP sent successfully." with the challenge's id (the
@@ -148,85 +157,31 @@ struct MembershipCompat: Sendable {
         return try await service.isInside(provider: service.provider("Patient"), id: insuree.uuid, restriction: restriction)
     }
 
-    /// `insuree-information/?insuree=<chfid>` (the caller's own insuree when omitted).
-    func information(_ request: RouteRequest, principal: Principal) async throws -> FHIRResponse {
-        var chfid = request.query.first("insuree")
-        if chfid == nil, let own = try? membership.insuree(principal),
-           let insuree = try await services.registry.record(Insuree.self, id: own) {
-            chfid = insuree.chfid
-        }
-        guard let chfid else { throw TokenError.invalidRequest("chfid is required") }
-        let insuree = try await reachable(principal, chfid: chfid)
-        guard let id = insuree.id else { throw Self.notFound }
-        let summary = try await membership.summary(insureeID: id)
-        let policies: [JSON] = summary.policies.map { policy, product in
-            .object([
-                JSONMember("uuid", .string(policy.uuid)), JSONMember("status", .string(MembershipEndpoint.status(policy))),
-                JSONMember("product", AuthJSON.string(product?.name)), JSONMember("product_code", AuthJSON.string(product?.code)),
-                JSONMember("start_date", .string(policy.startDate.description)),
-                JSONMember("expiry_date", .string(policy.expiryDate.description)),
-            ])
-        }
-        return AuthJSON.answer([
-            JSONMember("success", .bool(true)),
-            JSONMember("data", .object([
-                JSONMember("insuree", MembershipEndpoint.person(summary.insuree)),
-                JSONMember("families", .array([.object([
-                    JSONMember("uuid", .string(summary.family.uuid)),
-                    JSONMember("members", .array(summary.members.map(MembershipEndpoint.person))),
-                ])])),
-                JSONMember("policy", .array(policies)),
-            ])),
-        ])
-    }
-
-    /// `claims/`: the signed-in insuree's claims.
-    func claims(principal: Principal) async throws -> FHIRResponse {
-        let insureeID = try membership.insuree(principal)
-        guard let insuree = try await services.registry.record(Insuree.self, id: insureeID)?.record else { throw Self.notFound }
-        let provider = try service.provider("Claim")
-        let matches = try await provider.search(SearchQuery.parse(
-            QueryParameters([("patient", "Patient/\(insuree.uuid)"), ("_count", "100")]), for: provider, strict: true))
-        var claims: [JSON] = []
-        for id in matches.resources.compactMap(\.resourceID) {
-            guard let details = try await services.insurance.claim(uuid: id) else { continue }
-            let claim = details.claim.record
-            claims.append(.object([
-                JSONMember("uuid", .string(claim.uuid)), JSONMember("code", .string(claim.code)),
-                JSONMember("status", AuthJSON.number(claim.status)),
-                JSONMember("date_claimed", .string(claim.dateClaimed.description)),
-                JSONMember("date_from", .string(claim.dateFrom.description)),
-                JSONMember("date_to", AuthJSON.string(claim.dateTo?.description)),
-                JSONMember("claimed", claim.claimed.map { .number($0) } ?? .null),
-                JSONMember("approved", claim.approved.map { .number($0) } ?? .null),
-            ]))
-        }
-        var answer = AuthJSON.answer([])
-        var writer = JSONWriter()
-        writer.writeJSON(.array(claims))
-        answer.body = writer.bytes
-        return answer
-    }
-
-    /// `claimed-item-services/?claim_id=<uuid>`: the lines of one of the insuree's claims.
+    /// `claimed-item-services/?claim_id=<id>` (the claim's integer id, as the app sends it, or its UUID): the lines
+    /// of one of the caller's family's claims, items named `item_name` and services `service_name`; empty lists for
+    /// any other claim, known or not.
     func claimLines(_ request: RouteRequest, principal: Principal) async throws -> FHIRResponse {
         let insureeID = try membership.insuree(principal)
-        guard let claimID = request.query.first("claim_id"), let details = try await services.insurance.claim(uuid: claimID) else {
-            return AuthJSON.answer([JSONMember("claimed_items", .array([])), JSONMember("claimed_services", .array([]))])
+        let empty = AuthJSON.answer([JSONMember("claimed_items", .array([])), JSONMember("claimed_services", .array([]))])
+        guard let claimID = request.query.first("claim_id"), !claimID.isEmpty else { return empty }
+        var uuid = claimID
+        if let key = Int64(claimID) {
+            guard let claim = try await services.registry.record(IMISData.Claim.self, id: key)?.record else { return empty }
+            uuid = claim.uuid
         }
+        guard let details = try await services.insurance.claim(uuid: uuid) else { return empty }
         let owner = try await services.registry.record(Insuree.self, id: details.claim.record.insureeID)?.record
         let caller = try await services.registry.record(Insuree.self, id: insureeID)?.record
-        guard let owner, let caller, owner.familyID == caller.familyID else {
-            return AuthJSON.answer([JSONMember("claimed_items", .array([])), JSONMember("claimed_services", .array([]))])
-        }
-        func lines(_ rows: [ClaimLine]) async throws -> [JSON] {
+        guard let owner, let caller, owner.familyID != nil, owner.familyID == caller.familyID else { return empty }
+        func lines(_ rows: [ClaimLine], label: String) async throws -> [JSON] {
             var result: [JSON] = []
             for line in rows {
                 var name: String?
                 if line.kind == .item { name = try await services.registry.record(MedicalItem.self, id: line.medicalID)?.record.name }
                 else { name = try await services.registry.record(MedicalService.self, id: line.medicalID)?.record.name }
                 result.append(.object([
-                    JSONMember("name", AuthJSON.string(name)), JSONMember("qty_provided", .number(line.quantityProvided)),
+                    JSONMember(label, .string(name ?? "")), JSONMember("name", AuthJSON.string(name)),
+                    JSONMember("qty_provided", .number(line.quantityProvided)),
                     JSONMember("price_asked", .number(line.priceAsked)),
                     JSONMember("price_approved", line.priceApproved.map { .number($0) } ?? .null),
                     JSONMember("status", AuthJSON.number(line.status)),
@@ -235,8 +190,10 @@ struct MembershipCompat: Sendable {
             return result
         }
         return AuthJSON.answer([
-            JSONMember("claimed_items", .array(try await lines(details.items))),
-            JSONMember("claimed_services", .array(try await lines(details.services))),
+            JSONMember("claim_id", details.claim.record.id.map { AuthJSON.number($0) } ?? .null),
+            JSONMember("claim_uuid", .string(details.claim.record.uuid)),
+            JSONMember("claimed_items", .array(try await lines(details.items, label: "item_name"))),
+            JSONMember("claimed_services", .array(try await lines(details.services, label: "service_name"))),
         ])
     }
 
@@ -247,7 +204,20 @@ struct MembershipCompat: Sendable {
             throw TokenError.invalidRequest("Identifier is required")
         }
         let insuree = try await reachable(principal, chfid: identifier)
-        let stored = try await service.provider("Patient").read(id: insuree.uuid)
+        var stored = try await service.provider("Patient").read(id: insuree.uuid)
+        if case .patient(var patient) = stored.resource {
+            patient.extension = patient.extension.map(Self.appOrder)
+            stored.resource = .patient(patient)
+        }
         return .stored(stored, pretty: false)
+    }
+
+    /// The app reads a Patient's extensions by position (`extension[1]` the card-issued flag, `extension[2]` the
+    /// family group reference): is-head, card-issued and group reference first, the others after in their order
+    /// (order carries no meaning in FHIR).
+    static func appOrder(_ extensions: [Extension]) -> [Extension] {
+        let first = [OpenIMISIG.Ext.patientIsHead, OpenIMISIG.Ext.patientCardIssued, OpenIMISIG.Ext.patientGroupReference]
+        func rank(_ ext: Extension) -> Int { first.firstIndex { ext.url.hasSuffix("/" + $0) } ?? first.count }
+        return extensions.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
     }
 }
