@@ -116,7 +116,7 @@ import Testing
     @Test func criteriaInSearchFormOfEveryFollowedTypeAreAccepted() async throws {
         let (app, _) = try await makeTestApplication()
         let accepted = [
-            "Invoice?status=balanced", "Invoice?date=ge2024-01-01&status=issued", "PaymentNotice?payment-status=paid",
+            "Invoice?type=contribution", "Invoice?status=balanced", "Invoice?date=ge2024-01-01&status=issued", "PaymentNotice?payment-status=paid",
             "Coverage?status=active", "Contract", "Claim?_lastUpdated=gt2024-01-01", "ClaimResponse",
             "Patient?identifier=100000001", "Group", "Organization", "Invoice?",
         ]
