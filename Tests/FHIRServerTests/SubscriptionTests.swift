@@ -259,4 +259,26 @@ import Testing
             }
         }
     }
+
+    @Test func aTransactionThatFailsLeavesNoSubscriptionAndOneThatSucceedsKeepsIt() async throws {
+        let (app, _) = try await makeTestApplication()
+        @Sendable func entry(_ criteria: String) -> String {
+            TransactionTests.entry("POST", "Subscription", resource: String(buffer: Self.body(criteria: criteria)))
+        }
+        try await app.test(.router) { client in
+            let failing = TransactionTests.bundle("transaction", [entry("Invoice?status=balanced"), entry("Invoice?nope=1")])
+            let refused = try await client.fhir(uri: "/fhir", method: .post, headers: Self.fhirJSON, body: failing) {
+                ($0.status, fhirBody($0))
+            }
+            #expect(refused.0 == .unprocessableContent)
+            #expect(Self.diagnostics(refused.1).contains("nope"))
+            #expect(try await client.entryIDs("/fhir/Subscription") == [])
+            let passing = TransactionTests.bundle("transaction", [entry("Invoice?status=balanced")])
+            let answer = try await client.fhir(uri: "/fhir", method: .post, headers: Self.fhirJSON, body: passing) {
+                ($0.status, fhirBody($0))
+            }
+            #expect(answer.0 == .ok)
+            #expect(try await client.entryIDs("/fhir/Subscription").count == 1)
+        }
+    }
 }
