@@ -75,6 +75,8 @@ struct Settings {
             authenticatedRateLimit: authenticatedRateLimit, connections: try connectionLimits())
         try applyAnswerLimits(to: &configuration)
         configuration.basicAuth = try bool("BASIC_AUTH", true)
+        configuration.subscriptionAllowedHosts = string("SUBSCRIPTION_ALLOWED_HOSTS", "").split(separator: ",")
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return configuration
     }
 

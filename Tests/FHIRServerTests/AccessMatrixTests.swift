@@ -48,6 +48,9 @@ struct AccessMatrixTests {
         (.get, "/fhir/PaymentReconciliation", [.admin: 200, .clerk: 403, .insureeA: 404, .insureeB: 404, .system: 403]),
         (.get, "/fhir/Organization/\(DemoDataset.UUIDs.raptaDistrictHospital)", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
         (.get, "/fhir/InsurancePlan", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
+        // Subscriptions: openIMIS's rights 158001-158004 or a system/Subscription scope; an insuree never.
+        (.get, "/fhir/Subscription", [.admin: 200, .clerk: 403, .insureeA: 404, .insureeB: 404, .system: 403, .noRights: 403]),
+        (.post, "/fhir/Subscription", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403, .noRights: 403]),
         (.get, "/fhir/Location", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
         // Policies and eligibility: openIMIS's policy rights (101201 search and eligibility, 101202 add), never
         // "signed in is enough".

@@ -90,6 +90,8 @@ import Testing
         ("recipient=Group/\(DemoDataset.UUIDs.doeFamily)", 0),
         ("issuer=Organization/openIMIS-Implementation", 1), ("issuer=Organization/other", 0),
         ("date=2021-09-01", 1), ("date=gt2021-09-01", 0), ("date=ge2021", 1),
+        ("type=contribution", 1), ("type=https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/invoice-type|contribution", 1),
+        ("type=other", 0), ("type:not=contribution", 0), ("type=urn:other|contribution", 0),
     ])
     func everySearchParameter(query: String, expected: Int) async throws {
         let (app, _) = try await makeTestApplication()

@@ -42,7 +42,7 @@ extension FHIRService {
                 return try respond(request, existing, status: .ok)
             }
         }
-        var stored = try await provider.create(resource)
+        var stored = try await provider.create(resource, viaAlias: request.viaAlias)
         if provider.createIsEnquiry { return .resource(stored.resource, pretty: request.pretty) }
         var location = "\(request.base)/\(stored.resource.resourceType)/\(stored.resource.id ?? "")/_history/\(stored.versionId)"
         if let answerType = provider.createAnswerType, let id = stored.resource.id {

@@ -130,6 +130,9 @@ public protocol ResourceProvider: Sendable {
     func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches
     /// Creates a resource (http://hl7.org/fhir/R4/http.html#create).
     func create(_ resource: Resource) async throws(FHIRError) -> StoredResource
+    /// Creates a resource, knowing whether it came through the openIMIS alias (a Subscription created there
+    /// notifies in openIMIS's form); by default the same as ``create(_:)``.
+    func create(_ resource: Resource, viaAlias: Bool) async throws(FHIRError) -> StoredResource
     /// Updates a resource; `ifMatch` is the version the client saw (http://hl7.org/fhir/R4/http.html#update).
     func update(id: String, _ resource: Resource, ifMatch: Int?) async throws(FHIRError) -> StoredResource
     /// Deletes a resource (soft delete; http://hl7.org/fhir/R4/http.html#delete).
@@ -145,6 +148,10 @@ extension ResourceProvider {
 
     public func create(_ resource: Resource) async throws(FHIRError) -> StoredResource {
         throw FHIRError(.methodNotAllowed, "create is not supported for \(resourceType)")
+    }
+
+    public func create(_ resource: Resource, viaAlias: Bool) async throws(FHIRError) -> StoredResource {
+        try await create(resource)
     }
 
     public func update(id: String, _ resource: Resource, ifMatch: Int?) async throws(FHIRError) -> StoredResource {

@@ -85,7 +85,8 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     }
     return FHIRService(
         configuration: environment.configuration,
-        providers: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache),
+        providers: SubscriptionProvider.adding(
+            to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache), environment: environment),
         units: store, renderCache: cache,
         compartments: { familyID in
             guard let family = try await store.record(Family.self, id: familyID) else { return nil }

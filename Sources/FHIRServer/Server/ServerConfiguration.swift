@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     /// or a system client's id and secret), as openIMIS does; when off, Basic is refused like an unknown scheme and
     /// not offered in the challenge.
     public var basicAuth: Bool = true
+    /// `SUBSCRIPTION_ALLOWED_HOSTS`: loopback or private hosts a subscription endpoint may name in production
+    /// (names or IP literals; link-local and metadata addresses stay refused).
+    public var subscriptionAllowedHosts: [String] = []
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",

@@ -101,5 +101,6 @@ extension Storage {
         self.init(engine: engine, store: store, accounts: SQLAccountStore(sql: accountSQL),
                   otpChallenges: SQLOTPChallengeStore(sql: accountSQL), pushTokens: SQLPushTokenStore(sql: accountSQL),
                   committedChanges: committedChanges)
+        self.subscriptions = SQLSubscriptionStore(sql: accountSQL)
     }
 }

@@ -21,6 +21,8 @@ public struct Storage: Sendable {
     public var otpChallenges: any OTPChallengeStore
     /// Devices' push tokens.
     public var pushTokens: any PushTokenStore
+    /// FHIR Subscriptions; nil for storage without them.
+    public var subscriptions: (any SubscriptionStore)?
     /// Registers a handler told of every committed write with the rows it changed, when the engine can tell
     /// (a cache of renderings is safe only then); `nil` when writes of other processes are not seen.
     public var committedChanges: (@Sendable (@escaping @Sendable (CommittedChanges) -> Void) -> Void)?

@@ -56,6 +56,16 @@ struct InvoiceProvider: CurrentVersionProvider {
                 let ids = try c.references(defaultType: "Organization").filter { $0.type == nil || $0.type == "Organization" }
                 return .constant(ids.contains { $0.id == insurer.id || $0.id == insurer.code })
             },
+            // The openIMIS IG's subscription example follows `Invoice?type=contribution`.
+            SearchParameter("type", .token, documentation: "contribution: every invoice served is a contribution invoice.") {
+                c throws(FHIRError) in
+                if c.modifier == "missing" { return .constant(!(try c.missing())) }
+                let contribution = c.tokens().contains { token in
+                    token.code == "contribution"
+                        && (token.system == nil || OpenIMISIG.isCodeSystem(token.system, InvoiceMapping.typeSystem))
+                }
+                return .constant(c.modifier == "not" ? !contribution : contribution)
+            },
             SearchParameter("date", .date, documentation: "Invoice date (DateInvoice).") { c throws(FHIRError) in
                 try Translate.day(c, column: Column.dateInvoice)
             },
