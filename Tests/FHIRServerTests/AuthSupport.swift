@@ -20,7 +20,8 @@ struct AuthTestWorld {
     /// The demo world; tokens signed with `signer` (HS256 test secret by default).
     static func make(signer: JWTSigner = JWTSigner(key: .hs256(secret: testSecret)),
                      configuration: ServerConfiguration = ServerConfiguration(),
-                     settings: TokenSettings = testTokenSettings) async throws -> AuthTestWorld {
+                     settings: TokenSettings = testTokenSettings,
+                     clock: @escaping @Sendable () -> Date = { Date() }) async throws -> AuthTestWorld {
         let database = try demoDatabase()
         let logger = quietLogger
         var storage = Storage.sqlite(database)
@@ -31,7 +32,7 @@ struct AuthTestWorld {
             lease = fresh
         }
         let auth = AuthServices.over(storage, signer: signer, settings: settings, passwords: .forTesting(), otpSecret: testSecret,
-                                       outbox: DevelopmentOutbox.forMode("DEV"))
+                                       outbox: DevelopmentOutbox.forMode("DEV"), clock: clock)
         var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger)
         environment.services = lease.map { [$0] } ?? []
         let app = buildApplication(environment)

@@ -53,6 +53,9 @@ enum RegistryMigrations {
             // openIMIS's `tblProduct.StartCycle1..4` (varchar(5), `DD-MM`).
             for n in 1...4 { try db.execute(sql: "ALTER TABLE tblProduct ADD COLUMN StartCycle\(n) TEXT") }
         }
+        migrator.registerMigration("v8 client keys and assertion ids for signed client authentication") { db in
+            try db.execute(sql: ClientKeySchema.own)
+        }
         return migrator
     }
 
