@@ -123,6 +123,31 @@ struct BackendServicesJWKSURLTests {
         }
     }
 
+    @Test func aURLThatFailedIsNotAskedAgainForAWhile() async throws {
+        let key = AssertionKey.es384()
+        let server = KeyServer([key])
+        let clock = MovableClock()
+        let world = try await AuthTestWorld.make(clock: { clock.now })
+        try await Self.withKeyServer(server) { port in
+            try await world.assertionClient("dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/jwks.json")
+            try await world.run { client in
+                let endpoint = try await client.tokenEndpoint()
+                server.serve([])
+                for _ in 0..<3 {
+                    let claims = AssertionKey.claims(client: "dashboard", aud: endpoint, now: clock.now)
+                    #expect(try await client.token(assertionRequest(try key.sign(claims))).0 == .unauthorized)
+                }
+                #expect(server.requests == 1)
+                server.serve([key])
+                clock.advance(31)
+                let claims = AssertionKey.claims(client: "dashboard", aud: endpoint, now: clock.now)
+                let (status, _, body) = try await client.token(assertionRequest(try key.sign(claims)))
+                #expect(status == .ok, "\(body)")
+                #expect(server.requests == 2)
+            }
+        }
+    }
+
     @Test func anHTTPSetURLIsRefusedWhenHTTPSIsRequired() async throws {
         let key = AssertionKey.es384()
         let server = KeyServer([key])

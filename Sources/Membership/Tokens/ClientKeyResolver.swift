@@ -25,6 +25,9 @@ public actor ClientKeyResolver {
     }
 
     var cache: [String: Cached] = [:]
+    /// When a URL last failed to give a usable set: it is not asked again before ``refetchInterval`` has passed, so
+    /// assertions naming a client whose URL is down cannot make the server fetch on every request.
+    var failures: [String: Date] = [:]
 
     public init(requireHTTPS: Bool = false, cacheLifetime: TimeInterval = 300, fetchTimeout: TimeInterval = 5) {
         self.requireHTTPS = requireHTTPS
@@ -43,7 +46,18 @@ public actor ClientKeyResolver {
             let age = now.timeIntervalSince(cached.fetchedAt)
             if age >= 0, age < cacheLifetime, !(refreshing && age >= Self.refetchInterval) { return cached.keys }
         }
-        let keys = try await fetch(text)
+        if let failed = failures[text], now.timeIntervalSince(failed) >= 0, now.timeIntervalSince(failed) < Self.refetchInterval {
+            throw ClientAssertion.refused("the client's JWK Set could not be fetched")
+        }
+        let keys: ClientJWKS
+        do {
+            keys = try await fetch(text)
+            failures[text] = nil
+        } catch {
+            if failures.count >= Self.cacheLimit { failures.removeAll() }
+            failures[text] = now
+            throw error
+        }
         if cache.count >= Self.cacheLimit { cache.removeAll() }
         cache[text] = Cached(keys: keys, fetchedAt: now)
         return keys
