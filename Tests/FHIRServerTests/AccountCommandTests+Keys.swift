@@ -18,8 +18,10 @@ extension AccountCommandTests {
         let key = AssertionKey.es384()
         let jwks = directory.appendingPathComponent("dashboard.jwks.json")
         try Data(AssertionKey.jwks([key]).utf8).write(to: jwks)
-        let created = try Self.run(["create-client", "--database", path, "--id", "dashboard", "--scope", "system/Patient.rs",
-                                    "--jwks", jwks.path])
+        let created = try Self.run([
+            "create-client", "--database", path, "--id", "dashboard", "--scope", "system/Patient.rs",
+            "--jwks", jwks.path,
+        ])
         #expect(created.status == 0, "\(created.output)")
         #expect(!created.output.contains("client_secret="))
 
@@ -30,9 +32,12 @@ extension AccountCommandTests {
         try JSONSerialization.data(withJSONObject: ["keys": [withPrivate]]).write(to: privateFile)
         let notASet = directory.appendingPathComponent("not-a-set.json")
         try Data("{\"kty\":\"EC\"}".utf8).write(to: notASet)
-        for arguments in [["--jwks", privateFile.path], ["--jwks", notASet.path],
-                          ["--jwks", jwks.path, "--jwks-url", "https://keys.example.org/jwks.json"]] {
-            let refused = try Self.run(["create-client", "--database", path, "--id", "other", "--scope", "system/Patient.rs"] + arguments)
+        for arguments in [
+            ["--jwks", privateFile.path], ["--jwks", notASet.path],
+            ["--jwks", jwks.path, "--jwks-url", "https://keys.example.org/jwks.json"],
+        ] {
+            let refused = try Self.run(
+                ["create-client", "--database", path, "--id", "other", "--scope", "system/Patient.rs"] + arguments)
             #expect(refused.status != 0, "\(arguments)")
         }
 

@@ -1,6 +1,6 @@
-import FHIRModels
 import Crypto
 import CryptoExtras
+import FHIRModels
 import Foundation
 import HummingbirdTesting
 import IMISData
@@ -22,8 +22,12 @@ struct AssertionKey: Sendable {
     /// The algorithm it signs with: ES384, ES256, RS384 or RS256.
     let alg: String
 
-    static func es384(kid: String = "es384-key") -> AssertionKey { AssertionKey(material: .es384(P384.Signing.PrivateKey()), kid: kid, alg: "ES384") }
-    static func es256(kid: String = "es256-key") -> AssertionKey { AssertionKey(material: .es256(P256.Signing.PrivateKey()), kid: kid, alg: "ES256") }
+    static func es384(kid: String = "es384-key") -> AssertionKey {
+        AssertionKey(material: .es384(P384.Signing.PrivateKey()), kid: kid, alg: "ES384")
+    }
+    static func es256(kid: String = "es256-key") -> AssertionKey {
+        AssertionKey(material: .es256(P256.Signing.PrivateKey()), kid: kid, alg: "ES256")
+    }
     static func rs384(kid: String = "rs384-key") throws -> AssertionKey {
         AssertionKey(material: .rsa(try _RSA.Signing.PrivateKey(keySize: .bits2048)), kid: kid, alg: "RS384")
     }
@@ -33,16 +37,22 @@ struct AssertionKey: Sendable {
         switch material {
         case .es384(let key):
             let raw = key.publicKey.rawRepresentation
-            return ["kty": "EC", "crv": "P-384", "kid": kid, "alg": alg, "use": "sig",
-                    "x": Base64URL.encode(raw.prefix(48)), "y": Base64URL.encode(raw.suffix(48))]
+            return [
+                "kty": "EC", "crv": "P-384", "kid": kid, "alg": alg, "use": "sig",
+                "x": Base64URL.encode(raw.prefix(48)), "y": Base64URL.encode(raw.suffix(48)),
+            ]
         case .es256(let key):
             let raw = key.publicKey.rawRepresentation
-            return ["kty": "EC", "crv": "P-256", "kid": kid, "alg": alg,
-                    "x": Base64URL.encode(raw.prefix(32)), "y": Base64URL.encode(raw.suffix(32))]
+            return [
+                "kty": "EC", "crv": "P-256", "kid": kid, "alg": alg,
+                "x": Base64URL.encode(raw.prefix(32)), "y": Base64URL.encode(raw.suffix(32)),
+            ]
         case .rsa(let key):
             let primitives = try? key.publicKey.getKeyPrimitives()
-            return ["kty": "RSA", "kid": kid, "alg": alg, "n": Base64URL.encode(primitives?.modulus ?? Data()),
-                    "e": Base64URL.encode(primitives?.publicExponent ?? Data())]
+            return [
+                "kty": "RSA", "kid": kid, "alg": alg, "n": Base64URL.encode(primitives?.modulus ?? Data()),
+                "e": Base64URL.encode(primitives?.publicExponent ?? Data()),
+            ]
         }
     }
 
@@ -54,10 +64,13 @@ struct AssertionKey: Sendable {
 
     /// A compact JWS of `claims` with `header` (by default this key's `alg` and `kid`, `typ: JWT`), signed with
     /// `signAs` (by default this key's algorithm).
-    func sign(_ claims: [String: any Sendable], header: [String: String]? = nil, signAs: String? = nil) throws -> String {
+    func sign(_ claims: [String: any Sendable], header: [String: String]? = nil, signAs: String? = nil) throws -> String
+    {
         let header = header ?? ["alg": alg, "kid": kid, "typ": "JWT"]
-        let input = Base64URL.encode(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) + "."
-            + Base64URL.encode(try JSONSerialization.data(withJSONObject: claims.mapValues { $0 as Any }, options: [.sortedKeys]))
+        let input =
+            Base64URL.encode(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) + "."
+            + Base64URL.encode(
+                try JSONSerialization.data(withJSONObject: claims.mapValues { $0 as Any }, options: [.sortedKeys]))
         let data = Data(input.utf8)
         let signature: Data
         switch (material, signAs ?? alg) {
@@ -74,14 +87,19 @@ struct AssertionKey: Sendable {
     /// The claims SMART Backend Services asks for: `iss` = `sub` = the client, `aud` the token endpoint, `exp` four
     /// minutes ahead, a fresh `jti`.
     static func claims(client: String, aud: String, now: Date = Date()) -> [String: any Sendable] {
-        ["iss": client, "sub": client, "aud": aud, "exp": Int(now.timeIntervalSince1970) + 240, "jti": UUID().uuidString]
+        [
+            "iss": client, "sub": client, "aud": aud, "exp": Int(now.timeIntervalSince1970) + 240,
+            "jti": UUID().uuidString,
+        ]
     }
 }
 
 /// The token request of SMART Backend Services with `assertion`.
 func assertionRequest(_ assertion: String, scope: String? = nil) -> [(String, String)] {
-    var pairs = [("grant_type", "client_credentials"), ("client_assertion_type", TokenService.jwtBearerAssertionType),
-                 ("client_assertion", assertion)]
+    var pairs = [
+        ("grant_type", "client_credentials"), ("client_assertion_type", TokenService.jwtBearerAssertionType),
+        ("client_assertion", assertion),
+    ]
     if let scope { pairs.append(("scope", scope)) }
     return pairs
 }
@@ -90,10 +108,13 @@ extension AuthTestWorld {
     /// A system client that authenticates with assertions signed by `keys` (a JWK Set stored with it), or by the keys
     /// at `jwksURL`.
     func assertionClient(_ id: String, scope: String, keys: [AssertionKey] = [], jwksURL: String? = nil) async throws {
-        let registration = ClientKeyRegistration(clientID: id, jwks: jwksURL == nil ? AssertionKey.jwks(keys) : nil,
-                                                 jwksURL: jwksURL, createdAt: Date())
-        try await auth.accounts.createClient(SystemClient(clientID: id, secretHash: OpaqueSecret.hash(OpaqueSecret.make()),
-                                                          name: id, scope: scope, createdAt: Date()), keys: registration)
+        let registration = ClientKeyRegistration(
+            clientID: id, jwks: jwksURL == nil ? AssertionKey.jwks(keys) : nil,
+            jwksURL: jwksURL, createdAt: Date())
+        try await auth.accounts.createClient(
+            SystemClient(
+                clientID: id, secretHash: OpaqueSecret.hash(OpaqueSecret.make()),
+                name: id, scope: scope, createdAt: Date()), keys: registration)
     }
 }
 

@@ -37,16 +37,20 @@ struct BackendServicesJWKSURLTests {
 
     /// A local server answering `GET /jwks.json` with what `document` holds now (and `GET /huge` with more than the
     /// size limit, `GET /moved` with a redirect), counting the requests for the set; `body` gets its port.
-    static func withKeyServer(_ server: KeyServer, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    static func withKeyServer(_ server: KeyServer, _ body: @escaping @Sendable (Int) async throws -> Void) async throws
+    {
         let router = Router()
         router.get("jwks.json") { _, _ -> Response in
             server.hits.withLock { $0 += 1 }
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: server.document.withLock { $0 })))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: server.document.withLock { $0 })))
         }
         router.get("huge") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"keys\":[" + String(repeating: " ", count: 70_000) + "]}")))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(string: "{\"keys\":[" + String(repeating: " ", count: 70_000) + "]}")))
         }
         router.get("moved") { _, _ -> Response in
             Response(status: .found, headers: [.location: "/jwks.json"])
@@ -61,23 +65,27 @@ struct BackendServicesJWKSURLTests {
         let first = AssertionKey.es384(kid: "first")
         let rotated = AssertionKey.es384(kid: "rotated")
         let server = KeyServer([first])
-        let world = try await AuthTestWorld.make()
+        // The server's clock stands still: however slow the machine, the set is younger than the re-fetch interval.
+        let clock = MovableClock()
+        let world = try await AuthTestWorld.make(clock: { clock.now })
         try await Self.withKeyServer(server) { port in
             let url = "http://127.0.0.1:\(port)/jwks.json"
             try await world.assertionClient("dashboard", scope: "system/Patient.rs", jwksURL: url)
             try await world.run { client in
                 let endpoint = try await client.tokenEndpoint()
                 for _ in 0..<3 {
-                    let (status, _, body) = try await client.token(assertionRequest(
-                        try first.sign(AssertionKey.claims(client: "dashboard", aud: endpoint))))
+                    let (status, _, body) = try await client.token(
+                        assertionRequest(
+                            try first.sign(AssertionKey.claims(client: "dashboard", aud: endpoint, now: clock.now))))
                     #expect(status == .ok, "\(body)")
                 }
                 #expect(server.requests == 1)
                 #expect(await world.auth.tokens.clientKeys.isCached(url))
                 // A key the cached set lacks: fetched again only once the set is older than the re-fetch interval.
                 server.serve([first, rotated])
-                let (early, _, _) = try await client.token(assertionRequest(
-                    try rotated.sign(AssertionKey.claims(client: "dashboard", aud: endpoint))))
+                let (early, _, _) = try await client.token(
+                    assertionRequest(
+                        try rotated.sign(AssertionKey.claims(client: "dashboard", aud: endpoint, now: clock.now))))
                 #expect(early == .unauthorized)
                 #expect(server.requests == 1)
             }
@@ -93,10 +101,12 @@ struct BackendServicesJWKSURLTests {
         settings.jwksCacheLifetime = 3600
         let world = try await AuthTestWorld.make(settings: settings, clock: { clock.now })
         try await Self.withKeyServer(server) { port in
-            try await world.assertionClient("dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/jwks.json")
+            try await world.assertionClient(
+                "dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/jwks.json")
             try await world.run { client in
                 let endpoint = try await client.tokenEndpoint()
-                #expect(try await client.token(assertionRequest(try first.sign(AssertionKey.claims(client: "dashboard", aud: endpoint)))).0 == .ok)
+                let before = AssertionKey.claims(client: "dashboard", aud: endpoint, now: clock.now)
+                #expect(try await client.token(assertionRequest(try first.sign(before))).0 == .ok)
                 server.serve([first, rotated])
                 clock.advance(31)
                 let claims = AssertionKey.claims(client: "dashboard", aud: endpoint, now: clock.now)
@@ -113,7 +123,8 @@ struct BackendServicesJWKSURLTests {
         let server = KeyServer([key])
         let world = try await AuthTestWorld.make()
         try await Self.withKeyServer(server) { port in
-            try await world.assertionClient("dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/\(path)")
+            try await world.assertionClient(
+                "dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/\(path)")
             try await world.run { client in
                 let claims = AssertionKey.claims(client: "dashboard", aud: try await client.tokenEndpoint())
                 let (status, _, body) = try await client.token(assertionRequest(try key.sign(claims)))
@@ -129,7 +140,8 @@ struct BackendServicesJWKSURLTests {
         let clock = MovableClock()
         let world = try await AuthTestWorld.make(clock: { clock.now })
         try await Self.withKeyServer(server) { port in
-            try await world.assertionClient("dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/jwks.json")
+            try await world.assertionClient(
+                "dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/jwks.json")
             try await world.run { client in
                 let endpoint = try await client.tokenEndpoint()
                 server.serve([])
@@ -155,7 +167,8 @@ struct BackendServicesJWKSURLTests {
         settings.jwksRequiresHTTPS = true
         let world = try await AuthTestWorld.make(settings: settings)
         try await Self.withKeyServer(server) { port in
-            try await world.assertionClient("dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/jwks.json")
+            try await world.assertionClient(
+                "dashboard", scope: "system/Patient.rs", jwksURL: "http://127.0.0.1:\(port)/jwks.json")
             try await world.run { client in
                 let claims = AssertionKey.claims(client: "dashboard", aud: try await client.tokenEndpoint())
                 let (status, _, body) = try await client.token(assertionRequest(try key.sign(claims)))

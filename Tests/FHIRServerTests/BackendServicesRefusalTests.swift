@@ -1,5 +1,5 @@
-import FHIRModels
 import Crypto
+import FHIRModels
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -15,8 +15,10 @@ import Testing
 struct BackendServicesRefusalTests {
     /// One way an assertion goes wrong.
     enum Refusal: String, CaseIterable, Sendable {
-        case unknownClient, clientWithoutKeys, clientIDDiffersFromIssuer, badSignature, signedByAnotherKey, algNone, hs256
-        case algOfAnotherKeyKind, unknownKid, noKid, wrongAudience, issuerNotSubject, expMissing, expired, expTooFarAhead
+        case unknownClient, clientWithoutKeys, clientIDDiffersFromIssuer, badSignature, signedByAnotherKey, algNone,
+            hs256
+        case algOfAnotherKeyKind, unknownKid, noKid, wrongAudience, issuerNotSubject, expMissing, expired,
+            expTooFarAhead
         case notYetValid, jtiMissing, tooLarge, notAJWT
 
         /// The `error_description` that names what failed (`aud` is the token endpoint).
@@ -42,8 +44,12 @@ struct BackendServicesRefusalTests {
         }
     }
 
-    /// The request that shows `refusal`; `aud` is the token endpoint, `key` is registered for `dashboard`, `other` is not.
-    static func request(_ refusal: Refusal, key: AssertionKey, other: AssertionKey, aud: String) throws -> [(String, String)] {
+    /// The form fields of a token request.
+    typealias Fields = [(String, String)]
+
+    /// The request that shows `refusal`; `aud` is the token endpoint, `key` is registered for `dashboard`, `other`
+    /// is not.
+    static func request(_ refusal: Refusal, key: AssertionKey, other: AssertionKey, aud: String) throws -> Fields {
         var claims = AssertionKey.claims(client: "dashboard", aud: aud)
         let now = Int(Date().timeIntervalSince1970)
         var header = ["alg": key.alg, "kid": key.kid, "typ": "JWT"]
@@ -64,12 +70,15 @@ struct BackendServicesRefusalTests {
             return assertionRequest(try other.sign(claims, header: header))
         case .algNone:
             let unsigned = try key.sign(claims, header: ["alg": "none", "kid": key.kid, "typ": "JWT"])
-            return assertionRequest(String(unsigned.prefix { $0 != "." }) + "." + unsigned.split(separator: ".")[1] + ".")
+            return assertionRequest(
+                String(unsigned.prefix { $0 != "." }) + "." + unsigned.split(separator: ".")[1] + ".")
         case .hs256:
             header["alg"] = "HS256"
-            let input = Base64URL.encode(try JSONSerialization.data(withJSONObject: header)) + "."
+            let input =
+                Base64URL.encode(try JSONSerialization.data(withJSONObject: header)) + "."
                 + Base64URL.encode(try JSONSerialization.data(withJSONObject: claims.mapValues { $0 as Any }))
-            let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(AssertionKey.jwks([key]).utf8)))
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: Data(input.utf8), using: SymmetricKey(data: Data(AssertionKey.jwks([key]).utf8)))
             return assertionRequest(input + "." + Base64URL.encode(Data(mac)))
         case .algOfAnotherKeyKind:
             header["alg"] = "RS384"
@@ -108,7 +117,8 @@ struct BackendServicesRefusalTests {
         _ = try await world.client("secretive", scope: "system/Patient.rs")
         try await world.run { client in
             let aud = try await client.tokenEndpoint()
-            let (status, headers, body) = try await client.token(try Self.request(refusal, key: key, other: other, aud: aud))
+            let (status, headers, body) = try await client.token(
+                try Self.request(refusal, key: key, other: other, aud: aud))
             #expect(body["error_description"]?.string == refusal.description(aud: aud))
             if refusal == .tooLarge {
                 #expect(status == .badRequest)

@@ -16,17 +16,19 @@ import Testing
 struct BackendServicesTests {
     @Test(arguments: ["ES384", "RS384", "ES256", "RS256"])
     func anAssertionSignedByARegisteredKeyGetsATokenThatReadsPerItsScopes(alg: String) async throws {
-        let key = switch alg {
-        case "ES384": AssertionKey.es384()
-        case "ES256": AssertionKey.es256()
-        default: AssertionKey(material: try AssertionKey.rs384().material, kid: "rsa", alg: alg)
-        }
+        let key =
+            switch alg {
+            case "ES384": AssertionKey.es384()
+            case "ES256": AssertionKey.es256()
+            default: AssertionKey(material: try AssertionKey.rs384().material, kid: "rsa", alg: alg)
+            }
         let world = try await AuthTestWorld.make()
         try await world.assertionClient("dashboard", scope: "system/Patient.rs system/Group.rs", keys: [key])
         try await world.run { client in
             let endpoint = try await client.tokenEndpoint()
             let assertion = try key.sign(AssertionKey.claims(client: "dashboard", aud: endpoint))
-            let (status, headers, body) = try await client.token(assertionRequest(assertion, scope: "system/Patient.rs"))
+            let (status, headers, body) = try await client.token(
+                assertionRequest(assertion, scope: "system/Patient.rs"))
             #expect(status == .ok, "\(body)")
             #expect(headers[.cacheControl] == "no-store")
             #expect(body["token_type"]?.string == "Bearer")
@@ -44,7 +46,8 @@ struct BackendServicesTests {
         let world = try await AuthTestWorld.make()
         try await world.assertionClient("dashboard", scope: "system/Patient.rs", keys: [key])
         try await world.run { client in
-            let assertion = try key.sign(AssertionKey.claims(client: "dashboard", aud: try await client.tokenEndpoint()))
+            let assertion = try key.sign(
+                AssertionKey.claims(client: "dashboard", aud: try await client.tokenEndpoint()))
             let (status, _, body) = try await client.token(assertionRequest(assertion, scope: "system/Claim.rs"))
             #expect(status == .badRequest)
             #expect(body["error"]?.string == "invalid_scope")
@@ -64,7 +67,10 @@ struct BackendServicesTests {
             #expect(body["error"]?.string == "invalid_client")
             #expect(headers[.wwwAuthenticate] != nil)
             // A new assertion with a new jti is accepted.
-            #expect(try await client.token(assertionRequest(try key.sign(AssertionKey.claims(client: "dashboard", aud: endpoint)))).0 == .ok)
+            #expect(
+                try await client.token(
+                    assertionRequest(try key.sign(AssertionKey.claims(client: "dashboard", aud: endpoint)))
+                ).0 == .ok)
         }
     }
 
@@ -72,11 +78,17 @@ struct BackendServicesTests {
         let world = try await AuthTestWorld.make()
         try await world.run { client in
             for uri in ["/fhir/.well-known/smart-configuration", "/.well-known/oauth-authorization-server"] {
-                let document = try await client.execute(uri: uri, method: .get) { try JSONParser.parse(Array(buffer: $0.body)) }
-                #expect(document["token_endpoint_auth_methods_supported"]
-                    == .array([.string("client_secret_basic"), .string("client_secret_post"), .string("private_key_jwt")]), "\(uri)")
-                #expect(document["token_endpoint_auth_signing_alg_values_supported"]
-                    == .array(["RS384", "ES384", "RS256", "ES256"].map { .string($0) }), "\(uri)")
+                let document = try await client.execute(uri: uri, method: .get) {
+                    try JSONParser.parse(Array(buffer: $0.body))
+                }
+                #expect(
+                    document["token_endpoint_auth_methods_supported"]
+                        == .array([
+                            .string("client_secret_basic"), .string("client_secret_post"), .string("private_key_jwt"),
+                        ]), "\(uri)")
+                #expect(
+                    document["token_endpoint_auth_signing_alg_values_supported"]
+                        == .array(["RS384", "ES384", "RS256", "ES256"].map { .string($0) }), "\(uri)")
             }
             let smart = try await client.execute(uri: "/fhir/.well-known/smart-configuration", method: .get) {
                 try JSONParser.parse(Array(buffer: $0.body))
@@ -90,12 +102,15 @@ struct BackendServicesTests {
         let world = try await AuthTestWorld.make()
         try await world.assertionClient("dashboard", scope: "system/Patient.rs", keys: [key])
         try await world.run { client in
-            let assertion = try key.sign(AssertionKey.claims(client: "dashboard", aud: try await client.tokenEndpoint()))
+            let assertion = try key.sign(
+                AssertionKey.claims(client: "dashboard", aud: try await client.tokenEndpoint()))
             let (withSecret, _, body) = try await client.token(assertionRequest(assertion) + [("client_secret", "x")])
             #expect(withSecret == .badRequest)
             #expect(body["error"]?.string == "invalid_request")
-            let wrongType = [("grant_type", "client_credentials"), ("client_assertion_type", "urn:example:other"),
-                             ("client_assertion", assertion)]
+            let wrongType = [
+                ("grant_type", "client_credentials"), ("client_assertion_type", "urn:example:other"),
+                ("client_assertion", assertion),
+            ]
             let (typeStatus, _, typeBody) = try await client.token(wrongType)
             #expect(typeStatus == .badRequest)
             #expect(typeBody["error"]?.string == "invalid_request")

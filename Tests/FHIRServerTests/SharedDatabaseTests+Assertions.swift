@@ -24,20 +24,24 @@ struct SharedAssertionTests {
         defer { running.cancel() }
         func app(_ database: IMISPostgres) -> some ApplicationProtocol {
             let storage = Storage.postgres(database)
-            let auth = AuthServices.over(storage, signer: JWTSigner(key: .hs256(secret: testSecret)), settings: testTokenSettings,
-                                         passwords: .forTesting(), otpSecret: testSecret)
-            var environment = ApplicationEnvironment(configuration: ServerConfiguration(siteURL: "https://imis.example.org"),
-                                                     storage: storage, auth: auth, logger: quietLogger)
+            let auth = AuthServices.over(
+                storage, signer: JWTSigner(key: .hs256(secret: testSecret)), settings: testTokenSettings,
+                passwords: .forTesting(), otpSecret: testSecret)
+            var environment = ApplicationEnvironment(
+                configuration: ServerConfiguration(siteURL: "https://imis.example.org"),
+                storage: storage, auth: auth, logger: quietLogger)
             environment.services = [lease]
             return buildApplication(environment)
         }
         try await SQLAccountStore(sql: PostgresAccountSQL(database: lease.database)).createClient(
-            SystemClient(clientID: "dashboard", secretHash: OpaqueSecret.hash(OpaqueSecret.make()), name: "dashboard",
-                         scope: "system/Patient.rs", createdAt: Date()),
+            SystemClient(
+                clientID: "dashboard", secretHash: OpaqueSecret.hash(OpaqueSecret.make()), name: "dashboard",
+                scope: "system/Patient.rs", createdAt: Date()),
             keys: ClientKeyRegistration(clientID: "dashboard", jwks: AssertionKey.jwks([key]), createdAt: Date()))
         let one = app(lease.database)
         let other = app(second)
-        let assertion = try key.sign(AssertionKey.claims(client: "dashboard", aud: "https://imis.example.org/auth/token"))
+        let assertion = try key.sign(
+            AssertionKey.claims(client: "dashboard", aud: "https://imis.example.org/auth/token"))
         try await one.test(.router) { a in
             try await other.test(.router) { b in
                 let (first, _, body) = try await a.token(assertionRequest(assertion))

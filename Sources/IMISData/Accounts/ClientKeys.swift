@@ -48,7 +48,8 @@ extension SQLAccountStore {
         }
         try await sql.transaction {
             try await createClient(client)
-            try await sql.write("""
+            try await sql.write(
+                """
                 INSERT INTO imisfhir_client_key (client_id, jwks, jwks_url, created_at) VALUES (?, ?, ?, ?)
                 """, [client.clientID, keys.jwks, keys.jwksURL, UnixSeconds.of(keys.createdAt)])
         }
@@ -56,13 +57,16 @@ extension SQLAccountStore {
 
     public func clientKeys(clientID: String) async throws -> ClientKeyRegistration? {
         guard try await sql.table("imisfhir_client_key") != nil else { return nil }
-        return try await sql.fetch("""
+        return try await sql.fetch(
+            """
             SELECT client_id, jwks, jwks_url, created_at FROM imisfhir_client_key WHERE client_id = ?
-            """, [clientID]).first.flatMap { row in
+            """, [clientID]
+        ).first.flatMap { row in
             guard row.count == 4, let id = String.fromDatabaseValue(row[0]) else { return nil }
-            return ClientKeyRegistration(clientID: id, jwks: String.fromDatabaseValue(row[1]),
-                                         jwksURL: String.fromDatabaseValue(row[2]),
-                                         createdAt: UnixSeconds.date(row[3]) ?? Date(timeIntervalSince1970: 0))
+            return ClientKeyRegistration(
+                clientID: id, jwks: String.fromDatabaseValue(row[1]),
+                jwksURL: String.fromDatabaseValue(row[2]),
+                createdAt: UnixSeconds.date(row[3]) ?? Date(timeIntervalSince1970: 0))
         }
     }
 
@@ -72,7 +76,8 @@ extension SQLAccountStore {
         }
         // Ids of expired assertions can go: an expired assertion is refused for its `exp` whatever its id.
         try await sql.write("DELETE FROM imisfhir_client_assertion WHERE expires_at < ?", [UnixSeconds.of(now)])
-        let stored = try await sql.write("""
+        let stored = try await sql.write(
+            """
             INSERT INTO imisfhir_client_assertion (client_id, jti, expires_at) VALUES (?, ?, ?)
             ON CONFLICT (client_id, jti) DO NOTHING RETURNING jti
             """, [clientID, jti, UnixSeconds.of(expiresAt)])

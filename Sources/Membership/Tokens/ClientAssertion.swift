@@ -28,7 +28,11 @@ public struct ClientAssertion: Sendable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let text = try? container.decode(String.self) { self = .one(text) } else { self = .many(try container.decode([String].self)) }
+            if let text = try? container.decode(String.self) {
+                self = .one(text)
+            } else {
+                self = .many(try container.decode([String].self))
+            }
         }
 
         func contains(_ value: String) -> Bool {
@@ -56,10 +60,10 @@ public struct ClientAssertion: Sendable {
         }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let payload = Base64URL.decode(parts[1]),
-              let signature = Base64URL.decode(parts[2]),
-              let header = try? JSONDecoder().decode(JWTSigner.Header.self, from: headerData),
-              let names = try? JSONDecoder().decode(JWTSigner.HeaderNames.self, from: headerData),
-              let claims = try? JSONDecoder().decode(Claims.self, from: payload)
+            let signature = Base64URL.decode(parts[2]),
+            let header = try? JSONDecoder().decode(JWTSigner.Header.self, from: headerData),
+            let names = try? JSONDecoder().decode(JWTSigner.HeaderNames.self, from: headerData),
+            let claims = try? JSONDecoder().decode(Claims.self, from: payload)
         else { throw Self.refused("client_assertion is not a signed JWT") }
         do { try JWTSigner.checkParameters(header, names: names.names) } catch {
             throw Self.refused("client_assertion has a header parameter this server does not accept")
@@ -88,7 +92,9 @@ public struct ClientAssertion: Sendable {
 
     /// Checks the signature with the key the `kid` names, then `aud`, `exp`, `nbf` and the presence of `jti`; the
     /// assertion's id and expiry for the replay check.
-    func verify(with keys: ClientJWKS, tokenEndpoint: String, now: Date) throws(TokenError) -> (jti: String, expiresAt: Date) {
+    func verify(with keys: ClientJWKS, tokenEndpoint: String, now: Date) throws(TokenError) -> (
+        jti: String, expiresAt: Date
+    ) {
         let kid = header.kid ?? ""
         let named = keys.keys(kid: kid)
         guard !named.isEmpty else { throw Self.unknownKey }

@@ -93,7 +93,9 @@ public struct ClientJWKS: Sendable {
                 keys.append(ClientPublicKey(material: material, keyID: key.kid, algorithm: key.alg))
             }
         }
-        guard !keys.isEmpty else { throw .invalidKey("the JWK Set holds no RSA (2048 bits or more), P-256 or P-384 signing key") }
+        guard !keys.isEmpty else {
+            throw .invalidKey("the JWK Set holds no RSA (2048 bits or more), P-256 or P-384 signing key")
+        }
         self.keys = keys
     }
 
@@ -101,17 +103,19 @@ public struct ClientJWKS: Sendable {
         switch key.kty {
         case "RSA":
             guard let n = key.n.flatMap(Base64URL.decode), let e = key.e.flatMap(Base64URL.decode),
-                  let rsa = try? _RSA.Signing.PublicKey(n: n, e: e), rsa.keySizeInBits >= 2048
+                let rsa = try? _RSA.Signing.PublicKey(n: n, e: e), rsa.keySizeInBits >= 2048
             else { return nil }
             return .rsa(rsa)
         case "EC":
             guard let x = key.x.flatMap(Base64URL.decode), let y = key.y.flatMap(Base64URL.decode) else { return nil }
             switch key.crv {
             case "P-256":
-                guard x.count == 32, y.count == 32, let ec = try? P256.Signing.PublicKey(rawRepresentation: x + y) else { return nil }
+                guard x.count == 32, y.count == 32, let ec = try? P256.Signing.PublicKey(rawRepresentation: x + y)
+                else { return nil }
                 return .p256(ec)
             case "P-384":
-                guard x.count == 48, y.count == 48, let ec = try? P384.Signing.PublicKey(rawRepresentation: x + y) else { return nil }
+                guard x.count == 48, y.count == 48, let ec = try? P384.Signing.PublicKey(rawRepresentation: x + y)
+                else { return nil }
                 return .p384(ec)
             default:
                 return nil

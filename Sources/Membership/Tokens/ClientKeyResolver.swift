@@ -1,7 +1,8 @@
 import Foundation
 import IMISData
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The public keys of a client that authenticates with signed assertions: the JWK Set registered with it, or the one
@@ -39,14 +40,20 @@ public actor ClientKeyResolver {
     /// ``refetchInterval`` (used when an assertion names a key the cached set lacks).
     func keys(for registration: ClientKeyRegistration, now: Date, refreshing: Bool = false) async throws -> ClientJWKS {
         if let jwks = registration.jwks {
-            do { return try ClientJWKS(json: Data(jwks.utf8)) } catch { throw ClientAssertion.refused("the client's registered keys are unusable") }
+            do { return try ClientJWKS(json: Data(jwks.utf8)) } catch {
+                throw ClientAssertion.refused("the client's registered keys are unusable")
+            }
         }
-        guard let text = registration.jwksURL else { throw ClientAssertion.refused("the client has no registered keys") }
+        guard let text = registration.jwksURL else {
+            throw ClientAssertion.refused("the client has no registered keys")
+        }
         if let cached = cache[text] {
             let age = now.timeIntervalSince(cached.fetchedAt)
             if age >= 0, age < cacheLifetime, !(refreshing && age >= Self.refetchInterval) { return cached.keys }
         }
-        if let failed = failures[text], now.timeIntervalSince(failed) >= 0, now.timeIntervalSince(failed) < Self.refetchInterval {
+        if let failed = failures[text], now.timeIntervalSince(failed) >= 0,
+            now.timeIntervalSince(failed) < Self.refetchInterval
+        {
             throw ClientAssertion.refused("the client's JWK Set could not be fetched")
         }
         let keys: ClientJWKS
@@ -67,7 +74,8 @@ public actor ClientKeyResolver {
     public func isCached(_ url: String) -> Bool { cache[url] != nil }
 
     func fetch(_ text: String) async throws -> ClientJWKS {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || (!requireHTTPS && scheme == "http")
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+            scheme == "https" || (!requireHTTPS && scheme == "http")
         else { throw ClientAssertion.refused("the client's JWK Set URL is not usable (HTTPS is required)") }
         let data: Data
         do {
@@ -75,7 +83,9 @@ public actor ClientKeyResolver {
         } catch {
             throw ClientAssertion.refused("the client's JWK Set could not be fetched")
         }
-        do { return try ClientJWKS(json: data) } catch { throw ClientAssertion.refused("the client's JWK Set URL serves no usable key") }
+        do { return try ClientJWKS(json: data) } catch {
+            throw ClientAssertion.refused("the client's JWK Set URL serves no usable key")
+        }
     }
 }
 
@@ -118,8 +128,10 @@ final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         waiting?.resume(with: result)
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+    ) {
         guard (response as? HTTPURLResponse)?.statusCode == 200, response.expectedContentLength <= Int64(limit) else {
             completionHandler(.cancel)
             finish(.failure(Failed()))
@@ -139,8 +151,10 @@ final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 
