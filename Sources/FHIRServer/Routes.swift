@@ -34,7 +34,7 @@ enum RouteTable {
               .credentials { await $0.token.openIMISLogin(headers: $0.headers, body: $0.body) }),
 
         // Tokens (api.md §2, RFC 7009, RFC 7662) and discovery (RFC 8414).
-        Route(.post, .auth, "token", .oauth, .credentials { await $0.token.token(headers: $0.headers, body: $0.body) }),
+        Route(.post, .auth, "token", .oauth, .credentials { await $0.token.token(headers: $0.headers, body: $0.body, authBase: $0.authBase) }),
         Route(.post, .auth, "revoke", .oauth,
               .credentials { await $0.token.revoke(headers: $0.headers, body: $0.body) }),
         Route(.post, .auth, "introspect", .oauth,

@@ -47,14 +47,19 @@ struct CreateUser: AsyncParsableCommand {
     }
 }
 
-/// `imis-fhir create-client`: a system client for the client-credentials grant; prints its secret once.
+/// `imis-fhir create-client`: a system client for the client-credentials grant. With a secret (printed once), or,
+/// for SMART Backend Services, with the public keys it signs its assertions with (`--jwks FILE` or `--jwks-url URL`).
 struct CreateClient: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create-client", abstract: "Create a system client and print its secret (shown only once).")
+        commandName: "create-client",
+        abstract: "Create a system client: with a secret (shown only once), or with public keys (--jwks, --jwks-url).")
     @OptionGroup var common: CommonOptions
     @Option(name: .customLong("id"), help: "Client id.") var clientID: String
     @Option(help: "Display name.") var name: String?
     @Option(help: "Space-separated SMART system scopes, e.g. 'system/Invoice.cru system/PaymentNotice.c'.") var scope: String
+    @Option(help: "A JWK Set file with the client's public signing keys (RS384/ES384; RS256/ES256).") var jwks: String?
+    @Option(name: .customLong("jwks-url"), help: "The URL of the client's JWK Set (HTTPS in PROD); fetched when needed.")
+    var jwksURL: String?
 
     func run() async throws {
         let settings = Settings.load()
@@ -63,17 +68,57 @@ struct CreateClient: AsyncParsableCommand {
         guard !scopes.isEmpty, scopes.allSatisfy({ SMARTScope(String($0))?.context == .system }) else {
             throw ValidationError("--scope takes system scopes such as system/Invoice.cru")
         }
+        let keys = try keyRegistration()
         let secret = OpaqueSecret.make()
+        // A client with keys has no secret: the stored hash is of a random value nobody is shown.
         let client = SystemClient(clientID: clientID, secretHash: OpaqueSecret.hash(secret), name: name ?? clientID,
                                   scope: scopes.joined(separator: " "), createdAt: Date())
-        // The configured engine (DB_ENGINE); the client table is the project's own, made by the migrations.
+        // The configured engine (DB_ENGINE); the client tables are the project's own, made by the migrations.
         let opened = try Storage.open(try settings.storageSettings(common), logger: logger)
         try await opened.run {
             try await opened.prepare()
-            try await opened.storage.accounts.createClient(client)
+            if let keys {
+                try await opened.storage.accounts.createClient(client, keys: keys)
+            } else {
+                try await opened.storage.accounts.createClient(client)
+            }
         }
         print("client_id=\(clientID)")
-        print("client_secret=\(secret)")
-        print("(the secret is shown only now; it is stored as a hash)")
+        if let keys {
+            print(keys.jwks != nil ? "authenticates with assertions signed by the keys of \(jwks ?? "")"
+                                   : "authenticates with assertions signed by the keys at \(keys.jwksURL ?? "")")
+        } else {
+            print("client_secret=\(secret)")
+            print("(the secret is shown only now; it is stored as a hash)")
+        }
+    }
+
+    /// The keys given with `--jwks` or `--jwks-url`, checked now so that a bad file or URL is refused at once.
+    func keyRegistration() throws -> ClientKeyRegistration? {
+        switch (jwks, jwksURL) {
+        case (nil, nil):
+            return nil
+        case (let path?, nil):
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            do {
+                _ = try ClientJWKS(json: data)
+            } catch {
+                throw ValidationError("--jwks: \(Self.reason(error))")
+            }
+            guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("--jwks: not UTF-8 text") }
+            return ClientKeyRegistration(clientID: clientID, jwks: text, createdAt: Date())
+        case (nil, let url?):
+            guard let parsed = URL(string: url), ["https", "http"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil
+            else { throw ValidationError("--jwks-url must be an http(s) URL (HTTPS in PROD)") }
+            return ClientKeyRegistration(clientID: clientID, jwksURL: url, createdAt: Date())
+        default:
+            throw ValidationError("give --jwks or --jwks-url, not both")
+        }
+    }
+
+    /// What is wrong with a JWK Set file.
+    static func reason(_ error: JWTError) -> String {
+        if case .invalidKey(let reason) = error { return reason }
+        return "not a usable JWK Set"
     }
 }

@@ -70,9 +70,12 @@ extension Settings {
     func tokenSettings(_ configuration: ServerConfiguration) throws -> TokenSettings {
         let issuer = configuration.siteURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
             ?? "http://\(configuration.host):\(configuration.port)"
-        return TokenSettings(
+        var settings = TokenSettings(
             issuer: issuer, audience: issuer, accessTokenTTL: try duration("ACCESS_TOKEN_TTL", 900),
             refreshTokenTTL: try duration("REFRESH_TOKEN_TTL", 30 * 86_400), rowSecurity: try bool("ROW_SECURITY", false))
+        // Clients' JWK Set URLs: HTTPS only in production.
+        settings.jwksRequiresHTTPS = configuration.production
+        return settings
     }
 
     func authServices(storage: Storage, configuration: ServerConfiguration, logger: Logger) throws -> AuthServices {

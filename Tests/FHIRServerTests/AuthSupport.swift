@@ -21,6 +21,7 @@ struct AuthTestWorld {
     static func make(signer: JWTSigner = JWTSigner(key: .hs256(secret: testSecret)),
                      configuration: ServerConfiguration = ServerConfiguration(),
                      settings: TokenSettings = testTokenSettings,
+                     clock: @escaping @Sendable () -> Date = { Date() },
                      adjust: (inout AuthServices) -> Void = { _ in }) async throws -> AuthTestWorld {
         let database = try demoDatabase()
         let logger = quietLogger
@@ -32,7 +33,7 @@ struct AuthTestWorld {
             lease = fresh
         }
         var auth = AuthServices.over(storage, signer: signer, settings: settings, passwords: .forTesting(), otpSecret: testSecret,
-                                       outbox: DevelopmentOutbox.forMode("DEV"))
+                                       outbox: DevelopmentOutbox.forMode("DEV"), clock: clock)
         adjust(&auth)
         var environment = ApplicationEnvironment(configuration: configuration, storage: storage, auth: auth, logger: logger)
         environment.services = lease.map { [$0] } ?? []

@@ -12,8 +12,9 @@ struct TokenEndpoint: Sendable {
     static let otpGrant = "urn:openimis:params:oauth:grant-type:otp"
     static let grantTypes = ["password", "refresh_token", "client_credentials", otpGrant]
 
-    /// `POST /auth/token`.
-    func token(headers: HTTPFields, body: [UInt8]) async -> FHIRResponse {
+    /// `POST /auth/token`; `authBase` is the base of the auth routes as the client reaches them (from `SITE_URL` when
+    /// set), whose `/token` a client assertion's `aud` must be.
+    func token(headers: HTTPFields, body: [UInt8], authBase: String) async -> FHIRResponse {
         do {
             let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
             let grant = try parameters.required("grant_type")
@@ -28,6 +29,8 @@ struct TokenEndpoint: Sendable {
                                                                 scope: parameters["scope"])
             case Self.otpGrant:
                 tokens = try await otpGrant(parameters)
+            case "client_credentials" where parameters["client_assertion_type"] != nil || parameters["client_assertion"] != nil:
+                tokens = try await assertionGrant(parameters, headers: headers, tokenEndpoint: "\(authBase)/token")
             case "client_credentials":
                 guard let (id, secret) = try clientCredentials(headers: headers, parameters: parameters) else {
                     throw TokenError.invalidClient
@@ -40,6 +43,20 @@ struct TokenEndpoint: Sendable {
         } catch {
             return Self.failure(error)
         }
+    }
+
+    /// `client_credentials` with a signed client assertion (SMART Backend Services, RFC 7523 §2.2): exactly one way
+    /// of authenticating the client (RFC 6749 §2.3), so no HTTP Basic and no `client_secret` beside it.
+    func assertionGrant(_ parameters: AuthParameters, headers: HTTPFields, tokenEndpoint: String) async throws -> IssuedTokens {
+        guard try parameters.required("client_assertion_type") == TokenService.jwtBearerAssertionType else {
+            throw TokenError.invalidRequest("client_assertion_type must be \(TokenService.jwtBearerAssertionType)")
+        }
+        let assertion = try parameters.required("client_assertion")
+        guard headers[.authorization] == nil, parameters["client_secret"] == nil else {
+            throw TokenError.invalidRequest("use one client authentication method, not a client_assertion and a secret")
+        }
+        return try await services.tokens.assertionGrant(assertion: assertion, clientID: parameters["client_id"],
+                                                        scope: parameters["scope"], tokenEndpoint: tokenEndpoint)
     }
 
     /// The OTP grant: with `username` and `password` it finishes a registration (the user is created in the
@@ -227,7 +244,9 @@ struct TokenEndpoint: Sendable {
             JSONMember("introspection_endpoint", .string("\(authBase)/introspect")),
             JSONMember("jwks_uri", .string("\(authBase)/jwks.json")),
             JSONMember("grant_types_supported", .array(Self.grantTypes.map { .string($0) })),
-            JSONMember("token_endpoint_auth_methods_supported", .array([.string("client_secret_basic"), .string("client_secret_post")])),
+            JSONMember("token_endpoint_auth_methods_supported",
+                       .array([.string("client_secret_basic"), .string("client_secret_post"), .string("private_key_jwt")])),
+            JSONMember("token_endpoint_auth_signing_alg_values_supported", .array(ClientAssertion.algorithms.map { .string($0) })),
             JSONMember("scopes_supported", .array(Self.scopesSupported.map { .string($0) })),
         ]
     }
@@ -240,7 +259,7 @@ struct TokenEndpoint: Sendable {
     /// `GET [fhir base]/.well-known/smart-configuration` (SMART App Launch 2.0 §2.1).
     func smartConfiguration(authBase: String) -> FHIRResponse {
         AuthJSON.answer(discovery(authBase: authBase) + [
-            JSONMember("capabilities", .array(["client-confidential-symmetric", "permission-v1", "permission-v2",
+            JSONMember("capabilities", .array(["client-confidential-symmetric", "client-confidential-asymmetric", "permission-v1", "permission-v2",
                                                "permission-user", "permission-patient"].map { .string($0) })),
             JSONMember("code_challenge_methods_supported", .array([])),
         ])

@@ -37,6 +37,14 @@ public protocol AccountStore: Sendable {
     func createClient(_ client: SystemClient) async throws
     /// A system client by id (revoked ones included; the caller checks `revokedAt`).
     func client(id: String) async throws -> SystemClient?
+    /// Stores a system client with the public keys it signs its assertions with, in one transaction;
+    /// `RegistryError.conflict` when the id exists.
+    func createClient(_ client: SystemClient, keys: ClientKeyRegistration) async throws
+    /// The keys registered for a client's signed assertions; nil when it has none (or the database lacks the table).
+    func clientKeys(clientID: String) async throws -> ClientKeyRegistration?
+    /// Records an assertion id until `expiresAt` and sweeps the expired ones; false when the client presented this id
+    /// before and it has not expired (a replay). Atomic across instances sharing the database.
+    func recordAssertionID(clientID: String, jti: String, expiresAt: Date, now: Date) async throws -> Bool
 
     /// Stores a refresh token issued at sign-in.
     func storeRefreshToken(_ token: RefreshTokenRecord) async throws

@@ -56,6 +56,9 @@ enum RegistryMigrations {
         migrator.registerMigration("v8 subscriptions") { db in
             try db.execute(sql: SubscriptionSchema.own)
         }
+        migrator.registerMigration("v9 client keys and assertion ids for signed client authentication") { db in
+            try db.execute(sql: ClientKeySchema.own)
+        }
         return migrator
     }
 

@@ -190,6 +190,9 @@ enum PostgresSchema {
         if catalog.has("imisfhir_push_token") {
             result.append("CREATE INDEX IF NOT EXISTS imisfhir_push_token_user ON imisfhir_push_token (user_id)")
         }
+        if catalog.has("imisfhir_client_assertion") {
+            result.append("CREATE INDEX IF NOT EXISTS imisfhir_client_assertion_expiry ON imisfhir_client_assertion (expires_at)")
+        }
         if catalog.has("imisfhir_refresh_token") {
             result.append("CREATE INDEX IF NOT EXISTS imisfhir_refresh_token_family ON imisfhir_refresh_token (family_id)")
         }

@@ -15,6 +15,10 @@ public struct TokenSettings: Sendable {
     public var lockoutDuration: TimeInterval
     /// Whether interactive users are limited to their districts (openIMIS `ROW_SECURITY`).
     public var rowSecurity: Bool
+    /// Whether the JWK Set URLs of clients that sign assertions must be HTTPS (`MODE=PROD`).
+    public var jwksRequiresHTTPS = false
+    /// How long a client's fetched JWK Set is used before it is fetched again.
+    public var jwksCacheLifetime: TimeInterval = 300
 
     public init(issuer: String = "imis-fhir", audience: String = "imis-fhir", accessTokenTTL: TimeInterval = 900,
                 refreshTokenTTL: TimeInterval = 30 * 86_400, lockoutLimit: Int = 5, lockoutDuration: TimeInterval = 300,
@@ -106,6 +110,8 @@ public final class TokenService: Sendable {
     public let settings: TokenSettings
     public let passwords: PasswordHasher
     let clock: @Sendable () -> Date
+    /// The public keys of clients that authenticate with signed assertions.
+    public let clientKeys: ClientKeyResolver
     let cache = Mutex<[String: (principal: Principal, claims: AccessTokenClaims)]>([:])
     static let cacheLimit = 20_000
 
@@ -117,6 +123,7 @@ public final class TokenService: Sendable {
         self.settings = settings
         self.passwords = passwords
         self.clock = clock
+        self.clientKeys = ClientKeyResolver(requireHTTPS: settings.jwksRequiresHTTPS, cacheLifetime: settings.jwksCacheLifetime)
     }
 
     public var now: Date { clock() }
@@ -190,6 +197,12 @@ public final class TokenService: Sendable {
     /// `grant_type=client_credentials`.
     public func clientCredentialsGrant(clientID: String, secret: String, scope: String?) async throws -> IssuedTokens {
         let client = try await authenticateClient(clientID: clientID, secret: secret)
+        return try systemTokens(for: client, scope: scope)
+    }
+
+    /// An access token for an authenticated system client: its registered scopes, or the `system/...` scopes asked
+    /// for when every one is within them.
+    func systemTokens(for client: SystemClient, scope: String?) throws -> IssuedTokens {
         let registered = SMARTScope.parse(client.scope)
         var granted = client.scope
         if let scope, !scope.isEmpty {
