@@ -65,12 +65,12 @@ struct MembershipAppReplayTests {
     }
 
     @Test func theConfigurationComesFromTheProductsOnSaleAndTheSettings() async throws {
-        let world = try await AuthTestWorld.make { auth in
+        let world = try await AuthTestWorld.make(adjust: { auth in
             auth.app.supportEmail = "help@insurer.example"
             auth.app.operatorName = "Insurer"
             auth.app.currency = "TZS"
             auth.app.partners = [.init(name: "openIMIS", logo: "https://openimis.org/logo.png")]
-        }
+        })
         try await world.run { client in
             let (_, config) = try await AppClient(client: client).get(Self.api + "config")
             #expect(config["support_email"] == .string("help@insurer.example"))
