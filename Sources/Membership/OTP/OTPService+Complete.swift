@@ -82,7 +82,9 @@ extension OTPService {
     /// Counts the attempt, then compares the code's MAC in constant time; answers the challenge and the MAC.
     private func verify(otpID: String, code: String, purpose: OTPPurpose) async throws -> (OTPChallenge, String) {
         guard let challenge = try await challenges.recordAttempt(id: otpID, purpose: purpose, now: clock.now()) else {
-            logger.info("otp verification refused", metadata: ["otp_id": "\(otpID)"])
+            // The id is the caller's and matched nothing: only a bounded, printable prefix goes to the log.
+            logger.info("otp verification refused",
+                        metadata: ["otp_id": "\(String(otpID.unicodeScalars.prefix(64).filter { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }))"])
             throw OTPError.invalidGrant
         }
         let mac = keyring.codeMAC(challenge: otpID, code: code)
