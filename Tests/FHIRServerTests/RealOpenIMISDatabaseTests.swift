@@ -46,4 +46,22 @@ struct RealOpenIMISDatabaseTests {
             #expect(try await client.status("/fhir/Patient?_count=1", token: token) == .ok)
         }
     }
+
+    /// Served as it is, the database has no `imisfhir_subscription`: it keeps no subscriptions (a search finds none)
+    /// and a create is a 500 naming the missing table; migrated, a create is stored.
+    @Test(arguments: [false, true])
+    func subscriptionsNeedTheProjectsOwnTable(migrated: Bool) async throws {
+        try await RealOpenIMIS.withServer(migrated: migrated) { client, _ in
+            let (searched, bundle) = try await client.fhir(uri: "/fhir/Subscription", method: .get) { ($0.status, fhirBody($0)) }
+            #expect(searched == .ok)
+            #expect(entryIDs(bundle).isEmpty)
+            let (status, answer) = try await SubscriptionTests.create(client, SubscriptionTests.body())
+            if migrated {
+                #expect(status == .created, "\(answer)")
+            } else {
+                #expect(status == .internalServerError, "\(answer)")
+                #expect(issueCode(answer) == "exception")
+            }
+        }
+    }
 }

@@ -104,18 +104,35 @@ public struct SQLSubscriptionStore: SubscriptionStore {
         end_ms, error, secret, resource
         """
 
+    /// Whether the database has the table: an openIMIS database served as it is (`--migrate=false`) has none of
+    /// the project's own tables, so it keeps no subscriptions — reads find none, and a write names the missing table.
+    func hasTable() async throws -> Bool {
+        try await sql.table("imisfhir_subscription") != nil
+    }
+
+    /// ``DatabaseMismatch`` naming the table, unless the database has it.
+    func requireTable() async throws {
+        guard try await hasTable() else {
+            throw DatabaseMismatch(table: "imisfhir_subscription", column: nil,
+                                   problem: "is missing: subscriptions need the project's own tables (serve with migrations)")
+        }
+    }
+
     public func insertSubscription(_ record: SubscriptionRecord) async throws -> Bool {
-        try await sql.write("""
+        try await requireTable()
+        return try await sql.write("""
             INSERT INTO imisfhir_subscription (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO NOTHING RETURNING id
             """, Self.values(record)).count == 1
     }
 
     public func subscription(id: String) async throws -> SubscriptionRecord? {
-        try await sql.fetch("SELECT \(Self.columns) FROM imisfhir_subscription WHERE id = ?", [id]).first.flatMap(Self.record)
+        guard try await hasTable() else { return nil }
+        return try await sql.fetch("SELECT \(Self.columns) FROM imisfhir_subscription WHERE id = ?", [id]).first.flatMap(Self.record)
     }
 
     public func replaceSubscription(_ record: SubscriptionRecord, expectedVersion: Int) async throws -> SubscriptionRecord? {
+        try await requireTable()
         var next = record
         next.versionId = expectedVersion + 1
         let values = Self.values(next)
@@ -129,7 +146,8 @@ public struct SQLSubscriptionStore: SubscriptionStore {
     }
 
     public func currentSubscriptions() async throws -> [SubscriptionRecord] {
-        try await sql.fetch("""
+        guard try await hasTable() else { return [] }
+        return try await sql.fetch("""
             SELECT \(Self.columns) FROM imisfhir_subscription WHERE deleted = 0 ORDER BY last_updated_ms, id
             """).compactMap(Self.record)
     }
