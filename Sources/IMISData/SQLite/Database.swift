@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import NIOConcurrencyHelpers
 
 /// The SQLite database of the registry: a GRDB `DatabasePool` on a file (WAL, `synchronous=FULL`, busy timeout)
 /// or a `DatabaseQueue` in memory for tests.
@@ -17,6 +18,8 @@ public final class IMISDatabase: Sendable {
     private let logger: Logger
     /// Every write, and every unit of work for its whole length, holds it.
     let lease = WriterLease()
+    /// Table → its lower-cased column names (`nil`: no such table), as looked up; forgotten when ``migrate()`` runs.
+    private let columnCache = NIOLockedValueBox<[String: Set<String>?]>([:])
 
     private init(writer: any DatabaseWriter, path: String, logger: Logger) {
         self.writer = writer
@@ -71,7 +74,19 @@ public final class IMISDatabase: Sendable {
         let pending = try writer.read { db in try migrator.hasCompletedMigrations(db) == false }
         try migrator.migrate(writer)
         try writeBlocking { db in try RegistryMigrations.ensureIndexes(db) }
+        columnCache.withLockedValue { $0 = [:] }
         if pending { logger.debug("database migrated", metadata: ["path": "\(path)"]) }
+    }
+
+    /// The lower-cased column names of `table`, `nil` when the database has no such table. Read once per table
+    /// (the schema changes only by ``migrate()``, which forgets them): asked on every signed-in request.
+    func columnNames(_ table: String) throws -> Set<String>? {
+        if let cached = columnCache.withLockedValue({ $0[table] }) { return cached }
+        let names = try readStatement { db -> Set<String>? in
+            try db.tableExists(table) ? Set(try db.columns(in: table).map { $0.name.lowercased() }) : nil
+        }
+        columnCache.withLockedValue { $0[table] = .some(names) }
+        return names
     }
 
     /// Runs `body` in a read-only snapshot, synchronously. Inside a unit of work of this database, on the unit's

@@ -38,16 +38,12 @@ public struct SQLiteAccountSQL: AccountSQL {
     public func lock(_ key: String) async throws {}
 
     public func table(_ name: String) async throws -> String? {
-        try database.readStatement { db in try db.tableExists(name) } ? "\"\(name)\"" : nil
+        try database.columnNames(name) != nil ? "\"\(name)\"" : nil
     }
 
     /// The column when the table has it (SQLite compares names ignoring case).
     public func column(_ table: String, _ name: String) async throws -> AccountColumn? {
-        let lower = name.lowercased()
-        let found = try database.readStatement { db in
-            try db.tableExists(table) ? try db.columns(in: table).contains { $0.name.lowercased() == lower } : false
-        }
-        return found ? AccountColumn(name: "\"\(name)\"") : nil
+        try database.columnNames(table)?.contains(name.lowercased()) == true ? AccountColumn(name: "\"\(name)\"") : nil
     }
 
     public func uuidText(_ expression: String) -> String { expression }
