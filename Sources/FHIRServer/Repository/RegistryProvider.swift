@@ -155,18 +155,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
     }
 
     public func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
-        let byName = Dictionary(searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var predicates = scope
-        for criterion in query.criteria {
-            guard let parameter = byName[criterion.name] else { continue }
-            predicates.append(try await parameter.translate(criterion))
-        }
-        for ids in query.ids {
-            predicates.append(.or(ids.map { .uuidEquals($0) }))
-        }
-        for criterion in query.lastUpdated {
-            predicates.append(try Translate.lastUpdated(criterion))
-        }
+        var predicates = scope + (try await query.predicates(searchParameters))
         if let districts = query.districts {
             // A type without a district scope cannot be narrowed: nothing of it is within the districts.
             predicates.append(districtScope?.predicate(districts) ?? .constant(false))

@@ -46,14 +46,7 @@ public struct SingletonProvider: ResourceProvider {
 
     /// One match or none; never a next page (http://hl7.org/fhir/R4/search.html).
     public func search(_ query: SearchQuery) async throws(FHIRError) -> SearchMatches {
-        let byName = Dictionary(searchParameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var predicates: [RowPredicate] = []
-        for criterion in query.criteria {
-            guard let parameter = byName[criterion.name] else { continue }
-            predicates.append(try await parameter.translate(criterion))
-        }
-        for ids in query.ids { predicates.append(.or(ids.map { .uuidEquals($0) })) }
-        for criterion in query.lastUpdated { predicates.append(try Translate.lastUpdated(criterion)) }
+        let predicates = try await query.predicates(searchParameters)
         let matches = predicates.allSatisfy(holds)
         let shown = matches && !query.summaryCount && query.count > 0 && (query.pageOffset ?? 1) == 1 && query.cursor == nil
         return SearchMatches(

@@ -93,3 +93,19 @@ extension SearchParameter {
         }
     }
 }
+
+extension SearchQuery {
+    /// The row conditions every search starts from: each criterion translated by its parameter in `parameters`
+    /// (one the type does not have was refused when the query was parsed), `_id` and `_lastUpdated`.
+    func predicates(_ parameters: [SearchParameter]) async throws(FHIRError) -> [RowPredicate] {
+        let byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var predicates: [RowPredicate] = []
+        for criterion in criteria {
+            guard let parameter = byName[criterion.name] else { continue }
+            predicates.append(try await parameter.translate(criterion))
+        }
+        for ids in ids { predicates.append(.or(ids.map { .uuidEquals($0) })) }
+        for criterion in lastUpdated { predicates.append(try Translate.lastUpdated(criterion)) }
+        return predicates
+    }
+}

@@ -5,6 +5,14 @@ import IMISData
 /// (`EO`, `tblOfficer`), in that order (reference §3.11). A PractitionerRole has the id of its Practitioner.
 enum PractitionerResources {
     static let roleSystem = OpenIMISIG.codeSystem(PractitionerMapping.qualificationSystem)
+    /// What the kind-selecting parameter (`qualification`, `role`) accepts.
+    static let selectorDocumentation = "`CA` claim administrator or `EO` enrolment officer (system \(roleSystem)); "
+        + "`:not`, `:missing`. Without it, both."
+
+    /// The two kinds, claim administrators (`CA`) first, then enrolment officers (`EO`).
+    static func kinds(_ admins: any ResourceProvider, _ officers: any ResourceProvider) -> [CompositeKind] {
+        [CompositeKind(admins, codes: [.init(roleSystem, "CA")]), CompositeKind(officers, codes: [.init(roleSystem, "EO")])]
+    }
 
     static func practitioner(store: any IMISStore, mapping: MappingContext) -> CompositeProvider {
         let admins = RegistryProvider<ClaimAdministrator>(
@@ -17,13 +25,9 @@ enum PractitionerResources {
             render: { row in .practitioner(PractitionerMapping.practitioner(enrolmentOfficer: row, context: mapping)) })
         return CompositeProvider(
             resourceType: "Practitioner",
-            kinds: [
-                CompositeKind(admins, codes: [.init(roleSystem, "CA")]),
-                CompositeKind(officers, codes: [.init(roleSystem, "EO")]),
-            ],
+            kinds: kinds(admins, officers),
             selector: "qualification",
-            selectorDocumentation: "`CA` claim administrator or `EO` enrolment officer (system \(roleSystem)); "
-                + "`:not`, `:missing`. Without it, both.",
+            selectorDocumentation: selectorDocumentation,
             documentation: "Claim administrators (tblClaimAdmin, qualification CA) then enrolment officers (tblOfficer, "
                 + "qualification EO). Reads accept the UUID or the code.",
             parameterDocumentation: [
@@ -74,13 +78,9 @@ enum PractitionerResources {
             })
         return CompositeProvider(
             resourceType: "PractitionerRole",
-            kinds: [
-                CompositeKind(admins, codes: [.init(roleSystem, "CA")]),
-                CompositeKind(officers, codes: [.init(roleSystem, "EO")]),
-            ],
+            kinds: kinds(admins, officers),
             selector: "role",
-            selectorDocumentation: "`CA` claim administrator or `EO` enrolment officer (system \(roleSystem)); "
-                + "`:not`, `:missing`. Without it, both.",
+            selectorDocumentation: selectorDocumentation,
             documentation: "Roles of claim administrators (organization = their health facility) then of enrolment "
                 + "officers (location = their district); ids are those of the Practitioners. Reads accept the UUID or the code.",
             parameterDocumentation: ["identifier": "Claim administrator or officer code, or UUID."])

@@ -10,14 +10,7 @@ enum HistoryTableSearch {
         _ type: R.Type, _ query: SearchQuery, parameters: [SearchParameter], store: any IMISStore,
         render: (Versioned<R>) async throws(FHIRError) -> StoredResource
     ) async throws(FHIRError) -> SearchMatches {
-        let byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var predicates: [RowPredicate] = []
-        for criterion in query.criteria {
-            guard let parameter = byName[criterion.name] else { continue }
-            predicates.append(try await parameter.translate(criterion))
-        }
-        for ids in query.ids { predicates.append(.or(ids.map { .uuidEquals($0) })) }
-        for criterion in query.lastUpdated { predicates.append(try Translate.lastUpdated(criterion)) }
+        let predicates = try await query.predicates(parameters)
         if case .lastUpdated = query.order, let cursor = query.cursor, !cursor.key.contains("|") {
             throw FHIRError(.badSearch, "invalid paging cursor")
         }

@@ -44,14 +44,7 @@ enum SubscriptionSearch {
     /// The page of `records` matching `query`.
     static func run(_ query: SearchQuery, records: [SubscriptionRecord], now: Date,
                     render: (SubscriptionRecord) throws(FHIRError) -> StoredResource) async throws(FHIRError) -> SearchMatches {
-        let byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var predicates: [RowPredicate] = []
-        for criterion in query.criteria {
-            guard let parameter = byName[criterion.name] else { continue }
-            predicates.append(try await parameter.translate(criterion))
-        }
-        for ids in query.ids { predicates.append(.or(ids.map { .uuidEquals($0) })) }
-        for criterion in query.lastUpdated { predicates.append(try Translate.lastUpdated(criterion)) }
+        let predicates = try await query.predicates(parameters)
         var matches: [StoredResource] = []
         for record in records {
             let fields = [
