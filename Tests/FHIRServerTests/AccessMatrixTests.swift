@@ -63,12 +63,28 @@ struct AccessMatrixTests {
          [.admin: 400, .clerk: 400, .insureeA: 403, .insureeB: 403, .system: 403, .noRights: 403]),
     ]
 
-    /// A token per role, each obtained from the token endpoint.
-    func tokens(_ world: AuthTestWorld, _ client: any TestClientProtocol) async throws -> [Role: String] {
+    /// The users and the system client of the roles; the client's secret.
+    func accounts(_ world: AuthTestWorld) async throws -> String {
         try await world.user("zoe", roles: ["insuree"], insureeCHFID: "100000001")
         try await world.user("carla")
         try await world.user("nemo", roles: [])
-        let secret = try await world.client("payments", scope: "system/Invoice.cru")
+        return try await world.client("payments", scope: "system/Invoice.cru")
+    }
+
+    /// The `Authorization` of each role as HTTP Basic credentials (RFC 7617), checked like the password grant.
+    func basicCredentials(_ world: AuthTestWorld) async throws -> [Role: String] {
+        let secret = try await accounts(world)
+        let pairs: [Role: (String, String)] = [
+            .admin: (DemoDataset.Accounts.admin.username, DemoDataset.Accounts.admin.password), .clerk: ("carla", "Secret-pass-1"),
+            .insureeA: (DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password),
+            .insureeB: ("zoe", "Secret-pass-1"), .system: ("payments", secret), .noRights: ("nemo", "Secret-pass-1"),
+        ]
+        return pairs.mapValues { "Basic " + Data("\($0.0):\($0.1)".utf8).base64EncodedString() }
+    }
+
+    /// A token per role, each obtained from the token endpoint.
+    func tokens(_ world: AuthTestWorld, _ client: any TestClientProtocol) async throws -> [Role: String] {
+        let secret = try await accounts(world)
         let (_, _, system) = try await client.token([("grant_type", "client_credentials"), ("client_id", "payments"), ("client_secret", secret)])
         return [
             .admin: try await client.signIn(DemoDataset.Accounts.admin.username, password: DemoDataset.Accounts.admin.password),
@@ -80,17 +96,20 @@ struct AccessMatrixTests {
         ]
     }
 
-    @Test func everyRoleGetsTheExpectedStatusOnEveryRoute() async throws {
+    /// The same decisions whether the caller presents a token or, as openIMIS's clients may, HTTP Basic credentials.
+    @Test(arguments: [false, true])
+    func everyRoleGetsTheExpectedStatusOnEveryRoute(basic: Bool) async throws {
         let world = try await AuthTestWorld.make()
         try await world.run { client in
-            let tokens = try await tokens(world, client)
+            let authorization = basic
+                ? try await basicCredentials(world) : try await tokens(world, client).mapValues { "Bearer \($0)" }
             for (method, uri, expected) in Self.matrix {
                 for role in Role.allCases {
                     guard let status = expected[role] else { continue }
-                    let headers: HTTPFields = [.authorization: "Bearer \(tokens[role]!)", .contentType: "application/fhir+json"]
+                    let headers: HTTPFields = [.authorization: authorization[role]!, .contentType: "application/fhir+json"]
                     let body = method == .post || method == .put ? ByteBuffer(string: "{}") : nil
                     let response = try await client.execute(uri: uri, method: method, headers: headers, body: body) { $0 }
-                    #expect(Int(response.status.code) == status, "\(role) \(method) \(uri)")
+                    #expect(Int(response.status.code) == status, "\(role) \(method) \(uri) basic: \(basic)")
                     _ = fhirBody(response)
                 }
             }
@@ -184,6 +203,36 @@ struct AccessMatrixTests {
             #expect(entry?["resource"] == nil)
             #expect(entry?["fullUrl"] == nil)
             #expect(entry?["response"]?["outcome"]?["resourceType"]?.string == "OperationOutcome")
+        }
+    }
+
+    /// A subscription leaves the server only to who may read subscriptions: by id, by search, through the alias
+    /// and as a batch entry.
+    @Test func aSubscriptionIsReadOnlyByWhoMayReadSubscriptions() async throws {
+        let world = try await AuthTestWorld.make()
+        try await world.run { client in
+            let tokens = try await tokens(world, client)
+            let (created, subscription) = try await SubscriptionTests.create(client, SubscriptionTests.body(), token: tokens[.admin]!)
+            #expect(created == .created)
+            let id = try #require(subscription["id"]?.string)
+            let expected: [Role: Int] = [.admin: 200, .clerk: 403, .insureeA: 404, .insureeB: 404, .system: 403, .noRights: 403]
+            for uri in ["/fhir/Subscription/\(id)", "/api/api_fhir_r4/Subscription/\(id)/", "/fhir/Subscription?_id=\(id)"] {
+                for (role, status) in expected {
+                    let answer = try await client.execute(uri: uri, method: .get,
+                                                          headers: [.authorization: "Bearer \(tokens[role]!)"]) { $0 }
+                    #expect(Int(answer.status.code) == status, "\(role) \(uri)")
+                    #expect(fhirBody(answer)["resourceType"]?.string != "Subscription" || status == 200)
+                }
+            }
+            let bundle = #"{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Subscription/\#(id)"}}]}"#
+            for (role, status) in expected {
+                let entry = try await client.execute(
+                    uri: "/fhir", method: .post,
+                    headers: [.authorization: "Bearer \(tokens[role]!)", .contentType: "application/fhir+json"],
+                    body: ByteBuffer(string: bundle)) { fhirBody($0)["entry"]?.array?.first }
+                #expect(entry?["response"]?["status"]?.string?.hasPrefix("\(status)") == true, "\(role) batch")
+                #expect((entry?["resource"] != nil) == (status == 200), "\(role) batch")
+            }
         }
     }
 }

@@ -113,6 +113,12 @@ extension FuzzGenerator {
             (.get, "/api/membership/insuree-information", []), (.get, "/api/membership/claims", []),
             (.get, "/api/membership/claimed-item-services", []), (.get, "/api/membership/card/\(id())", []),
             (.get, "/api/membership/fhir-patient", []), (.get, "/api/membership/nothing", []),
+            (.get, "/api/membership/membership/card/\(id())", []),
+            (.get, "/api/membership/claimed-item-services/?claim_id=\(rng.pick(["1", "-1", "0x10", "99999999999999999999", id()]))", []),
+            (.get, "/api/membership/config", []), (.get, "/api/membership/config/", []),
+            (.get, "/api/membership/locations/", []), (.get, "/api/membership/hospitals", []),
+            (.post, "/api/membership/check-username/", ["username"]),
+            (.get, "/api/membership/nationalId/?national_id=\(rng.pick(["", "1", "%00", "%27%20OR%201%3D1"]))", []),
         ]
         var (method, path, names) = rng.pick(routes)
         if rng.percent(10) { method = rng.pick([.get, .post, .put, .delete, .patch]) }

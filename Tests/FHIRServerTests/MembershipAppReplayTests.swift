@@ -56,7 +56,7 @@ struct MembershipAppReplayTests {
                                    "services_pricelist": .optionalInteger, "items_pricelist": .optionalInteger], "facility")
             // public_enrollment_service: `national_id`; no register is connected here.
             let (national, nationalBody) = try await app.get(Self.api + "nationalId/?national_id=NationaID1")
-            #expect(national == .notImplemented)
+            #expect(national == .notFound)
             expectType(nationalBody, "message", .string, "nationalId")
             let (missing, missingBody) = try await app.get(Self.api + "nationalId/")
             #expect(missing == .badRequest)

@@ -136,11 +136,12 @@ extension MembershipCompat {
     }
 
     /// `nationalId/?national_id=<id>`: no national-ID register is connected to this server, so the lookup answers
-    /// that it is not available (501) rather than pretending the person is unknown.
+    /// 404 with a message saying the lookup is not available (not that the person is unknown). Not a 5xx: nothing
+    /// is wrong with the server, and a client may not tell a 5xx it caused from a fault.
     func nationalID(_ request: RouteRequest) async throws -> FHIRResponse {
         guard let id = request.query.first("national_id") ?? request.query.first("nationalid"), !id.isEmpty else {
             throw TokenError.invalidRequest("National ID is required.")
         }
-        return Self.message("National ID lookup is not available on this server.", status: .notImplemented)
+        return Self.message("National ID lookup is not available on this server.", status: .notFound)
     }
 }
