@@ -101,10 +101,8 @@ struct EnrolmentEndpoint: Sendable {
     /// COMPLETED for the enrolment's amount and currency. Replays answer the settled state and write nothing.
     func capture(id: String, body: [UInt8]) async -> FHIRResponse {
         do {
-            guard let store = services.enrolments, let settings = services.enrolment.paypal else {
-                throw Self.refusal("unavailable", "PayPal is not configured", 503)
-            }
             let record = try await enrolment(id)
+            guard let store = services.enrolments, let settings = services.enrolment.paypal else { throw Self.noPayPal }
             guard let orderID = record.orderID else { throw Self.refusal("no_order", "this enrolment has no PayPal order", 409) }
             if let sent = (try? JSONParser.parse(body))?["order_id"], sent != .string(orderID) {
                 throw Self.refusal("order_mismatch", "this order does not belong to this enrolment", 409)
@@ -141,6 +139,9 @@ struct EnrolmentEndpoint: Sendable {
         }
     }
 
+    /// The answer when PayPal is not configured: the enrolment is paid through the payment layer instead.
+    static let noPayPal = refusal("not_offered", "PayPal payments are not offered here; pay through the payment layer", 409)
+
     /// The identifier system PayPal payments are recorded under (the order id is the value).
     static let paypalSystem = "https://api.paypal.com/v2/checkout/orders"
 
@@ -153,9 +154,7 @@ struct EnrolmentEndpoint: Sendable {
 
     /// Creates the PayPal order of `record` and stores it (the first one stored wins).
     func order(_ record: EnrolmentRecord) async throws -> EnrolmentRecord {
-        guard let store = services.enrolments, let settings = services.enrolment.paypal else {
-            throw Self.refusal("unavailable", "PayPal is not configured", 503)
-        }
+        guard let store = services.enrolments, let settings = services.enrolment.paypal else { throw Self.noPayPal }
         guard record.status == EnrolmentRecord.pending else { throw Self.refusal("not_payable", "this enrolment is \(record.status)", 409) }
         let order = try await PayPalClient(settings: settings).createOrder(
             reference: record.id, amount: record.amount, currency: record.currency, description: "Enrolment contribution")
