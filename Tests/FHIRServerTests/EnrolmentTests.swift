@@ -77,6 +77,13 @@ struct EnrolmentTests {
             #expect(policy?.policyStatus == .active && payments.count == 1 && record.status == EnrolmentRecord.active)
             let (_, shown) = try await Self.send(client, .get, "/membership/enrollment/\(id)")
             #expect(shown["status"] == .string("active"), "\(shown)")
+            // The family's card, printed today, says until when; the demo family's lapsed policy prints expired.
+            let today = LocalDate(utc: Date())
+            let card = try await MembershipEndpoint(services: world.auth).cardData(insureeID: try #require(head.id), today: today)
+            #expect(card.policyStatus == "Active until \(try #require(policy?.expiryDate))")
+            let john = try #require(try await world.auth.registry.insuree(chfid: DemoDataset.johnDoeCHFID)?.record.id)
+            let lapsed = try await MembershipEndpoint(services: world.auth).cardData(insureeID: john, today: today)
+            #expect(lapsed.policyStatus == "Expired on 2022-06-30")
         }
     }
 
