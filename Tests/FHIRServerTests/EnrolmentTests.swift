@@ -65,6 +65,9 @@ struct EnrolmentTests {
             #expect(head.isHead && head.familyID != nil)
             #expect(try await world.auth.registry.insuree(chfid: "E100002")?.record.familyID == head.familyID)
 
+            // A device of the head, registered before the payment, hears of the activation.
+            let user = try await world.user("payinghead", roles: ["insuree"], insureeCHFID: "E100001")
+            _ = try await world.auth.pushTokens.savePushToken("device-E1", userID: user.id, now: Date())
             let (_, _, tokenAnswer) = try await client.token([("grant_type", "client_credentials"), ("client_id", "payment-layer"),
                                                                ("client_secret", secret)])
             let token = try #require(tokenAnswer["access_token"]?.string)
@@ -75,6 +78,15 @@ struct EnrolmentTests {
             #expect(posted == .created)
             (record, policy, payments) = try await Self.stored(world, id)
             #expect(policy?.policyStatus == .active && payments.count == 1 && record.status == EnrolmentRecord.active)
+            let pushed = try await world.messages(to: "device-E1")
+            #expect(pushed.count == 1 && pushed.first?.channel == .push && pushed.first?.data["event"] == "policy-activated")
+            // The same notice again activates nothing more and tells no one again.
+            let replayed = try await client.execute(uri: "/fhir/PaymentNotice", method: .post,
+                                                    headers: [.contentType: "application/fhir+json", .authorization: "Bearer \(token)"],
+                                                    body: notice) { $0.status }
+            #expect(replayed == .ok)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await world.messages(to: "device-E1", attempts: 1).count == 1)
             let (_, shown) = try await Self.send(client, .get, "/membership/enrollment/\(id)")
             #expect(shown["status"] == .string("active"), "\(shown)")
             // The family's card, printed today, says until when; the demo family's lapsed policy prints expired.

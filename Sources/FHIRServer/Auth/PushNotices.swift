@@ -12,15 +12,28 @@ extension AuthServices {
                      data: ["event": "policy-activated", "family": familyUUID])
     }
 
+    /// The same for the family with key `familyID` (the PaymentNotice path).
+    func notifyPolicyActivated(familyID: Int64) {
+        notifyFamily(familyID: familyID, title: "Policy active",
+                     text: "Your payment was received and your family's policy is now active.",
+                     data: ["event": "policy-activated"])
+    }
+
     /// Sends one push message to every registered device of the family's members with an account, in the background.
     func notifyFamily(familyUUID: String, title: String, text: String, data: [String: String]) {
+        let registry = self.registry
+        Task.detached {
+            guard let id = try? await registry.record(Family.self, uuid: familyUUID, includeDeleted: false)?.record.id else { return }
+            notifyFamily(familyID: id, title: title, text: text, data: data)
+        }
+    }
+
+    /// Sends one push message to every registered device of the members of family `familyID` with an account.
+    func notifyFamily(familyID: Int64, title: String, text: String, data: [String: String]) {
         guard let notifier else { return }
         let registry = self.registry, accounts = self.accounts, pushTokens = self.pushTokens
         Task.detached {
-            guard let family = try? await registry.record(Family.self, uuid: familyUUID, includeDeleted: false)?.record,
-                  let familyID = family.id,
-                  let members = try? await registry.familyMembers(familyID: familyID)
-            else { return }
+            guard let members = try? await registry.familyMembers(familyID: familyID) else { return }
             for member in members {
                 guard let insureeID = member.record.id, let user = try? await accounts.user(insureeID: insureeID),
                       let tokens = try? await pushTokens.pushTokens(userID: user.id)
