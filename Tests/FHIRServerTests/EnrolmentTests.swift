@@ -173,6 +173,38 @@ struct EnrolmentTests {
         }
     }
 
+    @Test func anOrderPayPalAlreadyCapturedIsRecordedFromPayPalsOwnOrder() async throws {
+        let paypal = PayPalStandIn()
+        try await paypal.run { port in
+            let world = try await Self.world(paypal: port)
+            try await world.run { client in
+                let (_, answer) = try await Self.send(client, .post, "/membership/enrollment", body: Self.appBody(["E120001"]))
+                let id = try #require(answer["enrolment_id"]?.string)
+                let orderID = try #require(answer["paypal"]?["order_id"]?.string)
+                // Captured at PayPal by an earlier call whose answer never reached the server.
+                paypal.orders.withLock { $0[orderID]?.captured = true }
+                let (status, paid) = try await Self.send(client, .post, "/membership/enrollment/\(id)/paypal/capture")
+                #expect(status == .ok && paid["status"] == .string("active"))
+                let (_, policy, payments) = try await Self.stored(world, id)
+                #expect(policy?.policyStatus == .active && payments.count == 1)
+            }
+        }
+    }
+
+    @Test func aLapsedEnrolmentIsNeverCapturedAtPayPal() async throws {
+        let paypal = PayPalStandIn()
+        try await paypal.run { port in
+            let world = try await Self.world(paypal: port) { $0.lifetime = 0 }
+            try await world.run { client in
+                let (_, answer) = try await Self.send(client, .post, "/membership/enrollment", body: Self.appBody(["E130001"]))
+                let id = try #require(answer["enrolment_id"]?.string)
+                let (status, refusal) = try await Self.send(client, .post, "/membership/enrollment/\(id)/paypal/capture")
+                #expect(status == .conflict && refusal["error"] == .string("expired"))
+                #expect(paypal.captures.withLock { $0 } == 0)
+            }
+        }
+    }
+
     @Test func anUnpaidEnrolmentExpiresAndLeavesNothingActiveOrPayable() async throws {
         let world = try await Self.world { $0.lifetime = 0 }
         try await world.run { client in

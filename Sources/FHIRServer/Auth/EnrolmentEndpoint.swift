@@ -103,13 +103,13 @@ struct EnrolmentEndpoint: Sendable {
         do {
             let record = try await enrolment(id)
             guard let store = services.enrolments, let settings = services.enrolment.paypal else { throw Self.noPayPal }
+            if record.status == EnrolmentRecord.active { return AuthJSON.answer(Self.describe(record)) }
+            guard record.status == EnrolmentRecord.pending, record.expiresAt > services.tokens.now else {
+                throw Self.refusal("expired", "this enrolment has expired unpaid", 409)
+            }
             guard let orderID = record.orderID else { throw Self.refusal("no_order", "this enrolment has no PayPal order", 409) }
             if let sent = (try? JSONParser.parse(body))?["order_id"], sent != .string(orderID) {
                 throw Self.refusal("order_mismatch", "this order does not belong to this enrolment", 409)
-            }
-            if record.status == EnrolmentRecord.active { return AuthJSON.answer(Self.describe(record)) }
-            guard record.status == EnrolmentRecord.pending else {
-                throw Self.refusal("expired", "this enrolment has expired unpaid", 409)
             }
             let client = PayPalClient(settings: settings)
             var order: PayPalOrder
@@ -129,9 +129,16 @@ struct EnrolmentEndpoint: Sendable {
                 throw Self.refusal("payment_mismatch",
                                    "the captured payment does not match the enrolment's amount and currency", 422)
             }
-            let paid = try await store.payEnrolment(
-                id: record.id, identifier: PaymentNoticeIdentifier(system: Self.paypalSystem, value: orderID),
-                amount: record.amount, currency: record.currency, receipt: order.captureID)
+            let paid: EnrolmentPayment
+            do {
+                paid = try await store.payEnrolment(
+                    id: record.id, identifier: PaymentNoticeIdentifier(system: Self.paypalSystem, value: orderID),
+                    amount: record.amount, currency: record.currency, receipt: order.captureID)
+            } catch {
+                // Captured at PayPal but not recorded (the enrolment lapsed meanwhile): the money must go back.
+                Self.logger.error("captured PayPal order not recorded; refund it", metadata: ["order": "\(orderID)"])
+                throw error
+            }
             if paid.recorded { services.notifyPolicyActivated(familyUUID: paid.enrolment.familyUUID) }
             return AuthJSON.answer(Self.describe(paid.enrolment))
         } catch {
