@@ -100,9 +100,13 @@ struct EnrolmentTests {
     }
 
     @Test func payPalCaptureByTheServerActivatesOnceAndNotifiesTheFamily() async throws {
-        let paypal = PayPalStandIn()
-        try await paypal.run { port in
-            let world = try await Self.world(paypal: port)
+        let paypal = PayPalStandIn(), fcm = FCMStandIn()
+        try await fcm.run { fcmPort in try await paypal.run { port in
+            let world = try await AuthTestWorld.make(adjust: { services in
+                services.enrolment.paypal = PayPalSettings(baseURL: URL(string: "http://127.0.0.1:\(port)")!,
+                                                           clientID: PayPalStandIn.clientID, clientSecret: PayPalStandIn.secret)
+                services.notifier = fcm.notifier(port: fcmPort, pushTokens: services.pushTokens)
+            })
             try await world.run { client in
                 let (status, answer) = try await Self.send(client, .post, "/membership/enrollment", body: Self.appBody(["E200001"]))
                 #expect(status == .created)
@@ -121,8 +125,9 @@ struct EnrolmentTests {
                 let (_, policy, payments) = try await Self.stored(world, id)
                 #expect(policy?.policyStatus == .active && payments.count == 1)
                 #expect(payments.first?.identifier?.value == orderID)
-                let pushed = try await world.messages(to: "device-E2")
-                #expect(pushed.count == 1 && pushed.first?.channel == .push && pushed.first?.data["event"] == "policy-activated")
+                // Delivered by the server's FCM channel to the stand-in.
+                let pushed = try await fcm.waitForDeliveries(1)
+                #expect(pushed.count == 1 && pushed.first?.token == "device-E2" && pushed.first?.event == "policy-activated")
 
                 // The same order again: nothing more is captured or recorded.
                 let (again, replay) = try await Self.send(client, .post, "/membership/enrollment/\(id)/paypal/capture")
@@ -137,8 +142,9 @@ struct EnrolmentTests {
                 #expect(refused == .conflict && message["message"]?.string != nil)
                 let (_, otherPolicy, otherPayments) = try await Self.stored(world, otherID)
                 #expect(otherPolicy?.policyStatus == .idle && otherPayments.isEmpty)
+                #expect(fcm.deliveries.count == 1)
             }
-        }
+        } }
     }
 
     @Test func aCaptureOfAnotherAmountIsRefusedWithNothingWritten() async throws {
