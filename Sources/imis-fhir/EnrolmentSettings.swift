@@ -2,6 +2,7 @@ import FHIRServer
 import Foundation
 import Membership
 
+/// The self-enrolment settings.
 extension Settings {
     /// Self-enrolment: `ENROLMENT_PAYMENT_TTL` (how long an enrolment may stay unpaid, default 24h),
     /// `ENROLMENT_RATE` (enrolments per address, default 5/h), `ENROLMENT_SWEEP_INTERVAL` (default 5m), and PayPal:

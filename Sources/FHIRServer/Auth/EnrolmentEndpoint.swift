@@ -152,6 +152,7 @@ struct EnrolmentEndpoint: Sendable {
     /// The identifier system PayPal payments are recorded under (the order id is the value).
     static let paypalSystem = "https://api.paypal.com/v2/checkout/orders"
 
+    /// The enrolment with this id (its state brought up to date); 404 for anything else, a malformed id included.
     func enrolment(_ id: String) async throws -> EnrolmentRecord {
         guard let store = services.enrolments, RowUUID.normalized(id) != nil,
               let record = try await store.enrolment(id: RowUUID.normalized(id) ?? id)
@@ -196,6 +197,7 @@ struct EnrolmentEndpoint: Sendable {
         SHA256.hash(data: Data("enrolment source \(address)".utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// A refusal with its `error` code, `message` and status.
     static func refusal(_ code: String, _ message: String, _ status: Int, retryAfter: Int? = nil) -> TokenError {
         TokenError(code, message, status: status, retryAfter: retryAfter)
     }

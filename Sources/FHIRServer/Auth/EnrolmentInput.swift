@@ -50,6 +50,7 @@ struct EnrolmentInput: Sendable {
         if case .string(let code)? = json["product_code"], !code.isEmpty { productCode = code }
     }
 
+    /// One member: its insurance number, names, birth date, gender, contacts, relation, facility, head flag and photo.
     static func member(_ json: JSON, index: Int, relations: [ReferenceCode], maxPhotoBytes: Int) throws -> EnrolmentMemberInput {
         let fields = fields(json)
         let at = "members[\(index)]"
@@ -127,5 +128,6 @@ struct EnrolmentInput: Sendable {
 /// A self-enrolment body that cannot be read (400 `{"message": ...}`).
 struct EnrolmentInputError: Error, Sendable {
     let message: String
+    /// A refusal saying `message`.
     init(_ message: String) { self.message = message }
 }

@@ -21,6 +21,7 @@ public struct EnrolmentSweep: Service {
         self.logger = logger
     }
 
+    /// Sweeps now, then every interval, until the service is cancelled; a failed sweep is logged and tried again.
     public func run() async throws {
         while !Task.isCancelled {
             do {

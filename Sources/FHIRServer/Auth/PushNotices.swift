@@ -2,6 +2,7 @@ import Foundation
 import IMISData
 import Membership
 
+/// Push notifications to people, after the write they tell of has committed.
 extension AuthServices {
     /// Tells the members of a family who have an account and a registered device that their policy is active: an
     /// FCM notification to each device, sent in the background after the payment committed (never delaying or

@@ -51,15 +51,18 @@ public struct EnrolmentMember: Sendable, Hashable {
     /// The photo file already written under the photo root (`PhotoFolder`, `PhotoFileName`), if any.
     public var photo: (folder: String, file: String)?
 
+    /// A member with its photo file, if any.
     public init(insuree: Insuree, photo: (folder: String, file: String)? = nil) {
         self.insuree = insuree
         self.photo = photo
     }
 
+    /// Equal rows and photo files.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.insuree == rhs.insuree && lhs.photo?.folder == rhs.photo?.folder && lhs.photo?.file == rhs.photo?.file
     }
 
+    /// Hashes the row and the photo file.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(insuree)
         hasher.combine(photo?.file)
@@ -83,6 +86,7 @@ public struct EnrolmentRequest: Sendable, Hashable {
     public var limit: Int
     public var window: TimeInterval
 
+    /// A request with every part given.
     public init(family: Family, members: [EnrolmentMember], productCode: String, currency: String,
                 lifetime: TimeInterval, sourceKey: String, limit: Int, window: TimeInterval) {
         self.family = family; self.members = members; self.productCode = productCode; self.currency = currency

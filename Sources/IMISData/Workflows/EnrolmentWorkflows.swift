@@ -4,10 +4,12 @@ import GRDB
 /// Self-enrolments (``EnrolmentStore``) written once over the workflow primitives, so both engines run the same
 /// transactions: the pending family and idle policy with its invoice, the verified payment, the lapse.
 extension EnrolmentStore where Self: WorkflowStore {
+    /// See ``EnrolmentStore/enrol(_:)``.
     public func enrol(_ request: EnrolmentRequest) async throws -> EnrolmentRecord {
         try await workflowEngine.write { tx, now in try await tx.enrol(request, now: now) }
     }
 
+    /// See ``EnrolmentStore/enrolment(id:)``.
     public func enrolment(id: String) async throws -> EnrolmentRecord? {
         try await workflowEngine.read { tx in
             guard let found = try await tx.enrolmentRow([.exact("EnrolmentUUID", id)]) else { return nil }
@@ -15,10 +17,12 @@ extension EnrolmentStore where Self: WorkflowStore {
         }
     }
 
+    /// See ``EnrolmentStore/enrolment(orderID:)``.
     public func enrolment(orderID: String) async throws -> EnrolmentRecord? {
         try await workflowEngine.read { tx in try await tx.enrolmentRow([.exact("OrderID", orderID)]) }
     }
 
+    /// See ``EnrolmentStore/attachOrder(enrolmentID:orderID:approvalURL:)``.
     public func attachOrder(enrolmentID: String, orderID: String, approvalURL: String?) async throws -> EnrolmentRecord {
         try await workflowEngine.write { tx, now in
             try await tx.lock("enrolment \(enrolmentID)")
@@ -37,6 +41,8 @@ extension EnrolmentStore where Self: WorkflowStore {
         }
     }
 
+    /// See ``EnrolmentStore/payEnrolment(id:identifier:amount:currency:receipt:)``: the payment is recorded by the
+    /// same workflow as a PaymentNotice's (`recordPayment`), in the same transaction as the enrolment's status.
     public func payEnrolment(id: String, identifier: PaymentNoticeIdentifier, amount: String, currency: String,
                              receipt: String?) async throws -> EnrolmentPayment {
         try await workflowEngine.write { tx, now in
@@ -70,6 +76,7 @@ extension EnrolmentStore where Self: WorkflowStore {
         }
     }
 
+    /// See ``EnrolmentStore/expireEnrolments()``: one transaction per lapsed enrolment.
     public func expireEnrolments() async throws -> [String] {
         let due = try await workflowEngine.read { tx in
             try await tx.enrolmentRows([.exact("Status", EnrolmentRecord.pending),
@@ -93,6 +100,7 @@ enum EnrolmentTable {
     ])
 }
 
+/// The enrolment workflows inside one transaction.
 extension StoreTransaction {
     /// Writes a pending enrolment (see ``EnrolmentStore/enrol(_:)``).
     func enrol(_ request: EnrolmentRequest, now: Date) async throws -> EnrolmentRecord {
@@ -215,14 +223,17 @@ extension StoreTransaction {
         return settled
     }
 
+    /// Sets one column of an enrolment row.
     func setEnrolment(_ id: String, _ column: String, _ value: SQLValue) async throws {
         try await updateChildren(EnrolmentTable.table, set: column, to: value, where: [.exact("EnrolmentUUID", id)])
     }
 
+    /// The first enrolment matching `conditions`.
     func enrolmentRow(_ conditions: [RowPredicate]) async throws -> EnrolmentRecord? {
         try await enrolmentRows(conditions, limit: 1).first
     }
 
+    /// The enrolments matching `conditions`, oldest first (none on a database without the table).
     func enrolmentRows(_ conditions: [RowPredicate], limit: Int? = nil) async throws -> [EnrolmentRecord] {
         guard try await hasTable(EnrolmentTable.name) else { return [] }
         let rows = try await values(ColumnSelection(table: EnrolmentTable.name, columns: EnrolmentTable.table.columns,
@@ -241,6 +252,7 @@ extension StoreTransaction {
     }
 }
 
+/// Calendar arithmetic of cover periods.
 extension LocalDate {
     /// The last day of a cover of `months` months starting on `start` (openIMIS: start + months − 1 day).
     static func adding(months: Int, to start: LocalDate) -> LocalDate {

@@ -1,5 +1,6 @@
 import IMISData
 
+/// The card's QR Code.
 extension Layout {
     /// The side of the QR square in the policy panel, quiet zone included.
     static let qrSide = 80.0
@@ -26,6 +27,7 @@ extension Layout {
     }
 }
 
+/// The policy state a card prints.
 extension MembershipCardData {
     /// The policy's state as of `day`, the day the card is printed: an active policy whose expiry date has passed,
     /// or an expired one, says "Expired on <date>"; an active one "Active until <date>"; the others their status.

@@ -97,6 +97,7 @@ enum ReedSolomon {
         return (exp, log)
     }()
 
+    /// The product in GF(256).
     static func multiply(_ a: UInt8, _ b: UInt8) -> UInt8 {
         guard a != 0, b != 0 else { return 0 }
         return exp[(log[Int(a)] + log[Int(b)]) % 255]

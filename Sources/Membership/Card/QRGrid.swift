@@ -8,6 +8,7 @@ struct QRGrid: Sendable {
     /// masked.
     var reserved: [[Bool]]
 
+    /// An empty grid of `version`'s size.
     init(version: QRCode.Version) {
         self.version = version
         size = version.size
@@ -15,6 +16,7 @@ struct QRGrid: Sendable {
         reserved = dark
     }
 
+    /// Sets a function module (reserved from data and masking).
     mutating func set(row: Int, column: Int, _ value: Bool) {
         dark[row][column] = value
         reserved[row][column] = true
@@ -53,6 +55,7 @@ struct QRGrid: Sendable {
         return (data << 10 | remainder) ^ 0x5412
     }
 
+    /// The format information of level M and `mask`.
     mutating func drawFormat(mask: Int) { drawFormat(bits: Self.formatBits(mask: mask)) }
 
     /// Both copies of the format information (bit 0 is the least significant), and the dark module.

@@ -16,6 +16,7 @@ public struct EnrolmentSettings: Sendable, Hashable {
     public var maxMembers: Int
     public var maxPhotoBytes: Int
 
+    /// The defaults, or the settings given.
     public init(paypal: PayPalSettings? = nil, lifetime: TimeInterval = 86_400, perAddress: Int = 5,
                 window: TimeInterval = 3_600, sweepInterval: TimeInterval = 300, maxMembers: Int = 30,
                 maxPhotoBytes: Int = 1_000_000) {

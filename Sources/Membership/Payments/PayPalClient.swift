@@ -16,6 +16,7 @@ public struct PayPalSettings: Sendable, Hashable {
     /// How long one call to PayPal may take.
     public var timeout: TimeInterval
 
+    /// Settings with every part given.
     public init(baseURL: URL, clientID: String, clientSecret: String, returnURL: String? = nil, cancelURL: String? = nil,
                 timeout: TimeInterval = 20) {
         self.baseURL = baseURL; self.clientID = clientID; self.clientSecret = clientSecret
@@ -56,6 +57,7 @@ public struct PayPalClient: Sendable {
     public let settings: PayPalSettings
     let session: URLSession
 
+    /// A client of the PayPal API at `settings.baseURL`.
     public init(settings: PayPalSettings, session: URLSession = .shared) {
         self.settings = settings
         self.session = session
