@@ -57,7 +57,18 @@ enum RouteTable {
         Route(.delete, .membership, "push-tokens/{token}", .oauth,
               .bearer { await $0.membership.deletePushToken(principal: $1, token: $0.parameters.first ?? "") }),
 
+        // Self-enrolment with payment verified by the server (``EnrolmentEndpoint``): signed out, as the app enrols;
+        // the enrolment id is the capability, the per-address sign-in budget and an enrolment limit apply.
+        Route(.post, .membership, "enrollment", .compat, .open { await $0.enrolment.enrol($0) }, budget: .credential),
+        Route(.get, .membership, "enrollment/{enrolment}", .compat,
+              .open { await $0.enrolment.show(id: $0.parameters.first ?? "") }, budget: .credential),
+        Route(.post, .membership, "enrollment/{enrolment}/paypal", .compat,
+              .open { await $0.enrolment.createOrder(id: $0.parameters.first ?? "") }, budget: .credential),
+        Route(.post, .membership, "enrollment/{enrolment}/paypal/capture", .compat,
+              .open { await $0.enrolment.capture(id: $0.parameters.first ?? "", body: $0.body) }, budget: .credential),
+
         // openIMIS's membership module, as its mobile app calls it (``MembershipCompat``).
+        Route(.post, .compat, "enrollment", .compat, .open { await $0.enrolment.enrol($0) }, budget: .credential),
         Route(.post, .compat, "login", .compat,
               .credentials { try await $0.compat.login(headers: $0.headers, body: $0.body) }),
         Route(.post, .compat, "register", .compat, .open { try await $0.compat.register($0) }),

@@ -97,6 +97,7 @@ extension Settings {
         services.app.supportEmail = text("MEMBERSHIP_SUPPORT_EMAIL") ?? text("INSURER_EMAIL") ?? ""
         services.app.operatorName = text("INSURER_NAME") ?? services.app.operatorName
         services.app.currency = text("CURRENCY") ?? services.app.currency
+        services.enrolment = try enrolmentSettings(production: configuration.production)
         return services
     }
 }

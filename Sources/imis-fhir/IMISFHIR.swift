@@ -49,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         // The PostgreSQL pool runs beside the HTTP server; its migrations and demo dataset run once the pool is up,
         // before the server accepts requests.
         environment.services = opened.services
+        if let sweep = EnrolmentSweep(auth: auth, logger: logger) { environment.services.append(sweep) }
         environment.beforeServerStarts = [{ try await opened.prepare() }]
         let app = buildApplication(environment)
         let engine = opened.storage.engine == .postgresql ? " on PostgreSQL" : ""

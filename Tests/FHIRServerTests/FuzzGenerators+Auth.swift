@@ -119,6 +119,11 @@ extension FuzzGenerator {
             (.get, "/api/membership/locations/", []), (.get, "/api/membership/hospitals", []),
             (.post, "/api/membership/check-username/", ["username"]),
             (.get, "/api/membership/nationalId/?national_id=\(rng.pick(["", "1", "%00", "%27%20OR%201%3D1"]))", []),
+            (.post, "/membership/enrollment", ["family", "members", "product_code"]),
+            (.post, "/api/membership/enrollment/", ["family", "members", "payments"]),
+            (.get, "/membership/enrollment/\(id())", []),
+            (.post, "/membership/enrollment/\(id())/paypal", []),
+            (.post, "/membership/enrollment/\(id())/paypal/capture", ["order_id"]),
         ]
         var (method, path, names) = rng.pick(routes)
         if rng.percent(10) { method = rng.pick([.get, .post, .put, .delete, .patch]) }

@@ -61,6 +61,14 @@ struct MembershipAppReplayTests {
             let (missing, missingBody) = try await app.get(Self.api + "nationalId/")
             #expect(missing == .badRequest)
             #expect(missingBody["message"] == .string("National ID is required."))
+            // public_enrollment_service: the family, its members with photos and the app's payment JSON, signed out;
+            // 200/201 is success, otherwise it shows `message`.
+            let (enrolled, enrolment) = try await app.post(Self.api + "enrollment/", EnrolmentTests.appBody(["R1000001", "R1000002"]))
+            #expect(enrolled == .created)
+            expectTypes(enrolment, ["Success": .bool, "message": .string, "enrolment_id": .string, "status": .string], "enrollment")
+            let (again, refused) = try await app.post(Self.api + "enrollment/", EnrolmentTests.appBody(["R1000001"]))
+            #expect(again == .conflict)
+            expectType(refused, "message", .string, "enrollment refused")
         }
     }
 

@@ -160,6 +160,8 @@ struct RateLimitPolicyTests {
         ("/api/membership/locations/", "", .credential), ("/api/membership/hospitals", "", .credential),
         ("/api/membership/nationalId/", "", .credential), ("/api/membership/config", "", .openDocument),
         ("/api/membership/check-username/", "", .credential),
+        ("/membership/enrollment", "", .credential), ("/api/membership/enrollment/", "", .credential),
+        ("/membership/enrollment/x/paypal/capture", "", .credential),
         ("/membership/me", "", .api), ("/fhir/metadata", "", .openDocument), ("/fhir/Patient", "", .api),
         ("/fhir/.well-known/smart-configuration", "", .openDocument), ("/.well-known/oauth-authorization-server", "", .openDocument),
         ("/api/auth/token", "api", .credential), ("/auth/token", "api", .api), ("/api/fhir/metadata", "api", .openDocument),

@@ -26,6 +26,9 @@ struct RouteTableTests {
         // What the insuree app loads before sign-in: reference data, its configuration, the sign-up sheet's checks.
         "GET /api/membership/config", "GET /api/membership/locations", "GET /api/membership/hospitals",
         "POST /api/membership/check-username", "GET /api/membership/nationalId",
+        // Self-enrolment runs signed out in the app; the enrolment id (random) is what reaches an enrolment.
+        "POST /membership/enrollment", "POST /api/membership/enrollment", "GET /membership/enrollment/walk-device",
+        "POST /membership/enrollment/walk-device/paypal", "POST /membership/enrollment/walk-device/paypal/capture",
     ]
 
     /// A path that `route` matches under `configuration`: the demo world's Jane Doe for a FHIR id, John Doe for the
@@ -107,8 +110,14 @@ struct RouteTableTests {
         let world = try await AuthTestWorld.make(configuration: configuration)
         try await world.run { client in
             let insuree = try await Self.signIn(client, configuration)
+            // An enrolment of the walk, for the rows that reach one by its id.
+            let enrolled = try await client.execute(
+                uri: configuration.prefix + "/membership/enrollment", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: EnrolmentTests.appBody(["WALK01"], photo: false))) { try JSONParser.parse(Array(buffer: $0.body)) }
+            let enrolment = try #require(enrolled["enrolment_id"]?.string)
             for route in RouteTable.table {
-                let uri = try Self.path(route, configuration)
+                var uri = try Self.path(route, configuration)
+                if route.segments.first == .literal("enrollment") { uri = uri.replacingOccurrences(of: "walk-device", with: enrolment) }
                 let token = route.mount == .membership || route.mount == .compat ? insuree : adminToken
                 let answer = try await send(client, route.method ?? .get, uri, token: token)
                 #expect(answer.status != .notFound && answer.status != .methodNotAllowed,

@@ -30,7 +30,7 @@ struct PDFTools {
     static let packages = [
         "qpdf": "qpdf", "pdftotext": "poppler-utils", "pdfimages": "poppler-utils",
         "pdfinfo": "poppler-utils",
-        "pdftoppm": "poppler-utils",
+        "pdftoppm": "poppler-utils", "zbarimg": "zbar-tools",
     ]
 
     /// The executable's path in `PATH` (or /usr/bin), or `MissingTool`.

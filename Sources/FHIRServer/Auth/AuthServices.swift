@@ -23,6 +23,12 @@ public struct AuthServices: Sendable {
     public var outbox: DevelopmentOutbox?
     /// What the mobile app's configuration document takes from the deployment.
     public var app = MembershipAppSettings()
+    /// Self-enrolments (nil on a store without them).
+    public var enrolments: (any EnrolmentStore)?
+    /// Self-enrolment settings: payment lifetime, limits, PayPal.
+    public var enrolment = EnrolmentSettings()
+    /// Messages to people after a write commits (push notifications of activated policies and adjudicated claims).
+    public var notifier: Notifier?
 
     public init(tokens: TokenService, accounts: any AccountStore, registry: any RegistryStore, insurance: any InsuranceStore,
                 otp: OTPService, pushTokens: any PushTokenStore, outbox: DevelopmentOutbox?,

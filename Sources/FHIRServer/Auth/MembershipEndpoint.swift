@@ -164,7 +164,9 @@ struct MembershipEndpoint: Sendable {
             insurerName: services.insurerName, familyName: summary.members.first(where: \.isHead).map { "\($0.otherNames) \($0.lastName)" }
                 ?? summary.insuree.lastName,
             members: members, productCode: current?.product?.code ?? "", productName: current?.product?.name ?? "",
-            policyStatus: current.map { Self.status($0.policy) } ?? "no policy", startDate: current?.policy.startDate,
+            policyStatus: current.map {
+                MembershipCardData.policyState(Self.status($0.policy), expiry: $0.policy.expiryDate, on: today)
+            } ?? "No policy", startDate: current?.policy.startDate,
             effectiveDate: current?.policy.effectiveDate, expiryDate: current?.policy.expiryDate, issueDate: today)
     }
 

@@ -181,4 +181,5 @@ struct RouteRequest: Sendable {
     var token: TokenEndpoint { TokenEndpoint(services: auth) }
     var membership: MembershipEndpoint { MembershipEndpoint(services: auth) }
     var compat: MembershipCompat { MembershipCompat(services: auth, service: service) }
+    var enrolment: EnrolmentEndpoint { EnrolmentEndpoint(services: auth) }
 }

@@ -86,7 +86,13 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     return FHIRService(
         configuration: environment.configuration,
         providers: SubscriptionProvider.adding(
-            to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache), environment: environment),
+            to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache).map {
+                // A payment that activates a policy tells the family's devices (``AuthServices/notifyPolicyActivated(familyID:)``).
+                guard var notices = $0 as? PaymentNoticeProvider else { return $0 }
+                let auth = environment.auth
+                notices.activated = { families in for family in families { auth.notifyPolicyActivated(familyID: family) } }
+                return notices
+            }, environment: environment),
         units: store, renderCache: cache,
         compartments: { familyID in
             guard let family = try await store.record(Family.self, id: familyID) else { return nil }

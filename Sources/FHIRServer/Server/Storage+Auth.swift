@@ -21,7 +21,11 @@ extension AuthServices {
                              notifier: notifier ?? Notifier(channels: [], outbox: outbox, logger: logger),
                              secret: SymmetricKey(data: otpSecret), policy: otpPolicy, clock: RegistryClock(clock),
                              logger: logger)
-        return AuthServices(tokens: tokens, accounts: storage.accounts, registry: storage.store, insurance: storage.store,
-                            otp: otp, pushTokens: storage.pushTokens, outbox: outbox, photoRoot: photoRoot)
+        var services = AuthServices(tokens: tokens, accounts: storage.accounts, registry: storage.store,
+                                    insurance: storage.store, otp: otp, pushTokens: storage.pushTokens, outbox: outbox,
+                                    photoRoot: photoRoot)
+        services.enrolments = storage.store as? any EnrolmentStore
+        services.notifier = otp.notifier
+        return services
     }
 }

@@ -94,11 +94,14 @@ struct Layout {
     mutating func policy() {
         let top = 126.0
         box(x: margin, top: top, width: contentWidth, height: 88, fill: Self.panel, stroke: Self.rule)
+        qrCode(data.members.first?.insuranceNumber ?? "", x: margin + contentWidth - Self.qrSide - 4, top: top + 4,
+               side: Self.qrSide)
+        let width = contentWidth - Self.qrSide - 8
         let left = margin + 14
-        let middle = margin + contentWidth / 2
-        let column = contentWidth / 6
+        let middle = margin + width / 2
+        let column = width / 6
         field("Family", data.familyName, x: left, top: top + 18, width: middle - left - 12, size: 12)
-        field("Policy status", data.policyStatus, x: middle, top: top + 18, width: contentWidth / 2 - 14, size: 12)
+        field("Policy status", data.policyStatus, x: middle, top: top + 18, width: width / 2 - 14, size: 12)
         let product = [data.productCode, data.productName].filter { !$0.isEmpty }.joined(separator: " \u{2013} ")
         field("Product", product, x: left, top: top + 54, width: middle - left - 12, size: 11)
         field("Start", Self.show(data.startDate), x: middle, top: top + 54, width: column - 8, size: 11)

@@ -32,7 +32,7 @@ public struct OTPService: Sendable {
     let challenges: any OTPChallengeStore
     let registry: any RegistryStore
     let accounts: any AccountStore
-    let notifier: Notifier
+    public let notifier: Notifier
     let keyring: OTPKeyring
     public let policy: OTPPolicy
     let messages: OTPMessages

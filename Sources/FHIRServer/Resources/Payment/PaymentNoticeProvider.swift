@@ -19,6 +19,8 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
         + "provider, payee, response and extensions have no column and are refused (422)."
     let store: any IMISStore
     let mapping: MappingContext
+    /// Told, after a payment outside any unit of work committed, the families whose policy it activated.
+    var activated: (@Sendable ([Int64]) -> Void)?
 
     init(store: any IMISStore, mapping: MappingContext) {
         self.store = store
@@ -110,9 +112,18 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
                 throw MappingError.invalid("PaymentNotice.amount.currency",
                                            "the invoice is in \(invoice.invoice.record.currencyCode), the payment in \(currency)")
             }
+            var before: [String: PolicyStatus?] = [:]
+            for line in invoice.lines where line.record.lineType == "policy" {
+                before[line.record.lineID.lowercased()] = try await store.record(Policy.self, uuid: line.record.lineID, includeDeleted: false)?.record.policyStatus
+            }
             let result = try await store.recordPayment(PaymentRequest(
                 identifier: input.identifier, invoiceUUID: invoice.invoice.record.uuid, amount: input.amount,
                 currencyCode: input.currency, datePayment: input.date, reconciled: input.reconciled, payerRef: input.payerRef))
+            // A write inside a unit of work (a transaction Bundle) may still be rolled back: no one is told of it.
+            let families = result.policies.map(\.record).filter {
+                $0.policyStatus == .active && before[$0.uuid.lowercased()] != .some(.active)
+            }.map(\.familyID)
+            if result.created, !families.isEmpty, !UnitOfWork.isActive { activated?(families) }
             return stored(result.payment, existing: !result.created)
         } catch let error as MappingError {
             throw error.fhirError
