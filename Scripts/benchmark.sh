@@ -26,6 +26,8 @@
 #   --families N      synthetic families to load (instead of --insurees)
 #   --duration S      seconds per measured wrk run (default 10); a warm-up of --warmup S (default 3) precedes it
 #   --connections C   wrk connections (default 32); --threads T wrk threads (default 1)
+#   --sweep "C1 C2"   then measure the reads, the writes and /health/live again at each of these connection counts
+#                     (e.g. --sweep "1 8 32 128"), in a second table
 #   --sample K        how many ids / insurance numbers / name prefixes to cycle through (default 1000)
 #   --invoices K      invoices created (one enrolment and invoice per family) for the PaymentNotice run (default 50)
 #   --port P          server port (default 18000-18999, from the process id)
@@ -45,6 +47,7 @@ FAMILIES=""
 DURATION=10
 WARMUP=3
 CONNECTIONS=32
+SWEEP=""
 THREADS=1
 SAMPLE=1000
 INVOICES=50
@@ -54,7 +57,7 @@ BIN=""
 BACKEND=sqlite
 OUT_DIR="$ROOT/bench-results"
 
-usage() { sed -n '2,34p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,36p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
         --duration) DURATION="$2"; shift 2 ;;
         --warmup) WARMUP="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
+        --sweep) SWEEP="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
         --sample) SAMPLE="$2"; shift 2 ;;
         --invoices) INVOICES="$2"; shift 2 ;;
@@ -76,7 +80,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-for n in "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$SAMPLE" "$INVOICES" "$PORT" ${INSUREES:+"$INSUREES"} ${FAMILIES:+"$FAMILIES"}; do
+# shellcheck disable=SC2086
+for n in "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$SAMPLE" "$INVOICES" "$PORT" ${INSUREES:+"$INSUREES"} ${FAMILIES:+"$FAMILIES"} $SWEEP; do
     [[ "$n" =~ ^[0-9]+$ ]] || { echo "not a number: $n" >&2; exit 2; }
 done
 if [ -z "$FAMILIES" ]; then
@@ -317,10 +322,10 @@ run() {
     local label="$1" path="$2" values="$3" body="${4:-}" script="$WORK/cycle.lua"
     [ -z "$body" ] || script="$WORK/post.lua"
     BENCH_PATH="$path" BENCH_VALUES="$values" BENCH_BODY="$body" BENCH_RUN="w$(date +%s%N)" timeout $((WARMUP + 30)) \
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$script" "$BASE" >/dev/null
+        wrk -t"$THREADS" -c"${RUN_CONNECTIONS:-$CONNECTIONS}" -d"${WARMUP}s" -s "$script" "$BASE" >/dev/null
     local out="$WORK/wrk-$(echo "$label" | tr -c 'a-zA-Z0-9' '_').txt"
     BENCH_PATH="$path" BENCH_VALUES="$values" BENCH_BODY="$body" BENCH_RUN="m$(date +%s%N)" timeout $((DURATION + 30)) \
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$script" "$BASE" >"$out"
+        wrk -t"$THREADS" -c"${RUN_CONNECTIONS:-$CONNECTIONS}" -d"${DURATION}s" --latency -s "$script" "$BASE" >"$out"
     local rps p50 p99 errors
     rps=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
@@ -344,6 +349,29 @@ run "Claim submission (\`POST /Claim\`, 2 lines, unique code)" "/fhir/Claim" "$W
 run "payment (\`POST /PaymentNotice\`, 0.01 EUR, unique identifier)" "/fhir/PaymentNotice" "$WORK/invoices.txt" "$WORK/notice.json"
 # No FHIR work at all: what the server and wrk reach on this machine at this moment, to read the rows above by.
 run "\`/health/live\` (reference: no FHIR work)" "/health/" "$WORK/live.txt"
+# The disk's rate of durable appends from one thread, measured now: what a durable write per request can reach.
+FSYNCS=$(python3 -c '
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+n, start = 0, time.monotonic()
+while time.monotonic() - start < 2:
+    os.write(fd, b"x" * 4096); os.fsync(fd); n += 1
+print(int(n / (time.monotonic() - start)))' "$WORK/fsync-probe")
+SWEEP_ROWS=()
+for c in $SWEEP; do
+    echo "sweep: $c connection(s)..."
+    ROWS_BEFORE=${#ROWS[@]}
+    RUN_CONNECTIONS=$c
+    run "Patient read, $c" "/fhir/Patient/" "$WORK/uuids.txt"
+    run "identifier search, $c" "/fhir/Patient?identifier=" "$WORK/chfids.txt"
+    run "name search, $c" "/fhir/Patient?name=" "$WORK/names.url.txt"
+    run "Claim submission, $c" "/fhir/Claim" "$WORK/chfids.txt" "$WORK/claim.json"
+    run "PaymentNotice posting, $c" "/fhir/PaymentNotice" "$WORK/invoices.txt" "$WORK/notice.json"
+    run "\`/health/live\`, $c" "/health/" "$WORK/live.txt"
+    SWEEP_ROWS+=("${ROWS[@]:$ROWS_BEFORE}")
+    ROWS=("${ROWS[@]:0:$ROWS_BEFORE}")
+    RUN_CONNECTIONS=""
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 RSS_KB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")
@@ -380,6 +408,16 @@ DIRTY=$( (git status --porcelain -- Sources Package.swift 2>/dev/null || true) |
     echo "| route | requests/s | p50 ms | p99 ms | non-2xx |"
     echo "|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
+    echo
+    if [ ${#SWEEP_ROWS[@]} -gt 0 ]; then
+        echo "By connections (wrk -c, measured after the table above; each group ends with its own \`/health/live\`):"
+        echo
+        echo "| route, connections | requests/s | p50 ms | p99 ms | non-2xx |"
+        echo "|---|---|---|---|---|"
+        printf '%s\n' "${SWEEP_ROWS[@]}"
+        echo
+    fi
+    echo "Durable appends: $FSYNCS fsyncs/s (4 KB, one thread, measured after the routes above, on the benchmark's temporary folder)."
     echo
     echo "Writes: every POST is unique, so each stores something: $CLAIMS claims (patients cycling through the sample; most have no policy, so adjudication rejects them) and $PAYMENTS payments (0.01 EUR each, spread over $INVOICES invoices created first), warm-ups included."
     echo

@@ -8,9 +8,9 @@ import IMISData
 /// no Bundle assembly.
 ///
 /// Correctness follows the cache's own rules:
-/// - Only when the cache ``RenderCache/seesEveryWrite`` (the embedded SQLite store; on PostgreSQL every search
-///   asks the database), outside a unit of work (a transaction Bundle sees its own uncommitted writes), and for
-///   providers whose matches are cached renderings (``ResourceProvider/cachesRenderings``).
+/// - Only when the cache ``RenderCache/seesEveryWrite`` (the embedded SQLite store, or PostgreSQL while its change
+///   notifications are heard: see ``RenderCache/isTrusted``), outside a unit of work (a transaction Bundle sees
+///   its own uncommitted writes), and for providers whose matches are cached renderings (``ResourceProvider/cachesRenderings``).
 /// - An answer depends on every row its search read — the searched table as a whole (a new row with that
 ///   identifier, an identifier changed or closed), the tables of the conditions (a restriction's families and
 ///   locations) — and on the rows each match's rendering read (family, head, villages, facility...). A commit

@@ -16,7 +16,9 @@ import NIOConcurrencyHelpers
 ///   ``invalidateAll()`` are there for changes the database cannot see.
 /// - A rendering that raced with a commit touching what it read is not stored.
 /// - Writes by another process on the same database file are not seen: the cache is for a server that owns
-///   its database (the embedded SQLite file), and must be off in front of a shared one.
+///   its database (the embedded SQLite file), and must be off in front of a shared one, unless the database
+///   itself reports every commit (PostgreSQL's change notifications): then the cache is ``trusted`` only while
+///   that report is connected, and flushed whenever it connects or drops (``reset(trusted:)``).
 ///
 /// Memory: bounded by `byteLimit` (the JSON plus the bookkeeping of each entry); past it, entries not used
 /// since the clock hand last passed are evicted (CLOCK, an LRU approximation without a list). Only the JSON is
@@ -61,6 +63,9 @@ public final class RenderCache: Sendable {
         var recent: [(generation: UInt64, changes: CommittedChanges)] = []
         var hits = 0
         var misses = 0
+        /// Whether entries may be served and stored (see ``RenderCache/reset(trusted:)``).
+        var trusted = true
+        var flushes = 0
     }
 
     /// The most memory the entries may take (bytes, estimated).
@@ -73,17 +78,25 @@ public final class RenderCache: Sendable {
     /// version (an embedded SQLite file). A database shared with other writers must say false.
     public let seesEveryWrite: Bool
 
-    public init(byteLimit: Int, seesEveryWrite: Bool = false) {
+    /// A cache of at most `byteLimit` bytes; `trusted` false keeps it empty until ``reset(trusted:)`` says so.
+    public init(byteLimit: Int, seesEveryWrite: Bool = false, trusted: Bool = true) {
         self.byteLimit = max(0, byteLimit)
         self.seesEveryWrite = seesEveryWrite
+        state.withLockedValue { $0.trusted = trusted }
     }
+
+    /// Whether the cache answers and keeps renderings now (false while the feed of commits is disconnected).
+    public var isTrusted: Bool { state.withLockedValue { $0.trusted } }
+
+    /// How many times the cache was flushed as a whole (a feed that connected, dropped or lost track).
+    public var flushes: Int { state.withLockedValue { $0.flushes } }
 
     /// The cached rendering of the current version of `type`/`id`, when ``seesEveryWrite`` (an entry is dropped by
     /// the commit that changes any row it was made from, so a present entry is current).
     public func current(type: String, id: String) -> (json: [UInt8], versionId: Int, lastUpdated: Date)? {
         guard seesEveryWrite else { return nil }
         return state.withLockedValue { s in
-            guard let slot = s.index[Key(type: type, id: id)], let entry = s.slots[slot] else { return nil }
+            guard s.trusted, let slot = s.index[Key(type: type, id: id)], let entry = s.slots[slot] else { return nil }
             s.hits += 1
             if !entry.referenced { s.slots[slot]?.referenced = true }
             return (entry.json, entry.versionId, entry.lastUpdated)
@@ -96,7 +109,7 @@ public final class RenderCache: Sendable {
     /// The compact FHIR JSON of `type`/`id` at exactly this version, if cached.
     public func lookup(type: String, id: String, versionId: Int, lastUpdated: Date) -> [UInt8]? {
         state.withLockedValue { s in
-            guard let slot = s.index[Key(type: type, id: id)], let entry = s.slots[slot],
+            guard s.trusted, let slot = s.index[Key(type: type, id: id)], let entry = s.slots[slot],
                 entry.versionId == versionId, entry.lastUpdated == lastUpdated
             else {
                 s.misses += 1
@@ -136,6 +149,7 @@ public final class RenderCache: Sendable {
         }
         let key = Key(type: type, id: id)
         state.withLockedValue { s in
+            guard s.trusted else { return }
             if ticket != s.generation {
                 guard let oldest = s.recent.first, oldest.generation <= ticket + 1 else { return }
                 for (generation, changes) in s.recent where generation > ticket {
@@ -196,13 +210,23 @@ public final class RenderCache: Sendable {
 
     /// Drops every entry.
     public func invalidateAll() {
-        state.withLockedValue { s in
-            let generation = s.generation + 1
-            let (hits, misses) = (s.hits, s.misses)
-            s = State()
-            s.generation = generation
-            (s.hits, s.misses) = (hits, misses)
-        }
+        state.withLockedValue { s in Self.flush(&s, trusted: s.trusted) }
+    }
+
+    /// Drops every entry and sets whether the cache may serve and keep renderings from now on: a feed of commits
+    /// that (re)connected makes it trusted, one that dropped untrusted (renderings made before are never served:
+    /// a change may have gone unreported).
+    public func reset(trusted: Bool) {
+        state.withLockedValue { s in Self.flush(&s, trusted: trusted) }
+    }
+
+    private static func flush(_ s: inout State, trusted: Bool) {
+        let generation = s.generation + 1
+        let (hits, misses, flushes) = (s.hits, s.misses, s.flushes)
+        s = State()
+        s.generation = generation
+        (s.hits, s.misses, s.flushes) = (hits, misses, flushes + 1)
+        s.trusted = trusted
     }
 
     public var statistics: Statistics {

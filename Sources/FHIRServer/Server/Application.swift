@@ -78,10 +78,20 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     // The cache needs to hear of every commit; storage shared with other processes cannot tell it. Storage written
     // only through this process (the embedded database) lets the cache answer reads by itself.
     let observe = environment.storage.committedChanges
-    let cache = limit > 0 && observe != nil ? RenderCache(byteLimit: limit, seesEveryWrite: true) : nil
+    var cache = limit > 0 && observe != nil ? RenderCache(byteLimit: limit, seesEveryWrite: true) : nil
     if let cache, let observe {
         // Every commit drops the renderings made from the rows it changed, before the write returns.
         observe { changes in cache.apply(changes) }
+    } else if limit > 0, let feed = environment.storage.changeFeed {
+        // A shared database reports every writer's commits while its feed is connected; until then, nothing cached.
+        let shared = RenderCache(byteLimit: limit, seesEveryWrite: true, trusted: false)
+        feed { event in
+            switch event {
+            case .changed(let changes): shared.apply(changes)
+            case .flush(let trusted): shared.reset(trusted: trusted)
+            }
+        }
+        cache = shared
     }
     return FHIRService(
         configuration: environment.configuration,

@@ -93,6 +93,8 @@ public final class IMISPostgres: Service, Sendable {
     private let tablesBox = NIOLockedValueBox<[String: PGTable]>([:])
     /// The required columns of inserts (see ``requiredColumns()``).
     let requiredColumnsBox = NIOLockedValueBox<PostgresRequiredColumns?>(nil)
+    /// The changes every writer commits, for caches (idle until started; see ``PostgresChangeFeed``).
+    public let changeFeed: PostgresChangeFeed
 
     /// A database over `settings`; nothing connects before ``run()`` runs.
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "imis.postgres")) {
@@ -112,6 +114,7 @@ public final class IMISPostgres: Service, Sendable {
         self.pool = PostgresPool(configuration: configuration, settings: settings, logger: logger)
         self.settings = settings
         self.logger = logger
+        self.changeFeed = PostgresChangeFeed(settings: settings, logger: logger)
     }
 
     static func tls(_ mode: PostgresSettings.TLSMode) -> PostgresClient.Configuration.TLS {
@@ -125,7 +128,11 @@ public final class IMISPostgres: Service, Sendable {
     /// Runs the connection pool until the task is cancelled or the service group shuts down (a `ServiceLifecycle`
     /// service beside the HTTP server).
     public func run() async {
-        await pool.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.changeFeed.run() }
+            await pool.run()
+            group.cancelAll()
+        }
     }
 
     // MARK: Statements
@@ -275,19 +282,33 @@ extension IMISPostgres {
         }
         // The result stays in this task; the box only carries it out of the pool's closure.
         let box = UnitResult<T>()
-        try await pool.withConnection { connection in
-            _ = try await connection.query("BEGIN", logger: logger).collect()
-            let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
-            do {
-                box.value = try await UnitOfWork.$current.withValue(unit.unit) {
-                    try await PostgresUnit.$current.withValue(unit) { try await body() }
+        // Marked last, so that the caches of this process have heard of the commit before the write returns.
+        let mark = changeFeed.mark()
+        do {
+            try await pool.withConnection { connection in
+                _ = try await connection.query("BEGIN", logger: logger).collect()
+                let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
+                do {
+                    box.value = try await UnitOfWork.$current.withValue(unit.unit) {
+                        try await PostgresUnit.$current.withValue(unit) { try await body() }
+                    }
+                    if let mark {
+                        _ = try await connection.query(
+                            "SELECT pg_notify(\(PostgresChangeNotifications.channel), \(mark.payload))", logger: logger
+                        ).collect()
+                    }
+                    _ = try await connection.query("COMMIT", logger: logger).collect()
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+                    throw error
                 }
-                _ = try await connection.query("COMMIT", logger: logger).collect()
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger).collect()
-                throw error
             }
+        } catch {
+            // A COMMIT that failed and still committed is reported by the triggers all the same.
+            if let mark { changeFeed.abandon(mark.id) }
+            throw error
         }
+        if let mark { await changeFeed.settle(mark.id) }
         guard let value = box.value else { throw CancellationError() }
         return value
     }

@@ -6,7 +6,8 @@ extension IMISPostgres {
     /// Creates what is missing, and nothing else: the openIMIS tables the server uses when the database lacks them
     /// (with openIMIS's reference data), the project's own `imisfhir_*` tables, and the project's indexes. A table
     /// that exists is never dropped, altered or rewritten, so this is safe on a live openIMIS database and on every
-    /// start of every instance (instances starting together take turns on an advisory lock).
+    /// start of every instance (instances starting together take turns on an advisory lock). Last, the triggers of
+    /// ``PostgresChangeNotifications`` ("v13 change notifications") on the tables that lack them.
     public func migrate() async throws {
         let tables = try PostgresSchema.tables()
         var created: [String] = []
@@ -24,6 +25,8 @@ extension IMISPostgres {
             for index in PostgresSchema.indexes(after) {
                 try await execute(PGStatement(index))
             }
+            // PostgresChangeNotifications.migrationName: last, so that it covers every table created above.
+            try await installChangeNotifications(catalog: after, known: tables.map(\.name))
         }
         resetCatalog()
         if !created.isEmpty { logger.info("created missing tables", metadata: ["count": "\(created.count)"]) }
@@ -90,10 +93,12 @@ extension IMISPostgres {
 }
 
 extension Storage {
-    /// The stores of a PostgreSQL database. Other processes write to it too, so there is no commit feed (and no
-    /// render cache): every read goes to the database.
+    /// The stores of a PostgreSQL database. Other processes write to it too: what they commit reaches the caches
+    /// through the database's change notifications (``PostgresChangeFeed``, once started).
     public static func postgres(_ database: IMISPostgres, clock: RegistryClock = .system) -> Storage {
-        Storage(engine: .postgresql, store: PostgresRegistryStore(database: database, clock: clock),
-                accountSQL: PostgresAccountSQL(database: database, clock: clock))
+        var storage = Storage(engine: .postgresql, store: PostgresRegistryStore(database: database, clock: clock),
+                              accountSQL: PostgresAccountSQL(database: database, clock: clock))
+        storage.changeFeed = { handler in database.changeFeed.observe(handler) }
+        return storage
     }
 }

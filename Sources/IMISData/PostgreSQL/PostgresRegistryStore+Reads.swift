@@ -95,7 +95,7 @@ extension PostgresRegistryStore: RegistryStore {
 
     /// The location and its parents up to the region, in one round trip (a recursive query), at most 8 levels.
     public func locationAncestors(id: Int64) async throws -> [Location] {
-        try await fetch(Location.self) { table, statement in
+        try await fetch(Location.self, byKeys: true) { table, statement in
             let parent = try table.column("ParentLocationId")
             let start = statement.bind(.integer(id))
             let key = table.id.quoted

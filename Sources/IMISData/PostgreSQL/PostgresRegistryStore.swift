@@ -24,9 +24,11 @@ public struct PostgresRegistryStore: Sendable {
         try await fetch(type) { table, statement in ("", try tail(table, &statement)) }
     }
 
-    /// The rows of `<prefix> SELECT ... FROM table t <tail>` (a prefix such as a `WITH` clause).
+    /// The rows of `<prefix> SELECT ... FROM table t <tail>` (a prefix such as a `WITH` clause). `byKeys`: the
+    /// statement follows keys (a chain of parents), so it depends on the rows found only, not on the whole table.
     func fetch<R: TableRecord>(
-        _ type: R.Type, _ clauses: (PGTable, inout PGStatement) throws -> (prefix: String, tail: String)
+        _ type: R.Type, byKeys: Bool = false,
+        _ clauses: (PGTable, inout PGStatement) throws -> (prefix: String, tail: String)
     ) async throws -> [Versioned<R>] {
         let table = try await database.table(R.sql)
         var statement = PGStatement()
@@ -34,7 +36,11 @@ public struct PostgresRegistryStore: Sendable {
         statement.sql = "\(prefix) \(table.select) \(text)"
         let rows = try await database.rows(statement)
         let found = try table.decode(R.self, rows: rows)
-        ReadRecorder.note(R.sql.table, found.count == 1 ? (found[0].record as? any VersionedRecord)?.id : nil)
+        if byKeys, !found.isEmpty {
+            for row in found { ReadRecorder.note(R.sql.table, (row.record as? any VersionedRecord)?.id) }
+        } else {
+            ReadRecorder.note(R.sql.table, found.count == 1 ? (found[0].record as? any VersionedRecord)?.id : nil)
+        }
         return found
     }
 

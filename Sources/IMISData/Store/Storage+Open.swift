@@ -112,6 +112,7 @@ extension Storage {
                 prepareStep: {
                     if options.migrate { try await database.migrate() }
                     if options.demoDataset, options.migrate, try await loadDemo() { demoDatasetLoaded() }
+                    database.changeFeed.start()
                 },
                 demoStep: { try await loadDemo() },
                 syntheticStep: { families, seed, progress in

@@ -26,6 +26,9 @@ public struct Storage: Sendable {
     /// Registers a handler told of every committed write with the rows it changed, when the engine can tell
     /// (a cache of renderings is safe only then); `nil` when writes of other processes are not seen.
     public var committedChanges: (@Sendable (@escaping @Sendable (CommittedChanges) -> Void) -> Void)?
+    /// Registers a handler told of the changes every writer of a shared database commits, and of when to drop
+    /// everything (see ``ChangeFeedEvent``); `nil` when the engine cannot tell.
+    public var changeFeed: (@Sendable (@escaping @Sendable (ChangeFeedEvent) -> Void) -> Void)?
 
     /// Storage over existing stores.
     public init(engine: Engine, store: any IMISStore, accounts: any AccountStore, otpChallenges: any OTPChallengeStore,
