@@ -83,7 +83,7 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
         // Every commit drops the renderings made from the rows it changed, before the write returns.
         observe { changes in cache.apply(changes) }
     }
-    return FHIRService(
+    var service = FHIRService(
         configuration: environment.configuration,
         providers: SubscriptionProvider.adding(
             to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache), environment: environment),
@@ -94,4 +94,11 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
             return FamilyCompartment(familyUUID: family.uuid, memberUUIDs: members)
         },
         logger: environment.logger)
+    if let store = environment.storage.exportJobs, let directory = environment.configuration.export.directory {
+        let jobs = ExportJobs(
+            store: store, settings: environment.configuration.export, directory: directory,
+            singleInstance: environment.storage.engine == .sqlite, logger: environment.logger)
+        service.exports = jobs
+    }
+    return service
 }

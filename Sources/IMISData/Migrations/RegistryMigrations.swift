@@ -59,6 +59,9 @@ enum RegistryMigrations {
         migrator.registerMigration("v9 client keys and assertion ids for signed client authentication") { db in
             try db.execute(sql: ClientKeySchema.own)
         }
+        migrator.registerMigration("v12 export jobs") { db in
+            try db.execute(sql: ExportJobSchema.own)
+        }
         return migrator
     }
 
