@@ -87,12 +87,13 @@ struct ExportEndpoint {
         case .failed, .cancelled:
             throw FHIRError(.server, job.error ?? "the export failed")
         case .complete:
-            let output: [[String: Any]] = ExportManifest.decode(job.manifest).map { file in
+            let stored = ExportManifest.decode(job.manifest)
+            let entry = { (file: ExportFile) -> [String: Any] in
                 ["type": file.type, "url": request.fhirBase + "/$export-file/\(job.id)/\(file.name)", "count": file.count]
             }
             let manifest: [String: Any] = [
                 "transactionTime": ExportClock.instant(job.transactionTime), "request": job.request,
-                "requiresAccessToken": true, "output": output, "error": [] as [Any],
+                "requiresAccessToken": true, "output": stored.output.map(entry), "error": stored.error.map(entry),
             ]
             let body = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys, .withoutEscapingSlashes])
             var headers = HTTPFields()
@@ -118,7 +119,7 @@ struct ExportEndpoint {
         let id = request.parameters.first ?? ""
         let name = request.parameters.count == 2 ? request.parameters[1] : ""
         guard let job = try await jobs.job(id: id, principal: principal), job.status == .complete,
-            ExportManifest.decode(job.manifest).contains(where: { $0.name == name })
+            ExportManifest.decode(job.manifest).files.contains(where: { $0.name == name })
         else { throw FHIRError(.notFound, "no such export file") }
         let url = jobs.folder(of: job.id).appendingPathComponent(name)
         guard let data = FileManager.default.contents(atPath: url.path) else {

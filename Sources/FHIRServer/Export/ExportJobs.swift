@@ -99,7 +99,7 @@ public final class ExportJobs: Sendable {
             job = state.withLockedValue { $0 }
             job.status = .complete
             job.progress = "complete"
-            job.manifest = ExportManifest.encode(files)
+            job.manifest = ExportManifest.encode(files.output, errors: files.errors)
             job.heartbeat = clock()
             job.expires = job.heartbeat.addingTimeInterval(settings.expiry)
             if try await !store.updateRunningExportJob(job) { removeFiles(record.id) }
@@ -200,14 +200,23 @@ public final class ExportJobs: Sendable {
     }
 }
 
-/// The manifest's `output` as stored with a complete job.
-enum ExportManifest {
-    static func encode(_ files: [ExportFile]) -> String {
-        (try? JSONEncoder().encode(files)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+/// The manifest's `output` and `error` as stored with a complete job.
+struct ExportManifest: Codable {
+    var output: [ExportFile]
+    var error: [ExportFile]
+
+    static func encode(_ output: [ExportFile], errors: [ExportFile]) -> String {
+        (try? JSONEncoder().encode(ExportManifest(output: output, error: errors)))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    static func decode(_ text: String?) -> [ExportFile] {
-        guard let text else { return [] }
-        return (try? JSONDecoder().decode([ExportFile].self, from: Data(text.utf8))) ?? []
+    static func decode(_ text: String?) -> ExportManifest {
+        guard let text, let manifest = try? JSONDecoder().decode(ExportManifest.self, from: Data(text.utf8)) else {
+            return ExportManifest(output: [], error: [])
+        }
+        return manifest
     }
+
+    /// Every file, output and errors.
+    var files: [ExportFile] { output + error }
 }

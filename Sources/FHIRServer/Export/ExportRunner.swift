@@ -32,15 +32,29 @@ public struct ExportRunner: Sendable {
     /// Called after every page with the resources written so far and the type being written.
     typealias Progress = @Sendable (_ written: Int, _ type: String) async throws -> Void
 
-    /// Writes every type; the files written, in order. Throws when cancelled (`CancellationError`) or when a
+    /// Types whose rows carry no change time (a reconciliation is derived from its payments): exported whole by an
+    /// export without `_since` and `_until`, and left out of one with them, with an error line saying so.
+    static let withoutChangeTime: Set<String> = ["PaymentReconciliation"]
+
+    /// Writes every type; the files written, in order, then the error files (OperationOutcomes). Throws when cancelled (`CancellationError`) or when a
     /// search fails; the files written so far stay for the caller to remove.
-    func run(progress: Progress) async throws -> [ExportFile] {
+    func run(progress: Progress) async throws -> (output: [ExportFile], errors: [ExportFile]) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let compartment = try await compartment()
         var files: [ExportFile] = []
+        var problems = ExportOutput(type: "OperationOutcome", folder: folder, maxBytes: maxFileBytes, first: 0)
         var written = 0
         for type in parameters.types {
             guard let provider = service.providers[type] else { continue }
+            let windowed = !Self.withoutChangeTime.contains(type)
+            if !windowed, parameters.since != nil || parameters.until != nil {
+                let outcome = OperationOutcome(issue: [OperationOutcomeIssue(
+                    severity: FHIRPrimitive(.warning), code: FHIRPrimitive(.notSupported),
+                    diagnostics: FHIRPrimitive(FHIRString(
+                        "\(type) has no last-update time: it is left out of an export with _since or _until")))])
+                try problems.append(Resource.operationOutcome(outcome).jsonBytes())
+                continue
+            }
             var restrictions: [AccessRestriction] = []
             switch await service.readScope(principal, type: type) {
             case .none: continue
@@ -55,7 +69,7 @@ public struct ExportRunner: Sendable {
             // Several filters are ORed: a resource two of them match is written once.
             var seen: Set<String>? = filters.count > 1 ? [] : nil
             for filter in filters {
-                var query = try searchQuery(filter, provider: provider)
+                var query = try searchQuery(filter, provider: provider, windowed: windowed)
                 for restriction in restrictions { try query.narrow(by: restriction, for: provider) }
                 while true {
                     try Task.checkCancellation()
@@ -72,15 +86,19 @@ public struct ExportRunner: Sendable {
             }
             files += try output.finish()
         }
-        return files
+        return (files, try problems.finish())
     }
 
     /// The search of one type: its filter's criteria, the time window, the largest page, last-update order.
-    func searchQuery(_ filter: String, provider: any ResourceProvider) throws(FHIRError) -> SearchQuery {
+    func searchQuery(_ filter: String, provider: any ResourceProvider, windowed: Bool = true) throws(FHIRError)
+        -> SearchQuery
+    {
         var items = QueryParameters(parsing: Substring(filter)).items
-        if let since = parameters.since { items.append(("_lastUpdated", "gt" + since)) }
-        if let until = parameters.until { items.append(("_lastUpdated", "le" + until)) }
-        items.append(("_lastUpdated", "le" + ExportClock.instant(transactionTime)))
+        if windowed {
+            if let since = parameters.since { items.append(("_lastUpdated", "gt" + since)) }
+            if let until = parameters.until { items.append(("_lastUpdated", "le" + until)) }
+            items.append(("_lastUpdated", "le" + ExportClock.instant(transactionTime)))
+        }
         items.append(("_count", String(Self.pageSize)))
         items.append(("_total", "none"))
         items.append(("_sort", "_lastUpdated"))
