@@ -114,3 +114,10 @@ extension TestClientProtocol {
         return ids
     }
 }
+
+extension TestClientProtocol {
+    /// The status of `method` on `uri` as the demo administrator (with the kick-off headers).
+    func exportStatus(_ uri: String, _ method: HTTPRequest.Method = .get) async throws -> HTTPResponse.Status {
+        try await fhir(uri: uri, method: method, headers: asyncHeaders) { $0.status }
+    }
+}

@@ -24,11 +24,6 @@ struct ExportEndpoint {
     /// Kick-off: `GET|POST [base]/$export`, `[base]/Patient/$export`, `[base]/Group/[id]/$export`.
     func kickOff(_ level: ExportParameters.Level) async throws -> FHIRResponse {
         let jobs = try jobs()
-        let prefer = request.headers[values: Self.preferHeader].flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        guard prefer.contains("respond-async") else {
-            throw FHIRError(.invalid, "$export answers asynchronously only: send Prefer: respond-async")
-        }
         let groupID = level == .group ? request.parameters.first : nil
         if let groupID { _ = try await service.provider("Group").read(id: groupID) }
         let searchable = service.providers.filter { $0.value.interactions.contains(.searchType) }
@@ -43,6 +38,11 @@ struct ExportEndpoint {
             }
         }
         guard !readable.isEmpty else { throw FHIRError(.forbidden, "this account may read none of the types exported") }
+        let prefer = request.headers[values: Self.preferHeader].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard prefer.contains("respond-async") else {
+            throw FHIRError(.invalid, "$export answers asynchronously only: send Prefer: respond-async")
+        }
         var kept = parameters
         kept.types = readable
         let path = switch level {
