@@ -24,9 +24,17 @@ struct ExportEndpoint {
     /// Kick-off: `GET|POST [base]/$export`, `[base]/Patient/$export`, `[base]/Group/[id]/$export`.
     func kickOff(_ level: ExportParameters.Level) async throws -> FHIRResponse {
         let jobs = try jobs()
-        let groupID = level == .group ? request.parameters.first : nil
-        if let groupID { _ = try await service.provider("Group").read(id: groupID) }
         let searchable = service.providers.filter { $0.value.interactions.contains(.searchType) }
+        // Refused before anything is parsed when the caller may read none of the level's types.
+        var any = false
+        for type in ExportParameters.levelTypes(level, searchable: searchable) {
+            if case .none = await service.readScope(principal, type: type) { continue }
+            any = true
+            break
+        }
+        guard any else { throw FHIRError(.forbidden, "this account may read none of the types exported") }
+        let groupID = level == .group ? request.parameters.first : nil
+        if let groupID { try await requireReadableGroup(groupID) }
         let items = request.query.items + (try Self.bodyParameters(request.body))
         let parameters = try ExportParameters.parse(items, level: level, groupID: groupID, searchable: searchable)
         var readable: [String] = []
@@ -67,6 +75,14 @@ struct ExportEndpoint {
             severity: FHIRPrimitive(.information), code: FHIRPrimitive(.informational),
             diagnostics: FHIRPrimitive(FHIRString("export \(job.id) started; poll its Content-Location")))])
         return FHIRResponse(status: .accepted, headers: headers, body: Resource.operationOutcome(note).jsonBytes())
+    }
+
+    /// 404 unless the caller may read the Group (a family outside its districts or family is not known to it).
+    func requireReadableGroup(_ id: String) async throws {
+        let group = try await service.provider("Group").read(id: id)
+        guard try await !service.readable([group], type: "Group", principal: principal).isEmpty else {
+            throw FHIRError(.notFound, "Group/\(id) is not known")
+        }
     }
 
     func statusURL(_ id: String) -> String { request.fhirBase + "/$export-poll-status/" + id }

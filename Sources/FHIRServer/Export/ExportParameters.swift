@@ -45,14 +45,19 @@ public struct ExportParameters: Codable, Sendable, Equatable {
 }
 
 extension ExportParameters {
+    /// The types an export at `level` holds without `_type`.
+    static func levelTypes(_ level: Level, searchable: [String: any ResourceProvider]) -> [String] {
+        level == .system
+            ? searchable.keys.filter { !systemExcluded.contains($0) }.sorted()
+            : compartmentTypes.filter { searchable[$0] != nil }
+    }
+
     /// Parses and checks the kick-off's parameters (the query string of a GET; a Parameters resource's of a POST
     /// given as name/value pairs); 400 naming the first problem.
     /// - Parameter searchable: the types searchable here, with the search parameters each understands.
     static func parse(_ items: [(name: String, value: String)], level: Level, groupID: String?,
                       searchable: [String: any ResourceProvider]) throws(FHIRError) -> ExportParameters {
-        let levelTypes = level == .system
-            ? searchable.keys.filter { !systemExcluded.contains($0) }.sorted()
-            : compartmentTypes.filter { searchable[$0] != nil }
+        let levelTypes = levelTypes(level, searchable: searchable)
         var result = ExportParameters(level: level, groupID: groupID, types: levelTypes, typesGiven: false,
                                       since: nil, until: nil, elements: nil, patients: nil, typeFilters: [:])
         var filters: [String] = []
