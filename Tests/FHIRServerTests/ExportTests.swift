@@ -107,6 +107,28 @@ import Testing
         }
     }
 
+    @Test func aChangeCommittedAfterTransactionTimeWaitsForTheNextExport() async throws {
+        // The export reads 1.5 s after its transactionTime; the change lands in between.
+        let (app, _) = try await makeTestApplication(configuration: exportConfiguration(settle: 1.5))
+        try await app.test(.router) { client in
+            let status = try await client.kickOff("/fhir/$export?_type=Patient")
+            let id = DemoDataset.UUIDs.johnDoe
+            let patient = try await client.getJSON("/fhir/Patient/\(id)").serialized()
+            let changed = patient.replacingFirst(#""gender":"male""#, with: #""gender":"female""#)
+            let put = try await client.fhir(
+                uri: "/fhir/Patient/\(id)", method: .put, headers: [.contentType: "application/fhir+json"],
+                body: ByteBuffer(string: changed)) { $0.status }
+            #expect(put == .ok)
+            let (_, manifest) = try await client.awaitManifest(status)
+            let time = try #require(manifest["transactionTime"]?.string)
+            let count = manifest["output"]?.array?.first?["count"]?.number.flatMap { Int($0) }
+            let all = try await client.allIDs("/fhir/Patient?_count=1000")
+            #expect(count == all.count - 1)
+            let next = try await client.export("/fhir/$export?_type=Patient&_since=\(percentEncode(time))")
+            #expect(next.ids("Patient") == [id])
+        }
+    }
+
     @Test func sinceTheLastTransactionTimeExportsExactlyTheChange() async throws {
         let (app, _) = try await makeTestApplication(configuration: exportConfiguration())
         try await app.test(.router) { client in
