@@ -130,7 +130,7 @@ for url in $(python3 -c 'import json,sys; print("\n".join(o["url"] for o in json
 done
 http_seconds=$(awk -v a="$http_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 server_peak=$(peak_rss_kb "$SERVER_PID")
-insurees=$(python3 -c 'import json,sys; print(next((o["count"] for o in json.load(open(sys.argv[1]))["output"] if o["type"] == "Patient"), 0))' "$WORK/manifest.json")
+insurees=$(python3 -c 'import json,sys; print(sum(o["count"] for o in json.load(open(sys.argv[1]))["output"] if o["type"] == "Patient"))' "$WORK/manifest.json")
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }'; }
 mkdir -p bench-results
