@@ -58,6 +58,39 @@ import Testing
         }
     }
 
+    @Test func aFileIsSentGzippedWhenTheClientAcceptsIt() async throws {
+        let (app, _) = try await makeTestApplication(configuration: exportConfiguration())
+        try await app.test(.router) { client in
+            let status = try await client.kickOff("/fhir/$export?_type=Patient")
+            let (_, manifest) = try await client.awaitManifest(status)
+            let file = pathOf(try #require(manifest["output"]?.array?.first?["url"]?.string))
+            let plain = try await client.fhir(uri: file, method: .get) { Array(buffer: $0.body) }
+            let (encoding, gzipped) = try await client.fhir(
+                uri: file, method: .get, headers: [.acceptEncoding: "br;q=1, gzip;q=0.8"]
+            ) { ($0.headers[.contentEncoding], Array(buffer: $0.body)) }
+            #expect(encoding == "gzip")
+            #expect(gzipped.prefix(2) == [0x1f, 0x8b])
+            #expect(gzipped.count < plain.count)
+            // gunzip gives the plain file back.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gzip-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let path = folder.appendingPathComponent("Patient-1.ndjson.gz")
+            try Data(gzipped).write(to: path)
+            let gunzip = Process()
+            gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            gunzip.arguments = ["-d", path.path]
+            try gunzip.run()
+            gunzip.waitUntilExit()
+            #expect(FileManager.default.contents(atPath: folder.appendingPathComponent("Patient-1.ndjson").path)
+                .map(Array.init) == plain)
+            // Refused with q=0: sent as it is.
+            let refused = try await client.fhir(uri: file, method: .get, headers: [.acceptEncoding: "gzip;q=0"]) {
+                $0.headers[.contentEncoding]
+            }
+            #expect(refused == nil)
+        }
+    }
+
     @Test func onlyTheOwnerPollsDownloadsOrCancels() async throws {
         let (app, _) = try await makeTestApplication(configuration: exportConfiguration())
         try await app.test(.router) { client in

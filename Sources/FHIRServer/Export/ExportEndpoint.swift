@@ -144,6 +144,11 @@ struct ExportEndpoint {
         var headers = HTTPFields()
         headers[.contentType] = "application/fhir+ndjson"
         headers[Self.expiresHeader] = HTTPDate.format(job.expires)
+        headers[.vary] = "Accept-Encoding"
+        if Gzip.accepted(request.headers[.acceptEncoding]), let gzipped = Gzip.compress(Array(data)) {
+            headers[.contentEncoding] = "gzip"
+            return FHIRResponse(status: .ok, headers: headers, body: gzipped)
+        }
         return FHIRResponse(status: .ok, headers: headers, body: Array(data))
     }
 
