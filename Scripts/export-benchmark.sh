@@ -140,7 +140,7 @@ n=2; while [ -e "$out" ]; do out="bench-results/$(date +%F)-export-$insurees$suf
 cat > "$out" <<REPORT
 # Bulk export, $insurees insurees ($FAMILIES synthetic families + the demo dataset), $BACKEND
 
-Binary: \`$BIN\`; $(nproc) cores; $(date -u +%FT%TZ).
+Binary: \`${BIN#"$PWD"/}\`; $(nproc) cores; $(date -u +%FT%TZ).
 
 | what | resources | seconds | resources/s | peak RSS |
 |---|---|---|---|---|
