@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // The system zlib (gzip of export files): a module map only, nothing to compile.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // FHIR R4 value types, generated from the official definitions; Foundation only.
         .target(name: "FHIRModels"),
         // The openIMIS domain: records under openIMIS table names, migrations, stores.
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "FHIRServer",
             dependencies: [
-                "FHIRModels", "IMISData", "Membership",
+                "FHIRModels", "IMISData", "Membership", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -13,7 +13,7 @@ struct IMISFHIR: AsyncParsableCommand {
         commandName: "imis-fhir",
         abstract: "FHIR R4 facade server for openIMIS.",
         subcommands: [Serve.self, Migrate.self, DemoData.self, Import.self, CreateUser.self, CreateClient.self,
-                      Capabilities.self, CheckDatabase.self],
+                      Capabilities.self, CheckDatabase.self, Export.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -77,7 +77,22 @@ struct Settings {
         configuration.basicAuth = try bool("BASIC_AUTH", true)
         configuration.subscriptionAllowedHosts = string("SUBSCRIPTION_ALLOWED_HOSTS", "").split(separator: ",")
             .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.export = try exportSettings()
         return configuration
+    }
+
+    /// `EXPORT_DIR` (default: `exports` beside the SQLite database), `EXPORT_EXPIRY`, `EXPORT_CONCURRENCY`,
+    /// `EXPORT_SETTLE`, `EXPORT_FILE_MAX_MB`.
+    func exportSettings() throws -> ExportSettings {
+        let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("exports").path
+        var export = ExportSettings(directory: string("EXPORT_DIR", folder))
+        export.expiry = TimeInterval(try int("EXPORT_EXPIRY", Int(export.expiry)))
+        export.concurrency = max(1, try int("EXPORT_CONCURRENCY", export.concurrency))
+        export.settle = TimeInterval(try int("EXPORT_SETTLE", Int(export.settle)))
+        let megabytes = try int("EXPORT_FILE_MAX_MB", export.maxFileBytes >> 20)
+        guard (1...4_096).contains(megabytes) else { throw SettingsError(key: "EXPORT_FILE_MAX_MB", message: "must be 1-4096") }
+        export.maxFileBytes = megabytes << 20
+        return export
     }
 
     /// `BUNDLE_MAX_ENTRIES` and `RESPONSE_MAX_MB`: what one request may cost.

@@ -19,6 +19,8 @@ struct AccessMatrixTests {
     static let john = DemoDataset.UUIDs.johnDoe
     static let claim = DemoDataset.UUIDs.claim001
     static let invoice = DemoDataset.UUIDs.doeContributionInvoice
+    /// An export job id no one has.
+    static let job = "0123456789abcdef0123456789abcdef"
 
     /// (method, uri, expected status for admin, clerk, insuree A (Doe family), insuree B (Müller family), system client,
     /// a user without rights; a role left out of a row is not tried on it).
@@ -52,6 +54,20 @@ struct AccessMatrixTests {
         (.get, "/fhir/Subscription", [.admin: 200, .clerk: 403, .insureeA: 404, .insureeB: 404, .system: 403, .noRights: 403]),
         (.post, "/fhir/Subscription", [.admin: 400, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403, .noRights: 403]),
         (.get, "/fhir/Location", [.admin: 200, .clerk: 200, .insureeA: 200, .insureeB: 200, .system: 403]),
+        // Bulk export: a kick-off without `Prefer: respond-async` is 400 for whoever may read a type it holds (the
+        // public master data, for a system export), else 403; a family's Group only for who may read it; jobs and
+        // files only for their owner (none here: 404).
+        (.get, "/fhir/$export", [.admin: 400, .clerk: 400, .insureeA: 400, .insureeB: 400, .system: 400, .noRights: 400]),
+        (.post, "/fhir/$export", [.admin: 400, .clerk: 400, .insureeA: 400, .insureeB: 400, .system: 400, .noRights: 400]),
+        (.get, "/fhir/Patient/$export", [.admin: 400, .clerk: 400, .insureeA: 400, .insureeB: 400, .system: 400, .noRights: 403]),
+        (.get, "/fhir/Group/\(DemoDataset.UUIDs.doeFamily)/$export",
+         [.admin: 400, .clerk: 400, .insureeA: 400, .insureeB: 404, .system: 404, .noRights: 403]),
+        (.get, "/fhir/$export-poll-status/\(Self.job)",
+         [.admin: 404, .clerk: 404, .insureeA: 404, .insureeB: 404, .system: 404, .noRights: 404]),
+        (.delete, "/fhir/$export-poll-status/\(Self.job)",
+         [.admin: 404, .clerk: 404, .insureeA: 404, .insureeB: 404, .system: 404, .noRights: 404]),
+        (.get, "/fhir/$export-file/\(Self.job)/Patient-1.ndjson",
+         [.admin: 404, .clerk: 404, .insureeA: 404, .insureeB: 404, .system: 404, .noRights: 404]),
         // Policies and eligibility: openIMIS's policy rights (101201 search and eligibility, 101202 add), never
         // "signed in is enough".
         (.get, "/fhir/Patient/\(john)", [.noRights: 403]),
@@ -105,7 +121,7 @@ struct AccessMatrixTests {
     /// The same decisions whether the caller presents a token or, as openIMIS's clients may, HTTP Basic credentials.
     @Test(arguments: [false, true])
     func everyRoleGetsTheExpectedStatusOnEveryRoute(basic: Bool) async throws {
-        let world = try await AuthTestWorld.make()
+        let world = try await AuthTestWorld.make(configuration: exportConfiguration())
         try await world.run { client in
             let authorization = basic
                 ? try await basicCredentials(world) : try await tokens(world, client).mapValues { "Bearer \($0)" }

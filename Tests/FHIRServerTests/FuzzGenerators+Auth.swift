@@ -148,6 +148,41 @@ extension FuzzGenerator {
         return FuzzCase(kind: "membership", method: method, uri: path + query, headers: fields, body: body)
     }
 
+    /// Bulk export: the kick-offs at three levels (GET and POST, with and without `Prefer: respond-async`), the
+    /// status endpoint and the file route, with plausible and hostile parameters, job ids and file names.
+    mutating func export() -> FuzzCase {
+        let job = rng.pick(["0123456789abcdef0123456789abcdef", "x", "%00", "..", UUIDText.zero, id()])
+        let routes: [(HTTPRequest.Method, String)] = [
+            (.get, "$export"), (.post, "$export"), (.get, "Patient/$export"), (.post, "Patient/$export"),
+            (.get, "Group/\(rng.pick([DemoDataset.UUIDs.doeFamily, id()]))/$export"),
+            (.post, "Group/\(id())/$export"), (.get, "$export-poll-status/\(job)"),
+            (.delete, "$export-poll-status/\(job)"), (.get, "$export-file/\(job)/\(rng.pick(["Patient-1.ndjson", "..%2f..%2fetc%2fpasswd", "%00"]))"),
+        ]
+        var (method, path) = rng.pick(routes)
+        if rng.percent(10) { method = rng.pick([.get, .post, .put, .delete, .patch]) }
+        var fields = HTTPFields()
+        if let value = authorization() { fields[.authorization] = value }
+        if rng.percent(70) { fields[HTTPField.Name("Prefer")!] = rng.pick(["respond-async", "respond-async, handling=strict", "x"]) }
+        let names = ["_type", "_since", "_until", "_elements", "patient", "_typeFilter", "_outputFormat", "_foo"]
+        let values = [
+            "Patient", "Patient,Group", "Unknown", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00", "yesterday",
+            "Patient?gender=male", "Patient?unknown=1", "Claim%3Fstatus%3Dactive", "ndjson", "text/csv", "Patient/\(id())",
+        ]
+        var pairs: [String] = []
+        for _ in 0..<rng.below(4) {
+            pairs.append(FuzzQuery.pair(&rng, rng.pick(names), rng.percent(30) ? rng.pick(Hostile.strings) : rng.pick(values)))
+        }
+        var body: [UInt8]?
+        if method == .post {
+            fields[.contentType] = "application/fhir+json"
+            body = rng.percent(50)
+                ? Array(#"{"resourceType":"Parameters","parameter":[{"name":"_type","valueString":"Patient"}]}"#.utf8)
+                : FuzzJSON.bytes(FuzzJSON.value(&rng))
+        }
+        let query = pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
+        return FuzzCase(kind: "export", method: method, uri: "\(base())/\(path)\(query)", headers: fields, body: body)
+    }
+
     /// Health checks, discovery documents, and paths no surface serves.
     mutating func elsewhere() -> FuzzCase {
         let method: HTTPRequest.Method =

@@ -68,7 +68,8 @@ struct FuzzGenerator {
         case 64..<67: fuzzCase = metadata()
         case 67..<73: fuzzCase = pathTrick()
         case 73..<85: fuzzCase = auth()
-        case 85..<92: fuzzCase = membership()
+        case 85..<90: fuzzCase = membership()
+        case 90..<92: fuzzCase = export()
         case 92..<95: fuzzCase = elsewhere()
         default: fuzzCase = forgedToken()
         }

@@ -45,6 +45,7 @@ struct FuzzTests {
         // (the bound itself and the answer budget are tested in AnswerLimitTests).
         var configuration = ServerConfiguration(rateLimit: nil)
         configuration.maxBundleEntries = 100
+        configuration.export = exportConfiguration().export
         let world = try await AuthTestWorld.make(configuration: configuration)
         let insuree = try await world.user("fuzz-insuree", roles: ["insuree"], insureeCHFID: DemoDataset.janeDoeCHFID)
         _ = try await world.client("fuzz-system", scope: "system/Invoice.cru system/Patient.rs system/Coverage.rs")

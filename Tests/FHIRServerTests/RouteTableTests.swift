@@ -33,21 +33,65 @@ struct RouteTableTests {
 
     /// A path that `route` matches under `configuration`: the demo world's Jane Doe for a FHIR id, John Doe for the
     /// compatibility card, a push token of the walk for `/membership`.
-    static func path(_ route: Route, _ configuration: ServerConfiguration) throws -> String {
+    static func path(_ route: Route, _ configuration: ServerConfiguration, exports: ExportWalk? = nil) throws -> String {
         let bases = Dictionary(uniqueKeysWithValues: RouteTable.bases(configuration).map { ($0.mount, $0.path) })
         let mount = route.mount == .fhir ? RouteMount.fhir : route.mount
         let base = try #require(bases[mount])
         let parameter = route.mount == .compat ? DemoDataset.UUIDs.johnDoe : "walk-device"
-        let segments = route.segments.map { segment -> String in
+        var previous = ""
+        var segments: [String] = []
+        for segment in route.segments {
+            let text: String
             switch segment {
-            case .literal(let text): text
-            case .type: "Patient"
-            case .id: DemoDataset.UUIDs.janeDoe
-            case .version: "1"
-            case .parameter: parameter
+            case .literal(let literal): text = literal
+            case .type: text = "Patient"
+            case .id: text = DemoDataset.UUIDs.janeDoe
+            case .version: text = "1"
+            case .parameter: text = exports?.value(after: previous, method: route.method) ?? parameter
             }
+            previous = text
+            segments.append(text)
         }
         return base + segments.map { "/" + $0 }.joined()
+    }
+
+    /// The configuration of a walk under `siteRoot`: exports offered (their rows are walked too).
+    static func walkConfiguration(siteRoot: String) -> ServerConfiguration {
+        var configuration = ServerConfiguration(siteRoot: siteRoot)
+        configuration.export = exportConfiguration().export
+        return configuration
+    }
+
+    /// What the export rows' parameters are in a walk: the demo family, and finished exports of the administrator
+    /// (one whose status a DELETE may drop, one whose status and file stay).
+    struct ExportWalk {
+        var kept: String
+        var dropped: String
+        var file: String
+
+        func value(after previous: String, method: HTTPRequest.Method?) -> String? {
+            switch previous {
+            case "Group": DemoDataset.UUIDs.doeFamily
+            case "$export-poll-status": method == .delete ? dropped : kept
+            case "$export-file": kept
+            case kept: file
+            default: nil
+            }
+        }
+
+        /// Two finished exports of the administrator on `client`, under `configuration`'s `SITE_ROOT`.
+        static func make(_ client: any TestClientProtocol, _ configuration: ServerConfiguration) async throws -> ExportWalk {
+            let base = configuration.fhirBasePath
+            func finished() async throws -> (job: String, file: String) {
+                let status = try await client.kickOff(base + "/$export?_type=Patient")
+                let (_, manifest) = try await client.awaitManifest(status)
+                let url = try #require(manifest["output"]?.array?.first?["url"]?.string)
+                return (String(status.split(separator: "/").last ?? ""), String(url.split(separator: "/").last ?? ""))
+            }
+            let kept = try await finished()
+            let dropped = try await finished()
+            return ExportWalk(kept: kept.job, dropped: dropped.job, file: kept.file)
+        }
     }
 
     /// `GET /fhir/metadata`: the row's method and path without `SITE_ROOT`.
@@ -106,7 +150,7 @@ struct RouteTableTests {
 
     @Test(arguments: ["", "api"])
     func everyRowAnswersItsMethodAndRefusesAnotherWith405(siteRoot: String) async throws {
-        let configuration = ServerConfiguration(siteRoot: siteRoot)
+        let configuration = Self.walkConfiguration(siteRoot: siteRoot)
         let world = try await AuthTestWorld.make(configuration: configuration)
         try await world.run { client in
             let insuree = try await Self.signIn(client, configuration)
@@ -115,8 +159,9 @@ struct RouteTableTests {
                 uri: configuration.prefix + "/membership/enrollment", method: .post, headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: EnrolmentTests.appBody(["WALK01"], photo: false))) { try JSONParser.parse(Array(buffer: $0.body)) }
             let enrolment = try #require(enrolled["enrolment_id"]?.string)
+            let exports = try await ExportWalk.make(client, configuration)
             for route in RouteTable.table {
-                var uri = try Self.path(route, configuration)
+                var uri = try Self.path(route, configuration, exports: exports)
                 if route.segments.first == .literal("enrollment") { uri = uri.replacingOccurrences(of: "walk-device", with: enrolment) }
                 let token = route.mount == .membership || route.mount == .compat ? insuree : adminToken
                 let answer = try await send(client, route.method ?? .get, uri, token: token)
@@ -181,13 +226,15 @@ struct RouteTableTests {
 
     @Test(arguments: ["", "api"])
     func everyAuthenticatedRowAcceptsBasicCredentials(siteRoot: String) async throws {
-        let configuration = ServerConfiguration(siteRoot: siteRoot)
+        let configuration = Self.walkConfiguration(siteRoot: siteRoot)
         let world = try await AuthTestWorld.make(configuration: configuration)
         let admin = basicHeader(DemoDataset.Accounts.admin.username, DemoDataset.Accounts.admin.password)
         let insuree = basicHeader(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
         try await world.run { client in
+            // The exports of the administrator signed in by Basic credentials (user 1, as the test token's).
+            let exports = try await ExportWalk.make(client, configuration)
             for route in RouteTable.table where route.authentication == .bearer {
-                let uri = try Self.path(route, configuration)
+                let uri = try Self.path(route, configuration, exports: exports)
                 let method = route.method ?? .get
                 let authorization = route.mount == .membership || route.mount == .compat ? insuree : admin
                 let answer = try await send(client, method, uri, authorization: authorization)

@@ -175,6 +175,8 @@ struct RouteRequest: Sendable {
     var clientIP: String
     /// The absolute URL of the auth endpoints (`http://host/auth`), for the discovery documents.
     var authBase: String
+    /// The absolute URL of the FHIR base (`http://host/fhir`), for the links of `$export`.
+    var fhirBase: String = ""
     let auth: AuthServices
     let service: FHIRService
 

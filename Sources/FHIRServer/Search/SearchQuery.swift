@@ -108,6 +108,14 @@ public struct SearchQuery: Sendable {
                     throw FHIRError(.badSearch, "unknown modifier :\(modifier) on _id")
                 }
                 query.ids.append(value.split(separator: ",").map(String.init))
+            case "_since" where modifier == nil && provider.interactions.contains(.historyInstance):
+                // Changed strictly after the instant: `_lastUpdated=gt<instant>` (the Bulk Data meaning).
+                if let first = value.first, !first.isNumber {
+                    throw FHIRError(.badSearch, "_since takes an instant without prefix, got '\(value)'")
+                }
+                let criterion = SearchCriterion(name: "_lastUpdated", modifier: nil, values: ["gt" + value], type: .date)
+                _ = try criterion.dates()
+                query.lastUpdated.append(criterion)
             case "_lastUpdated":
                 if let modifier, modifier != "missing" { throw FHIRError(.badSearch, "unknown modifier :\(modifier) on _lastUpdated") }
                 let criterion = SearchCriterion(name: name, modifier: modifier, values: splitValues(value), type: .date)

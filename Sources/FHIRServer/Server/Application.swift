@@ -93,7 +93,7 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
         }
         cache = shared
     }
-    return FHIRService(
+    var service = FHIRService(
         configuration: environment.configuration,
         providers: SubscriptionProvider.adding(
             to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache).map {
@@ -110,4 +110,11 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
             return FamilyCompartment(familyUUID: family.uuid, memberUUIDs: members)
         },
         logger: environment.logger)
+    if let store = environment.storage.exportJobs, let directory = environment.configuration.export.directory {
+        let jobs = ExportJobs(
+            store: store, settings: environment.configuration.export, directory: directory,
+            singleInstance: environment.storage.engine == .sqlite, logger: environment.logger)
+        service.exports = jobs
+    }
+    return service
 }

@@ -28,7 +28,8 @@ public enum CapabilityBuilder {
                     mode: FHIRPrimitive(.server),
                     resource: resources,
                     interaction: systemInteractions,
-                    searchParam: commonSearchParameters)
+                    searchParam: commonSearchParameters,
+                    operation: [exportOperation("export", "Every type the caller may read")])
             ])
     }
 
@@ -50,7 +51,23 @@ public enum CapabilityBuilder {
         CapabilityStatementRestResourceSearchParam(
             name: "_lastUpdated", definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
             type: FHIRPrimitive(.date)),
+        CapabilityStatementRestResourceSearchParam(
+            name: "_since", type: FHIRPrimitive(.date),
+            documentation: FHIRPrimitive(FHIRMarkdown(
+                "Changed strictly after this instant (`_lastUpdated=gt`), on the types with history; like `_lastUpdated`, "
+                    + "also in openIMIS's naive YYYY-MM-DDThh:mm:ss form, read as UTC."))),
     ]
+
+    /// The Bulk Data Access IG's `$export` at one level
+    /// (http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export and its patient- and group- variants).
+    static func exportOperation(_ name: String, _ scope: String) -> CapabilityStatementRestResourceOperation {
+        CapabilityStatementRestResourceOperation(
+            name: FHIRPrimitive(FHIRString("export")),
+            definition: FHIRPrimitive(FHIRCanonical("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/\(name)")),
+            documentation: FHIRPrimitive(FHIRMarkdown(
+                "\(scope), as NDJSON; async (Prefer: respond-async); _type, _since, _until, _elements, patient, "
+                    + "_typeFilter with this server's search parameters.")))
+    }
 
     static func resource(_ provider: any ResourceProvider, among providers: [any ResourceProvider])
         -> CapabilityStatementRestResource
@@ -88,7 +105,10 @@ public enum CapabilityBuilder {
             conditionalCreate: provider.interactions.contains(.create) ? true : nil,
             searchInclude: includes.isEmpty ? nil : includes,
             searchRevInclude: revIncludes.isEmpty ? nil : revIncludes,
-            searchParam: params.isEmpty ? nil : params)
+            searchParam: params.isEmpty ? nil : params,
+            operation: type == "Patient"
+                ? [exportOperation("patient-export", "The Patients and the resources that refer to them")]
+                : type == "Group" ? [exportOperation("group-export", "One family and the resources that refer to it")] : nil)
     }
 
     /// The R4 definition URL of a core search parameter, when one exists for this type and name.

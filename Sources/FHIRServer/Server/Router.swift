@@ -57,7 +57,8 @@ extension FHIRResponder {
         return RouteRequest(
             headers: request.headers, query: query, body: body, parameters: match.parameters,
             clientIP: context.remoteAddress?.ipAddress ?? "unknown",
-            authBase: baseURL(request, basePath: service.configuration.prefix + "/auth"), auth: auth, service: service)
+            authBase: baseURL(request, basePath: service.configuration.prefix + "/auth"),
+            fhirBase: baseURL(request, basePath: service.configuration.fhirBasePath), auth: auth, service: service)
     }
 
     /// The principal of the request's bearer token or, when `BASIC_AUTH` is on, its HTTP Basic credentials (a user

@@ -36,6 +36,9 @@ public struct ServerConfiguration: Sendable {
     /// `SUBSCRIPTION_ALLOWED_HOSTS`: loopback or private hosts a subscription endpoint may name in production
     /// (names or IP literals; link-local and metadata addresses stay refused).
     public var subscriptionAllowedHosts: [String] = []
+    /// `$export` (Bulk Data): where the files go, how long they are kept, how many exports run at once, how
+    /// long a write may take to commit after its time stamp, the largest file, and when a silent job is failed.
+    public var export = ExportSettings()
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",

@@ -102,5 +102,6 @@ extension Storage {
                   otpChallenges: SQLOTPChallengeStore(sql: accountSQL), pushTokens: SQLPushTokenStore(sql: accountSQL),
                   committedChanges: committedChanges)
         self.subscriptions = SQLSubscriptionStore(sql: accountSQL)
+        self.exportJobs = SQLExportJobStore(sql: accountSQL)
     }
 }

@@ -62,6 +62,9 @@ enum RegistryMigrations {
         migrator.registerMigration("v11 enrolments") { db in
             try db.execute(sql: EnrolmentSchema.own)
         }
+        migrator.registerMigration("v12 export jobs") { db in
+            try db.execute(sql: ExportJobSchema.own)
+        }
         return migrator
     }
 

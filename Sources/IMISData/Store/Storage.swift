@@ -23,6 +23,8 @@ public struct Storage: Sendable {
     public var pushTokens: any PushTokenStore
     /// FHIR Subscriptions; nil for storage without them.
     public var subscriptions: (any SubscriptionStore)?
+    /// Bulk export jobs (`$export`); nil for storage without them.
+    public var exportJobs: (any ExportJobStore)?
     /// Registers a handler told of every committed write with the rows it changed, when the engine can tell
     /// (a cache of renderings is safe only then); `nil` when writes of other processes are not seen.
     public var committedChanges: (@Sendable (@escaping @Sendable (CommittedChanges) -> Void) -> Void)?
