@@ -27,6 +27,9 @@ enum RouteTable {
         Route(.post, "{type}", .create, FHIRService.create(_:principal:)),
         Route(.get, "{type}", .searchType, FHIRService.search(_:principal:)),
         Route(.post, "{type}/_search", .searchType, FHIRService.search(_:principal:)),
+        // Subscription operations: the rights of a read and of an update of the Subscription.
+        Route(.get, "{type}/{id}/$events", .read, FHIRService.subscriptionEvents),
+        Route(.post, "{type}/{id}/$resend", .update, FHIRService.subscriptionResend),
         // SMART App Launch 2.0 §2.1, under both FHIR bases; the alias's openIMIS sign-in.
         Route(.get, .fhir, ".well-known/smart-configuration", .outcome,
               .open { $0.token.smartConfiguration(authBase: $0.authBase) }),

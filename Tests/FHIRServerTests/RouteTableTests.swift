@@ -30,7 +30,9 @@ struct RouteTableTests {
 
     /// A path that `route` matches under `configuration`: the demo world's Jane Doe for a FHIR id, John Doe for the
     /// compatibility card, a push token of the walk for `/membership`.
-    static func path(_ route: Route, _ configuration: ServerConfiguration) throws -> String {
+    /// Operations (`$events`) are defined on one type: their rows get a Subscription, `subscription` when given.
+    static func path(_ route: Route, _ configuration: ServerConfiguration, subscription: String? = nil) throws -> String {
+        let operation = route.segments.contains { if case .literal(let text) = $0 { text.hasPrefix("$") } else { false } }
         let bases = Dictionary(uniqueKeysWithValues: RouteTable.bases(configuration).map { ($0.mount, $0.path) })
         let mount = route.mount == .fhir ? RouteMount.fhir : route.mount
         let base = try #require(bases[mount])
@@ -38,13 +40,27 @@ struct RouteTableTests {
         let segments = route.segments.map { segment -> String in
             switch segment {
             case .literal(let text): text
-            case .type: "Patient"
-            case .id: DemoDataset.UUIDs.janeDoe
+            case .type: operation ? "Subscription" : "Patient"
+            case .id: operation ? subscription ?? "walk-subscription" : DemoDataset.UUIDs.janeDoe
             case .version: "1"
             case .parameter: parameter
             }
         }
         return base + segments.map { "/" + $0 }.joined()
+    }
+
+    /// A Subscription of the walk (for the rows of its operations); its id.
+    static func subscribe(_ client: any TestClientProtocol, _ configuration: ServerConfiguration, authorization: String)
+        async throws -> String
+    {
+        let bases = Dictionary(uniqueKeysWithValues: RouteTable.bases(configuration).map { ($0.mount, $0.path) })
+        let base = try #require(bases[.fhir])
+        return try await client.execute(uri: "\(base)/Subscription", method: .post,
+                                        headers: [.contentType: "application/fhir+json", .authorization: authorization],
+                                        body: SubscriptionTests.body()) { response in
+            #expect(response.status == .created)
+            return (try? JSONParser.parse(Array(buffer: response.body)))?["id"]?.string ?? ""
+        }
     }
 
     /// `GET /fhir/metadata`: the row's method and path without `SITE_ROOT`.
@@ -107,8 +123,9 @@ struct RouteTableTests {
         let world = try await AuthTestWorld.make(configuration: configuration)
         try await world.run { client in
             let insuree = try await Self.signIn(client, configuration)
+            let subscription = try await Self.subscribe(client, configuration, authorization: "Bearer \(adminToken)")
             for route in RouteTable.table {
-                let uri = try Self.path(route, configuration)
+                let uri = try Self.path(route, configuration, subscription: subscription)
                 let token = route.mount == .membership || route.mount == .compat ? insuree : adminToken
                 let answer = try await send(client, route.method ?? .get, uri, token: token)
                 #expect(answer.status != .notFound && answer.status != .methodNotAllowed,
@@ -177,8 +194,9 @@ struct RouteTableTests {
         let admin = basicHeader(DemoDataset.Accounts.admin.username, DemoDataset.Accounts.admin.password)
         let insuree = basicHeader(DemoDataset.Accounts.johnDoe.username, DemoDataset.Accounts.johnDoe.password)
         try await world.run { client in
+            let subscription = try await Self.subscribe(client, configuration, authorization: admin)
             for route in RouteTable.table where route.authentication == .bearer {
-                let uri = try Self.path(route, configuration)
+                let uri = try Self.path(route, configuration, subscription: subscription)
                 let method = route.method ?? .get
                 let authorization = route.mount == .membership || route.mount == .compat ? insuree : admin
                 let answer = try await send(client, method, uri, authorization: authorization)

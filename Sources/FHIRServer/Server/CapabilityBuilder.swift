@@ -88,7 +88,8 @@ public enum CapabilityBuilder {
             conditionalCreate: provider.interactions.contains(.create) ? true : nil,
             searchInclude: includes.isEmpty ? nil : includes,
             searchRevInclude: revIncludes.isEmpty ? nil : revIncludes,
-            searchParam: params.isEmpty ? nil : params)
+            searchParam: params.isEmpty ? nil : params,
+            operation: type == "Subscription" ? FHIRService.subscriptionOperations : nil)
     }
 
     /// The R4 definition URL of a core search parameter, when one exists for this type and name.

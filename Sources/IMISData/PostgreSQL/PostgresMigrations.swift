@@ -93,7 +93,9 @@ extension Storage {
     /// The stores of a PostgreSQL database. Other processes write to it too, so there is no commit feed (and no
     /// render cache): every read goes to the database.
     public static func postgres(_ database: IMISPostgres, clock: RegistryClock = .system) -> Storage {
-        Storage(engine: .postgresql, store: PostgresRegistryStore(database: database, clock: clock),
-                accountSQL: PostgresAccountSQL(database: database, clock: clock))
+        var storage = Storage(engine: .postgresql, store: PostgresRegistryStore(database: database, clock: clock),
+                              accountSQL: PostgresAccountSQL(database: database, clock: clock))
+        storage.outbox = database.outbox
+        return storage
     }
 }

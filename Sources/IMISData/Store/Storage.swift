@@ -26,6 +26,8 @@ public struct Storage: Sendable {
     /// Registers a handler told of every committed write with the rows it changed, when the engine can tell
     /// (a cache of renderings is safe only then); `nil` when writes of other processes are not seen.
     public var committedChanges: (@Sendable (@escaping @Sendable (CommittedChanges) -> Void) -> Void)?
+    /// The database's transactional outbox (Subscription events written with the change); nil without one.
+    public var outbox: WriteOutbox?
 
     /// Storage over existing stores.
     public init(engine: Engine, store: any IMISStore, accounts: any AccountStore, otpChallenges: any OTPChallengeStore,
@@ -41,9 +43,11 @@ public struct Storage: Sendable {
 
     /// The stores of an SQLite database. One process owns the file, so its commit notifications cover every write.
     public static func sqlite(_ database: IMISDatabase, clock: RegistryClock = .system) -> Storage {
-        Storage(
+        var storage = Storage(
             engine: .sqlite, store: SQLiteRegistryStore(database: database, clock: clock),
             accountSQL: SQLiteAccountSQL(database: database),
             committedChanges: { handler in database.observeCommittedChanges(handler) })
+        storage.outbox = database.outbox
+        return storage
     }
 }
