@@ -288,4 +288,33 @@ import Testing
             }
         }
     }
+
+    @Test func aSpentHorizonPutsTheSubscriptionInErrorWithTheLastFailure() async throws {
+        let receiver = WebhookReceiver()
+        receiver.status.withLockedValue { $0 = 503 }
+        var configuration = fastDeliveryConfiguration()
+        configuration.delivery.horizon = 0.3
+        let (app, _) = try await makeTestApplication(configuration: configuration)
+        try await receiver.run { base in
+            try await app.test(.router) { client in
+                // openIMIS's other criteria form, resourceType=.
+                let subscription = try await Self.subscribe(client, criteria: "resourceType=PaymentNotice", endpoint: "\(base)/down")
+                _ = try await Self.notice(client, "S-H-1")
+                var read = JSON.null
+                for _ in 0..<300 {
+                    read = try await client.getJSON("/fhir/Subscription/\(subscription.id)")
+                    if read["status"]?.string == "error" { break }
+                    try await Task.sleep(nanoseconds: 20_000_000)
+                }
+                #expect(read["status"]?.string == "error")
+                #expect(read["error"]?.string?.contains("503") == true)
+                #expect(receiver.deliveries.count >= 2)
+                #expect(Set(receiver.deliveries.map(\.webhookID)).count == 1)
+                let attempts = receiver.deliveries.count
+                try await Task.sleep(nanoseconds: 300_000_000)
+                #expect(receiver.deliveries.count == attempts)
+                #expect(try await Self.events(client, subscription.id).map(\.state) == ["pending"])
+            }
+        }
+    }
 }
