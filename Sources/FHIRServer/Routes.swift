@@ -44,6 +44,9 @@ enum RouteTable {
               .bearer { try await ExportEndpoint(request: $0, principal: $1).cancel() }),
         Route(.get, .fhir, "$export-file/{job}/{file}", .outcome,
               .bearer { try await ExportEndpoint(request: $0, principal: $1).download() }),
+        // Subscription operations: the rights of a read and of an update of the Subscription.
+        Route(.get, "{type}/{id}/$events", .read, FHIRService.subscriptionEvents),
+        Route(.post, "{type}/{id}/$resend", .update, FHIRService.subscriptionResend),
         // SMART App Launch 2.0 §2.1, under both FHIR bases; the alias's openIMIS sign-in.
         Route(.get, .fhir, ".well-known/smart-configuration", .outcome,
               .open { $0.token.smartConfiguration(authBase: $0.authBase) }),

@@ -78,6 +78,7 @@ struct Settings {
         configuration.subscriptionAllowedHosts = string("SUBSCRIPTION_ALLOWED_HOSTS", "").split(separator: ",")
             .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.export = try exportSettings()
+        configuration.delivery = try deliverySettings()
         return configuration
     }
 
@@ -93,6 +94,26 @@ struct Settings {
         guard (1...4_096).contains(megabytes) else { throw SettingsError(key: "EXPORT_FILE_MAX_MB", message: "must be 1-4096") }
         export.maxFileBytes = megabytes << 20
         return export
+    }
+
+    /// `SUBSCRIPTION_DELIVERY`, `SUBSCRIPTION_RETRY_HORIZON`, `SUBSCRIPTION_RETRY_FIRST_MS`, `SUBSCRIPTION_RETRY_MAX`,
+    /// `SUBSCRIPTION_TIMEOUT`, `SUBSCRIPTION_POLL_MS`: how Subscription events are delivered.
+    func deliverySettings() throws -> DeliverySettings {
+        var settings = DeliverySettings()
+        func bounded(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            let value = try int(key, fallback)
+            guard range.contains(value) else {
+                throw SettingsError(key: key, message: "must be \(range.lowerBound)-\(range.upperBound)")
+            }
+            return value
+        }
+        settings.enabled = try bool("SUBSCRIPTION_DELIVERY", true)
+        settings.horizon = TimeInterval(try bounded("SUBSCRIPTION_RETRY_HORIZON", 259_200, 1...31_536_000))
+        settings.firstRetry = TimeInterval(try bounded("SUBSCRIPTION_RETRY_FIRST_MS", 1_000, 1...3_600_000)) / 1000
+        settings.maxRetry = TimeInterval(try bounded("SUBSCRIPTION_RETRY_MAX", 600, 1...86_400))
+        settings.timeout = TimeInterval(try bounded("SUBSCRIPTION_TIMEOUT", 10, 1...300))
+        settings.pollInterval = TimeInterval(try bounded("SUBSCRIPTION_POLL_MS", 250, 10...60_000)) / 1000
+        return settings
     }
 
     /// `BUNDLE_MAX_ENTRIES` and `RESPONSE_MAX_MB`: what one request may cost.

@@ -256,6 +256,23 @@ struct AccessMatrixTests {
                 #expect(entry?["response"]?["status"]?.string?.hasPrefix("\(status)") == true, "\(role) batch")
                 #expect((entry?["resource"] != nil) == (status == 200), "\(role) batch")
             }
+            // Its events need the rights of reading it; a resend those of updating it.
+            for uri in ["/fhir/Subscription/\(id)/$events", "/api/api_fhir_r4/Subscription/\(id)/$events"] {
+                for (role, status) in expected {
+                    let answer = try await client.execute(uri: uri, method: .get,
+                                                          headers: [.authorization: "Bearer \(tokens[role]!)"]) { $0 }
+                    #expect(Int(answer.status.code) == status, "\(role) \(uri)")
+                    #expect(fhirBody(answer)["resourceType"]?.string == (status == 200 ? "Parameters" : "OperationOutcome"))
+                }
+            }
+            let resend: [Role: Int] = [.admin: 200, .clerk: 403, .insureeA: 403, .insureeB: 403, .system: 403, .noRights: 403]
+            for uri in ["/fhir/Subscription/\(id)/$resend", "/api/api_fhir_r4/Subscription/\(id)/$resend"] {
+                for (role, status) in resend {
+                    let answer = try await client.execute(uri: uri, method: .post,
+                                                          headers: [.authorization: "Bearer \(tokens[role]!)"]) { $0 }
+                    #expect(Int(answer.status.code) == status, "\(role) POST \(uri)")
+                }
+            }
         }
     }
 }

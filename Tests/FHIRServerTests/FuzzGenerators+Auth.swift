@@ -200,6 +200,11 @@ extension FuzzGenerator {
         "*",
         "/%00", "/fhirx/Patient", "/api", "/api/", "/api/api_fhir_r4x", "/FHIR/Patient", "/fhir%2FPatient",
         "http://evil.example/fhir/Patient", "/\(String(repeating: "p", count: 9_000))", "/api/membershipx/login",
+        // The Subscription operations, on unknown and odd ids, other types and bad paging.
+        "/fhir/Subscription/\(UUIDText.zero)/$events", "/api/api_fhir_r4/Subscription/\(UUIDText.zero)/$resend",
+        "/fhir/Subscription/x/$events?eventsSinceNumber=-1&_count=99999", "/fhir/Subscription/$events",
+        "/fhir/Patient/\(DemoDataset.UUIDs.johnDoe)/$events", "/fhir/Subscription/x/$resend?_count=0",
+        "/fhir/Subscription/%00/$events", "/fhir/Subscription/x/$events/extra",
     ]
 }
 

@@ -73,7 +73,8 @@ struct TestPostgresUnavailable: Error, CustomStringConvertible {
 }
 
 /// A test database: its pool runs while the lease lives; releasing it stops the pool and drops the database.
-/// A `Service` only so that an application keeps it (its services are not run by the router tests).
+/// A `Service` so that an application keeps it; run by the router tests, it waits for their end (a service that
+/// returned at once would shut the others down, the delivery of subscriptions among them).
 final class TestDatabaseLease: Service, Sendable {
     let database: IMISPostgres
     let name: String
@@ -85,7 +86,9 @@ final class TestDatabaseLease: Service, Sendable {
         self.running = running
     }
 
-    func run() async throws {}
+    func run() async throws {
+        try? await gracefulShutdown()
+    }
 
     deinit {
         running.cancel()

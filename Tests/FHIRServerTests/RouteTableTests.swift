@@ -33,7 +33,10 @@ struct RouteTableTests {
 
     /// A path that `route` matches under `configuration`: the demo world's Jane Doe for a FHIR id, John Doe for the
     /// compatibility card, a push token of the walk for `/membership`.
-    static func path(_ route: Route, _ configuration: ServerConfiguration, exports: ExportWalk? = nil) throws -> String {
+    /// Operations (`$events`) are defined on one type: their rows get a Subscription, `subscription` when given.
+    static func path(_ route: Route, _ configuration: ServerConfiguration, exports: ExportWalk? = nil,
+                     subscription: String? = nil) throws -> String {
+        let operation = route.segments.contains { if case .literal(let text) = $0 { text.hasPrefix("$") } else { false } }
         let bases = Dictionary(uniqueKeysWithValues: RouteTable.bases(configuration).map { ($0.mount, $0.path) })
         let mount = route.mount == .fhir ? RouteMount.fhir : route.mount
         let base = try #require(bases[mount])
@@ -44,8 +47,8 @@ struct RouteTableTests {
             let text: String
             switch segment {
             case .literal(let literal): text = literal
-            case .type: text = "Patient"
-            case .id: text = DemoDataset.UUIDs.janeDoe
+            case .type: text = operation ? "Subscription" : "Patient"
+            case .id: text = operation ? subscription ?? "walk-subscription" : DemoDataset.UUIDs.janeDoe
             case .version: text = "1"
             case .parameter: text = exports?.value(after: previous, method: route.method) ?? parameter
             }
@@ -91,6 +94,20 @@ struct RouteTableTests {
             let kept = try await finished()
             let dropped = try await finished()
             return ExportWalk(kept: kept.job, dropped: dropped.job, file: kept.file)
+        }
+    }
+
+    /// A Subscription of the walk (for the rows of its operations); its id.
+    static func subscribe(_ client: any TestClientProtocol, _ configuration: ServerConfiguration, authorization: String)
+        async throws -> String
+    {
+        let bases = Dictionary(uniqueKeysWithValues: RouteTable.bases(configuration).map { ($0.mount, $0.path) })
+        let base = try #require(bases[.fhir])
+        return try await client.execute(uri: "\(base)/Subscription", method: .post,
+                                        headers: [.contentType: "application/fhir+json", .authorization: authorization],
+                                        body: SubscriptionTests.body()) { response in
+            #expect(response.status == .created)
+            return (try? JSONParser.parse(Array(buffer: response.body)))?["id"]?.string ?? ""
         }
     }
 
@@ -160,8 +177,9 @@ struct RouteTableTests {
                 body: ByteBuffer(string: EnrolmentTests.appBody(["WALK01"], photo: false))) { try JSONParser.parse(Array(buffer: $0.body)) }
             let enrolment = try #require(enrolled["enrolment_id"]?.string)
             let exports = try await ExportWalk.make(client, configuration)
+            let subscription = try await Self.subscribe(client, configuration, authorization: "Bearer \(adminToken)")
             for route in RouteTable.table {
-                var uri = try Self.path(route, configuration, exports: exports)
+                var uri = try Self.path(route, configuration, exports: exports, subscription: subscription)
                 if route.segments.first == .literal("enrollment") { uri = uri.replacingOccurrences(of: "walk-device", with: enrolment) }
                 let token = route.mount == .membership || route.mount == .compat ? insuree : adminToken
                 let answer = try await send(client, route.method ?? .get, uri, token: token)
@@ -233,8 +251,9 @@ struct RouteTableTests {
         try await world.run { client in
             // The exports of the administrator signed in by Basic credentials (user 1, as the test token's).
             let exports = try await ExportWalk.make(client, configuration)
+            let subscription = try await Self.subscribe(client, configuration, authorization: admin)
             for route in RouteTable.table where route.authentication == .bearer {
-                let uri = try Self.path(route, configuration, exports: exports)
+                let uri = try Self.path(route, configuration, exports: exports, subscription: subscription)
                 let method = route.method ?? .get
                 let authorization = route.mount == .membership || route.mount == .compat ? insuree : admin
                 let answer = try await send(client, method, uri, authorization: authorization)

@@ -17,13 +17,15 @@ extension FHIRService {
             let checked = request
             // Rows written for an interactive user carry its id (openIMIS's AuditUserID).
             let actor: Int64? = if case .user(let userID, _, _, _, _) = principal { userID } else { nil }
-            let result: Result<FHIRResponse, FHIRError> = await WriteActor.$userID.withValue(actor) {
+            let result: Result<FHIRResponse, FHIRError> = await RequestPrincipal.$current.withValue(principal) {
+                await WriteActor.$userID.withValue(actor) {
                 do throws(FHIRError) {
                     if let restriction = checked.restriction, interaction == .create || interaction == .update {
                         return .success(try await restrictedWrite(checked, principal: principal, restriction: restriction))
                     }
                     return .success(try await handler(self)(checked, principal))
                 } catch { return .failure(error) }
+            }
             }
             return try result.get()
         case .open, .credentials, .bearer:

@@ -18,6 +18,8 @@ public struct ApplicationEnvironment: Sendable {
     public var services: [any Service] = []
     /// Work done once the services run and before the server accepts requests (PostgreSQL migrations).
     public var beforeServerStarts: [@Sendable () async throws -> Void] = []
+    /// The counters of Subscription delivery, for metrics.
+    public var deliveryMeter = DeliveryMeter()
     /// Called with the listening channel once the server accepts connections (its `localAddress` has the port).
     public var onServerRunning: (@Sendable (any Channel) async -> Void)?
 
@@ -43,7 +45,7 @@ public struct ApplicationEnvironment: Sendable {
 /// (``ConnectionLimits``: idle, header and body timeouts; at most `HTTP_MAX_CONNECTIONS`, idle ones closed to make
 /// room).
 public func buildApplication(_ environment: ApplicationEnvironment) -> some ApplicationProtocol {
-    let service = buildService(environment)
+    let (service, delivery) = buildServiceAndDelivery(environment)
     let configuration = environment.configuration
     let limits = configuration.connections
     let files = OpenFileLimit.raiseToHardLimit()
@@ -61,7 +63,7 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "imis-fhir",
             availableConnectionsDelegate: governor.delegate),
-        services: environment.services,
+        services: environment.services + (delivery.map { [$0] } ?? []),
         onServerRunning: { channel in
             governor.serverStarted(channel)
             await running?(channel)
@@ -73,6 +75,12 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
 
 /// The FHIR service with every provider, over the environment's storage.
 public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
+    buildServiceAndDelivery(environment).service
+}
+
+/// The FHIR service and, when the storage keeps subscriptions, the delivery of their events (its outbox hook
+/// installed on the database, whether or not this instance delivers).
+func buildServiceAndDelivery(_ environment: ApplicationEnvironment) -> (service: FHIRService, delivery: DeliveryService?) {
     let store = environment.storage.store
     let limit = environment.configuration.resourceCacheBytes
     // The cache needs to hear of every commit; storage shared with other processes cannot tell it. Storage written
@@ -93,6 +101,8 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
         }
         cache = shared
     }
+    let events = environment.storage.subscriptions as? any SubscriptionStore & SubscriptionEventStore
+    let outbox = events.map { SubscriptionOutbox(store: $0, logger: environment.logger) }
     var service = FHIRService(
         configuration: environment.configuration,
         providers: SubscriptionProvider.adding(
@@ -102,7 +112,7 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
                 let auth = environment.auth
                 notices.activated = { families in for family in families { auth.notifyPolicyActivated(familyID: family) } }
                 return notices
-            }, environment: environment),
+            }, environment: environment, outbox: outbox),
         units: store, renderCache: cache,
         compartments: { familyID in
             guard let family = try await store.record(Family.self, id: familyID) else { return nil }
@@ -116,5 +126,12 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
             singleInstance: environment.storage.engine == .sqlite, logger: environment.logger)
         service.exports = jobs
     }
-    return service
+    guard let events, let outbox, let hook = environment.storage.outbox else { return (service, nil) }
+    outbox.attach(service)
+    hook.install { rows in try await outbox.record(rows) }
+    let settings = environment.configuration.delivery
+    guard settings.enabled else { return (service, nil) }
+    return (service, DeliveryService(store: events, outbox: outbox, settings: settings,
+                                     policy: environment.configuration.endpointPolicy, logger: environment.logger,
+                                     meter: environment.deliveryMeter))
 }

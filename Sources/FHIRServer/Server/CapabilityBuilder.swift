@@ -60,6 +60,17 @@ public enum CapabilityBuilder {
 
     /// The Bulk Data Access IG's `$export` at one level
     /// (http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export and its patient- and group- variants).
+    /// The type-level operations declared for `type`: the exports of Patient and Group, the event operations of
+    /// Subscription.
+    static func operations(of type: String) -> [CapabilityStatementRestResourceOperation]? {
+        switch type {
+        case "Patient": [exportOperation("patient-export", "The Patients and the resources that refer to them")]
+        case "Group": [exportOperation("group-export", "One family and the resources that refer to it")]
+        case "Subscription": FHIRService.subscriptionOperations
+        default: nil
+        }
+    }
+
     static func exportOperation(_ name: String, _ scope: String) -> CapabilityStatementRestResourceOperation {
         CapabilityStatementRestResourceOperation(
             name: FHIRPrimitive(FHIRString("export")),
@@ -106,9 +117,7 @@ public enum CapabilityBuilder {
             searchInclude: includes.isEmpty ? nil : includes,
             searchRevInclude: revIncludes.isEmpty ? nil : revIncludes,
             searchParam: params.isEmpty ? nil : params,
-            operation: type == "Patient"
-                ? [exportOperation("patient-export", "The Patients and the resources that refer to them")]
-                : type == "Group" ? [exportOperation("group-export", "One family and the resources that refer to it")] : nil)
+            operation: Self.operations(of: type))
     }
 
     /// The R4 definition URL of a core search parameter, when one exists for this type and name.

@@ -39,6 +39,8 @@ public struct ServerConfiguration: Sendable {
     /// `$export` (Bulk Data): where the files go, how long they are kept, how many exports run at once, how
     /// long a write may take to commit after its time stamp, the largest file, and when a silent job is failed.
     public var export = ExportSettings()
+    /// `SUBSCRIPTION_*`: how Subscription events are delivered (``DeliverySettings``).
+    public var delivery = DeliverySettings()
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",

@@ -59,6 +59,9 @@ enum RegistryMigrations {
         migrator.registerMigration("v9 client keys and assertion ids for signed client authentication") { db in
             try db.execute(sql: ClientKeySchema.own)
         }
+        migrator.registerMigration("v10 subscription events") { db in
+            try db.execute(sql: SubscriptionEventSchema.own)
+        }
         migrator.registerMigration("v11 enrolments") { db in
             try db.execute(sql: EnrolmentSchema.own)
         }

@@ -89,6 +89,8 @@ public final class IMISPostgres: Service, Sendable {
     /// Where it connects.
     public let settings: PostgresSettings
     let logger: Logger
+    /// Subscription events written in the transaction of the change (see ``WriteOutbox``).
+    public let outbox = WriteOutbox()
     private let catalogBox = NIOLockedValueBox<PostgresCatalog?>(nil)
     private let tablesBox = NIOLockedValueBox<[String: PGTable]>([:])
     /// The required columns of inserts (see ``requiredColumns()``).
@@ -270,6 +272,7 @@ extension IMISPostgres {
         if let outer = PostgresUnit.current, outer.database === self {
             let savepoint = outer.unit.nextSavepointName()
             _ = try await outer.connection.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(savepoint)"), logger: logger).collect()
+            let noted = outer.unit.changeCount
             do {
                 let result = try await body()
                 _ = try await outer.connection.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(savepoint)"), logger: logger).collect()
@@ -277,6 +280,7 @@ extension IMISPostgres {
             } catch {
                 _ = try? await outer.connection.query(
                     PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(savepoint)"), logger: logger).collect()
+                outer.unit.dropChanges(after: noted)
                 throw error
             }
         }
@@ -290,7 +294,11 @@ extension IMISPostgres {
                 let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
                 do {
                     box.value = try await UnitOfWork.$current.withValue(unit.unit) {
-                        try await PostgresUnit.$current.withValue(unit) { try await body() }
+                        try await PostgresUnit.$current.withValue(unit) {
+                            let value = try await body()
+                            try await outbox.beforeCommit(unit.unit)
+                            return value
+                        }
                     }
                     if let mark {
                         _ = try await connection.query(

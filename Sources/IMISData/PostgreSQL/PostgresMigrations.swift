@@ -99,6 +99,7 @@ extension Storage {
         var storage = Storage(engine: .postgresql, store: PostgresRegistryStore(database: database, clock: clock),
                               accountSQL: PostgresAccountSQL(database: database, clock: clock))
         storage.changeFeed = { handler in database.changeFeed.observe(handler) }
+        storage.outbox = database.outbox
         return storage
     }
 }

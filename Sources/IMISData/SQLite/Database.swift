@@ -18,6 +18,8 @@ public final class IMISDatabase: Sendable {
     private let logger: Logger
     /// Every write, and every unit of work for its whole length, holds it.
     let lease = WriterLease()
+    /// Subscription events written in the transaction of the change (see ``WriteOutbox``).
+    public let outbox = WriteOutbox()
     /// Table → its lower-cased column names (`nil`: no such table), as looked up; forgotten when ``migrate()`` runs.
     private let columnCache = NIOLockedValueBox<[String: Set<String>?]>([:])
 

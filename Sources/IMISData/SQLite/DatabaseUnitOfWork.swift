@@ -15,6 +15,7 @@ extension IMISDatabase: UnitOfWorkStore {
         if let outer = UnitOfWork.current, outer.isOwned(by: self) {
             let savepoint = outer.nextSavepointName()
             try onWriter { db in try db.execute(sql: "SAVEPOINT \(savepoint)") }
+            let noted = outer.changeCount
             let result: T
             do {
                 result = try await body()
@@ -23,6 +24,7 @@ extension IMISDatabase: UnitOfWorkStore {
                     try db.execute(sql: "ROLLBACK TO SAVEPOINT \(savepoint)")
                     try db.execute(sql: "RELEASE SAVEPOINT \(savepoint)")
                 }
+                outer.dropChanges(after: noted)
                 throw error
             }
             try onWriter { db in try db.execute(sql: "RELEASE SAVEPOINT \(savepoint)") }
@@ -34,7 +36,11 @@ extension IMISDatabase: UnitOfWorkStore {
         let unit = UnitOfWork(owner: self)
         let result: T
         do {
-            result = try await UnitOfWork.$current.withValue(unit) { try await body() }
+            result = try await UnitOfWork.$current.withValue(unit) {
+                let value = try await body()
+                try await outbox.beforeCommit(unit)
+                return value
+            }
             try onWriter { db in try db.commit() }
         } catch {
             try? onWriter { db in if db.isInsideTransaction { try db.rollback() } }

@@ -31,6 +31,8 @@ public struct Storage: Sendable {
     /// Registers a handler told of the changes every writer of a shared database commits, and of when to drop
     /// everything (see ``ChangeFeedEvent``); `nil` when the engine cannot tell.
     public var changeFeed: (@Sendable (@escaping @Sendable (ChangeFeedEvent) -> Void) -> Void)?
+    /// The database's transactional outbox (Subscription events written with the change); nil without one.
+    public var outbox: WriteOutbox?
 
     /// Storage over existing stores.
     public init(engine: Engine, store: any IMISStore, accounts: any AccountStore, otpChallenges: any OTPChallengeStore,
@@ -46,9 +48,11 @@ public struct Storage: Sendable {
 
     /// The stores of an SQLite database. One process owns the file, so its commit notifications cover every write.
     public static func sqlite(_ database: IMISDatabase, clock: RegistryClock = .system) -> Storage {
-        Storage(
+        var storage = Storage(
             engine: .sqlite, store: SQLiteRegistryStore(database: database, clock: clock),
             accountSQL: SQLiteAccountSQL(database: database),
             committedChanges: { handler in database.observeCommittedChanges(handler) })
+        storage.outbox = database.outbox
+        return storage
     }
 }

@@ -32,6 +32,7 @@ public final class UnitOfWork: @unchecked Sendable {
     public let owner: ObjectIdentifier
     private let savepoints = NSLock()
     private var savepointCount = 0  // guarded by `savepoints`
+    private var changes: [ChangedRow] = []  // guarded by `savepoints`; see ``WriteOutbox``
 
     init(owner: AnyObject) {
         self.owner = ObjectIdentifier(owner)
@@ -45,6 +46,27 @@ public final class UnitOfWork: @unchecked Sendable {
         savepoints.withLock {
             savepointCount += 1
             return "unit\(savepointCount)"
+        }
+    }
+
+    /// Notes a followed row written in the unit (``WriteOutbox``).
+    func noteChange(_ change: ChangedRow) {
+        savepoints.withLock { changes.append(change) }
+    }
+
+    /// How many rows are noted; a savepoint keeps it to forget its rows if it rolls back.
+    var changeCount: Int { savepoints.withLock { changes.count } }
+
+    /// Forgets the rows noted after the first `count` (a rolled-back savepoint's).
+    func dropChanges(after count: Int) {
+        savepoints.withLock { if changes.count > count { changes.removeLast(changes.count - count) } }
+    }
+
+    /// The rows noted, which are forgotten.
+    func takeChanges() -> [ChangedRow] {
+        savepoints.withLock {
+            defer { changes = [] }
+            return changes
         }
     }
 }

@@ -37,6 +37,7 @@ extension RowWriting {
         let key = try await run(write)
         guard let id = row.id ?? key else { throw RegistryError.invalidValue("\(R.sql.table) gave no key") }
         row.id = id
+        WriteOutbox.note(R.sql.table, uuid: row.uuid, created: true)
         return Versioned(record: row, versionId: 1)
     }
 
@@ -52,6 +53,7 @@ extension RowWriting {
         row.legacyID = nil
         try await run(RowWriteSQL.update(dialect, R.sql, values: row.databaseValues, id: id))
         row.uuid = current.record.uuid
+        WriteOutbox.note(R.sql.table, uuid: row.uuid, created: false)
         return Versioned(record: row, versionId: current.versionId + 1)
     }
 
@@ -64,6 +66,7 @@ extension RowWriting {
         row.validityFrom = now
         row.validityTo = now
         row.auditUserID = auditUserID
+        WriteOutbox.note(R.sql.table, uuid: row.uuid, created: false)
         return Versioned(record: row, versionId: current.versionId + 1)
     }
 
@@ -82,6 +85,7 @@ extension RowWriting {
         let row = try record.firstVersion(at: now)
         try await run(RowWriteSQL.insert(try await dialect(R.sql.table), columns: R.sql.columns,
                                          values: row.databaseValues, returningKey: false))
+        WriteOutbox.note(R.sql.table, uuid: row.uuid, created: true)
         return Versioned(record: row, versionId: 1)
     }
 
@@ -91,6 +95,7 @@ extension RowWriting {
         row.dateUpdated = now
         try await run(RowWriteSQL.updateHistory(try await dialect(R.sql.table), R.sql, values: row.databaseValues,
                                                 uuid: row.uuid))
+        WriteOutbox.note(R.sql.table, uuid: row.uuid, created: false)
         return Versioned(record: row, versionId: row.version)
     }
 

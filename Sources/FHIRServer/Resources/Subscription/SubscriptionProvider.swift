@@ -5,7 +5,8 @@ import IMISData
 /// R4 `Subscription` (http://hl7.org/fhir/R4/subscription.html) over the project's own table: create, read, update,
 /// delete and search by `status`, `url`, `criteria` and `type`. Only the current version is kept, so `vread` and
 /// `history` are not offered (a `vread` of the current version still answers it). A create answers the signing secret once, in the `subscription-secret` extension; no later
-/// answer carries it. Delivery of notifications is not part of this provider.
+/// answer carries it. Who creates one is stored as its owner (notifications carry only what the owner may read);
+/// setting the status back to `requested`/`active` makes its undelivered events due again (``DeliveryService``).
 struct SubscriptionProvider: ResourceProvider {
     let resourceType = "Subscription"
     let interactions: Set<Interaction> = [.read, .create, .update, .delete, .searchType]
@@ -14,13 +15,16 @@ struct SubscriptionProvider: ResourceProvider {
     let providers: [String: any ResourceProvider]
     let policy: EndpointPolicy
     let now: @Sendable () -> Date
+    /// Told of every change to a subscription (the events recorded for writes depend on them).
+    var outbox: SubscriptionOutbox?
 
     var documentation: String {
         """
         rest-hook subscriptions to changes of \(SubscriptionCriteria.followedTypes.sorted().joined(separator: ", ")); \
         criteria are checked against the server's own search parameters; status requested is stored as active; \
         the signing secret is answered once, at create, in the extension \(SubscriptionInput.secretExtension). \
-        Notifications are not delivered yet.
+        Notifications are recorded in the transaction of the change and delivered in order, at least once, signed as \
+        Standard Webhooks do; $events lists them with their delivery state, $resend delivers the undelivered again.
         """
     }
 
@@ -75,6 +79,12 @@ struct SubscriptionProvider: ResourceProvider {
         guard try await storage({ () async throws in try await store.insertSubscription(record) }) else {
             throw FHIRError(.conflict, "a subscription with this id already exists")
         }
+        if let principal = RequestPrincipal.current, let events = store as? any SubscriptionEventStore {
+            try await storage { () async throws in
+                try await events.setOwner(subscriptionID: record.id, owner: SubscriptionOwner.encode(principal))
+            }
+        }
+        outbox?.invalidate()
         return try render(record, withSecret: true)
     }
 
@@ -103,6 +113,11 @@ struct SubscriptionProvider: ResourceProvider {
         }) else {
             throw FHIRError(.conflict, "Subscription/\(id) was changed at the same time; read it again")
         }
+        outbox?.invalidate()
+        if written.status == "active", stored.status != "active", let events = store as? any SubscriptionEventStore {
+            // Back to requested/active: what is pending is delivered again, in order.
+            _ = try await storage { () async throws in try await events.resetPending(subscriptionID: id.lowercased(), now: now()) }
+        }
         return try render(written)
     }
 
@@ -117,6 +132,21 @@ struct SubscriptionProvider: ResourceProvider {
         }) != nil else {
             throw FHIRError(.conflict, "Subscription/\(id) was changed at the same time; try again")
         }
+        outbox?.invalidate()
+    }
+
+    /// Puts a subscription in `error` back to `active` (``FHIRService/subscriptionResend(_:)``).
+    func reactivate(_ stored: SubscriptionRecord) async throws(FHIRError) {
+        var record = stored
+        record.status = "active"
+        record.error = nil
+        record.lastUpdated = max(now(), stored.lastUpdated)
+        guard try await storage({ () async throws in
+            try await store.replaceSubscription(record, expectedVersion: stored.versionId)
+        }) != nil else {
+            throw FHIRError(.conflict, "Subscription/\(stored.id) was changed at the same time; try again")
+        }
+        outbox?.invalidate()
     }
 
     /// The body decoded as a Subscription and checked.
@@ -204,10 +234,11 @@ struct SubscriptionProvider: ResourceProvider {
 extension SubscriptionProvider {
     /// `providers` and, when the storage keeps subscriptions, the Subscription provider over them (checking
     /// criteria against `providers`, endpoints by `MODE` and `SUBSCRIPTION_ALLOWED_HOSTS`).
-    static func adding(to providers: [any ResourceProvider], environment: ApplicationEnvironment) -> [any ResourceProvider] {
+    static func adding(to providers: [any ResourceProvider], environment: ApplicationEnvironment,
+                       outbox: SubscriptionOutbox? = nil) -> [any ResourceProvider] {
         guard let store = environment.storage.subscriptions else { return providers }
-        let configuration = environment.configuration
-        let policy = EndpointPolicy(allowInternal: !configuration.production, allowedHosts: configuration.subscriptionAllowedHosts)
-        return providers + [SubscriptionProvider(store: store, providers: providers, policy: policy)]
+        var provider = SubscriptionProvider(store: store, providers: providers, policy: environment.configuration.endpointPolicy)
+        provider.outbox = outbox
+        return providers + [provider]
     }
 }
