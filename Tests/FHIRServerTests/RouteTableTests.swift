@@ -26,6 +26,8 @@ struct RouteTableTests {
         // What the insuree app loads before sign-in: reference data, its configuration, the sign-up sheet's checks.
         "GET /api/membership/config", "GET /api/membership/locations", "GET /api/membership/hospitals",
         "POST /api/membership/check-username", "GET /api/membership/nationalId",
+        // Operations: the metrics (guarded by their own settings) and the status page of aggregate numbers.
+        "GET /metrics", "GET /",
     ]
 
     /// A path that `route` matches under `configuration`: the demo world's Jane Doe for a FHIR id, John Doe for the
@@ -44,7 +46,8 @@ struct RouteTableTests {
             case .parameter: parameter
             }
         }
-        return base + segments.map { "/" + $0 }.joined()
+        let path = base + segments.map { "/" + $0 }.joined()
+        return path.isEmpty ? "/" : path
     }
 
     /// `GET /fhir/metadata`: the row's method and path without `SITE_ROOT`.

@@ -54,6 +54,8 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
             metadata: ["max_connections": "\(maximum)", "open_files": "\(files ?? 0)"])
     }
     let governor = ConnectionGovernor(maximum: maximum)
+    var services = environment.services
+    if let sentry = service.operations.sentry { services.append(sentry) }
     let running = environment.onServerRunning
     var application = Application(
         responder: FHIRResponder(service: service, auth: environment.auth),
@@ -61,7 +63,7 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "imis-fhir",
             availableConnectionsDelegate: governor.delegate),
-        services: environment.services,
+        services: services,
         onServerRunning: { channel in
             governor.serverStarted(channel)
             await running?(channel)
@@ -79,11 +81,15 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
     // only through this process (the embedded database) lets the cache answer reads by itself.
     let observe = environment.storage.committedChanges
     let cache = limit > 0 && observe != nil ? RenderCache(byteLimit: limit, seesEveryWrite: true) : nil
+    let metrics = ServerMetrics()
     if let cache, let observe {
         // Every commit drops the renderings made from the rows it changed, before the write returns.
-        observe { changes in cache.apply(changes) }
+        observe { changes in
+            cache.apply(changes)
+            if !changes.isEmpty { metrics.renderCacheInvalidated() }
+        }
     }
-    return FHIRService(
+    var service = FHIRService(
         configuration: environment.configuration,
         providers: SubscriptionProvider.adding(
             to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache), environment: environment),
@@ -94,4 +100,9 @@ public func buildService(_ environment: ApplicationEnvironment) -> FHIRService {
             return FamilyCompartment(familyUUID: family.uuid, memberUUIDs: members)
         },
         logger: environment.logger)
+    let configuration = environment.configuration
+    service.operations = Operations(
+        configuration: configuration.operations, production: configuration.production, store: store,
+        engine: environment.storage.engine, cache: cache, metrics: metrics, logger: environment.logger)
+    return service
 }

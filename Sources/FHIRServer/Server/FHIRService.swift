@@ -19,6 +19,8 @@ public struct FHIRService: Sendable {
     let capabilityCache = NIOLockedValueBox<[String: [UInt8]]>([:])
     /// The family compartment of an insuree (by `FamilyID`), for access control.
     let compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)?
+    /// Readiness, metrics, the status page and error reports (``Operations``).
+    public internal(set) var operations = Operations()
 
     public init(configuration: ServerConfiguration, providers: [any ResourceProvider], units: any UnitOfWorkStore,
                 renderCache: RenderCache? = nil, compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)? = nil,

@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     /// `SUBSCRIPTION_ALLOWED_HOSTS`: loopback or private hosts a subscription endpoint may name in production
     /// (names or IP literals; link-local and metadata addresses stay refused).
     public var subscriptionAllowedHosts: [String] = []
+    /// `METRICS_*`, `SENTRY_*`, `SHUTDOWN_*`, `STATUS_COUNTS` (``OperationsConfiguration``).
+    public var operations = OperationsConfiguration()
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",
