@@ -33,6 +33,18 @@ extension Settings {
             }
             configuration.traceSampleRate = rate
         }
+        if let raw = values["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https" else {
+                throw SettingsError(key: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", message: "must be an http or https URL")
+            }
+            configuration.otlpTracesEndpoint = url
+        } else if let raw = values["OTEL_EXPORTER_OTLP_ENDPOINT"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https" else {
+                throw SettingsError(key: "OTEL_EXPORTER_OTLP_ENDPOINT", message: "must be an http or https URL")
+            }
+            configuration.otlpTracesEndpoint = url.appendingPathComponent("v1").appendingPathComponent("traces")
+        }
+        configuration.serviceName = string("OTEL_SERVICE_NAME", "imis-fhir")
         guard let grace = try timeout("SHUTDOWN_GRACE", .seconds(10)) else {
             throw SettingsError(key: "SHUTDOWN_GRACE", message: "must be a number of seconds above 0")
         }

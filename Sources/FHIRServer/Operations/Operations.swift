@@ -14,6 +14,8 @@ public final class Operations: Sendable {
     let cache: RenderCache?
     /// The Sentry reporter, when `SENTRY_DSN` is set and `IS_SENTRY_ENABLED` is not false.
     public let sentry: SentryReporter?
+    /// The OTLP exporter of request spans, when an endpoint is configured.
+    public let spans: SpanExporter?
     /// The metrics of this application (its own registry).
     public let metrics: ServerMetrics
     private let state = NIOLockedValueBox(State())
@@ -37,6 +39,11 @@ public final class Operations: Sendable {
             self.sentry = SentryReporter(configuration: sentry, logger: logger)
         } else {
             self.sentry = nil
+        }
+        if let endpoint = configuration.otlpTracesEndpoint, let logger {
+            spans = SpanExporter(endpoint: endpoint, serviceName: configuration.serviceName, logger: logger)
+        } else {
+            spans = nil
         }
     }
 

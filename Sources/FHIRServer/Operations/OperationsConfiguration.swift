@@ -9,6 +9,11 @@ public struct OperationsConfiguration: Sendable {
     public var metricsAllow: [AddressRange] = []
     /// `SENTRY_DSN` with `IS_SENTRY_ENABLED`: where errors are reported (nil: nowhere).
     public var sentry: SentryConfiguration?
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`): where request spans
+    /// are exported over OTLP/HTTP JSON (nil: not exported).
+    public var otlpTracesEndpoint: URL?
+    /// `OTEL_SERVICE_NAME`.
+    public var serviceName = "imis-fhir"
     /// `SENTRY_SAMPLE_RATE`: the share of new traces marked sampled (W3C `traceparent` flag).
     public var traceSampleRate: Double = 1
     /// `SHUTDOWN_GRACE`: how long in-flight requests may take to finish after SIGTERM.

@@ -56,6 +56,7 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
     let governor = ConnectionGovernor(maximum: maximum)
     var services = environment.services
     if let sentry = service.operations.sentry { services.append(sentry) }
+    if let spans = service.operations.spans { services.append(spans) }
     let running = environment.onServerRunning
     var application = Application(
         responder: FHIRResponder(service: service, auth: environment.auth),

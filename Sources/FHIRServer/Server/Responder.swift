@@ -27,14 +27,15 @@ public struct FHIRResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
+        let startedAt = Date()
         var response: Response
         // One match against the route table serves the rate limiter, the router and the metrics.
         let lookup = RouteTable.lookup(method: request.method, path: request.uri.path, configuration: service.configuration)
         let operations = service.operations
         operations.metrics.requestStarted()
         // The caller's W3C trace, or a new one; outgoing calls made for this request continue it.
-        let trace = (request.headers[.traceparent].flatMap(TraceParent.init(header:))
-            ?? TraceParent.newTrace(sampleRate: operations.configuration.traceSampleRate)).child()
+        let incoming = request.headers[.traceparent].flatMap(TraceParent.init(header:))
+        let trace = incoming?.child() ?? TraceParent.newTrace(sampleRate: operations.configuration.traceSampleRate)
         let (refused, credential) = await limited(request, context: context, lookup: lookup)
         if let refused {
             response = refused
@@ -50,6 +51,10 @@ public struct FHIRResponder: HTTPResponder {
         operations.metrics.requestFinished(
             route: labels.route, type: labels.type, method: request.method.rawValue, status: Int(response.status.code),
             duration: ContinuousClock.now - started)
+        let method = ServerMetrics.methods.contains(request.method.rawValue) ? request.method.rawValue : "other"
+        operations.spans?.record(RequestSpan(
+            trace: trace, parentSpanID: incoming?.spanID, name: "\(method) \(labels.route)", method: method,
+            route: labels.route, status: Int(response.status.code), start: startedAt, end: Date()))
         if response.status.code >= 500 {
             operations.reportServerError(
                 status: Int(response.status.code), method: request.method.rawValue, route: labels.route, type: labels.type,

@@ -31,11 +31,12 @@ import Testing
     }
 
     func scrape(_ client: any TestClientProtocol, headers: HTTPFields = [:]) async throws -> [PrometheusSample] {
-        try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
+        let text = try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
-            return try parsePrometheus(String(buffer: response.body))
+            return String(buffer: response.body)
         }
+        return try await parsePrometheus(text)
     }
 
     @Test func trafficShowsUpByRouteTemplateAndNoLabelHoldsAnIdACHFIDOrAQueryValue() async throws {

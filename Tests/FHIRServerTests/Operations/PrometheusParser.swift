@@ -12,7 +12,15 @@ struct PrometheusSample: Sendable, Decodable {
 
 /// Parses Prometheus text with `prometheus_client.parser.text_string_to_metric_families` (PyPI's
 /// `prometheus_client`, which `.ci/run` installs): a malformed exposition fails the test.
-func parsePrometheus(_ text: String) throws -> [PrometheusSample] {
+func parsePrometheus(_ text: String) async throws -> [PrometheusSample] {
+    // On a Dispatch thread: the wait for Python must not hold a thread of Swift's concurrency pool.
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try parsePrometheusBlocking(text) }) }
+    }
+}
+
+/// ``parsePrometheus(_:)``, waiting for the parser on the calling thread.
+func parsePrometheusBlocking(_ text: String) throws -> [PrometheusSample] {
     let script = """
         import json, sys
         from prometheus_client.parser import text_string_to_metric_families

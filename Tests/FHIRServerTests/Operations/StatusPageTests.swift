@@ -8,20 +8,30 @@ import Testing
 
 /// The status page at `/`, rendered by a real browser (Debian's `chromium`, headless): it draws, and shows the counts.
 @Suite struct StatusPageTests {
-    /// Runs headless Chromium with `arguments` and the URL; its standard output.
-    static func chromium(_ arguments: [String], url: String, profile: URL) throws -> String {
+    /// Runs headless Chromium with `arguments` and the URL, for at most 90 seconds; its standard output. The wait runs
+    /// on a Dispatch thread: blocking a thread of Swift's concurrency pool could starve the server Chromium talks to.
+    static func chromium(_ arguments: [String], url: String, profile: URL) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                             "--disable-extensions", "--disable-background-networking", "--disable-dev-shm-usage",
                              "--user-data-dir=\(profile.path)"] + arguments + [url]
-        let output = Pipe()
+        // A file, not a pipe: Chromium's helper processes may keep a pipe open after the browser has exited.
+        let outputFile = profile.appendingPathExtension("out")
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputFile)
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(90)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning {
+            process.terminate()
+            Issue.record("chromium \(arguments) did not finish within 90 seconds")
+        }
+        try output.close()
         #expect(process.terminationStatus == 0, "chromium \(arguments) exited \(process.terminationStatus)")
-        return String(decoding: data, as: UTF8.self)
+        return (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
     }
 
     /// Width, height, and how many distinct pixel values the PNG holds (read by Python's zlib: a blank page has one).
@@ -87,7 +97,7 @@ import Testing
         let screenshot = folder.appendingPathComponent("status.png")
         try await withLiveServer(configuration: ServerConfiguration()) { port in
             let url = "http://127.0.0.1:\(port)/"
-            let dom = try Self.chromium(["--dump-dom"], url: url, profile: folder.appendingPathComponent("a"))
+            let dom = try await Self.chromium(["--dump-dom"], url: url, profile: folder.appendingPathComponent("a"))
             for (name, count) in expected {
                 #expect(dom.contains("<dd id=\"count-\(name)\">\(count)</dd>"), "\(name) \(count) not on the page")
             }
@@ -96,7 +106,7 @@ import Testing
             #expect(dom.contains("href=\"/fhir/metadata\""))
             #expect(dom.contains("href=\"/fhir/.well-known/smart-configuration\""))
             #expect(dom.contains("no subscriptions delivered yet"))
-            _ = try Self.chromium(["--screenshot=\(screenshot.path)", "--window-size=1024,768"], url: url,
+            _ = try await Self.chromium(["--screenshot=\(screenshot.path)", "--window-size=1024,768"], url: url,
                                   profile: folder.appendingPathComponent("b"))
         }
         let png = try Self.pngFacts(screenshot)
