@@ -22,8 +22,9 @@ struct RequestSpan: Sendable {
 
 /// Exports the spans of sampled requests over OTLP/HTTP with JSON bodies (`POST <endpoint>/v1/traces`, the
 /// OpenTelemetry protocol's JSON encoding: hex trace and span ids, nanoseconds as strings), in batches of up to 256
-/// sent once a second by one background task. Recording never waits: past 2,048 waiting spans, new ones are dropped.
-/// On graceful shutdown what is queued is sent, for at most 3 seconds.
+/// sent a second after the first span of a batch is recorded, by a background task. Recording never waits: past 2,048
+/// waiting spans, new ones are dropped. As a service, it waits for the graceful shutdown and then sends what is queued,
+/// for at most 3 seconds.
 public final class SpanExporter: Service, Sendable {
     /// Where the spans go (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`).
     public let endpoint: URL
@@ -32,6 +33,8 @@ public final class SpanExporter: Service, Sendable {
     private let session: URLSession
     private let logger: Logger
     private let queue = NIOLockedValueBox<[RequestSpan]>([])
+    /// Whether a background task will send the queue.
+    private let scheduled = NIOLockedValueBox(false)
     static let queueLimit = 2_048
     static let batchSize = 256
 
@@ -49,16 +52,22 @@ public final class SpanExporter: Service, Sendable {
     func record(_ span: RequestSpan) {
         guard span.trace.sampled else { return }
         queue.withLockedValue { if $0.count < Self.queueLimit { $0.append(span) } }
-    }
-
-    /// Sends a batch every second until the graceful shutdown, then what is left for at most 3 seconds.
-    public func run() async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+        let start = scheduled.withLockedValue { scheduled -> Bool in
+            defer { scheduled = true }
+            return !scheduled
+        }
+        if start {
+            Task {
                 try? await Task.sleep(for: .seconds(1))
+                self.scheduled.withLockedValue { $0 = false }
                 await self.sendQueued(until: nil)
             }
         }
+    }
+
+    /// Waits for the graceful shutdown, then sends what is queued for at most 3 seconds.
+    public func run() async {
+        try? await gracefulShutdown()
         await sendQueued(until: .now + .seconds(3))
     }
 
