@@ -116,7 +116,13 @@ enum RouteTable {
 
         // Health checks, for any method, outside SITE_ROOT.
         Route(nil, .root, "health/live", .outcome, .open { _ in RouteTable.healthy }),
-        Route(nil, .root, "health/ready", .outcome, .open { _ in RouteTable.healthy }),
+        Route(nil, .root, "health/ready", .outcome, .open { await $0.service.operations.readiness() }),
+        // Operations: Prometheus metrics (token, allow-list or loopback in PROD) and the status page for people.
+        Route(.get, .root, "metrics", .outcome,
+              .open { $0.service.operations.metricsAnswer(headers: $0.headers, clientIP: $0.clientIP) }),
+        Route(.get, .root, "", .outcome,
+              .open { await $0.service.operations.statusPage(fhirBase: $0.service.configuration.fhirBasePath) },
+              budget: .openDocument),
     ]
 
     static let healthy = FHIRResponse(status: .ok, headers: [.contentType: "text/plain"], body: Array("ok\n".utf8))

@@ -23,7 +23,7 @@ struct CommonOptions: ParsableArguments {
 }
 
 func makeLogger(_ settings: Settings) throws -> Logger {
-    var logger = Logger(label: "imis-fhir")
+    var logger = try settings.jsonLogs ? Logger(label: "imis-fhir") { JSONLogHandler(label: $0) } : Logger(label: "imis-fhir")
     logger.logLevel = try settings.logLevel
     return logger
 }
@@ -50,11 +50,18 @@ struct Serve: AsyncParsableCommand {
         // before the server accepts requests.
         environment.services = opened.services
         if let sweep = EnrolmentSweep(auth: auth, logger: logger) { environment.services.append(sweep) }
-        environment.beforeServerStarts = [{ try await opened.prepare() }]
+        let lifecycle = configuration.operations.lifecycle
+        environment.beforeServerStarts = [{
+            lifecycle.setMigrationsPending(true)
+            try await opened.prepare()
+            lifecycle.setMigrationsPending(false)
+        }]
         let app = buildApplication(environment)
         let engine = opened.storage.engine == .postgresql ? " on PostgreSQL" : ""
         logger.info("serving FHIR R4 at http://\(configuration.host):\(configuration.port)\(configuration.fhirBasePath)\(engine)")
-        try await app.runService()
+        try await GracefulShutdown.run(app, configuration: configuration.operations, logger: logger)
+        await GracefulShutdown.flush(auth.otp, within: .seconds(3))
+        logger.info("stopped")
     }
 }
 

@@ -75,6 +75,7 @@ struct Settings {
             authenticatedRateLimit: authenticatedRateLimit, connections: try connectionLimits())
         try applyAnswerLimits(to: &configuration)
         configuration.basicAuth = try bool("BASIC_AUTH", true)
+        configuration.operations = try operationsConfiguration(production: configuration.production)
         configuration.subscriptionAllowedHosts = string("SUBSCRIPTION_ALLOWED_HOSTS", "").split(separator: ",")
             .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.export = try exportSettings()

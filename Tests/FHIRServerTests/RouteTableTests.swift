@@ -29,6 +29,8 @@ struct RouteTableTests {
         // Self-enrolment runs signed out in the app; the enrolment id (random) is what reaches an enrolment.
         "POST /membership/enrollment", "POST /api/membership/enrollment", "GET /membership/enrollment/walk-device",
         "POST /membership/enrollment/walk-device/paypal", "POST /membership/enrollment/walk-device/paypal/capture",
+        // Operations: the metrics (guarded by their own settings) and the status page of aggregate numbers.
+        "GET /metrics", "GET /",
     ]
 
     /// A path that `route` matches under `configuration`: the demo world's Jane Doe for a FHIR id, John Doe for the
@@ -55,7 +57,8 @@ struct RouteTableTests {
             previous = text
             segments.append(text)
         }
-        return base + segments.map { "/" + $0 }.joined()
+        let path = base + segments.map { "/" + $0 }.joined()
+        return path.isEmpty ? "/" : path
     }
 
     /// The configuration of a walk under `siteRoot`: exports offered (their rows are walked too).

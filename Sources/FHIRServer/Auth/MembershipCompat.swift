@@ -15,7 +15,7 @@ struct MembershipCompat: Sendable {
     let services: AuthServices
     let service: FHIRService
 
-    var tokenEndpoint: TokenEndpoint { TokenEndpoint(services: services) }
+    var tokenEndpoint: TokenEndpoint { TokenEndpoint(services: services, metrics: service.operations.metrics) }
     var membership: MembershipEndpoint { MembershipEndpoint(services: services) }
 
     static func message(_ text: String, status: HTTPResponse.Status, extra: [JSONMember] = []) -> FHIRResponse {

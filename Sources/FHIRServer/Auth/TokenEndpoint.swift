@@ -8,6 +8,8 @@ import Membership
 /// public keys, and the discovery documents (RFC 8414, SMART App Launch 2.0).
 struct TokenEndpoint: Sendable {
     let services: AuthServices
+    /// Where grants and refusals are counted.
+    var metrics = ServerMetrics()
 
     static let otpGrant = "urn:openimis:params:oauth:grant-type:otp"
     static let grantTypes = ["password", "refresh_token", "client_credentials", otpGrant]
@@ -15,9 +17,11 @@ struct TokenEndpoint: Sendable {
     /// `POST /auth/token`; `authBase` is the base of the auth routes as the client reaches them (from `SITE_URL` when
     /// set), whose `/token` a client assertion's `aud` must be.
     func token(headers: HTTPFields, body: [UInt8], authBase: String) async -> FHIRResponse {
+        var grantLabel = "other"
         do {
             let parameters = try AuthParameters(body: body, contentType: headers[.contentType])
             let grant = try parameters.required("grant_type")
+            grantLabel = grant
             let tokens: IssuedTokens
             switch grant {
             case "password":
@@ -39,8 +43,11 @@ struct TokenEndpoint: Sendable {
             default:
                 throw TokenError("unsupported_grant_type", "grant_type must be one of \(Self.grantTypes.joined(separator: ", "))")
             }
-            return try await Self.answer(tokens, registry: services.registry)
+            let answer = try await Self.answer(tokens, registry: services.registry)
+            metrics.tokenRequest(grantType: grantLabel, granted: true)
+            return answer
         } catch {
+            metrics.tokenRequest(grantType: grantLabel, granted: false)
             return Self.failure(error)
         }
     }
@@ -102,6 +109,7 @@ struct TokenEndpoint: Sendable {
             default:
                 throw TokenError.invalidRequest("purpose must be register or login")
             }
+            OTPStatistics.shared.started()
             return Self.accepted(start)
         } catch {
             return Self.failure(error)

@@ -180,7 +180,7 @@ struct RouteRequest: Sendable {
     let auth: AuthServices
     let service: FHIRService
 
-    var token: TokenEndpoint { TokenEndpoint(services: auth) }
+    var token: TokenEndpoint { TokenEndpoint(services: auth, metrics: service.operations.metrics) }
     var membership: MembershipEndpoint { MembershipEndpoint(services: auth) }
     var compat: MembershipCompat { MembershipCompat(services: auth, service: service) }
     var enrolment: EnrolmentEndpoint { EnrolmentEndpoint(services: auth) }

@@ -56,6 +56,9 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
             metadata: ["max_connections": "\(maximum)", "open_files": "\(files ?? 0)"])
     }
     let governor = ConnectionGovernor(maximum: maximum)
+    var services = environment.services
+    if let sentry = service.operations.sentry { services.append(sentry) }
+    if let spans = service.operations.spans { services.append(spans) }
     let running = environment.onServerRunning
     var application = Application(
         responder: FHIRResponder(service: service, auth: environment.auth),
@@ -63,7 +66,7 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "imis-fhir",
             availableConnectionsDelegate: governor.delegate),
-        services: environment.services + (delivery.map { [$0] } ?? []),
+        services: services + (delivery.map { [$0] } ?? []),
         onServerRunning: { channel in
             governor.serverStarted(channel)
             await running?(channel)
@@ -87,15 +90,21 @@ func buildServiceAndDelivery(_ environment: ApplicationEnvironment) -> (service:
     // only through this process (the embedded database) lets the cache answer reads by itself.
     let observe = environment.storage.committedChanges
     var cache = limit > 0 && observe != nil ? RenderCache(byteLimit: limit, seesEveryWrite: true) : nil
+    let metrics = ServerMetrics()
     if let cache, let observe {
         // Every commit drops the renderings made from the rows it changed, before the write returns.
-        observe { changes in cache.apply(changes) }
+        observe { changes in
+            cache.apply(changes)
+            if !changes.isEmpty { metrics.renderCacheInvalidated() }
+        }
     } else if limit > 0, let feed = environment.storage.changeFeed {
         // A shared database reports every writer's commits while its feed is connected; until then, nothing cached.
         let shared = RenderCache(byteLimit: limit, seesEveryWrite: true, trusted: false)
         feed { event in
             switch event {
-            case .changed(let changes): shared.apply(changes)
+            case .changed(let changes):
+                shared.apply(changes)
+                if !changes.isEmpty { metrics.renderCacheInvalidated() }
             case .flush(let trusted): shared.reset(trusted: trusted)
             }
         }
@@ -126,6 +135,10 @@ func buildServiceAndDelivery(_ environment: ApplicationEnvironment) -> (service:
             singleInstance: environment.storage.engine == .sqlite, logger: environment.logger)
         service.exports = jobs
     }
+    let configuration = environment.configuration
+    service.operations = Operations(
+        configuration: configuration.operations, production: configuration.production, store: store,
+        engine: environment.storage.engine, cache: cache, metrics: metrics, logger: environment.logger)
     guard let events, let outbox, let hook = environment.storage.outbox else { return (service, nil) }
     outbox.attach(service)
     hook.install { rows in try await outbox.record(rows) }

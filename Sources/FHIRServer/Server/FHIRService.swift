@@ -21,6 +21,8 @@ public struct FHIRService: Sendable {
     let compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)?
     /// The bulk export jobs (`$export`); nil when exports are not offered.
     public var exports: ExportJobs?
+    /// Readiness, metrics, the status page and error reports (``Operations``).
+    public internal(set) var operations = Operations()
 
     public init(configuration: ServerConfiguration, providers: [any ResourceProvider], units: any UnitOfWorkStore,
                 renderCache: RenderCache? = nil, compartments: (@Sendable (Int64) async throws -> FamilyCompartment?)? = nil,

@@ -27,14 +27,38 @@ public struct FHIRResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
+        let startedAt = Date()
         var response: Response
-        // One match against the route table serves the rate limiter and the router.
+        // One match against the route table serves the rate limiter, the router and the metrics.
         let lookup = RouteTable.lookup(method: request.method, path: request.uri.path, configuration: service.configuration)
+        let operations = service.operations
+        operations.metrics.requestStarted()
+        // The caller's W3C trace, or a new one; outgoing calls made for this request continue it.
+        let incoming = request.headers[.traceparent].flatMap(TraceParent.init(header:))
+        let trace = incoming?.child() ?? TraceParent.newTrace(sampleRate: operations.configuration.traceSampleRate)
         let (refused, credential) = await limited(request, context: context, lookup: lookup)
         if let refused {
             response = refused
+            if refused.status == .tooManyRequests {
+                operations.metrics.rateLimited(budget: "\(RequestBudget.of(lookup, preflight: false))")
+            }
         } else {
-            response = await respondWithoutLog(to: request, context: context, credential: credential, lookup: lookup)
+            response = await TraceParent.$current.withValue(trace) {
+                await respondWithoutLog(to: request, context: context, credential: credential, lookup: lookup)
+            }
+        }
+        let labels = lookup.metricsLabels(providers: service.providers)
+        operations.metrics.requestFinished(
+            route: labels.route, type: labels.type, method: request.method.rawValue, status: Int(response.status.code),
+            duration: ContinuousClock.now - started)
+        let method = ServerMetrics.methods.contains(request.method.rawValue) ? request.method.rawValue : "other"
+        operations.spans?.record(RequestSpan(
+            trace: trace, parentSpanID: incoming?.spanID, name: "\(method) \(labels.route)", method: method,
+            route: labels.route, status: Int(response.status.code), start: startedAt, end: Date()))
+        if response.status.code >= 500 {
+            operations.reportServerError(
+                status: Int(response.status.code), method: request.method.rawValue, route: labels.route, type: labels.type,
+                requestID: context.logger[metadataKey: "hb.request.id"]?.description ?? "", trace: trace)
         }
         let config = service.configuration
         if config.production { SecurityHeaders.apply(to: &response.headers) }
@@ -55,7 +79,7 @@ public struct FHIRResponder: HTTPResponder {
                 "request",
                 metadata: [
                     "method": "\(request.method.rawValue)", "route": "\(routeLabel(request.uri.path))",
-                    "status": "\(response.status.code)", "duration_us": "\(micros)",
+                    "status": "\(response.status.code)", "duration_us": "\(micros)", "trace_id": "\(trace.traceID)",
                 ])
         }
         return response

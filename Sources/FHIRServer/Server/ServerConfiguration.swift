@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var export = ExportSettings()
     /// `SUBSCRIPTION_*`: how Subscription events are delivered (``DeliverySettings``).
     public var delivery = DeliverySettings()
+    /// `METRICS_*`, `SENTRY_*`, `SHUTDOWN_*`, `STATUS_COUNTS` (``OperationsConfiguration``).
+    public var operations = OperationsConfiguration()
 
     public init(
         production: Bool = false, host: String = "127.0.0.1", port: Int = 8080, siteRoot: String = "",

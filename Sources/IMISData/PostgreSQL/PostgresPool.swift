@@ -82,9 +82,15 @@ final class PostgresPool: Sendable {
         if unreachable {
             throw DatabaseUnavailable("the database cannot be reached", retryAfter: retryAfter, connectionLost: true)
         }
+        let statistics = PoolStatistics.postgresql
+        let asked = statistics.asking()
+        let acquired = NIOLockedValueBox(false)
+        defer { if acquired.withLockedValue({ $0 }) { statistics.released() } else { statistics.failed() } }
         do {
             return try await generation.withConnection(handoff: handoff) { connection in
                 stopWaiting(handoff)
+                acquired.withLockedValue { $0 = true }
+                statistics.acquired(since: asked)
                 return try await body(connection)
             }
         } catch let failure as LeaseFailure {

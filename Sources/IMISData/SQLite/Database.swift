@@ -96,7 +96,15 @@ public final class IMISDatabase: Sendable {
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         let recorder = ReadRecorder.current
         if isInUnitOfWork { return try onWriter { db in try ReadRecorder.carrying(recorder) { try body(db) } } }
-        return try writer.read { db in try ReadRecorder.carrying(recorder) { try body(db) } }
+        let statistics = PoolStatistics.sqlite
+        let asked = statistics.asking()
+        var acquired = false
+        defer { if acquired { statistics.released() } else { statistics.failed() } }
+        return try writer.read { db in
+            acquired = true
+            statistics.acquired(since: asked)
+            return try ReadRecorder.carrying(recorder) { try body(db) }
+        }
     }
 
     /// Runs a lookup made of a single statement, without a transaction around it (a statement is atomic on its
@@ -104,7 +112,15 @@ public final class IMISDatabase: Sendable {
     func readStatement<T>(_ body: (Database) throws -> T) throws -> T {
         let recorder = ReadRecorder.current
         if isInUnitOfWork { return try onWriter { db in try ReadRecorder.carrying(recorder) { try body(db) } } }
-        return try writer.unsafeRead { db in try ReadRecorder.carrying(recorder) { try body(db) } }
+        let statistics = PoolStatistics.sqlite
+        let asked = statistics.asking()
+        var acquired = false
+        defer { if acquired { statistics.released() } else { statistics.failed() } }
+        return try writer.unsafeRead { db in
+            acquired = true
+            statistics.acquired(since: asked)
+            return try ReadRecorder.carrying(recorder) { try body(db) }
+        }
     }
 
     /// Runs `body` in a write transaction; the transaction rolls back if `body` throws. Waits (suspended) while

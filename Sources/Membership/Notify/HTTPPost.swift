@@ -17,6 +17,8 @@ struct HTTPPost: Sendable {
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = "POST"
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        // The caller's trace continues at the receiver (W3C Trace Context).
+        if let trace = TraceParent.current { request.setValue(trace.child().header, forHTTPHeaderField: "traceparent") }
         request.httpBody = body
         let (data, response): (Data, URLResponse)
         do {

@@ -92,6 +92,7 @@ public final class Notifier: Sendable {
                     try await send(message)
                 } catch {
                     logger.error("delivery failed", metadata: ["channel": "\(message.channel.rawValue)", "error": "\(error)"])
+                    BackgroundErrors.report("otp-delivery", error)
                 }
                 _ = running.withLock { $0.removeValue(forKey: id) }
             }

@@ -85,13 +85,16 @@ extension OTPService {
             // The id is the caller's and matched nothing: only a bounded, printable prefix goes to the log.
             logger.info("otp verification refused",
                         metadata: ["otp_id": "\(String(otpID.unicodeScalars.prefix(64).filter { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }))"])
+            OTPStatistics.shared.failed(locked: false)
             throw OTPError.invalidGrant
         }
         let mac = keyring.codeMAC(challenge: otpID, code: code)
         guard OTPKeyring.constantTimeEqual(mac, challenge.codeMAC), !challenge.decoy else {
             logger.info("otp verification failed", metadata: ["otp_id": "\(otpID)", "attempts": "\(challenge.attempts)"])
+            OTPStatistics.shared.failed(locked: challenge.attempts >= challenge.maxAttempts)
             throw OTPError.invalidGrant
         }
+        OTPStatistics.shared.verified()
         return (challenge, mac)
     }
 

@@ -40,6 +40,9 @@ public struct OTPService: Sendable {
     let codes: OTPCodeGenerator
     let logger: Logger
 
+    /// Waits until the codes being sent in the background have gone out (or failed), for a graceful shutdown.
+    public func drainDeliveries() async { await notifier.drain() }
+
     /// - Parameters:
     ///   - secret: the server secret the code MACs and contact hashes are keyed with (a key is derived from it).
     ///   - clock, codes: injectable for tests.
