@@ -24,7 +24,7 @@ struct DatabaseFaultTests {
     @Test func aStoppedDatabaseAnswers503FastAndServiceResumesWhenItReturns() async throws {
         let cluster = try OwnPostgresCluster()
         defer { cluster.remove() }
-        try cluster.start()
+        try await cluster.start()
         var settings = try PostgresSettings(url: cluster.url)
         settings.tls = .disable
         settings.maximumConnections = 4
@@ -47,7 +47,7 @@ struct DatabaseFaultTests {
         try await app.test(.router) { client in
             try await client.fhir(uri: read, method: .get) { response in #expect(response.status == .ok) }
 
-            try cluster.stop()
+            try await cluster.stop()
             for uri in [read, "/fhir/Patient?family=Doe&gender=male", read] {
                 let started = ContinuousClock.now
                 try await client.fhir(uri: uri, method: .get) { response in
@@ -74,7 +74,7 @@ struct DatabaseFaultTests {
                 #expect(issueCode(fhirBody(response)) == "transient")
             }
 
-            try cluster.start()
+            try await cluster.start()
             let back = ContinuousClock.now
             var status = HTTPResponse.Status.serviceUnavailable
             while status != .ok, ContinuousClock.now - back < Self.bound {

@@ -39,22 +39,42 @@ final class OwnPostgresCluster: @unchecked Sendable {
     /// `postgres://imis@127.0.0.1:<port>/postgres`.
     var url: String { "postgres://imis@127.0.0.1:\(port)/postgres" }
 
-    func start() throws {
-        try run(
-            "pg_ctl",
-            [
-                "-D", data, "-w", "-l", directory.appendingPathComponent("log").path, "-o",
-                "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-            ])
+    /// Starts the server and waits until it accepts connections, on a thread of its own (never one of the
+    /// test's tasks'). A failed start is tried once more; the error then carries the end of the server's log.
+    func start() async throws {
+        let arguments = [
+            "-D", data, "-w", "-l", directory.appendingPathComponent("log").path, "-o",
+            "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+        ]
+        do {
+            try await runOffThread("pg_ctl", arguments)
+        } catch {
+            do {
+                try await runOffThread("pg_ctl", arguments)
+            } catch {
+                let log = (try? String(contentsOf: directory.appendingPathComponent("log"), encoding: .utf8)) ?? ""
+                throw Failure(description: "\(error); the server's log ends: \(log.suffix(600))")
+            }
+        }
     }
 
     /// Stops the server the way an operator does (`-m fast`: sessions are ended, connections closed).
-    func stop() throws {
-        try run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
+    func stop() async throws {
+        try await runOffThread("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
+    }
+
+    /// ``run(_:_:)`` on a thread of its own: waiting for the tool never holds one of the few threads that run
+    /// the tests' tasks (on two cores, two such waits would stall every other test meanwhile).
+    private func runOffThread(_ tool: String, _ arguments: [String]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try self.run(tool, arguments) })
+            }
+        }
     }
 
     func remove() {
-        try? stop()
+        try? run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
         try? FileManager.default.removeItem(at: directory)
     }
 

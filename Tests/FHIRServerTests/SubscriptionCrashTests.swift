@@ -103,7 +103,9 @@ import Glibc
             let delivered = try #require(receiver.acknowledged.first)
             #expect(delivered.path == "/PaymentNotice/\(id)")
             #expect(delivered.webhookID == attempted)
-            #expect(receiver.acknowledged.count == 1)
+            // One event, one id. (A request the killed process had sent just before it died may still be answered
+            // 200 once the receiver is back; the sender never learnt it, so the event is sent again with its id.)
+            #expect(Set(receiver.acknowledged.map(\.webhookID)) == [attempted])
         }
     }
 }

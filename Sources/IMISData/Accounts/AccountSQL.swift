@@ -101,7 +101,7 @@ extension Storage {
         self.init(engine: engine, store: store, accounts: SQLAccountStore(sql: accountSQL),
                   otpChallenges: SQLOTPChallengeStore(sql: accountSQL), pushTokens: SQLPushTokenStore(sql: accountSQL),
                   committedChanges: committedChanges)
-        self.subscriptions = SQLSubscriptionStore(sql: accountSQL)
+        self.subscriptions = SQLSubscriptionStore(sql: accountSQL, sharedDelivery: engine == .postgresql)
         self.exportJobs = SQLExportJobStore(sql: accountSQL)
     }
 }

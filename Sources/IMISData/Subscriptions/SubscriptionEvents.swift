@@ -174,6 +174,16 @@ extension SQLSubscriptionStore: SubscriptionEventStore {
 
     public func claimNext(subscriptionID: String, owner: String, now: Date, until: Date) async throws -> SubscriptionEvent? {
         let now = Self.milliseconds(now)
+        guard sharedDelivery else {
+            // One process delivers: its task for this subscription is the only sender, nothing to lease. The
+            // first pending event, when it is due (a later one never overtakes it).
+            return try await sql.fetch("""
+                SELECT \(Self.eventColumns) FROM imisfhir_subscription_event
+                WHERE id = (SELECT id FROM imisfhir_subscription_event WHERE state = 'pending' AND subscription_id = ?
+                            ORDER BY seq LIMIT 1)
+                  AND next_attempt_ms <= ?
+                """, [subscriptionID, now]).first.flatMap(Self.event)
+        }
         // One conditional statement: of two instances, the second finds the lease live and gets no row.
         return try await sql.write("""
             UPDATE imisfhir_subscription_event SET lease_owner = ?, lease_until_ms = ?
@@ -184,13 +194,16 @@ extension SQLSubscriptionStore: SubscriptionEventStore {
             """, [owner, Self.milliseconds(until), subscriptionID, now, now, owner]).first.flatMap(Self.event)
     }
 
+    /// The condition that `owner` still holds the lease of the event (always true where nothing is leased).
+    var leaseHeld: String { sharedDelivery ? "lease_owner = ?" : "(lease_owner IS NULL OR lease_owner = ?)" }
+
     public func markDelivered(eventID: String, owner: String, status: Int, at: Date) async throws {
         let at = Self.milliseconds(at)
         try await sql.write("""
             UPDATE imisfhir_subscription_event SET state = 'delivered', delivered_ms = ?, last_status = ?, last_error = NULL,
               attempts = attempts + 1, first_attempt_ms = COALESCE(first_attempt_ms, ?), lease_owner = NULL,
               lease_until_ms = NULL
-            WHERE id = ? AND lease_owner = ?
+            WHERE id = ? AND \(leaseHeld)
             """, [at, Int64(status), at, eventID, owner])
     }
 
@@ -199,7 +212,7 @@ extension SQLSubscriptionStore: SubscriptionEventStore {
         try await sql.write("""
             UPDATE imisfhir_subscription_event SET last_status = ?, last_error = ?, attempts = attempts + 1,
               first_attempt_ms = COALESCE(first_attempt_ms, ?), next_attempt_ms = ?, lease_owner = NULL, lease_until_ms = NULL
-            WHERE id = ? AND lease_owner = ?
+            WHERE id = ? AND \(leaseHeld)
             """, [status.map { Int64($0) }, error, at, Self.milliseconds(next), eventID, owner])
     }
 

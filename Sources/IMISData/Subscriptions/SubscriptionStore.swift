@@ -93,10 +93,15 @@ enum SubscriptionSchema {
 public struct SQLSubscriptionStore: SubscriptionStore {
     /// The engine's statements.
     public let sql: any AccountSQL
+    /// Whether other processes deliver from the same database (PostgreSQL): an event is then leased in the
+    /// database before it is sent. The embedded database has one process, whose delivery service sends each
+    /// subscription's events from one task: it leases nothing, which saves a commit per event.
+    public let sharedDelivery: Bool
 
     /// The store over `sql`.
-    public init(sql: any AccountSQL) {
+    public init(sql: any AccountSQL, sharedDelivery: Bool = true) {
         self.sql = sql
+        self.sharedDelivery = sharedDelivery
     }
 
     static let columns = """

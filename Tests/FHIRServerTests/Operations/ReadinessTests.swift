@@ -40,7 +40,7 @@ struct ReadinessOutageTests {
     @Test func readinessIs503WhileTheClusterIsDownAnd200WhenItReturns() async throws {
         let cluster = try OwnPostgresCluster()
         defer { cluster.remove() }
-        try cluster.start()
+        try await cluster.start()
         var settings = try PostgresSettings(url: cluster.url)
         settings.tls = .disable
         settings.maximumConnections = 4
@@ -55,7 +55,7 @@ struct ReadinessOutageTests {
                 logger: TestPostgres.logger))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
-            try cluster.stop()
+            try await cluster.stop()
             let stopped = ContinuousClock.now
             var status = HTTPResponse.Status.ok
             while status == .ok, ContinuousClock.now - stopped < .seconds(15) {
@@ -66,7 +66,7 @@ struct ReadinessOutageTests {
             }
             #expect(status == .serviceUnavailable)
             try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
-            try cluster.start()
+            try await cluster.start()
             let back = ContinuousClock.now
             while status != .ok, ContinuousClock.now - back < .seconds(15) {
                 status = try await client.execute(uri: "/health/ready", method: .get) { $0.status }
