@@ -162,6 +162,15 @@ import Testing
                 #expect(receiver.deliveries.allSatisfy { WebhookReceiver.verify($0, secret: subscription.secret) })
                 try await Task.sleep(nanoseconds: 300_000_000)
                 #expect(receiver.deliveries.count == 9)
+                // The operator sees the same in /metrics: 4 sent (each with its lag), 5 retried.
+                let text = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+                let samples = try await parsePrometheus(text)
+                func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+                    samples.first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?.value
+                }
+                #expect(value("imisfhir_subscription_deliveries_total", ["outcome": "sent"]) == 4)
+                #expect(value("imisfhir_subscription_deliveries_total", ["outcome": "retried"]) == 5)
+                #expect(value("imisfhir_subscription_delivery_lag_seconds_count") == 4)
             }
         }
     }

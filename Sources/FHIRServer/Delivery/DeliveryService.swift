@@ -125,9 +125,11 @@ public final class DeliveryService: Service {
         if let status, (200..<300).contains(status) {
             try await store.markDelivered(eventID: event.id, owner: instance, status: status, at: time)
             meter.update { $0.delivered += 1 }
+            meter.report("sent", lag: .milliseconds(Int64(max(0, time.timeIntervalSince(event.time)) * 1000)))
             return true
         }
         meter.update { $0.failedAttempts += 1 }
+        meter.report("retried")
         logger.warning("subscription notification not delivered",
                        metadata: ["subscription": "\(record.id)", "event": "\(event.id)", "attempt": "\(event.attempts + 1)",
                                   "reason": "\(failure)"])
@@ -157,6 +159,7 @@ public final class DeliveryService: Service {
             record.lastUpdated = max(now(), record.lastUpdated)
             if try await store.replaceSubscription(record, expectedVersion: expected) != nil {
                 meter.update { $0.subscriptionsFailed += 1 }
+                meter.report("failed")
                 logger.warning("subscription put in error", metadata: ["subscription": "\(id)", "reason": "\(reason)"])
                 return
             }

@@ -45,11 +45,18 @@ public struct DeliveryCounters: Sendable, Hashable {
 
 /// The counters of a delivery service, shared with whoever reads them.
 public final class DeliveryMeter: Sendable {
+    /// Told of each outcome (`sent`, `retried`, `failed`) and, for a sent one, the time since the change.
+    public typealias Sink = @Sendable (_ outcome: String, _ lag: Duration?) -> Void
     private let box = NIOLockedValueBox(DeliveryCounters())
+    private let sink = NIOLockedValueBox<Sink?>(nil)
     public init() {}
     /// The counters now.
     public var counters: DeliveryCounters { box.withLockedValue { $0 } }
     func update(_ body: (inout DeliveryCounters) -> Void) { box.withLockedValue { body(&$0) } }
+    /// Sends every later outcome to `sink` too (the server's metrics).
+    public func connect(_ sink: @escaping Sink) { self.sink.withLockedValue { $0 = sink } }
+    /// Reports one outcome to the connected sink, if any.
+    func report(_ outcome: String, lag: Duration? = nil) { sink.withLockedValue { $0 }?(outcome, lag) }
 }
 
 extension ServerConfiguration {

@@ -90,7 +90,8 @@ public final class ServerMetrics: Sendable {
         if let lag {
             registry.makeDurationHistogram(
                 descriptor: Self.named("imisfhir_subscription_delivery_lag_seconds", "Time from a change to the delivery of its notification"),
-                buckets: [.seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300), .seconds(1800)]
+                buckets: [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+                          .seconds(15), .seconds(60), .seconds(300), .seconds(1800)]
             ).record(lag)
         }
     }

@@ -144,6 +144,7 @@ func buildServiceAndDelivery(_ environment: ApplicationEnvironment) -> (service:
     hook.install { rows in try await outbox.record(rows) }
     let settings = environment.configuration.delivery
     guard settings.enabled else { return (service, nil) }
+    environment.deliveryMeter.connect { outcome, lag in metrics.subscriptionDelivery(outcome: outcome, lag: lag) }
     return (service, DeliveryService(store: events, outbox: outbox, settings: settings,
                                      policy: environment.configuration.endpointPolicy, logger: environment.logger,
                                      meter: environment.deliveryMeter))
