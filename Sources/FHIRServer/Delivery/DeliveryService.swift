@@ -89,6 +89,7 @@ public final class DeliveryService: Service {
 
     /// Sends the subscription's due events in order, until one fails or none is due.
     func drain(_ id: String) async {
+        if store.sendsWithoutLeases { return await drainInRuns(id) }
         do {
             for _ in 0..<1_000 {
                 guard !Task.isCancelled, let record = try await store.subscription(id: id), Self.delivers(record, at: now()) else { return }
@@ -104,8 +105,50 @@ public final class DeliveryService: Service {
         }
     }
 
+    /// ``drain(_:)`` where one process delivers: the due events are read a run at a time and sent in order, and
+    /// the answers of a run are recorded in one write (the database's one writer is shared with the requests:
+    /// a write per event would make the delivery wait behind them for every event). A run stops at the first
+    /// failure, whose attempt is recorded after the answers before it. A crash before the write sends the run's
+    /// events again, with their ids (at least once).
+    func drainInRuns(_ id: String) async {
+        var answers: [(eventID: String, status: Int, at: Date)] = []
+        do {
+            for _ in 0..<100 {
+                guard !Task.isCancelled, let record = try await store.subscription(id: id), Self.delivers(record, at: now()) else { break }
+                let run = try await store.dueInOrder(subscriptionID: id, now: now(), limit: settings.runLength)
+                guard !run.isEmpty else { break }
+                var failed = false
+                for event in run where !Task.isCancelled {
+                    guard try await attempt(event, record, answers: &answers) else { failed = true; break }
+                }
+                try await store.markDelivered(answers)
+                answers.removeAll()
+                if failed { break }
+            }
+            try await store.markDelivered(answers)
+        } catch {
+            logger.warning("subscription delivery failed to record its state",
+                           metadata: ["subscription": "\(id)", "error": "\(type(of: error))"])
+        }
+    }
+
     /// One attempt at the leased `event`; true when it was acknowledged (the next may follow).
     func attempt(_ event: SubscriptionEvent, _ record: SubscriptionRecord) async throws -> Bool {
+        var unused: [(eventID: String, status: Int, at: Date)]?
+        return try await attempt(event, record, answers: &unused)
+    }
+
+    /// One attempt at `event`; true when it was acknowledged. With `answers`, an acknowledgement is added there
+    /// for the caller to record (and recorded before a failure is); without, it is recorded at once.
+    func attempt(_ event: SubscriptionEvent, _ record: SubscriptionRecord,
+                 answers: inout [(eventID: String, status: Int, at: Date)]) async throws -> Bool {
+        var optional: [(eventID: String, status: Int, at: Date)]? = answers
+        defer { answers = optional ?? [] }
+        return try await attempt(event, record, answers: &optional)
+    }
+
+    private func attempt(_ event: SubscriptionEvent, _ record: SubscriptionRecord,
+                         answers: inout [(eventID: String, status: Int, at: Date)]?) async throws -> Bool {
         var status: Int?
         var failure: String
         if let message = WebhookMessage.make(event, subscription: record, timestamp: now()) {
@@ -123,10 +166,18 @@ public final class DeliveryService: Service {
         }
         let time = now()
         if let status, (200..<300).contains(status) {
-            try await store.markDelivered(eventID: event.id, owner: instance, status: status, at: time)
+            if answers != nil {
+                answers?.append((eventID: event.id, status: status, at: time))
+            } else {
+                try await store.markDelivered(eventID: event.id, owner: instance, status: status, at: time)
+            }
             meter.update { $0.delivered += 1 }
             meter.report("sent", lag: .milliseconds(Int64(max(0, time.timeIntervalSince(event.time)) * 1000)))
             return true
+        }
+        if let earlier = answers, !earlier.isEmpty {
+            try await store.markDelivered(earlier)
+            answers = []
         }
         meter.update { $0.failedAttempts += 1 }
         meter.report("retried")

@@ -3,6 +3,9 @@ import NIOConcurrencyHelpers
 
 /// How Subscription events are delivered (`SUBSCRIPTION_*` settings).
 public struct DeliverySettings: Sendable, Hashable {
+    /// Where one process delivers: how many due events of a subscription are read and sent as one run, their
+    /// answers recorded in one write.
+    public var runLength = 100
     /// `SUBSCRIPTION_DELIVERY`: whether this instance delivers (events are recorded either way).
     public var enabled = true
     /// `SUBSCRIPTION_RETRY_HORIZON` (seconds): how long an event is retried before its subscription goes to `error`

@@ -70,6 +70,14 @@ public protocol SubscriptionEventStore: Sendable {
     func claimNext(subscriptionID: String, owner: String, now: Date, until: Date) async throws -> SubscriptionEvent?
     /// Records a 2xx answer to the leased event.
     func markDelivered(eventID: String, owner: String, status: Int, at: Date) async throws
+    /// Whether events are sent without a lease (one process delivers): then ``dueInOrder(subscriptionID:now:limit:)``
+    /// and ``markDelivered(_:)`` let the delivery send a run of events and record their answers in one write.
+    var sendsWithoutLeases: Bool { get }
+    /// The subscription's undelivered events in order, at most `limit`, when the first is due at `now`; empty
+    /// otherwise. Only where nothing is leased.
+    func dueInOrder(subscriptionID: String, now: Date, limit: Int) async throws -> [SubscriptionEvent]
+    /// Records the 2xx answers to several events in one transaction (each `(event id, status, time)`).
+    func markDelivered(_ answers: [(eventID: String, status: Int, at: Date)]) async throws
     /// Records a failed attempt at the leased event; the next is due at `next`.
     func markFailed(eventID: String, owner: String, status: Int?, error: String, at: Date, next: Date) async throws
     /// Makes every undelivered event of the subscription due at `now`, attempts and horizon starting again.
@@ -192,6 +200,26 @@ extension SQLSubscriptionStore: SubscriptionEventStore {
               AND next_attempt_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms < ? OR lease_owner = ?)
             RETURNING \(Self.eventColumns)
             """, [owner, Self.milliseconds(until), subscriptionID, now, now, owner]).first.flatMap(Self.event)
+    }
+
+    public var sendsWithoutLeases: Bool { !sharedDelivery }
+
+    public func dueInOrder(subscriptionID: String, now: Date, limit: Int) async throws -> [SubscriptionEvent] {
+        let pending = try await sql.fetch("""
+            SELECT \(Self.eventColumns) FROM imisfhir_subscription_event
+            WHERE state = 'pending' AND subscription_id = ? ORDER BY seq LIMIT ?
+            """, [subscriptionID, Int64(max(1, limit))]).compactMap(Self.event)
+        guard let first = pending.first, first.nextAttempt <= now else { return [] }
+        return pending
+    }
+
+    public func markDelivered(_ answers: [(eventID: String, status: Int, at: Date)]) async throws {
+        guard !answers.isEmpty else { return }
+        try await sql.transaction {
+            for answer in answers {
+                try await markDelivered(eventID: answer.eventID, owner: "", status: answer.status, at: answer.at)
+            }
+        }
     }
 
     /// The condition that `owner` still holds the lease of the event (always true where nothing is leased).
