@@ -44,7 +44,10 @@ final class OwnPostgresCluster: @unchecked Sendable {
     func start() async throws {
         let arguments = [
             "-D", data, "-w", "-l", directory.appendingPathComponent("log").path, "-o",
-            "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+            // The server inherits the test process's open descriptors (hundreds, with tests running in parallel),
+            // which count against max_files_per_process: it would refuse to start with the default of 1,000.
+            "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_files_per_process=100000",
+            "start",
         ]
         do {
             try await runOffThread("pg_ctl", arguments)
