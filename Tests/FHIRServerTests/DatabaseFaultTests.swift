@@ -24,17 +24,8 @@ struct DatabaseFaultTests {
     @Test func aStoppedDatabaseAnswers503FastAndServiceResumesWhenItReturns() async throws {
         let cluster = try OwnPostgresCluster()
         defer { cluster.remove() }
-        try await cluster.start()
-        var settings = try PostgresSettings(url: cluster.url)
-        settings.tls = .disable
-        settings.maximumConnections = 4
-        // A loaded test machine may take seconds to hand out a connection: the answers below come from noticing
-        // the outage, not from running out of time.
-        settings.allowSlowTestMachines()
-        let database = IMISPostgres(settings: settings, logger: TestPostgres.logger)
-        let running = Task.detached { await database.run() }
+        let (database, running) = try await cluster.migratedDatabase()
         defer { running.cancel() }
-        try await database.migrate()
         let sqlite = try IMISDatabase.inMemory()
         try sqlite.migrate()
         try DemoDataset.load(into: sqlite, clock: .fixed(demoInstant))

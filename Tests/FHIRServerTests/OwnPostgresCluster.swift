@@ -1,4 +1,5 @@
 import Foundation
+import IMISData
 import PostgresNIO
 
 /// A PostgreSQL cluster of one test's own, as `.ci/run` starts one: in a temporary folder, on a free loopback port,
@@ -59,6 +60,26 @@ final class OwnPostgresCluster: @unchecked Sendable {
                 throw Failure(description: "\(error); the server's log ends: \(log.suffix(600))")
             }
         }
+    }
+
+    /// The cluster's `postgres` database as the outage tests serve it: started, running (cancel `running` when
+    /// done) and migrated, with 4 connections and the patience a loaded test machine needs to hand one out (the
+    /// answers the tests look for come from noticing an outage, not from running out of time).
+    func migratedDatabase() async throws -> (database: IMISPostgres, running: Task<Void, Never>) {
+        try await start()
+        var settings = try PostgresSettings(url: url)
+        settings.tls = .disable
+        settings.maximumConnections = 4
+        settings.allowSlowTestMachines()
+        let database = IMISPostgres(settings: settings, logger: TestPostgres.logger)
+        let running = Task.detached { await database.run() }
+        do {
+            try await database.migrate()
+        } catch {
+            running.cancel()
+            throw error
+        }
+        return (database, running)
     }
 
     /// Stops the server the way an operator does (`-m fast`: sessions are ended, connections closed).

@@ -40,15 +40,8 @@ struct ReadinessOutageTests {
     @Test func readinessIs503WhileTheClusterIsDownAnd200WhenItReturns() async throws {
         let cluster = try OwnPostgresCluster()
         defer { cluster.remove() }
-        try await cluster.start()
-        var settings = try PostgresSettings(url: cluster.url)
-        settings.tls = .disable
-        settings.maximumConnections = 4
-        settings.allowSlowTestMachines()
-        let database = IMISPostgres(settings: settings, logger: TestPostgres.logger)
-        let running = Task.detached { await database.run() }
+        let (database, running) = try await cluster.migratedDatabase()
         defer { running.cancel() }
-        try await database.migrate()
         let app = buildApplication(
             ApplicationEnvironment(
                 configuration: ServerConfiguration(), storage: .postgres(database), auth: testAuth(.postgres(database)),
