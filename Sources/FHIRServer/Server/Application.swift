@@ -61,7 +61,7 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "imis-fhir",
             availableConnectionsDelegate: governor.delegate),
-        services: environment.services,
+        services: environment.services + (service.exports.map { [ExportSweeper(jobs: $0)] } ?? []),
         onServerRunning: { channel in
             governor.serverStarted(channel)
             await running?(channel)
