@@ -77,7 +77,7 @@ DATABASE_ARGS=(--database "$DB")
 [ "$BACKEND" = sqlite ] || DATABASE_ARGS=()
 
 echo "loading $FAMILIES synthetic families ($BACKEND)..."
-LOG_LEVEL=warning "$BIN" demo-data "${DATABASE_ARGS[@]}" --families "$FAMILIES" --seed 1 --demo-dataset | tail -n 1
+LOG_LEVEL=warning "$BIN" demo-data "${DATABASE_ARGS[@]}" --families "$FAMILIES" --seed 1 --demo-dataset --insurance | tail -n 1
 
 # peak_rss_kb PID: the process's peak resident set (VmHWM), in KB.
 peak_rss_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }

@@ -14,6 +14,8 @@ struct DemoData: AsyncParsableCommand {
     @Flag(name: .customLong("demo-dataset"),
           help: "Load the demo dataset (the IG example world) first when the database has no insuree yet.")
     var demoDataset = false
+    @Flag(help: "Also give every family an active policy on the demo product RX01 with its contribution, and every third family a claim with one service line (needs the demo dataset).")
+    var insurance = false
 
     func run() async throws {
         let settings = Settings.load()
@@ -21,16 +23,17 @@ struct DemoData: AsyncParsableCommand {
         guard families >= 0 else { throw ValidationError("--families must not be negative") }
         let bar = ProgressBar(unit: "families")
         let opened = try Storage.open(try settings.storageSettings(common), logger: logger)
-        let (families, seed, demoDataset) = (families, seed, demoDataset)
+        let (families, seed, demoDataset, insurance) = (families, seed, demoDataset, insurance)
         let result = try await opened.run {
             try await opened.prepare()
             if demoDataset { try await opened.loadDemoDataset() }
-            return try await opened.generateSyntheticData(families: families, seed: seed) { done, total in
+            return try await opened.generateSyntheticData(families: families, seed: seed, insurance: insurance) { done, total in
                 bar.show(done, of: total)
             }
         }
         bar.finish()
-        print("loaded \(result.families) families, \(result.insurees) insurees in \(String(format: "%.1f", result.seconds)) s"
+        let extras = insurance ? ", \(result.policies) policies, \(result.claims) claims" : ""
+        print("loaded \(result.families) families, \(result.insurees) insurees\(extras) in \(String(format: "%.1f", result.seconds)) s"
             + " (\(Int(result.insureesPerSecond)) insurees/s)")
     }
 }

@@ -84,7 +84,7 @@ struct Settings {
     }
 
     /// `EXPORT_DIR` (default: `exports` beside the SQLite database), `EXPORT_EXPIRY`, `EXPORT_CONCURRENCY`,
-    /// `EXPORT_SETTLE`, `EXPORT_FILE_MAX_MB`.
+    /// `EXPORT_SETTLE`, `EXPORT_FILE_MAX_MB`, `EXPORT_SWEEP`.
     func exportSettings() throws -> ExportSettings {
         let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("exports").path
         var export = ExportSettings(directory: string("EXPORT_DIR", folder))
@@ -94,6 +94,7 @@ struct Settings {
         let megabytes = try int("EXPORT_FILE_MAX_MB", export.maxFileBytes >> 20)
         guard (1...4_096).contains(megabytes) else { throw SettingsError(key: "EXPORT_FILE_MAX_MB", message: "must be 1-4096") }
         export.maxFileBytes = megabytes << 20
+        export.sweepInterval = TimeInterval(max(1, try int("EXPORT_SWEEP", Int(export.sweepInterval))))
         return export
     }
 

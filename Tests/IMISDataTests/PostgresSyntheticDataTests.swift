@@ -75,4 +75,39 @@ struct PostgresSyntheticDataTests {
             #expect(created.family.record.id == (Int64.fromDatabaseValue(lastFamily) ?? 0) + 1)
         }
     }
+
+    @Test func insuranceGivesTheRowsOfTheSQLiteLoad() async throws {
+        let sqlite = try makeDatabase()
+        try DemoDataset.load(into: sqlite, clock: .fixed(referenceDate))
+        let source = try IMISDatabase.inMemory()
+        try source.migrate()
+        try DemoDataset.load(into: source, clock: .fixed(referenceDate))
+        let expected = try SyntheticData.generate(families: 60, seed: 5, into: sqlite, clock: .fixed(referenceDate),
+                                                  insurance: true)
+        let sqliteRows = try sqlite.read { db in try SyntheticDataTests.insuranceRows.map { try String.fetchAll(db, sql: $0) } }
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            try await database.copyRows(from: source)
+            let summary = try await SyntheticData.generate(
+                families: 60, seed: 5, into: database, clock: .fixed(referenceDate), batchSize: 25, insurance: true)
+            #expect(summary.policies == 60 && summary.claims == expected.claims && expected.claims == 20)
+            for (index, sql) in SyntheticDataTests.insuranceRows.enumerated() {
+                let rows = try await database.rows(PGStatement(Self.postgresInsurance(sql))).map { row in
+                    String.fromDatabaseValue(try IMISPostgres.values(row)[0]) ?? "NULL"
+                }
+                #expect(rows == sqliteRows[index], "\(sql)")
+            }
+        }
+    }
+
+    /// An insurance query in PostgreSQL's terms: quoted names.
+    static func postgresInsurance(_ sql: String) -> String {
+        var text = sql
+        for name in ["tblPolicy", "tblPremium", "tblInsureePolicy", "tblClaim", "tblClaimServices", "PolicyID", "PolicyUUID",
+                     "FamilyID", "PolicyStatus", "ProdID", "PremiumId", "Receipt", "InsureePolicyId", "InsureeId",
+                     "PolicyId", "ClaimID", "ClaimCode", "InsureeID", "ClaimStatus", "ClaimServiceID", "ServiceID"] {
+            text = text.replacingOccurrences(of: "\\b\(name)\\b", with: "\"\(name)\"", options: .regularExpression)
+        }
+        return text
+    }
 }

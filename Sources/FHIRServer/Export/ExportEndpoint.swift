@@ -137,19 +137,20 @@ struct ExportEndpoint {
         guard let job = try await jobs.job(id: id, principal: principal), job.status == .complete,
             ExportManifest.decode(job.manifest).files.contains(where: { $0.name == name })
         else { throw FHIRError(.notFound, "no such export file") }
-        let url = jobs.folder(of: job.id).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        let path = jobs.folder(of: job.id).appendingPathComponent(name).path
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else {
             throw FHIRError(.notFound, "the export file is gone")
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/fhir+ndjson"
         headers[Self.expiresHeader] = HTTPDate.format(job.expires)
         headers[.vary] = "Accept-Encoding"
-        if Gzip.accepted(request.headers[.acceptEncoding]), let gzipped = Gzip.compress(Array(data)) {
-            headers[.contentEncoding] = "gzip"
-            return FHIRResponse(status: .ok, headers: headers, body: gzipped)
-        }
-        return FHIRResponse(status: .ok, headers: headers, body: Array(data))
+        let gzip = Gzip.accepted(request.headers[.acceptEncoding])
+        if gzip { headers[.contentEncoding] = "gzip" }
+        // Read from disk and sent chunk by chunk when the answer is written (gzipped on the way).
+        var response = FHIRResponse(status: .ok, headers: headers)
+        response.stream = ExportDownload(path: path, size: size, gzip: gzip, chunkBytes: jobs.settings.downloadChunkBytes)
+        return response
     }
 
     /// The parameters of a POST kick-off's Parameters resource, as name/value pairs (`value[x]` as its text).

@@ -14,6 +14,10 @@ public struct ExportSettings: Sendable {
     public var settle: TimeInterval = 2
     /// `EXPORT_FILE_MAX_MB` in bytes: the largest NDJSON file.
     public var maxFileBytes: Int = 64 << 20
+    /// Bytes of an export file read from disk at a time when it is downloaded.
+    public var downloadChunkBytes: Int = 128 << 10
+    /// `EXPORT_SWEEP`: seconds between two clean-ups of expired exports and stopped jobs in the background.
+    public var sweepInterval: TimeInterval = 60
     /// Seconds without a sign of life after which a running job is failed (its instance stopped).
     public var staleAfter: TimeInterval = 60
     /// Seconds between the signs of life of a running job.

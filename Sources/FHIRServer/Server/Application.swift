@@ -66,7 +66,7 @@ public func buildApplication(_ environment: ApplicationEnvironment) -> some Appl
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "imis-fhir",
             availableConnectionsDelegate: governor.delegate),
-        services: services + (delivery.map { [$0] } ?? []),
+        services: services + (delivery.map { [$0] } ?? []) + (service.exports.map { [ExportSweeper(jobs: $0)] } ?? []),
         onServerRunning: { channel in
             governor.serverStarted(channel)
             await running?(channel)

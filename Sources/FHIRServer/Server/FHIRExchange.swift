@@ -41,6 +41,8 @@ public struct FHIRResponse: Sendable {
     var resourceID: String?
     /// When that resource was stored (`Bundle.entry.response.lastModified`).
     var lastModified: Date?
+    /// A file sent from disk in chunks instead of `body` (an export file).
+    var stream: ExportDownload?
 
     public init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: [UInt8] = []) {
         self.status = status

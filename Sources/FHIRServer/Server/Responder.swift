@@ -197,6 +197,7 @@ struct AuthAnswer: Error {
 
 extension FHIRResponse {
     var hummingbird: Response {
+        if let stream { return Response(status: status, headers: headers, body: stream.body) }
         var headers = headers
         headers[.contentLength] = String(body.count)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

@@ -9,6 +9,10 @@ public struct SyntheticLoadSummary: Sendable, Hashable {
     public var insurees: Int
     /// Wall-clock seconds, index rebuild included.
     public var seconds: Double
+    /// Policies written (each with its contribution; with the insurance option only).
+    public var policies = 0
+    /// Claims written (each with one service line; with the insurance option only).
+    public var claims = 0
     /// Insurees per second.
     public var insureesPerSecond: Double { seconds > 0 ? Double(insurees) / seconds : 0 }
 }
@@ -17,24 +21,26 @@ public struct SyntheticLoadSummary: Sendable, Hashable {
 ///
 /// Families have 1–6 members (head, spouse, children) in 48 synthetic villages (codes `S1`…`S2D3W2V4`, created
 /// on first use); insurance numbers are 9 digits from 200000000 up, unique (a bijection of the insuree id).
-/// Large loads drop the insuree and family secondary indexes first and rebuild them at the end.
+/// Large loads drop the insuree and family secondary indexes first and rebuild them at the end. With `insurance`
+/// the families also get policies, contributions and claims (``SyntheticInsurance``; needs the demo dataset).
 public enum SyntheticData {
     /// Generates `families` families; `progress` is called after each batch with (families done, total).
     @discardableResult
     public static func generate(families: Int, seed: UInt64, into database: IMISDatabase,
-                                clock: RegistryClock = .system, batchSize: Int = 25_000,
+                                clock: RegistryClock = .system, batchSize: Int = 25_000, insurance: Bool = false,
                                 progress: ((Int, Int) -> Void)? = nil) throws -> SyntheticLoadSummary {
         try generate(families: families, seed: seed, into: database, clock: clock, batchSize: batchSize,
-                     bulkThreshold: 10_000, progress: progress)
+                     bulkThreshold: 10_000, insurance: insurance, progress: progress)
     }
 
     /// `bulkThreshold`: from this many families on, secondary indexes are dropped during the load.
     static func generate(families: Int, seed: UInt64, into database: IMISDatabase, clock: RegistryClock,
-                         batchSize: Int, bulkThreshold: Int,
+                         batchSize: Int, bulkThreshold: Int, insurance: Bool = false,
                          progress: ((Int, Int) -> Void)?) throws -> SyntheticLoadSummary {
         let started = Date()
         let now = clock.now()
         var insurees = 0
+        var insured = try insurance ? database.read { db in try startInsurance(db, seed: seed, now: now) } : nil
         try database.writer.writeWithoutTransaction { db in
             // Rows are consistent by construction (the tests check it); foreign-key checks would cost a parent
             // lookup per reference and, without the dropped indexes, child-table scans.
@@ -71,6 +77,10 @@ public enum SyntheticData {
                             try insureeStatement.execute(arguments: StatementArguments(member.databaseValues))
                         }
                         insurees += members.count
+                        if var insurance = insured {
+                            try insertInsurance(db, insurance.rows(family: family, members: members))
+                            insured = insurance
+                        }
                     }
                     return .commit
                 }
@@ -90,7 +100,41 @@ public enum SyntheticData {
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
         }
-        return SyntheticLoadSummary(families: families, insurees: insurees, seconds: Date().timeIntervalSince(started))
+        var summary = SyntheticLoadSummary(families: families, insurees: insurees, seconds: Date().timeIntervalSince(started))
+        summary.policies = insured?.families ?? 0
+        summary.claims = insured.map { $0.families / SyntheticInsurance.claimEvery } ?? 0
+        return summary
+    }
+
+    /// The insurance generator over the demo dataset's keys, its next keys after the tables' largest.
+    static func startInsurance(_ db: Database, seed: UInt64, now: Date) throws -> SyntheticInsurance {
+        var found: [Int64?] = []
+        typealias U = DemoDataset.UUIDs
+        found.append(try RegistrySQL.byUUID(db, Product.self, U.productRX01)?.record.id)
+        found.append(try RegistrySQL.byUUID(db, EnrolmentOfficer.self, U.jebRoberts)?.record.id)
+        found.append(try RegistrySQL.byUUID(db, HealthFacility.self, U.raptaDistrictHospital)?.record.id)
+        found.append(try RegistrySQL.byUUID(db, ClaimAdministrator.self, U.rushilaDani)?.record.id)
+        found.append(try RegistrySQL.byUUID(db, Diagnosis.self, U.diagnosisG44)?.record.id)
+        found.append(try RegistrySQL.byUUID(db, MedicalService.self, U.generalConsultation)?.record.id)
+        let keys = try SyntheticInsuranceKeys(found)
+        var insurance = SyntheticInsurance(keys: keys, seed: seed, now: now)
+        insurance.start(after: try SyntheticInsurance.keyColumns.map { table, column in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(\(column)), 0) FROM \(table)") ?? 0
+        })
+        return insurance
+    }
+
+    /// Inserts one family's policy, memberships, contribution and claim.
+    static func insertInsurance(_ db: Database, _ rows: SyntheticInsurance.Rows) throws {
+        try db.cachedStatement(sql: Policy.sql.insert).execute(arguments: StatementArguments(rows.policy.databaseValues))
+        let members = try db.cachedStatement(sql: SyntheticInsurance.insertSQL(InsureePolicy.table))
+        for member in rows.members { try members.execute(arguments: StatementArguments(member.databaseValues)) }
+        try db.cachedStatement(sql: Premium.sql.insert).execute(arguments: StatementArguments(rows.premium.databaseValues))
+        if let claim = rows.claim, let line = rows.line {
+            try db.cachedStatement(sql: Claim.sql.insert).execute(arguments: StatementArguments(claim.databaseValues))
+            try db.cachedStatement(sql: SyntheticInsurance.insertSQL(ClaimLine.table(.service)))
+                .execute(arguments: StatementArguments(line.databaseValues))
+        }
     }
 
     static func nextIDs(_ db: Database) throws -> (Int64, Int64) {
@@ -164,6 +208,8 @@ struct FamilyGenerator {
     let now: Date
     var nextInsureeID: Int64 = 1
     var nextFamilyID: Int64 = 1
+    /// The families' insurance, when the load makes it (PostgreSQL's batches carry it with the generator).
+    var insurance: SyntheticInsurance?
 
     init(seed: UInt64, villages: [Int64], now: Date) {
         self.random = SplitMix64(seed: seed)

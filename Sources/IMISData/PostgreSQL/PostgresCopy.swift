@@ -19,10 +19,15 @@ struct PGCopyRows {
 
     /// Rows of `sql`'s table, over the columns the database has (the others are left out).
     init(_ sql: TableSQL, catalog: PostgresCatalog) throws {
-        guard let name = catalog.tableName(sql.table) else {
-            throw DatabaseMismatch(table: sql.table, column: nil, problem: "is missing")
+        try self.init(table: sql.table, columns: sql.columns, catalog: catalog)
+    }
+
+    /// Rows of `table` over `columns` (the mapping's names; those the database lacks are left out).
+    init(table: String, columns: [String], catalog: PostgresCatalog) throws {
+        guard let name = catalog.tableName(table) else {
+            throw DatabaseMismatch(table: table, column: nil, problem: "is missing")
         }
-        let present = sql.columns.enumerated().compactMap { index, column in catalog.column(name, column).map { (index, $0.name) } }
+        let present = columns.enumerated().compactMap { index, column in catalog.column(name, column).map { (index, $0.name) } }
         self.table = name
         self.columns = present.map(\.1)
         self.indexes = present.map(\.0)
@@ -97,6 +102,30 @@ extension IMISPostgres {
         statement.sql = """
             SELECT setval(pg_get_serial_sequence(\(tableBind), \(columnBind)), (SELECT MAX(\(table.id.quoted)) FROM \(table.name)))
             WHERE pg_get_serial_sequence(\(tableBind), \(columnBind)) IS NOT NULL AND EXISTS (SELECT 1 FROM \(table.name))
+            """
+        try await execute(statement)
+    }
+
+    /// The largest key of `table` (0 when it is empty or lacks the column), by the mapping's names.
+    func largestKey(table: String, column: String) async throws -> Int64 {
+        let catalog = try await catalog()
+        guard let name = catalog.tableName(table), let key = catalog.column(name, column) else { return 0 }
+        let value = try await scalar(PGStatement(
+            "SELECT COALESCE(MAX(\(PGSQL.quote(key.name))), 0) FROM \(PGSQL.quote(name))"))
+        return Int64.fromDatabaseValue(value) ?? 0
+    }
+
+    /// ``advanceKeySequence(_:)`` for a table without a ``TableSQL`` (a child table), by the mapping's names.
+    func advanceKeySequence(table: String, column: String) async throws {
+        let catalog = try await catalog()
+        guard let name = catalog.tableName(table), let key = catalog.column(name, column) else { return }
+        var statement = PGStatement()
+        let tableBind = statement.bind(.text(PGSQL.quote(name)))
+        let columnBind = statement.bind(.text(key.name))
+        let quoted = PGSQL.quote(name)
+        statement.sql = """
+            SELECT setval(pg_get_serial_sequence(\(tableBind), \(columnBind)), (SELECT MAX(\(PGSQL.quote(key.name))) FROM \(quoted)))
+            WHERE pg_get_serial_sequence(\(tableBind), \(columnBind)) IS NOT NULL AND EXISTS (SELECT 1 FROM \(quoted))
             """
         try await execute(statement)
     }

@@ -8,7 +8,7 @@ extension SyntheticData {
     /// stores the current one. `progress` is called after each batch with (families done, total).
     @discardableResult
     public static func generate(families: Int, seed: UInt64, into database: IMISPostgres, clock: RegistryClock = .system,
-                                batchSize: Int = 25_000,
+                                batchSize: Int = 25_000, insurance: Bool = false,
                                 progress: ((Int, Int) -> Void)? = nil) async throws -> SyntheticLoadSummary {
         let started = Date()
         let now = clock.now()
@@ -16,8 +16,12 @@ extension SyntheticData {
         var generator = FamilyGenerator(seed: seed, villages: villages, now: now)
         (generator.nextInsureeID, generator.nextFamilyID) = try await nextIDs(database)
         let catalog = try await database.catalog()
-        let empty = SyntheticBatch(families: try PGCopyRows(Family.sql, catalog: catalog),
+        var empty = SyntheticBatch(families: try PGCopyRows(Family.sql, catalog: catalog),
                                    insurees: try PGCopyRows(Insuree.sql, catalog: catalog))
+        if insurance {
+            generator.insurance = try await startInsurance(database, seed: seed, now: now)
+            empty.insurance = try SyntheticInsuranceCopy(catalog: catalog)
+        }
         let size = max(1, batchSize)
 
         var done = 0
@@ -35,6 +39,11 @@ extension SyntheticData {
             try await database.transaction {
                 try await database.copy(batch.families)
                 try await database.copy(batch.insurees)
+                if let insurance = batch.insurance {
+                    for rows in [insurance.policies, insurance.members, insurance.premiums, insurance.claims, insurance.lines] {
+                        try await database.copy(rows)
+                    }
+                }
             }
             done += batch.familyCount
             insurees += batch.insurees.count
@@ -46,7 +55,38 @@ extension SyntheticData {
         for sql in [Family.sql, Insuree.sql] {
             try await database.execute(PGStatement("ANALYZE \(try await database.table(sql).name)"))
         }
-        return SyntheticLoadSummary(families: done, insurees: insurees, seconds: Date().timeIntervalSince(started))
+        var summary = SyntheticLoadSummary(families: done, insurees: insurees, seconds: Date().timeIntervalSince(started))
+        if let insured = generator.insurance {
+            for (table, column) in SyntheticInsurance.keyColumns {
+                try await database.advanceKeySequence(table: table, column: column)
+                if let name = try await database.catalog().tableName(table) {
+                    try await database.execute(PGStatement("ANALYZE \(PGSQL.quote(name))"))
+                }
+            }
+            summary.policies = insured.families
+            summary.claims = insured.families / SyntheticInsurance.claimEvery
+        }
+        return summary
+    }
+
+    /// The insurance generator over the demo dataset's keys, its next keys after the tables' largest.
+    static func startInsurance(_ database: IMISPostgres, seed: UInt64, now: Date) async throws -> SyntheticInsurance {
+        let store = PostgresRegistryStore(database: database)
+        typealias U = DemoDataset.UUIDs
+        var found: [Int64?] = []
+        found.append(try await store.record(Product.self, uuid: U.productRX01)?.record.id)
+        found.append(try await store.record(EnrolmentOfficer.self, uuid: U.jebRoberts)?.record.id)
+        found.append(try await store.record(HealthFacility.self, uuid: U.raptaDistrictHospital)?.record.id)
+        found.append(try await store.record(ClaimAdministrator.self, uuid: U.rushilaDani)?.record.id)
+        found.append(try await store.record(Diagnosis.self, uuid: U.diagnosisG44)?.record.id)
+        found.append(try await store.record(MedicalService.self, uuid: U.generalConsultation)?.record.id)
+        var insurance = SyntheticInsurance(keys: try SyntheticInsuranceKeys(found), seed: seed, now: now)
+        var largest: [Int64] = []
+        for (table, column) in SyntheticInsurance.keyColumns {
+            largest.append(try await database.largestKey(table: table, column: column))
+        }
+        insurance.start(after: largest)
+        return insurance
     }
 
     /// The next free keys of insurees and families.
@@ -84,6 +124,8 @@ extension SyntheticData {
 struct SyntheticBatch: Sendable {
     var families: PGCopyRows
     var insurees: PGCopyRows
+    /// The families' policies, memberships, contributions and claims, when the load makes them.
+    var insurance: SyntheticInsuranceCopy?
     var familyCount: Int { families.count }
 
     /// A copy of this (empty) batch with `count` more families from `generator`.
@@ -91,11 +133,49 @@ struct SyntheticBatch: Sendable {
         var batch = self
         batch.families.removeAll()
         batch.insurees.removeAll()
+        batch.insurance?.removeAll()
         for _ in 0..<max(0, count) {
             let (family, members) = generator.makeFamily()
             batch.families.append(family.databaseValues)
             for member in members { batch.insurees.append(member.databaseValues) }
+            if var insurance = generator.insurance {
+                batch.insurance?.append(insurance.rows(family: family, members: members))
+                generator.insurance = insurance
+            }
         }
         return batch
+    }
+}
+
+/// A batch's insurance rows, encoded for `COPY`.
+struct SyntheticInsuranceCopy: Sendable {
+    var policies: PGCopyRows
+    var members: PGCopyRows
+    var premiums: PGCopyRows
+    var claims: PGCopyRows
+    var lines: PGCopyRows
+
+    init(catalog: PostgresCatalog) throws {
+        policies = try PGCopyRows(Policy.sql, catalog: catalog)
+        members = try PGCopyRows(table: InsureePolicy.table.table, columns: InsureePolicy.table.columns, catalog: catalog)
+        premiums = try PGCopyRows(Premium.sql, catalog: catalog)
+        claims = try PGCopyRows(Claim.sql, catalog: catalog)
+        let service = ClaimLine.table(.service)
+        lines = try PGCopyRows(table: service.table, columns: service.columns, catalog: catalog)
+    }
+
+    mutating func removeAll() {
+        policies.removeAll(); members.removeAll(); premiums.removeAll(); claims.removeAll(); lines.removeAll()
+    }
+
+    /// One family's rows.
+    mutating func append(_ rows: SyntheticInsurance.Rows) {
+        policies.append(rows.policy.databaseValues)
+        for member in rows.members { members.append(member.databaseValues) }
+        premiums.append(rows.premium.databaseValues)
+        if let claim = rows.claim, let line = rows.line {
+            claims.append(claim.databaseValues)
+            lines.append(line.databaseValues)
+        }
     }
 }

@@ -43,7 +43,7 @@ public struct OpenedStorage: Sendable {
     public let name: String
     let prepareStep: @Sendable () async throws -> Void
     let demoStep: @Sendable () async throws -> Bool
-    let syntheticStep: @Sendable (Int, UInt64, (@Sendable (Int, Int) -> Void)?) async throws -> SyntheticLoadSummary
+    let syntheticStep: @Sendable (Int, UInt64, Bool, (@Sendable (Int, Int) -> Void)?) async throws -> SyntheticLoadSummary
 
     /// Migrates and loads the demo dataset as the options ask, once the services run (SQLite did both when
     /// opening, so that they are done before anything else reads the file).
@@ -57,10 +57,11 @@ public struct OpenedStorage: Sendable {
         try await demoStep()
     }
 
-    /// Generates `families` synthetic families (``SyntheticData``) for a `seed`; `progress` hears of each batch.
-    public func generateSyntheticData(families: Int, seed: UInt64,
+    /// Generates `families` synthetic families (``SyntheticData``) for a `seed`, with policies, contributions and
+    /// claims when `insurance` (``SyntheticInsurance``); `progress` hears of each batch.
+    public func generateSyntheticData(families: Int, seed: UInt64, insurance: Bool = false,
                                       progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SyntheticLoadSummary {
-        try await syntheticStep(families, seed, progress)
+        try await syntheticStep(families, seed, insurance, progress)
     }
 
     /// Runs `body` with the services running; they stop when it returns (a command that is not a server).
@@ -94,8 +95,9 @@ extension Storage {
             if options.demoDataset, try loadDemo() { demoDatasetLoaded() }
             return OpenedStorage(
                 storage: .sqlite(database), services: [], name: database.path, prepareStep: {}, demoStep: { try loadDemo() },
-                syntheticStep: { families, seed, progress in
-                    try SyntheticData.generate(families: families, seed: seed, into: database, progress: progress)
+                syntheticStep: { families, seed, insurance, progress in
+                    try SyntheticData.generate(families: families, seed: seed, into: database, insurance: insurance,
+                                               progress: progress)
                 })
         case .postgresql(let postgres, _):
             let database = IMISPostgres(settings: postgres, logger: logger)
@@ -115,8 +117,9 @@ extension Storage {
                     database.changeFeed.start()
                 },
                 demoStep: { try await loadDemo() },
-                syntheticStep: { families, seed, progress in
-                    try await SyntheticData.generate(families: families, seed: seed, into: database, progress: progress)
+                syntheticStep: { families, seed, insurance, progress in
+                    try await SyntheticData.generate(families: families, seed: seed, into: database, insurance: insurance,
+                                                     progress: progress)
                 })
         }
     }
