@@ -74,6 +74,8 @@ let package = Package(
         ),
         // Micro-benchmarks of the model layer (run by hand in release mode; not a test).
         .executableTarget(name: "imis-fhir-bench", dependencies: ["FHIRModels"]),
+        // Programs the tests keep running (servers), started holding nothing of the test process.
+        .target(name: "TestProcesses", path: "Tests/TestProcesses"),
         .testTarget(name: "FHIRModelsTests", dependencies: ["FHIRModels"]),
         .testTarget(
             name: "IMISDataTests",
@@ -84,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "MembershipTests",
             dependencies: [
-                "Membership", "IMISData",
+                "Membership", "IMISData", "TestProcesses",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -96,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "FHIRServerTests",
             dependencies: [
-                "FHIRServer", "FHIRModels", "IMISData", "Membership",
+                "FHIRServer", "FHIRModels", "IMISData", "Membership", "TestProcesses",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

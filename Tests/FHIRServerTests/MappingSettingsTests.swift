@@ -1,6 +1,7 @@
 import FHIRModels
 import Foundation
 import IMISData
+import TestProcesses
 import Testing
 
 /// The mapping settings of the executable (`CURRENCY`, `IDENTIFIER_SYSTEM_<KIND>`, `PHOTO_BASE_URL`, `INSURER_*`):
@@ -25,17 +26,13 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mapping-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let port = Int.random(in: 20_000...60_000)
-        let process = Process()
-        process.executableURL = AccountCommandTests.executable
-        process.arguments = ["serve", "--port", "\(port)", "--database", path]
-        process.environment = [
-            "MODE": "DEV", "LOG_LEVEL": "error", "PATH": "/usr/bin:/bin", "DEMO_DATASET": "true",
-            "SECRET_KEY": String(decoding: testSecret, as: UTF8.self), "SITE_URL": testTokenSettings.issuer,
-            "CURRENCY": "TZS", "IDENTIFIER_SYSTEM_INSURANCE_NUMBER": "urn:oid:2.16.840.1.113883.2.9.4.3.2",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try SpawnedProcess(
+            AccountCommandTests.executable.path, ["serve", "--port", "\(port)", "--database", path],
+            environment: [
+                "MODE": "DEV", "LOG_LEVEL": "error", "PATH": "/usr/bin:/bin", "DEMO_DATASET": "true",
+                "SECRET_KEY": String(decoding: testSecret, as: UTF8.self), "SITE_URL": testTokenSettings.issuer,
+                "CURRENCY": "TZS", "IDENTIFIER_SYSTEM_INSURANCE_NUMBER": "urn:oid:2.16.840.1.113883.2.9.4.3.2",
+            ])
         defer { process.terminate() }
 
         func get(_ path: String) async throws -> JSON? {

@@ -1,6 +1,7 @@
 import Foundation
 import IMISData
 import PostgresNIO
+import TestProcesses
 
 /// A PostgreSQL cluster of one test's own, as `.ci/run` starts one: in a temporary folder, on a free loopback port,
 /// trusting local connections of the user `imis`. The test starts and stops it at will; ``remove()`` stops it and
@@ -45,10 +46,7 @@ final class OwnPostgresCluster: @unchecked Sendable {
     func start() async throws {
         let arguments = [
             "-D", data, "-w", "-l", directory.appendingPathComponent("log").path, "-o",
-            // The server inherits the test process's open descriptors (hundreds, with tests running in parallel),
-            // which count against max_files_per_process: it would refuse to start with the default of 1,000.
-            "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_files_per_process=100000",
-            "start",
+            "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
         ]
         do {
             try await runOffThread("pg_ctl", arguments)
@@ -102,26 +100,15 @@ final class OwnPostgresCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Runs a tool and waits for it. Not with Foundation's `Process`: it learns that a child ended from a socket
-    /// the child inherits, which the server `pg_ctl start` leaves running inherits too, so it would wait forever.
+    /// Runs a tool and waits for it, as a ``SpawnedProcess``: the server `pg_ctl start` leaves running holds
+    /// nothing of the test process (with Foundation's `Process` it would keep what it inherited, and a wait for
+    /// the tool's end would wait for the server's).
     private func run(_ tool: String, _ arguments: [String]) throws {
         let command = asPostgres + [bin.appendingPathComponent(tool).path] + arguments
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
-        guard spawned == 0 else { throw Failure(description: "\(tool) could not start (\(spawned))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        // Exited normally (no signal) with status 0.
-        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw Failure(description: "\(tool) \(arguments.last ?? "") ended with status \(status)")
+        let process = try SpawnedProcess(command[0], Array(command.dropFirst()))
+        while process.isRunning { usleep(10_000) }
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(tool) \(arguments.last ?? "") ended with status \(process.terminationStatus ?? -1)")
         }
     }
 

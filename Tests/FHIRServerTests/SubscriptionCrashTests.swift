@@ -1,6 +1,7 @@
 import FHIRModels
 import Foundation
 import IMISData
+import TestProcesses
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -32,18 +33,13 @@ import Glibc
     }
 
     /// Starts `imis-fhir serve` on `database` and `port`, delivering fast.
-    static func serve(database: String, port: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = AccountCommandTests.executable
-        process.arguments = ["serve", "--database", database, "--port", String(port)]
-        process.environment = [
-            "MODE": "DEV", "LOG_LEVEL": "critical", "PATH": "/usr/bin:/bin", "SUBSCRIPTION_POLL_MS": "20",
-            "SUBSCRIPTION_RETRY_FIRST_MS": "50", "SUBSCRIPTION_RETRY_MAX": "1", "SUBSCRIPTION_TIMEOUT": "2",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func serve(database: String, port: Int) throws -> SpawnedProcess {
+        try SpawnedProcess(
+            AccountCommandTests.executable.path, ["serve", "--database", database, "--port", String(port)],
+            environment: [
+                "MODE": "DEV", "LOG_LEVEL": "critical", "PATH": "/usr/bin:/bin", "SUBSCRIPTION_POLL_MS": "20",
+                "SUBSCRIPTION_RETRY_FIRST_MS": "50", "SUBSCRIPTION_RETRY_MAX": "1", "SUBSCRIPTION_TIMEOUT": "2",
+            ])
     }
 
     /// One HTTP request to the child server as the demo administrator (HTTP Basic); status and JSON body.
@@ -78,7 +74,7 @@ import Glibc
         try await receiver.run { base in
             let port = try Self.freePort()
             let first = try Self.serve(database: path, port: port)
-            defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+            defer { first.terminate(SIGKILL) }
             try await Self.waitUntilUp(port)
             let server = "http://127.0.0.1:\(port)/fhir"
             let (created, _) = try await Self.call("POST", "\(server)/Subscription", body: String(buffer: SubscriptionTests.body(
@@ -90,14 +86,14 @@ import Glibc
             let id = try #require(payment?["id"]?.string)
             // Committed and attempted (the receiver is down): pending when the process dies.
             #expect(await receiver.wait { !$0.isEmpty })
-            kill(first.processIdentifier, SIGKILL)
-            first.waitUntilExit()
+            first.send(SIGKILL)
+            await first.waitUntilExit()
             let attempted = try #require(receiver.deliveries.first?.webhookID)
 
             receiver.status.withLockedValue { $0 = 200 }
             let again = try Self.freePort()
             let second = try Self.serve(database: path, port: again)
-            defer { kill(second.processIdentifier, SIGKILL); second.waitUntilExit() }
+            defer { second.terminate(SIGKILL) }
             try await Self.waitUntilUp(again)
             #expect(await receiver.wait(timeout: 30) { !$0.filter { $0.answered == 200 }.isEmpty })
             let delivered = try #require(receiver.acknowledged.first)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import TestProcesses
 import Testing
 
 /// The package's root folder.
@@ -110,8 +111,7 @@ struct ReceivedMail: Decodable {
 /// aiosmtpd (Scripts/smtp-test-server.py) on a free loopback port.
 final class SMTPTestServer {
     let port: Int
-    private let process: Process
-    private let input: Pipe
+    private let process: SpawnedProcess
     private let folder: TemporaryFolder
 
     init(certificate: SelfSignedCertificate? = nil, implicitTLS: Bool = false, user: String? = nil,
@@ -125,26 +125,19 @@ final class SMTPTestServer {
         }
         if let user, let password { arguments += ["--user", user, "--password", password] }
         for mechanism in excludeAuth { arguments += ["--exclude-auth", mechanism] }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        input = Pipe()
-        let output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        // Started holding nothing of the test process (see ``SpawnedProcess``): it lives through the test.
+        process = try SpawnedProcess("/usr/bin/env", arguments, input: .pipe, output: .pipe, errors: .pipe)
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = process.standardOutput?.availableData ?? Data()
             if chunk.isEmpty { break }
             line += chunk
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("READY "), let port = Int(text.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines))
         else {
-            process.waitUntilExit()
-            let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.terminate()
+            let problem = String(decoding: process.standardError?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
             throw TestServerError("the SMTP test server did not start (is aiosmtpd installed?): \(problem)")
         }
         self.port = port
@@ -160,9 +153,14 @@ final class SMTPTestServer {
         }
     }
 
+    /// Closes the server's standard input (it ends then); the process is reaped and its folder removed on a
+    /// thread of their own, never holding the test's.
     func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        folder.remove()
+        try? process.standardInput?.close()
+        let process = process, folder = folder.url
+        Thread.detachNewThread {
+            while process.isRunning { usleep(20_000) }
+            try? FileManager.default.removeItem(at: folder)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import TestProcesses
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -58,18 +59,15 @@ import FoundationNetworking
         let port = Self.freePort()
         let logFile = folder.appendingPathComponent("log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = AccountCommandTests.executable
-        process.arguments = ["serve", "--port", "\(port)", "--database", folder.appendingPathComponent("imis.sqlite3").path]
-        process.environment = [
-            "MODE": "DEV", "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_GRACE": "5", "SHUTDOWN_DRAIN_DELAY": "1",
-            "RATELIMIT_RATE": "100000/m", "PATH": "/usr/bin:/bin",
-        ]
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let process = try SpawnedProcess(
+            AccountCommandTests.executable.path,
+            ["serve", "--port", "\(port)", "--database", folder.appendingPathComponent("imis.sqlite3").path],
+            environment: [
+                "MODE": "DEV", "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_GRACE": "5", "SHUTDOWN_DRAIN_DELAY": "1",
+                "RATELIMIT_RATE": "100000/m", "PATH": "/usr/bin:/bin",
+            ],
+            output: .file(logFile.path), errors: .file(logFile.path))
+        defer { process.terminate() }
 
         let base = "http://127.0.0.1:\(port)"
         let session = URLSession(configuration: .ephemeral)
@@ -134,7 +132,7 @@ import FoundationNetworking
         let before = tally.withLockedValue { $0.complete }
         let signalled = ContinuousClock.now
         shared.signalled.withLockedValue { $0 = true }
-        kill(process.processIdentifier, SIGTERM)
+        process.send(SIGTERM)
         // Readiness fails first (within the drain delay, while the listener still accepts and requests are answered).
         var readiness = 200
         while readiness == 200, ContinuousClock.now - signalled < .milliseconds(900) {
@@ -145,7 +143,6 @@ import FoundationNetworking
         let exited = ContinuousClock.now - signalled
         stop.withLockedValue { $0 = true }
         await load.value
-        try log.close()
 
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 0)
