@@ -40,3 +40,31 @@ admin_token() {
     [ -n "$token" ] || { echo "could not sign in as the demo administrator" >&2; exit 1; }
     echo "$token"
 }
+
+# A PostgreSQL cluster of the benchmark's own in a temporary folder, on a free loopback port, with a database
+# `imis`; the server's DB_* settings are exported. initdb refuses to run as root: as root, the cluster belongs to
+# the `postgres` user the package created. stop_postgres removes it (call it from the script's cleanup).
+PG_DIR=""
+AS_PG=()
+start_postgres() {
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-bench-pg.XXXXXX")
+    PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$PG_DIR"
+        AS_PG=(runuser -u postgres --)
+    fi
+    echo "starting a PostgreSQL cluster ($("$PG_BIN/postgres" --version | awk '{ print $3 }')) on 127.0.0.1:$PG_PORT..."
+    "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U imis --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" -o "-p $PG_PORT -k $PG_DIR \
+        -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+    "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U imis -d postgres -c "CREATE DATABASE imis" >/dev/null
+    export DB_ENGINE=postgresql DB_HOST=127.0.0.1 DB_PORT="$PG_PORT" DB_NAME=imis DB_USER=imis DB_OPTIONS=sslmode=disable
+}
+
+stop_postgres() {
+    if [ -n "$PG_DIR" ]; then
+        "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+}

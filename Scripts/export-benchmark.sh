@@ -43,14 +43,9 @@ case "$BACKEND" in sqlite|postgresql) ;; *) echo "--backend must be sqlite or po
 
 SERVER_PID=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-export-bench.XXXXXX")
-PG_DIR=""
-AS_PG=()
 cleanup() {
     stop_server
-    if [ -n "$PG_DIR" ]; then
-        "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
-        rm -rf "$PG_DIR"
-    fi
+    stop_postgres
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -59,20 +54,7 @@ trap 'exit 130' INT TERM
 release_binary
 
 DB="$WORK/bench.sqlite3"
-if [ "$BACKEND" = postgresql ]; then
-    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-    PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-export-bench-pg.XXXXXX")
-    PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-    if [ "$(id -u)" = 0 ]; then
-        chown postgres "$PG_DIR"
-        AS_PG=(runuser -u postgres --)
-    fi
-    "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U imis --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" -o "-p $PG_PORT -k $PG_DIR \
-        -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
-    "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U imis -d postgres -c "CREATE DATABASE imis" >/dev/null
-    export DB_ENGINE=postgresql DB_HOST=127.0.0.1 DB_PORT="$PG_PORT" DB_NAME=imis DB_USER=imis DB_OPTIONS=sslmode=disable
-fi
+if [ "$BACKEND" = postgresql ]; then start_postgres; fi
 DATABASE_ARGS=(--database "$DB")
 [ "$BACKEND" = sqlite ] || DATABASE_ARGS=()
 
