@@ -49,15 +49,14 @@ public final class WriteOutbox: @unchecked Sendable {
     func beforeCommit(_ unit: UnitOfWork) async throws {
         let rows = unit.takeChanges()
         guard !rows.isEmpty, let hook = lock.withLock({ self.hook }) else { return }
+        // Each row once, in the order of its first write; a row created and then updated in one unit is one
+        // creation.
+        let keys = rows.map { ChangedRow(table: $0.table, uuid: $0.uuid.lowercased(), created: false) }
+        let created = Set(zip(rows, keys).filter { $0.0.created }.map(\.1))
         var seen: Set<ChangedRow> = []
         var ordered: [ChangedRow] = []
-        for row in rows {
-            // A row created and then updated in one unit is one creation.
-            let key = ChangedRow(table: row.table, uuid: row.uuid.lowercased(), created: false)
-            if seen.insert(key).inserted {
-                ordered.append(ChangedRow(table: row.table, uuid: key.uuid,
-                                          created: rows.contains { $0.created && $0.uuid.lowercased() == key.uuid && $0.table == row.table }))
-            }
+        for key in keys where seen.insert(key).inserted {
+            ordered.append(ChangedRow(table: key.table, uuid: key.uuid, created: created.contains(key)))
         }
         try await hook(ordered)
     }
