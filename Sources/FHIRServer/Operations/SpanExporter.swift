@@ -1,4 +1,5 @@
 import Foundation
+import IMISData
 import Logging
 import Membership
 import NIOConcurrencyHelpers
@@ -7,7 +8,8 @@ import ServiceLifecycle
 import FoundationNetworking
 #endif
 
-/// One finished span of a request: its W3C ids, what the metrics label it with, and its times.
+/// One finished span of a request: its W3C ids, what the metrics label it with, its times, and the database
+/// statements it ran.
 struct RequestSpan: Sendable {
     var trace: TraceParent
     var parentSpanID: String?
@@ -18,12 +20,16 @@ struct RequestSpan: Sendable {
     var status: Int
     var start: Date
     var end: Date
+    /// The database statements the request ran, exported as its child spans.
+    var statements: [StatementSpan] = []
+    /// Statements past ``StatementSpans/limit``, not exported.
+    var droppedStatements = 0
 }
 
-/// Exports the spans of sampled requests over OTLP/HTTP with JSON bodies (`POST <endpoint>/v1/traces`, the
-/// OpenTelemetry protocol's JSON encoding: hex trace and span ids, nanoseconds as strings), in batches of up to 256
-/// sent a second after the first span of a batch is recorded, by a background task. Recording never waits: past 2,048
-/// waiting spans, new ones are dropped. As a service, it waits for the graceful shutdown and then sends what is queued,
+/// Exports the spans of sampled requests, each with its database statements as child spans, over OTLP/HTTP with JSON
+/// bodies (`POST <endpoint>/v1/traces`, the OpenTelemetry protocol's JSON encoding: hex trace and span ids,
+/// nanoseconds as strings), in batches of about 256 spans sent a second after the first span of a batch is recorded,
+/// by a background task. Recording never waits: past 2,048 waiting requests, new ones are dropped. As a service, it waits for the graceful shutdown and then sends what is queued,
 /// for at most 3 seconds.
 public final class SpanExporter: Service, Sendable {
     /// Where the spans go (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`).
@@ -75,7 +81,15 @@ public final class SpanExporter: Service, Sendable {
     func sendQueued(until deadline: ContinuousClock.Instant?) async {
         while deadline.map({ ContinuousClock.now < $0 }) ?? true {
             let batch = queue.withLockedValue { spans -> [RequestSpan] in
-                let batch = Array(spans.prefix(Self.batchSize))
+                // Up to `batchSize` spans, statements counted, and at least one request.
+                var count = 0
+                var total = 0
+                for span in spans {
+                    total += 1 + span.statements.count
+                    if count > 0, total > Self.batchSize { break }
+                    count += 1
+                }
+                let batch = Array(spans.prefix(count))
                 spans.removeFirst(batch.count)
                 return batch
             }
@@ -99,18 +113,33 @@ public final class SpanExporter: Service, Sendable {
     static func body(_ spans: [RequestSpan], serviceName: String) -> Data {
         func text(_ key: String, _ value: String) -> [String: Any] { ["key": key, "value": ["stringValue": value]] }
         func nanos(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1e9).rounded())) }
-        let encoded: [[String: Any]] = spans.map { span in
+        func integer(_ key: String, _ value: Int) -> [String: Any] { ["key": key, "value": ["intValue": String(value)]] }
+        let encoded: [[String: Any]] = spans.flatMap { span -> [[String: Any]] in
+            var attributes = [
+                text("http.request.method", span.method), text("http.route", span.route),
+                integer("http.response.status_code", span.status),
+            ]
+            if span.droppedStatements > 0 { attributes.append(integer("imisfhir.db.statements_dropped", span.droppedStatements)) }
             var object: [String: Any] = [
                 "traceId": span.trace.traceID, "spanId": span.trace.spanID, "name": span.name, "kind": 2,
                 "startTimeUnixNano": nanos(span.start), "endTimeUnixNano": nanos(span.end),
-                "attributes": [
-                    text("http.request.method", span.method), text("http.route", span.route),
-                    ["key": "http.response.status_code", "value": ["intValue": String(span.status)]],
-                ],
-                "status": ["code": span.status >= 500 ? 2 : 0],
+                "attributes": attributes, "status": ["code": span.status >= 500 ? 2 : 0],
             ]
             if let parent = span.parentSpanID { object["parentSpanId"] = parent }
-            return object
+            // A statement is a client span of the request's span, named and labelled as OpenTelemetry's database
+            // conventions say: `SELECT tblInsuree`, the engine, the kind, the table. No SQL text, no values.
+            let statements: [[String: Any]] = span.statements.map { statement in
+                var attributes = [text("db.system.name", statement.system), text("db.operation.name", statement.operation)]
+                if let table = statement.collection { attributes.append(text("db.collection.name", table)) }
+                return [
+                    "traceId": span.trace.traceID, "spanId": TraceParent.randomHex(bytes: 8),
+                    "parentSpanId": span.trace.spanID,
+                    "name": [statement.operation, statement.collection].compactMap { $0 }.joined(separator: " "),
+                    "kind": 3, "startTimeUnixNano": nanos(statement.start), "endTimeUnixNano": nanos(statement.end),
+                    "attributes": attributes,
+                ]
+            }
+            return [object] + statements
         }
         let request: [String: Any] = [
             "resourceSpans": [[

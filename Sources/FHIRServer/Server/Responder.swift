@@ -29,6 +29,7 @@ public struct FHIRResponder: HTTPResponder {
         let started = ContinuousClock.now
         let startedAt = Date()
         var response: Response
+        var traced: (spans: [StatementSpan], dropped: Int) = ([], 0)
         // One match against the route table serves the rate limiter, the router and the metrics.
         let lookup = RouteTable.lookup(method: request.method, path: request.uri.path, configuration: service.configuration)
         let operations = service.operations
@@ -43,9 +44,14 @@ public struct FHIRResponder: HTTPResponder {
                 operations.metrics.rateLimited(budget: "\(RequestBudget.of(lookup, preflight: false))")
             }
         } else {
+            // A sampled trace that is exported records its database statements as child spans.
+            let statements = operations.spans != nil && trace.sampled ? StatementSpans() : nil
             response = await TraceParent.$current.withValue(trace) {
-                await respondWithoutLog(to: request, context: context, credential: credential, lookup: lookup)
+                await StatementSpans.$current.withValue(statements) {
+                    await respondWithoutLog(to: request, context: context, credential: credential, lookup: lookup)
+                }
             }
+            traced = statements?.recorded ?? ([], 0)
         }
         let labels = lookup.metricsLabels(providers: service.providers)
         operations.metrics.requestFinished(
@@ -54,7 +60,8 @@ public struct FHIRResponder: HTTPResponder {
         let method = ServerMetrics.methods.contains(request.method.rawValue) ? request.method.rawValue : "other"
         operations.spans?.record(RequestSpan(
             trace: trace, parentSpanID: incoming?.spanID, name: "\(method) \(labels.route)", method: method,
-            route: labels.route, status: Int(response.status.code), start: startedAt, end: Date()))
+            route: labels.route, status: Int(response.status.code), start: startedAt, end: Date(),
+            statements: traced.spans, droppedStatements: traced.dropped))
         if response.status.code >= 500 {
             operations.reportServerError(
                 status: Int(response.status.code), method: request.method.rawValue, route: labels.route, type: labels.type,

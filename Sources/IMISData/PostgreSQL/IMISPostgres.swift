@@ -147,6 +147,10 @@ public final class IMISPostgres: Service, Sendable {
 
     /// The rows of `statement`.
     func rows(_ statement: PGStatement) async throws -> [PostgresRow] {
+        try await StatementSpans.measure(sql: statement.sql, system: "postgresql") { try await untracedRows(statement) }
+    }
+
+    private func untracedRows(_ statement: PGStatement) async throws -> [PostgresRow] {
         if let unit = PostgresUnit.current, unit.database === self {
             return try await Self.translatingErrors {
                 try await unit.connection.query(statement.query, logger: logger).collect()
@@ -290,7 +294,9 @@ extension IMISPostgres {
         let mark = changeFeed.mark()
         do {
             try await pool.withConnection { connection in
-                _ = try await connection.query("BEGIN", logger: logger).collect()
+                try await StatementSpans.measure(sql: "BEGIN", system: "postgresql") {
+                    _ = try await connection.query("BEGIN", logger: logger).collect()
+                }
                 let unit = PostgresUnit(database: self, connection: connection, unit: UnitOfWork(owner: self))
                 do {
                     box.value = try await UnitOfWork.$current.withValue(unit.unit) {
@@ -305,7 +311,9 @@ extension IMISPostgres {
                             "SELECT pg_notify(\(PostgresChangeNotifications.channel), \(mark.payload))", logger: logger
                         ).collect()
                     }
-                    _ = try await connection.query("COMMIT", logger: logger).collect()
+                    try await StatementSpans.measure(sql: "COMMIT", system: "postgresql") {
+                        _ = try await connection.query("COMMIT", logger: logger).collect()
+                    }
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: logger).collect()
                     throw error

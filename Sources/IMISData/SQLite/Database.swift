@@ -100,10 +100,11 @@ public final class IMISDatabase: Sendable {
         let asked = statistics.asking()
         var acquired = false
         defer { if acquired { statistics.released() } else { statistics.failed() } }
+        let spans = StatementSpans.current
         return try writer.read { db in
             acquired = true
             statistics.acquired(since: asked)
-            return try ReadRecorder.carrying(recorder) { try body(db) }
+            return try Self.tracing(db, spans) { db in try ReadRecorder.carrying(recorder) { try body(db) } }
         }
     }
 
@@ -116,10 +117,11 @@ public final class IMISDatabase: Sendable {
         let asked = statistics.asking()
         var acquired = false
         defer { if acquired { statistics.released() } else { statistics.failed() } }
+        let spans = StatementSpans.current
         return try writer.unsafeRead { db in
             acquired = true
             statistics.acquired(since: asked)
-            return try ReadRecorder.carrying(recorder) { try body(db) }
+            return try Self.tracing(db, spans) { db in try ReadRecorder.carrying(recorder) { try body(db) } }
         }
     }
 
@@ -148,11 +150,36 @@ public final class IMISDatabase: Sendable {
     // Synchronous calls of GRDB (in an async function, the compiler would pick GRDB's async overloads).
 
     func onWriter<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.writeWithoutTransaction(body)
+        let spans = StatementSpans.current
+        return try writer.writeWithoutTransaction { db in try Self.tracing(db, spans, body) }
     }
 
     private func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.write(body)
+        guard let spans = StatementSpans.current else { return try writer.write(body) }
+        // Traced: the transaction is opened and committed inside the tracing, so that its COMMIT is measured too.
+        return try writer.writeWithoutTransaction { db in
+            try Self.tracing(db, spans) { db in
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "no result") }
+                return result
+            }
+        }
+    }
+
+    /// Runs `body` on `db`; with `spans` (a traced request), every statement it runs is recorded there as it ends.
+    static func tracing<T>(_ db: Database, _ spans: StatementSpans?, _ body: (Database) throws -> T) throws -> T {
+        guard let spans else { return try body(db) }
+        db.trace(options: .profile) { event in
+            if case .profile(let statement, let duration) = event {
+                spans.record(sql: statement.sql, system: "sqlite", duration: duration)
+            }
+        }
+        defer { db.trace(options: []) }
+        return try body(db)
     }
 
     private func inSavepoint<T>(_ body: (Database) throws -> T) throws -> T {
