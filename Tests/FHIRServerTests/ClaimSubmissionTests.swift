@@ -83,3 +83,42 @@ import Testing
         }
     }
 }
+
+/// A submitted claim is adjudicated at once (checked or rejected); the devices of the insuree's family hear of it,
+/// with the claim's id and outcome only, and no other family's device does.
+@Suite struct ClaimAdjudicationPushTests {
+    @Test func theFamilysDevicesHearThatTheirClaimWasCheckedOrRejected() async throws {
+        let world = try await AuthTestWorld.make()
+        // Jane Doe's device (John's family) and Zoë Müller's (a family without a policy).
+        let jane = try await world.user("janedoe", roles: ["insuree"], insureeCHFID: DemoDataset.janeDoeCHFID)
+        _ = try await world.auth.pushTokens.savePushToken("device-doe", userID: jane.id, now: Date())
+        let zoe = try await world.user("zoe", roles: ["insuree"], insureeCHFID: "100000001")
+        _ = try await world.auth.pushTokens.savePushToken("device-muller", userID: zoe.id, now: Date())
+        let claims = ClaimSubmissionTests()
+        try await world.run { client in
+            let (_, _, accepted) = try await claims.post(client, try claims.claim001(code: "PUSH001"))
+            #expect(accepted["outcome"]?.string == "partial")
+            let told = try await world.messages(to: "device-doe")
+            #expect(told.count == 1)
+            let message = try #require(told.first)
+            #expect(message.channel == .push && message.subject == "Claim checked")
+            #expect(message.data == ["event": "claim-adjudicated", "claim": accepted["id"]?.string ?? "", "outcome": "checked"])
+            // Nothing of the care: no diagnosis, service, facility or amount.
+            #expect(!"\(message.text) \(message.data)".contains("A1") && !"\(message.text)".contains("RAHOS001"))
+
+            let rejectedBody = try claims.claim001(code: "PUSH002")
+                .replacingOccurrences(of: "Patient/\(DemoDataset.johnDoeCHFID)", with: "Patient/100000001")
+            let (_, _, rejected) = try await claims.post(client, rejectedBody)
+            #expect(rejected["outcome"]?.string == "complete")
+            let heard = try await world.messages(to: "device-muller")
+            #expect(heard.count == 1 && heard.first?.subject == "Claim rejected")
+            #expect(heard.first?.data["claim"] == rejected["id"]?.string && heard.first?.data["outcome"] == "rejected")
+            // Each family heard of its own claim only; a refused claim (its code taken) tells no one.
+            let (again, _, _) = try await claims.post(client, try claims.claim001(code: "PUSH001"))
+            #expect(again == .conflict)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await world.messages(to: "device-doe", attempts: 1).count == 1)
+            #expect(try await world.messages(to: "device-muller", attempts: 1).count == 1)
+        }
+    }
+}

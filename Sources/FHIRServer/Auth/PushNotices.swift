@@ -4,6 +4,29 @@ import Membership
 
 /// Push notifications to people, after the write they tell of has committed.
 extension AuthServices {
+    /// The providers' notices, told to the families' devices.
+    var peopleNotices: PeopleNotices {
+        PeopleNotices(
+            policyActivated: { families in for family in families { notifyPolicyActivated(familyID: family) } },
+            claimAdjudicated: { claim in notifyClaimAdjudicated(claim) })
+    }
+
+    /// Tells the family of the claim's insuree (members with an account and a registered device) that the claim was
+    /// checked or rejected: its UUID and outcome only, nothing of the care it was for.
+    func notifyClaimAdjudicated(_ claim: IMISData.Claim) {
+        let rejected = claim.claimStatus == .rejected
+        let registry = self.registry
+        let insureeID = claim.insureeID
+        let data = ["event": "claim-adjudicated", "claim": claim.uuid.lowercased(), "outcome": rejected ? "rejected" : "checked"]
+        Task.detached {
+            guard let familyID = try? await registry.record(Insuree.self, id: insureeID)?.record.familyID else { return }
+            notifyFamily(familyID: familyID, title: rejected ? "Claim rejected" : "Claim checked",
+                         text: rejected ? "A claim submitted for your family was rejected."
+                             : "A claim submitted for your family passed its check.",
+                         data: data)
+        }
+    }
+
     /// Tells the members of a family who have an account and a registered device that their policy is active: an
     /// FCM notification to each device, sent in the background after the payment committed (never delaying or
     /// failing the request that activated it).

@@ -115,13 +115,9 @@ func buildServiceAndDelivery(_ environment: ApplicationEnvironment) -> (service:
     var service = FHIRService(
         configuration: environment.configuration,
         providers: SubscriptionProvider.adding(
-            to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache).map {
-                // A payment that activates a policy tells the family's devices (``AuthServices/notifyPolicyActivated(familyID:)``).
-                guard var notices = $0 as? PaymentNoticeProvider else { return $0 }
-                let auth = environment.auth
-                notices.activated = { families in for family in families { auth.notifyPolicyActivated(familyID: family) } }
-                return notices
-            }, environment: environment, outbox: outbox),
+            to: RegistryProviders.all(store: store, mapping: environment.mapping, cache: cache,
+                                      notices: environment.auth.peopleNotices),
+            environment: environment, outbox: outbox),
         units: store, renderCache: cache,
         compartments: { familyID in
             guard let family = try await store.record(Family.self, id: familyID) else { return nil }

@@ -56,7 +56,9 @@ enum ClaimResources {
         .identifier(code: Column.claimCode, system: mapping.identifierSystems[.claimCode], uuid: Column.claimUUID, documentation: "Claim code or UUID.")
     }
 
-    static func claim(store: any IMISStore, mapping: MappingContext) -> RegistryProvider<IMISData.Claim> {
+    static func claim(store: any IMISStore, mapping: MappingContext, notices: PeopleNotices = .silent)
+        -> RegistryProvider<IMISData.Claim>
+    {
         let parameters: [SearchParameter] = [
             identifier(mapping), patient, created,
             SearchParameter("provider", .reference, targets: ["Organization"], documentation: "The health facility.") { c throws(FHIRError) in
@@ -78,7 +80,7 @@ enum ClaimResources {
             resourceType: "Claim", store: store, searchParameters: parameters, districtScope: .claimFacility,
             documentation: "Claims (tblClaim with tblClaimItems and tblClaimServices). Reads accept the UUID or the claim code. "
                 + "POST checks and stores a claim and answers 201 with its ClaimResponse; unknown references are 422.",
-            writer: ClaimSubmission.writer(store: store), createAnswerType: "ClaimResponse",
+            writer: ClaimSubmission.writer(store: store, notices: notices), createAnswerType: "ClaimResponse",
             render: { row in
                 let details = try await details(row, store: store)
                 return .claim(ClaimMapping.claim(details, try await relations(details, store: store), context: mapping))

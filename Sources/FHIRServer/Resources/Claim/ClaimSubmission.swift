@@ -62,14 +62,17 @@ enum ClaimSubmission {
         return draft
     }
 
-    static func writer(store: any IMISStore) -> RegistryWriter<IMISData.Claim> {
+    /// Creates claims; `notices` hears of each claim adjudicated outside a unit of work, once it committed.
+    static func writer(store: any IMISStore, notices: PeopleNotices = .silent) -> RegistryWriter<IMISData.Claim> {
         RegistryWriter<IMISData.Claim>(create: { resource in
             guard case .claim(let claim) = resource else { throw FHIRError(.invalid, "expected a Claim") }
             let draft = try await check(try await ClaimMapping.claimDraft(from: claim, store: store), store: store)
             if try await store.claim(code: draft.claim.code) != nil {
                 throw FHIRError(.conflict, "a claim with code \(draft.claim.code) already exists")
             }
-            return try await store.submitClaim(claim: draft.claim, items: draft.items, services: draft.services).claim
+            let stored = try await store.submitClaim(claim: draft.claim, items: draft.items, services: draft.services).claim
+            if !UnitOfWork.isActive { notices.claimAdjudicated(stored.record) }
+            return stored
         })
     }
 }

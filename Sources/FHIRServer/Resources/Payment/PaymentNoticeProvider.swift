@@ -20,11 +20,12 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
     let store: any IMISStore
     let mapping: MappingContext
     /// Told, after a payment outside any unit of work committed, the families whose policy it activated.
-    var activated: (@Sendable ([Int64]) -> Void)?
+    let notices: PeopleNotices
 
-    init(store: any IMISStore, mapping: MappingContext) {
+    init(store: any IMISStore, mapping: MappingContext, notices: PeopleNotices = .silent) {
         self.store = store
         self.mapping = mapping
+        self.notices = notices
         searchParameters = [
             SearchParameter("identifier", .token, documentation: "The notice identifier (any system) or the payment UUID.") {
                 c throws(FHIRError) in
@@ -123,7 +124,7 @@ struct PaymentNoticeProvider: CurrentVersionProvider {
             let families = result.policies.map(\.record).filter {
                 $0.policyStatus == .active && before[$0.uuid.lowercased()] != .some(.active)
             }.map(\.familyID)
-            if result.created, !families.isEmpty, !UnitOfWork.isActive { activated?(families) }
+            if result.created, !families.isEmpty, !UnitOfWork.isActive { notices.policyActivated(families) }
             return stored(result.payment, existing: !result.created)
         } catch let error as MappingError {
             throw error.fhirError

@@ -2,7 +2,8 @@ import IMISData
 
 /// Every resource type the server serves, over the registry store.
 enum RegistryProviders {
-    static func all(store: any IMISStore, mapping: MappingContext, cache: RenderCache? = nil) -> [any ResourceProvider] {
+    static func all(store: any IMISStore, mapping: MappingContext, cache: RenderCache? = nil,
+                    notices: PeopleNotices = .silent) -> [any ResourceProvider] {
         let codes = CodeDisplayCache()
         return [
             PatientResource.provider(store: store, mapping: mapping, codes: codes, cache: cache),
@@ -16,10 +17,10 @@ enum RegistryProviders {
             CatalogResources.activityDefinition(store: store, mapping: mapping),
             CoverageResource.provider(store: store, mapping: mapping),
             ContractResource.provider(store: store, mapping: mapping),
-            ClaimResources.claim(store: store, mapping: mapping),
+            ClaimResources.claim(store: store, mapping: mapping, notices: notices),
             ClaimResources.claimResponse(store: store, mapping: mapping),
             InvoiceProvider(store: store, mapping: mapping),
-            PaymentNoticeProvider(store: store, mapping: mapping),
+            PaymentNoticeProvider(store: store, mapping: mapping, notices: notices),
             PaymentReconciliationProvider(store: store, mapping: mapping),
             EligibilityProvider(store: store, mapping: mapping),
         ]
