@@ -189,7 +189,8 @@ struct Settings {
     }
 
     /// The PostgreSQL connection: `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`, `DB_OPTIONS`, and its
-    /// bounds: `DB_CONNECT_TIMEOUT`, `DB_POOL_TIMEOUT`, `DB_STATEMENT_TIMEOUT` (seconds; 0 for no statement limit).
+    /// bounds: `DB_CONNECT_TIMEOUT`, `DB_POOL_TIMEOUT`, `DB_STATEMENT_TIMEOUT` (seconds; 0 for no statement limit);
+    /// read replicas: `DB_REPLICA_HOSTS`, `DB_REPLICA_MAX_LAG_MS`.
     func postgresSettings(database: String?) throws -> PostgresSettings {
         guard let name = database ?? values["DB_NAME"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw SettingsError(key: "DB_NAME", message: "names the PostgreSQL database and is required with DB_ENGINE=postgresql")
@@ -210,6 +211,13 @@ struct Settings {
         settings.poolTimeout = .seconds(try seconds("DB_POOL_TIMEOUT", 5))
         let statementTimeout = try int("DB_STATEMENT_TIMEOUT", 30)
         settings.statementTimeout = statementTimeout == 0 ? nil : .seconds(statementTimeout)
+        guard let replicas = PostgresReplica.list(string("DB_REPLICA_HOSTS", "")) else {
+            throw SettingsError(key: "DB_REPLICA_HOSTS", message: "must be host[:port] entries separated by commas")
+        }
+        settings.replicas = replicas
+        let lag = try int("DB_REPLICA_MAX_LAG_MS", 1_000)
+        guard lag >= 1 else { throw SettingsError(key: "DB_REPLICA_MAX_LAG_MS", message: "must be a number of milliseconds of at least 1") }
+        settings.replicaMaxLag = .milliseconds(lag)
         return settings
     }
 

@@ -16,8 +16,9 @@ final class OwnPostgresCluster: @unchecked Sendable {
         var description: String
     }
 
-    /// A new cluster, initialized and not started.
-    init() throws {
+    /// A new cluster, initialized and not started; with `primary` (started), a streaming replica of it instead, as
+    /// PostgreSQL's own tools make one (`pg_basebackup -R`: a hot standby that replays the primary's WAL).
+    init(standbyOf primary: OwnPostgresCluster? = nil) throws {
         let versions = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")
             .filter { $0.first?.isNumber == true }
             .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
@@ -33,7 +34,12 @@ final class OwnPostgresCluster: @unchecked Sendable {
             asPostgres = []
         }
         port = try Self.freePort()
-        try run("initdb", ["-D", data, "-U", "imis", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        if let primary {
+            try run("pg_basebackup", ["-D", data, "-h", "127.0.0.1", "-p", String(primary.port), "-U", "imis", "-R",
+                                      "-X", "stream", "-c", "fast"])
+        } else {
+            try run("initdb", ["-D", data, "-U", "imis", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        }
     }
 
     private var data: String { directory.appendingPathComponent("data").path }

@@ -73,7 +73,9 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
 
     /// The resource of `row`: from the cache when it holds this version, else rendered (and cached). Inside a
     /// unit of work (a transaction Bundle) the cache is left alone: the rows read may be uncommitted writes, and
-    /// a cached rendering may predate them.
+    /// a cached rendering may predate them. When reads may come from a lagging replica, only a row and a rendering
+    /// read from the primary (``ReadRouting/mayUseReplica`` cleared, as ``read(id:)`` does) are cached: a replica's
+    /// older rows would otherwise be cached as current after the primary's change notification dropped the entry.
     func stored(_ row: Versioned<Record>) async throws(FHIRError) -> StoredResource {
         let lastUpdated = row.record.validityFrom
         guard let cache, !UnitOfWork.isActive, row.record.isCurrent, let key = RowKey.of(row.record) else {
@@ -83,6 +85,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         if let json = cache.lookup(type: resourceType, id: id, versionId: row.versionId, lastUpdated: lastUpdated) {
             return StoredResource(json: json, id: id, versionId: row.versionId, lastUpdated: lastUpdated)
         }
+        if store.readsMayLag, ReadRouting.mayUseReplica { return try await rendered(row) }
         // The ticket comes before the reads, the recorder lists them: see RenderCache.
         let ticket = cache.ticket
         let recorder = ReadRecorder()
@@ -119,9 +122,19 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
            let hit = cache.current(type: resourceType, id: uuid) {
             return StoredResource(json: hit.json, id: uuid, versionId: hit.versionId, lastUpdated: hit.lastUpdated)
         }
-        let found = try await row(id)
-        if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
-        return try await stored(found)
+        guard cache != nil, store.readsMayLag, ReadRouting.mayUseReplica else {
+            let found = try await row(id)
+            if found.record.isDeleted { throw FHIRError(.gone, "\(resourceType)/\(id) was deleted") }
+            return try await stored(found)
+        }
+        // A cache miss with replicas: read and render from the primary, so that the rendering may be cached.
+        do {
+            return try await ReadRouting.$mayUseReplica.withValue(false) { try await read(id: id) }
+        } catch let error as FHIRError {
+            throw error
+        } catch {
+            throw FHIRError.storage(error)
+        }
     }
 
     public func vread(id: String, version: Int) async throws(FHIRError) -> StoredResource {

@@ -46,9 +46,13 @@ public struct FHIRResponder: HTTPResponder {
         } else {
             // A sampled trace that is exported records its database statements as child spans.
             let statements = operations.spans != nil && trace.sampled ? StatementSpans() : nil
+            // Only a GET or HEAD may read from a replica (ReadRouting): a write's own lookups read the primary.
+            let readOnly = request.method == .get || request.method == .head
             response = await TraceParent.$current.withValue(trace) {
                 await StatementSpans.$current.withValue(statements) {
-                    await respondWithoutLog(to: request, context: context, credential: credential, lookup: lookup)
+                    await ReadRouting.$mayUseReplica.withValue(readOnly) {
+                        await respondWithoutLog(to: request, context: context, credential: credential, lookup: lookup)
+                    }
                 }
             }
             traced = statements?.recorded ?? ([], 0)

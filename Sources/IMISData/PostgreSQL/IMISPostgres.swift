@@ -97,11 +97,25 @@ public final class IMISPostgres: Service, Sendable {
     let requiredColumnsBox = NIOLockedValueBox<PostgresRequiredColumns?>(nil)
     /// The changes every writer commits, for caches (idle until started; see ``PostgresChangeFeed``).
     public let changeFeed: PostgresChangeFeed
+    /// The replicas reads may go to, if any.
+    let replicas: PostgresReplicas?
 
     /// A database over `settings`; nothing connects before ``run()`` runs.
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "imis.postgres")) {
+        let configuration = Self.clientConfiguration(settings, host: settings.host, port: settings.port)
+        self.pool = PostgresPool(configuration: configuration, settings: settings, logger: logger)
+        self.settings = settings
+        self.logger = logger
+        self.changeFeed = PostgresChangeFeed(settings: settings, logger: logger)
+        self.replicas = settings.replicas.isEmpty ? nil : PostgresReplicas(
+            settings.replicas.map { ($0, Self.clientConfiguration(settings, host: $0.host, port: $0.port)) },
+            settings: settings, logger: logger)
+    }
+
+    /// The pool's configuration for the server at `host`:`port` (the primary or a replica).
+    static func clientConfiguration(_ settings: PostgresSettings, host: String, port: Int) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
-            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            host: host, port: port, username: settings.username, password: settings.password,
             database: settings.database, tls: Self.tls(settings.tls))
         configuration.options.maximumConnections = settings.maximumConnections
         configuration.options.connectTimeout = settings.connectTimeout
@@ -113,10 +127,7 @@ public final class IMISPostgres: Service, Sendable {
             parameters.append(("statement_timeout", String(max(1, milliseconds))))
         }
         configuration.options.additionalStartupParameters = parameters
-        self.pool = PostgresPool(configuration: configuration, settings: settings, logger: logger)
-        self.settings = settings
-        self.logger = logger
-        self.changeFeed = PostgresChangeFeed(settings: settings, logger: logger)
+        return configuration
     }
 
     static func tls(_ mode: PostgresSettings.TLSMode) -> PostgresClient.Configuration.TLS {
@@ -132,6 +143,11 @@ public final class IMISPostgres: Service, Sendable {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.changeFeed.run() }
+            if let replicas {
+                group.addTask {
+                    await replicas.run { try await self.pool.withConnection { try await PostgresReplicas.position($0, PostgresReplicas.primarySQL) } }
+                }
+            }
             await pool.run()
             group.cancelAll()
         }
@@ -158,11 +174,35 @@ public final class IMISPostgres: Service, Sendable {
         }
         // Outside a unit of work, reads run as named prepared statements (see PreparedStatements).
         let name = PreparedStatements.name(for: statement)
-        return try await pool.withConnection { connection in
-            try await Self.translatingErrors {
-                if let name { return try await connection.prepared(statement, name: name, logger: logger) }
-                return try await connection.query(statement.query, logger: logger).collect()
+        if let replicas, ReadRouting.mayUseReplica, ReadRouting.replicaSafe(statement.sql), let member = replicas.pick() {
+            do {
+                return try await member.pool.withConnection { connection in
+                    try await Self.run(statement, name: name, on: connection, logger: logger)
+                }
+            } catch {
+                // A replica that fails a statement rests until its next check; the primary answers.
+                replicas.failed(member)
+                logger.warning("a replica failed a read; the primary answers", metadata: [
+                    "replica": "\(member.replica.host):\(member.replica.port)", "error": "\(String(reflecting: type(of: error)))"])
             }
+        }
+        return try await pool.withConnection { connection in
+            let rows = try await Self.run(statement, name: name, on: connection, logger: logger)
+            // A write of its own: the replicas must replay it before they answer this instance's reads again.
+            if let replicas, !PreparedStatements.isRead(statement.sql) {
+                await replicas.noteCommit(on: connection)
+            }
+            return rows
+        }
+    }
+
+    /// The rows of `statement` on `connection`, as a prepared statement when it has a name.
+    private static func run(_ statement: PGStatement, name: String?, on connection: PostgresConnection, logger: Logger)
+        async throws -> [PostgresRow]
+    {
+        try await translatingErrors {
+            if let name { return try await connection.prepared(statement, name: name, logger: logger) }
+            return try await connection.query(statement.query, logger: logger).collect()
         }
     }
 
@@ -314,6 +354,7 @@ extension IMISPostgres {
                     try await StatementSpans.measure(sql: "COMMIT", system: "postgresql") {
                         _ = try await connection.query("COMMIT", logger: logger).collect()
                     }
+                    if let replicas { await replicas.noteCommit(on: connection) }
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: logger).collect()
                     throw error

@@ -15,6 +15,9 @@ public struct PostgresRegistryStore: Sendable {
         self.clock = clock
     }
 
+    /// Whether reads may go to replicas (`DB_REPLICA_HOSTS`).
+    public var readsMayLag: Bool { database.replicas != nil }
+
     // MARK: Fetching
 
     /// The rows of `SELECT ... FROM table t <tail>`, the tail built with the table's columns and binds.

@@ -30,6 +30,10 @@ public struct PostgresSettings: Sendable, Hashable {
     /// The longest one statement may run (`DB_STATEMENT_TIMEOUT`, 30 s; nil: no limit), PostgreSQL's
     /// `statement_timeout` on every connection.
     public var statementTimeout: Duration? = .seconds(30)
+    /// Hot-standby replicas reads may go to (`DB_REPLICA_HOSTS`; see ``PostgresReplicas``).
+    public var replicas: [PostgresReplica] = []
+    /// How far behind the primary a replica may be and still answer reads (`DB_REPLICA_MAX_LAG`, 1 s).
+    public var replicaMaxLag: Duration = .seconds(1)
 
     /// Settings with defaults for what is not given.
     public init(host: String = "127.0.0.1", port: Int = 5432, database: String, username: String, password: String? = nil,

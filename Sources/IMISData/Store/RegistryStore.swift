@@ -11,6 +11,9 @@ import Foundation
 public protocol RegistryStore: Sendable {
     /// The clock that stamps versioned writes (`ValidityFrom`, `ValidityTo`); also "today" of business rules.
     var clock: RegistryClock { get }
+    /// Whether a read outside a unit of work may come from a replica that lags behind the primary (see
+    /// ``ReadRouting``); a cache of renderings then fills only from reads routed to the primary.
+    var readsMayLag: Bool { get }
 
     // MARK: Generic versioned tables
 
@@ -125,6 +128,9 @@ public struct CreatedFamily: Sendable, Hashable {
 }
 
 extension RegistryStore {
+    /// No replicas.
+    public var readsMayLag: Bool { false }
+
     /// The current insuree with this UUID.
     public func insuree(uuid: String) async throws -> Versioned<Insuree>? {
         try await record(Insuree.self, uuid: uuid, includeDeleted: false)
