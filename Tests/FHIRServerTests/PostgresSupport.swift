@@ -48,13 +48,13 @@ enum TestPostgres {
     /// A new database made by the statement `create` gives for its name; dropped when the lease is released.
     static func freshDatabase(creating create: (String) -> String) async throws -> TestDatabaseLease {
         guard let url, let admin else { throw TestPostgresUnavailable() }
-        await gate.acquire()
         let name = "imisfhir_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        await gate.acquire(for: String(name))
         // A database name cannot be bound; this one is made here of hex digits only.
         do {
             _ = try await admin.client.query(PostgresQuery(unsafeSQL: create(String(name))), logger: logger).collect()
         } catch {
-            await gate.release()
+            await gate.release(String(name))
             throw error
         }
         var settings = try PostgresSettings(url: url)
@@ -98,34 +98,38 @@ final class TestDatabaseLease: Service, Sendable {
             _ = try? await admin.client.query(
                 PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)"), logger: TestPostgres.logger
             ).collect()
-            await TestPostgres.gate.release()
+            await TestPostgres.gate.release(name)
         }
     }
 }
 
-/// A counting semaphore for async tests: `acquire` waits while every permit is taken.
+/// A counting semaphore for async tests: `acquire` waits while every permit is taken — at most ``patience``: a
+/// permit never given back (a lease kept alive by something that outlived its test) must fail the run with the names
+/// of the tests holding permits, not hang it.
 actor TestGate {
-    private var available: Int
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var permits: Int
+    /// The holders' keys and the tests that took them.
+    private var holders: [String: String] = [:]
+    static let patience: Duration = .seconds(300)
 
     init(permits: Int) {
-        available = permits
+        self.permits = permits
     }
 
-    func acquire() async {
-        if available > 0 {
-            available -= 1
-            return
+    func acquire(for key: String) async {
+        let started = ContinuousClock.now
+        while holders.count >= permits {
+            if ContinuousClock.now - started > Self.patience {
+                Issue.record("no test database within \(Self.patience): the permits are held by \(holders.values.sorted())")
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        await withCheckedContinuation { waiting.append($0) }
+        holders[key] = Test.current?.name ?? "a test outside Swift Testing"
     }
 
-    func release() {
-        if waiting.isEmpty {
-            available += 1
-        } else {
-            waiting.removeFirst().resume()
-        }
+    func release(_ key: String) {
+        holders[key] = nil
     }
 }
 
