@@ -110,4 +110,26 @@ import Testing
             #expect(walked.backward == Array(all.dropLast()))
         }
     }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
+                   "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
+    func theMigrationIndexesTheKeysAPolicyOrClaimIsRenderedBy() async throws {
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            let names = try await database.rows(PGStatement("SELECT indexname::text FROM pg_indexes WHERE indexname LIKE 'imisfhir_%_key'"))
+                .map { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) ?? "" }
+            let expected = PostgresInsuranceIndexes.keys.map { table, columns in
+                "imisfhir_\(table.lowercased())_\(columns.map { $0.lowercased() }.joined(separator: "_"))_key"
+            }
+            #expect(expected.count == 10 && Set(expected).isSubset(of: names))
+            // A claim's lines are read by its key, not by scanning every line.
+            let plan = try await database.transaction {
+                // An empty table: only the index can be chosen without the sequential scan.
+                try await database.execute(PGStatement("SET LOCAL enable_seqscan = off"))
+                return try await database.rows(PGStatement(#"EXPLAIN SELECT * FROM "tblClaimServices" WHERE "ClaimID" = 1"#))
+                    .map { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) ?? "" }.joined(separator: "\n")
+            }
+            #expect(plan.contains("imisfhir_tblclaimservices_claimid_key"))
+        }
+    }
 }
