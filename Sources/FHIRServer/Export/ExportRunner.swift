@@ -73,7 +73,10 @@ public struct ExportRunner: Sendable {
                 for restriction in restrictions { try query.narrow(by: restriction, for: provider) }
                 while true {
                     try Task.checkCancellation()
-                    let page = try await provider.search(query)
+                    // A page's renderings read each related row by key once (see KeyedReadMemo).
+                    let page = try await KeyedReadMemo.$current.withValue(KeyedReadMemo()) {
+                        try await provider.search(query)
+                    }
                     for match in page.resources {
                         if seen != nil, let id = match.resourceID, seen?.insert(id).inserted == false { continue }
                         try output.append(line(match, type: type))

@@ -186,11 +186,48 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
         if let pageOffset = query.pageOffset, pageOffset > 1, query.cursor == nil {
             items = Array(items.dropFirst(query.count * (pageOffset - 1)))
         }
-        var resources: [StoredResource] = []
-        resources.reserveCapacity(items.count)
-        for item in items { resources.append(try await stored(item)) }
+        let resources = try await storedPage(items)
         return SearchMatches(
             resources: resources, total: page.total, nextCursor: page.next?.token, previousCursor: page.previous?.token)
+    }
+}
+
+extension RegistryProvider {
+    /// How many resources of one page render at once: a rendering waits on several reads of related rows, and a
+    /// page rendered one resource after the other waits on every one of them in turn.
+    static var renderWidth: Int { 8 }
+
+    /// The resources of a page's rows, in their order. Outside a unit of work, on a database server, they render
+    /// ``renderWidth`` at a time; inside one (on the unit's connection), or on an embedded database (whose reads
+    /// hold a thread each), in turn.
+    func storedPage(_ items: [Versioned<Record>]) async throws(FHIRError) -> [StoredResource] {
+        guard items.count > 1, !UnitOfWork.isActive, store.readsWaitOnServer else {
+            var resources: [StoredResource] = []
+            resources.reserveCapacity(items.count)
+            for item in items { resources.append(try await stored(item)) }
+            return resources
+        }
+        var slots = [StoredResource?](repeating: nil, count: items.count)
+        do {
+            try await withThrowingTaskGroup(of: (Int, StoredResource).self) { group in
+                var next = 0
+                func start() {
+                    let index = next, item = items[index]
+                    group.addTask { (index, try await stored(item)) }
+                    next += 1
+                }
+                while next < min(Self.renderWidth, items.count) { start() }
+                while let (index, resource) = try await group.next() {
+                    slots[index] = resource
+                    if next < items.count { start() }
+                }
+            }
+        } catch let error as FHIRError {
+            throw error
+        } catch {
+            throw FHIRError.storage(error)
+        }
+        return slots.compactMap { $0 }
     }
 }
 

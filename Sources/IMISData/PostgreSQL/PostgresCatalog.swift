@@ -75,7 +75,9 @@ enum PGSQL {
     /// `"Name"`; the names come from the mappings and the database's catalog, never from a request. A quote in a
     /// name is doubled, as SQL escapes it.
     static func quote(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Statements are built per call: the common name without a quote skips Foundation's replacement.
+        guard name.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + name + "\"" }
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

@@ -25,6 +25,10 @@ extension IMISPostgres {
             for index in PostgresSchema.indexes(after) {
                 try await execute(PGStatement(index))
             }
+            // PostgresInsuranceIndexes.migrationName.
+            for index in PostgresInsuranceIndexes.statements(after) {
+                try await execute(PGStatement(index))
+            }
             // PostgresChangeNotifications.migrationName: last, so that it covers every table created above.
             try await installChangeNotifications(catalog: after, known: tables.map(\.name))
         }

@@ -34,7 +34,7 @@ extension PostgresRegistryStore: RegistryStore {
         var pageTerms = terms
         if let past = keyset.past(query, { cursor in
             let key = keyCast(statement.bind(.text(cursor.key)))
-            return (key, key, statement.bind(.integer(cursor.id)))
+            return (key, statement.bind(.integer(cursor.id)))
         }) { pageTerms.append(past) }
         let limit = statement.bind(.integer(Int64(query.limit + 1)))
         statement.sql = "\(table.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(keyset.order()) LIMIT \(limit)"
@@ -44,6 +44,9 @@ extension PostgresRegistryStore: RegistryStore {
         let counted = RowPage<R>.needsCount(fetched: fetched.count, query: query) ? try await count() : nil
         return RowPage.keyset(fetched, query: query, backward: keyset.backward, counted: counted)
     }
+
+    /// See ``RegistryStore/readsWaitOnServer``.
+    public var readsWaitOnServer: Bool { true }
 
     // MARK: Fast paths
 
@@ -65,13 +68,22 @@ extension PostgresRegistryStore: RegistryStore {
             result.photo = photo
         }
         if let hfID = insuree.hfID {
-            result.healthFacility = try await one(HealthFacility.self, id: hfID)?.record
+            result.healthFacility = try await KeyedReadMemo.value(HealthFacility.self, id: hfID) {
+                try await one(HealthFacility.self, id: hfID)
+            }?.record
         }
         return result
     }
 
     /// A current family and its current head, in one statement.
     func familyAndHead(familyID: Int64) async throws -> (Versioned<Family>, Versioned<Insuree>?)? {
+        try await KeyedReadMemo.value(MemoizedRead.FamilyAndHead.self, id: familyID) {
+            try await readFamilyAndHead(familyID: familyID)
+        }
+    }
+
+    /// The family and head of `familyAndHead(familyID:)`, read.
+    func readFamilyAndHead(familyID: Int64) async throws -> (Versioned<Family>, Versioned<Insuree>?)? {
         let families = try await database.table(Family.sql)
         let insurees = try await database.table(Insuree.sql)
         let headColumn = try families.column("InsureeID")
@@ -95,6 +107,11 @@ extension PostgresRegistryStore: RegistryStore {
 
     /// The location and its parents up to the region, in one round trip (a recursive query), at most 8 levels.
     public func locationAncestors(id: Int64) async throws -> [Location] {
+        try await KeyedReadMemo.value(MemoizedRead.LocationAncestors.self, id: id) { try await ancestors(id: id) }
+    }
+
+    /// The chain of `locationAncestors(id:)`, read.
+    func ancestors(id: Int64) async throws -> [Location] {
         try await fetch(Location.self, byKeys: true) { table, statement in
             let parent = try table.column("ParentLocationId")
             let start = statement.bind(.integer(id))

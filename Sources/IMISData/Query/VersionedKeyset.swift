@@ -25,11 +25,13 @@ struct VersionedKeyset {
     }
 
     /// The condition of the rows past the query's cursor (nil without one); `bind` gives the placeholders of the
-    /// cursor's sort key (as compared first and second) and of its row key.
-    func past(_ query: RowQuery, _ bind: (RowCursor) -> (key: String, sameKey: String, id: String)) -> String? {
+    /// cursor's sort key and of its row key. Written as one row-value comparison, `(key, id) > (?, ?)`, which both
+    /// engines read as a range of the (sort key, key) index: each page starts where the last one ended, where the
+    /// equivalent `key > ? OR (key = ? AND id > ?)` makes every page walk the rows of all pages before it.
+    func past(_ query: RowQuery, _ bind: (RowCursor) -> (key: String, id: String)) -> String? {
         guard let cursor = query.after ?? query.before else { return nil }
         let op = descending ? "<" : ">", placeholders = bind(cursor)
-        return "(\(key) \(op) \(placeholders.key) OR (\(key) = \(placeholders.sameKey) AND \(id) \(op) \(placeholders.id)))"
+        return "((\(key), \(id)) \(op) (\(placeholders.key), \(placeholders.id)))"
     }
 
     /// `ORDER BY` keys, the sort key written as `orderedKey` (SQLite's `+t.ValidityFrom`).

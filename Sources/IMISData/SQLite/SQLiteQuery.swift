@@ -126,8 +126,8 @@ extension RegistrySQL {
         var pageTerms = terms
         var pageArguments = filterArguments
         if let past = keyset.past(query, { cursor in
-            pageArguments += [cursor.key, cursor.key, cursor.id]
-            return ("?", "?", "?")
+            pageArguments += [cursor.key, cursor.id]
+            return ("?", "?")
         }) { pageTerms.append(past) }
         func count() throws -> Int {
             let statement = try db.cachedStatement(
@@ -135,14 +135,42 @@ extension RegistrySQL {
             return try Int.fetchOne(statement, arguments: StatementArguments(filterArguments)) ?? 0
         }
         guard query.limit > 0 else { return RowPage(items: [], total: query.countTotal ? try count() : nil, next: nil) }
-        // With conditions, `+` keeps SQLite from walking the sort index instead of the filter's index.
-        let order = keyset.order(query.predicates.isEmpty ? nil : "+" + keyset.key)
-        let sql = "\(R.sql.select) WHERE \(pageTerms.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?"
-        let statement = try db.cachedStatement(sql: sql)
-        let rows = try VersionedRow<R>.fetchAll(statement, arguments: StatementArguments(pageArguments + [query.limit + 1]))
-            .map { try $0.value }
+        // With conditions, `+` keeps SQLite from walking the sort index instead of the filter's index; not when
+        // the conditions only bound the last update (an export's window), which that very index serves: there a
+        // `+` would sort every remaining row for each page.
+        let order = keyset.order(Self.walksSortIndex(query) ? nil : "+" + keyset.key)
+        func fetch(_ where: [String], _ arguments: [(any DatabaseValueConvertible)?], limit: Int) throws -> [Versioned<R>] {
+            let sql = "\(R.sql.select) WHERE \(`where`.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?"
+            return try VersionedRow<R>.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments + [limit]))
+                .map { try $0.value }
+        }
+        var rows: [Versioned<R>]
+        if case .lastUpdated = query.order, Self.walksSortIndex(query), let cursor = query.after ?? query.before {
+            // SQLite seeks a row-value range on its first column only: past a cursor among many rows of one instant
+            // (a bulk load), each page would walk the instant's rows before it. The rest of the cursor's instant
+            // (a seek on both columns of the index), then the rows past that instant, keep each page to its rows.
+            let op = keyset.descending ? "<" : ">"
+            rows = try fetch(terms + ["t.ValidityFrom = ?", "\(keyset.id) \(op) ?"], filterArguments + [cursor.key, cursor.id],
+                             limit: query.limit + 1)
+            if rows.count <= query.limit {
+                rows += try fetch(terms + ["t.ValidityFrom \(op) ?"], filterArguments + [cursor.key],
+                                  limit: query.limit + 1 - rows.count)
+            }
+        } else {
+            rows = try fetch(pageTerms, pageArguments, limit: query.limit + 1)
+        }
         let counted = RowPage<R>.needsCount(fetched: rows.count, query: query) ? try count() : nil
         return RowPage.keyset(rows, query: query, backward: keyset.backward, counted: counted)
+    }
+
+    /// Whether a search reads its rows in the order of the sort key's index: without conditions, or, in last-update
+    /// order, with conditions on the last update only.
+    static func walksSortIndex(_ query: RowQuery) -> Bool {
+        guard case .lastUpdated = query.order else { return query.predicates.isEmpty }
+        return query.predicates.allSatisfy { predicate in
+            if case .lastUpdated = predicate { return true }
+            return false
+        }
     }
 }
 

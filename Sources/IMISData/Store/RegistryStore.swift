@@ -93,6 +93,14 @@ public protocol RegistryStore: Sendable {
 
     /// The entries of a reference table (gender, relations, ...), by sort order.
     func referenceCodes(_ table: ReferenceTable) async throws -> [ReferenceCode]
+
+    /// Whether each read waits on a database server (a round trip): reads of several renderings are then worth
+    /// running at once. False for an embedded database, whose reads hold a thread while they run.
+    var readsWaitOnServer: Bool { get }
+}
+
+extension RegistryStore {
+    public var readsWaitOnServer: Bool { false }
 }
 
 /// The rows around an insuree that a Patient shows (see ``RegistryStore/insureeSurroundings(_:addressLocation:)``).

@@ -7,7 +7,9 @@ extension RegistryStore where Self: WorkflowStore {
     /// See ``RegistryStore/locationAncestors(id:)``: the parent chain read one keyed row at a time, at most
     /// ``RegistryPlaces/depthLimit`` levels.
     public func locationAncestors(id: Int64) async throws -> [Location] {
-        try await workflowEngine.read { tx in try await RegistryPlaces.ancestors(tx, id: id) }
+        try await KeyedReadMemo.value(MemoizedRead.LocationAncestors.self, id: id) {
+            try await workflowEngine.read { tx in try await RegistryPlaces.ancestors(tx, id: id) }
+        }
     }
 
     /// See ``RegistryStore/childLocations(parentID:)``.

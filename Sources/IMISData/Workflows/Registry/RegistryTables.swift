@@ -30,7 +30,7 @@ extension RegistryStore where Self: WorkflowStore {
             try await workflowEngine.read { tx in try await tx.one(s, id: id, forUpdate: false) }
                 .map { try RegistryTables.cast($0, to: Versioned<R>.self) }
         }
-        return try await run(RegistryTables.mapped(type))
+        return try await KeyedReadMemo.value(R.self, id: id) { try await run(RegistryTables.mapped(type)) }
     }
 
     /// See ``RegistryStore/page(_:_:)``.
