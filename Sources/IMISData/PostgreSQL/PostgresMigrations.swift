@@ -7,7 +7,8 @@ extension IMISPostgres {
     /// (with openIMIS's reference data), the project's own `imisfhir_*` tables, and the project's indexes. A table
     /// that exists is never dropped, altered or rewritten, so this is safe on a live openIMIS database and on every
     /// start of every instance (instances starting together take turns on an advisory lock). Last, the triggers of
-    /// ``PostgresChangeNotifications`` ("v13 change notifications") on the tables that lack them.
+    /// ``PostgresChangeNotifications`` ("v13 change notifications") on the tables that lack them, then the name
+    /// search indexes of ``PostgresNameSearch`` ("v14 name search indexes").
     public func migrate() async throws {
         let tables = try PostgresSchema.tables()
         var created: [String] = []
@@ -27,6 +28,13 @@ extension IMISPostgres {
             }
             // PostgresChangeNotifications.migrationName: last, so that it covers every table created above.
             try await installChangeNotifications(catalog: after, known: tables.map(\.name))
+            // PostgresNameSearch.migrationName (its indexes hold columns: PostgreSQL 11 and later).
+            let version = try await scalar(PGStatement("SELECT current_setting('server_version_num')::integer"))
+            if (Int.fromDatabaseValue(version) ?? 0) >= 110_000 {
+                for index in PostgresNameSearch.indexes(after) {
+                    _ = try await execute(PGStatement(index))
+                }
+            }
         }
         resetCatalog()
         if !created.isEmpty { logger.info("created missing tables", metadata: ["count": "\(created.count)"]) }
