@@ -59,6 +59,8 @@ import Testing
                 for index in ["imisfhir_tblinsuree_lastname_order", "imisfhir_tblinsuree_othernames_order"] {
                     _ = try await lease.database.execute(PGStatement("DROP INDEX \(index)"))
                 }
+                // As a server starting on that database sees it.
+                lease.database.resetCatalog()
             }
             environment = ApplicationEnvironment(
                 configuration: ServerConfiguration(), storage: .postgres(lease.database),

@@ -23,17 +23,19 @@ extension IMISPostgres {
             for table in tables where created.contains(table.name) && !table.seed.isEmpty {
                 try await insert(table.name, columns: table.columns.map(\.name), rows: table.seed, catalog: after)
             }
-            for index in PostgresSchema.indexes(after) {
+            // PostgresNameSearch.migrationName (its indexes hold columns: PostgreSQL 11 and later): they replace
+            // the indexes of the folded names alone, which the planner would otherwise still pick.
+            let version = try await scalar(PGStatement("SELECT current_setting('server_version_num')::integer"))
+            let includes = (Int.fromDatabaseValue(version) ?? 0) >= 110_000
+            let nameIndexes = includes ? PostgresNameSearch.indexes(after) : []
+            for index in PostgresSchema.indexes(after, foldedNames: nameIndexes.isEmpty) {
                 try await execute(PGStatement(index))
             }
             // PostgresChangeNotifications.migrationName: last, so that it covers every table created above.
             try await installChangeNotifications(catalog: after, known: tables.map(\.name))
-            // PostgresNameSearch.migrationName (its indexes hold columns: PostgreSQL 11 and later).
-            let version = try await scalar(PGStatement("SELECT current_setting('server_version_num')::integer"))
-            if (Int.fromDatabaseValue(version) ?? 0) >= 110_000 {
-                for index in PostgresNameSearch.indexes(after) {
-                    _ = try await execute(PGStatement(index))
-                }
+            // PostgresNameSearch.migrationName.
+            for index in nameIndexes + (nameIndexes.isEmpty ? [] : PostgresNameSearch.replaced(after)) {
+                _ = try await execute(PGStatement(index))
             }
         }
         resetCatalog()

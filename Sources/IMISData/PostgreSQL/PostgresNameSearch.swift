@@ -1,7 +1,7 @@
 import Foundation
 
 /// Migration "v14 name search indexes", and the name search these indexes serve on PostgreSQL: the plan of
-/// `FoldedPrefixSearch` (SQLite) in three statements, none of which grows with the number of matches.
+/// `FoldedPrefixSearch` (SQLite) in one statement whose work does not grow with the number of matches.
 ///
 /// A name search (`Patient?name=mwa`, `family=`, `given=`) is a prefix of the folded family or given name
 /// (``PostgresQueryCompiler/fold(_:)``) in `_lastUpdated` order. Each name column gets an index of current rows on
@@ -12,7 +12,7 @@ import Foundation
 ///    ``FoldedPrefixSearch/distinctLimit`` in a range and the general plan answers instead);
 /// 2. the page: for each of those names its first `_count + 1` rows after the cursor, read from the index in page
 ///    order, merged and cut to `_count + 1`, joined to their rows;
-/// 3. the total, when it is asked for and the page does not tell it: index-only counts of both ranges (the given
+/// 3. the total, when it is asked for: index-only counts of both ranges (the given
 ///    names', plus the family names' less the rows whose given name is in range), stopped past
 ///    ``RowQuery/totalLimit`` when there is one.
 ///
@@ -45,6 +45,12 @@ enum PostgresNameSearch {
         }
     }
 
+    /// `DROP INDEX` statements of the indexes these replace (the folded names alone, in byte order).
+    static func replaced(_ catalog: PostgresCatalog) -> [String] {
+        guard let table = catalog.tableName("tblInsuree") else { return [] }
+        return ["LastName", "OtherNames"].map { "DROP INDEX IF EXISTS imisfhir_\(table.lowercased())_\($0.lowercased())_folded" }
+    }
+
     /// `CREATE INDEX` statements of the migration, for the columns the database has.
     static func indexes(_ catalog: PostgresCatalog) -> [String] {
         guard let pair = FoldedPrefixSearch.pairIndexes["tblInsuree"], let table = catalog.tableName("tblInsuree"),
@@ -71,7 +77,8 @@ enum PostgresNameSearch {
 }
 
 extension PostgresRegistryStore {
-    /// The page of a name search by ``PostgresNameSearch``'s plan, or nil when the general plan must answer.
+    /// The page of a name search by ``PostgresNameSearch``'s plan, in one statement (one round trip), or nil when
+    /// the general plan must answer.
     func namePage<R: TableRecord>(_ type: R.Type, _ query: RowQuery, table: PGTable, catalog: PostgresCatalog)
         async throws -> RowPage<R>?
     {
@@ -80,9 +87,9 @@ extension PostgresRegistryStore {
             alternatives.allSatisfy({
                 NameFolding.byteUpperBound(ofPrefix: $0.prefix) != nil
                     && catalog.indexes.contains(PostgresNameSearch.indexName(table: tableName, column: $0.column))
-            })
+            }),
+            let order = PostgresNameSearch.orderKey(try table.column("ValidityFrom"), alias: "t")
         else { return nil }
-        guard let order = PostgresNameSearch.orderKey(try table.column("ValidityFrom"), alias: "t") else { return nil }
         var expressions: [String] = []
         for alternative in alternatives {
             guard let expression = PostgresNameSearch.folded(catalog, tableName, alternative.column, alias: "t") else {
@@ -90,91 +97,93 @@ extension PostgresRegistryStore {
             }
             expressions.append(expression)
         }
-        let uppers = alternatives.map { NameFolding.byteUpperBound(ofPrefix: $0.prefix) ?? "" }
-        // 1. The distinct folded names in each range.
-        var names: [[String]] = []
-        for (index, expression) in expressions.enumerated() {
-            var statement = PGStatement()
-            let prefix = statement.bind(.text(alternatives[index].prefix))
-            let upper = statement.bind(.text(uppers[index]))
-            let limit = FoldedPrefixSearch.distinctLimit
-            let within = "\(table.current) AND \(expression) ~<~ \(upper)"
-            statement.sql = """
-                WITH RECURSIVE names(v, n) AS ((SELECT \(expression), 1 FROM \(table.name) t \
-                WHERE \(within) AND \(expression) ~>=~ \(prefix) ORDER BY 1 USING ~<~ LIMIT 1) \
-                UNION ALL SELECT (SELECT \(expression) FROM \(table.name) t WHERE \(within) AND \(expression) ~>~ names.v \
-                ORDER BY 1 USING ~<~ LIMIT 1), n + 1 FROM names WHERE names.v IS NOT NULL AND n <= \(limit)) \
-                SELECT v FROM names WHERE v IS NOT NULL
-                """
-            let found = try await database.rows(statement).map { try $0.decode(String.self) }
-            if found.count > limit { return nil }
-            names.append(found)
-        }
-        // 2. The page: each name's first rows after the cursor, merged.
-        let keyset = VersionedKeyset(query, lastUpdated: order, uuid: "", id: "t.\(table.id.quoted)")
         var statement = PGStatement()
-        var fetched: [Versioned<R>] = []
+        var ranges: [(prefix: String, upper: String)] = []
+        for alternative in alternatives {
+            let upper = NameFolding.byteUpperBound(ofPrefix: alternative.prefix) ?? ""
+            ranges.append((statement.bind(.text(alternative.prefix)), statement.bind(.text(upper))))
+        }
+        // 1. The distinct folded names of each range (`n0`, `n1`): one index seek each, at most one past the limit.
+        let limit = FoldedPrefixSearch.distinctLimit
+        var names: [String] = []
+        for (index, expression) in expressions.enumerated() {
+            let (n, within) = ("n\(index)", "\(table.current) AND \(expression) ~<~ \(ranges[index].upper)")
+            names.append("""
+                \(n)(v, n) AS ((SELECT \(expression), 1 FROM \(table.name) t WHERE \(within) \
+                AND \(expression) ~>=~ \(ranges[index].prefix) ORDER BY 1 USING ~<~ LIMIT 1) \
+                UNION ALL SELECT (SELECT \(expression) FROM \(table.name) t WHERE \(within) AND \(expression) ~>~ \(n).v \
+                ORDER BY 1 USING ~<~ LIMIT 1), \(n).n + 1 FROM \(n) WHERE \(n).v IS NOT NULL AND \(n).n <= \(limit))
+                """)
+        }
+        // 2. The page: each name's first rows after the cursor, merged and cut, then their rows.
+        let keyset = VersionedKeyset(query, lastUpdated: order, uuid: "", id: "t.\(table.id.quoted)")
+        let direction = keyset.descending ? "DESC" : "ASC"
+        var page = "SELECT NULL::timestamp AS k, NULL::bigint AS id WHERE FALSE"
         if query.limit > 0 {
             let want = statement.bind(.integer(Int64(query.limit + 1)))
             var past = ""
             if let cursor = query.after ?? query.before {
-                let op = keyset.descending ? "<" : ">"
                 let key = "CAST(\(statement.bind(.text(cursor.key))) AS timestamp without time zone)"
+                let op = keyset.descending ? "<" : ">"
                 past = " AND (\(keyset.key), \(keyset.id)) \(op) (\(key), \(statement.bind(.integer(cursor.id))))"
             }
-            let direction = keyset.descending ? "DESC" : "ASC"
-            var arms: [String] = []
-            for (index, expression) in expressions.enumerated() {
-                let values = statement.bind(.textArray(names[index]))
-                arms.append("""
-                    SELECT p.k, p.id FROM unnest(CAST(\(values) AS text[])) AS n(v) CROSS JOIN LATERAL \
-                    (SELECT \(keyset.key) AS k, \(keyset.id) AS id FROM \(table.name) t WHERE \(table.current) \
-                    AND \(expression) = n.v\(past) ORDER BY 1 \(direction), 2 \(direction) LIMIT \(want)) p
-                    """)
-            }
-            statement.sql = """
-                SELECT \(table.list("t")) FROM (SELECT k, id FROM (\(arms.joined(separator: " UNION "))) u \
-                ORDER BY k \(direction), id \(direction) LIMIT \(want)) m JOIN \(table.name) t ON \(keyset.id) = m.id \
-                ORDER BY m.k \(direction), m.id \(direction)
+            let arms = expressions.enumerated().map { index, expression in
                 """
-            fetched = try table.decode(R.self, rows: try await database.rows(statement))
-        }
-        ReadRecorder.note(R.sql.table, nil)
-        var page = RowPage.keyset(fetched, query: query, backward: keyset.backward, counted: 0)
-        // 3. The total.
-        if query.countTotal {
-            if query.limit > 0 && query.after == nil && query.before == nil && fetched.count <= query.limit {
-                page.total = fetched.count
-            } else {
-                page.total = try await nameCount(table: table, expressions: expressions, alternatives: alternatives,
-                                                 uppers: uppers, limit: query.totalLimit)
+                SELECT p.k, p.id FROM n\(index) CROSS JOIN LATERAL (SELECT \(keyset.key) AS k, \(keyset.id) AS id \
+                FROM \(table.name) t WHERE \(table.current) AND \(expression) = n\(index).v\(past) \
+                ORDER BY 1 \(direction), 2 \(direction) LIMIT \(want)) p
+                """
             }
+            page = """
+                SELECT k, id FROM (\(arms.joined(separator: " UNION "))) u ORDER BY k \(direction), id \(direction) \
+                LIMIT \(want)
+                """
         }
-        return page
+        // 3. The total (counted once per statement), the names found, the rows; one row even for an empty page.
+        let total = query.countTotal
+            ? PostgresNameSearch.count(&statement, table: table, expressions: expressions, ranges: ranges,
+                                       limit: query.totalLimit)
+            : "NULL"
+        let found = expressions.indices.map { "(SELECT count(v) FROM n\($0))" }.joined(separator: ", ")
+        statement.sql = """
+            WITH RECURSIVE \(names.joined(separator: ", ")) SELECT \(table.list("t")), \(total), \(found) \
+            FROM (VALUES (1)) AS one(x) LEFT JOIN (\(page)) m ON TRUE LEFT JOIN \(table.name) t ON \(keyset.id) = m.id \
+            ORDER BY m.k \(direction), m.id \(direction)
+            """
+        let rows = try await database.rows(statement).map { try IMISPostgres.values($0) }
+        let width = R.sql.columns.count + 1
+        guard let first = rows.first, first.count == width + 1 + expressions.count,
+            first.suffix(expressions.count).allSatisfy({ (Int.fromDatabaseValue($0) ?? 0) <= limit })
+        else { return nil }
+        let fetched = try table.decode(R.self, rows.filter { !$0[0].isNull }.map { Array($0.prefix(width)) })
+        ReadRecorder.note(R.sql.table, nil)
+        var result = RowPage.keyset(fetched, query: query, backward: keyset.backward, counted: 0)
+        if query.countTotal {
+            let unpaged = query.limit > 0 && query.after == nil && query.before == nil && fetched.count <= query.limit
+            result.total = unpaged ? fetched.count : Int.fromDatabaseValue(first[width])
+        }
+        return result
     }
+}
 
-    /// The matches of the prefixes counted from the name indexes alone (see ``PostgresNameSearch``); nil past
-    /// `limit`.
-    func nameCount(table: PGTable, expressions: [String], alternatives: [FoldedPrefixSearch.Alternative],
-                   uppers: [String], limit: Int?) async throws -> Int? {
-        var statement = PGStatement()
+extension PostgresNameSearch {
+    /// The expression counting the matches of the ranges (bound in `statement`) from the name indexes alone: the
+    /// last range, plus the first one's rows outside it; each read stops past `limit` when there is one, and the
+    /// expression is NULL when the count passes it.
+    static func count(_ statement: inout PGStatement, table: PGTable, expressions: [String],
+                      ranges: [(prefix: String, upper: String)], limit: Int?) -> String {
         func range(_ index: Int) -> String {
-            let (expression, prefix) = (expressions[index], statement.bind(.text(alternatives[index].prefix)))
-            return "\(expression) ~>=~ \(prefix) AND \(expression) ~<~ \(statement.bind(.text(uppers[index])))"
+            "\(expressions[index]) ~>=~ \(ranges[index].prefix) AND \(expressions[index]) ~<~ \(ranges[index].upper)"
         }
         let cap = limit.map { " LIMIT \(statement.bind(.integer(Int64($0 + 1))))" } ?? ""
-        let last = expressions.count - 1
-        let lastRange = range(last)
         let rows = "SELECT 1 FROM \(table.name) t WHERE \(table.current)"
-        var counts = ["(SELECT count(*) FROM (\(rows) AND \(lastRange)\(cap)) a)"]
+        let last = range(expressions.count - 1)
+        var counts = ["(SELECT count(*) FROM (\(rows) AND \(last)\(cap)) a)"]
         if expressions.count == 2 {
-            counts.append("""
-                (SELECT count(*) FROM (\(rows) AND \(range(0)) AND NOT (\(lastRange))\(cap)) b)
-                """)
+            counts.append("(SELECT count(*) FROM (\(rows) AND \(range(0)) AND NOT (\(last))\(cap)) b)")
         }
-        statement.sql = "SELECT \(counts.joined(separator: " + "))"
-        let total = Int.fromDatabaseValue(try await database.scalar(statement)) ?? 0
-        if let limit, total > limit { return nil }
-        return total
+        let sum = counts.joined(separator: " + ")
+        guard let limit else { return "(\(sum))" }
+        return "(SELECT c FROM (SELECT \(sum) AS c) s WHERE c <= \(statement.bind(.integer(Int64(limit)))))"
     }
 }
