@@ -160,7 +160,8 @@ extension PostgresRegistryStore {
         var result = RowPage.keyset(fetched, query: query, backward: keyset.backward, counted: 0)
         if query.countTotal {
             let unpaged = query.limit > 0 && query.after == nil && query.before == nil && fetched.count <= query.limit
-            result.total = unpaged ? fetched.count : Int.fromDatabaseValue(first[width])
+            let counted = Int.fromDatabaseValue(first[width]).flatMap { $0 > (query.totalLimit ?? .max) ? nil : $0 }
+            result.total = unpaged ? fetched.count : counted
         }
         return result
     }
@@ -168,8 +169,8 @@ extension PostgresRegistryStore {
 
 extension PostgresNameSearch {
     /// The expression counting the matches of the ranges (bound in `statement`) from the name indexes alone: the
-    /// last range, plus the first one's rows outside it; each read stops past `limit` when there is one, and the
-    /// expression is NULL when the count passes it.
+    /// last range, plus the first one's rows outside it; each read stops past `limit` when there is one (then a
+    /// count above `limit` means more than `limit`).
     static func count(_ statement: inout PGStatement, table: PGTable, expressions: [String],
                       ranges: [(prefix: String, upper: String)], limit: Int?) -> String {
         func range(_ index: Int) -> String {
@@ -182,8 +183,6 @@ extension PostgresNameSearch {
         if expressions.count == 2 {
             counts.append("(SELECT count(*) FROM (\(rows) AND \(range(0)) AND NOT (\(last))\(cap)) b)")
         }
-        let sum = counts.joined(separator: " + ")
-        guard let limit else { return "(\(sum))" }
-        return "(SELECT c FROM (SELECT \(sum) AS c) s WHERE c <= \(statement.bind(.integer(Int64(limit)))))"
+        return "(\(counts.joined(separator: " + ")))"
     }
 }
