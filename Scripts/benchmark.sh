@@ -26,6 +26,9 @@
 #   --families N      synthetic families to load (instead of --insurees)
 #   --duration S      seconds per measured wrk run (default 10); a warm-up of --warmup S (default 3) precedes it
 #   --connections C   wrk connections (default 32); --threads T wrk threads (default 1)
+#   --routes LIST     which routes to measure, comma-separated (default: all but the name-* variants):
+#                     read, identifier, name, name-accurate (`_total=accurate`), name-estimate (`_total=estimate`),
+#                     metadata, claim, payment, live; e.g. --routes name,live measures name search alone
 #   --sweep "C1 C2"   then measure the reads, the writes and /health/live again at each of these connection counts
 #                     (e.g. --sweep "1 8 32 128"), in a second table
 #   --sample K        how many ids / insurance numbers / name prefixes to cycle through (default 1000)
@@ -48,6 +51,7 @@ DURATION=10
 WARMUP=3
 CONNECTIONS=32
 SWEEP=""
+ROUTES="read,identifier,name,metadata,claim,payment,live"
 THREADS=1
 SAMPLE=1000
 INVOICES=50
@@ -57,7 +61,7 @@ BIN=""
 BACKEND=sqlite
 OUT_DIR="$ROOT/bench-results"
 
-usage() { sed -n '2,36p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,39p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -68,6 +72,7 @@ while [ $# -gt 0 ]; do
         --warmup) WARMUP="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --sweep) SWEEP="$2"; shift 2 ;;
+        --routes) ROUTES="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
         --sample) SAMPLE="$2"; shift 2 ;;
         --invoices) INVOICES="$2"; shift 2 ;;
@@ -92,6 +97,14 @@ fi
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 120 ] || { echo "--duration must be 1-120" >&2; exit 2; }
 [ "$FAMILIES" -le 2000000 ] || { echo "--families is capped at 2,000,000" >&2; exit 2; }
 [ "$INVOICES" -ge 1 ] && [ "$INVOICES" -le "$FAMILIES" ] || { echo "--invoices must be 1 to the number of families" >&2; exit 2; }
+for route in ${ROUTES//,/ }; do
+    case "$route" in
+        read|identifier|name|name-accurate|name-estimate|metadata|claim|payment|live) ;;
+        *) echo "unknown route: $route" >&2; exit 2 ;;
+    esac
+done
+# wants ROUTE: whether ROUTE is among --routes.
+wants() { [[ ",$ROUTES," == *",$1,"* ]]; }
 case "$BACKEND" in
     sqlite|postgresql) ;;
     *) echo "--backend must be sqlite or postgresql" >&2; exit 2 ;;
@@ -214,37 +227,40 @@ post() {
     curl -s -o "$WORK/post.out" -w '%{http_code}' --max-time 10 -X POST "$BASE$1" \
         -H 'Content-Type: application/fhir+json' -H "$AUTH" --data-binary "$2"
 }
-# One idle policy and one large invoice per family, so that the notices spread over $INVOICES invoices and none
-# is ever paid off (each notice pays 0.01 EUR).
-echo "creating $INVOICES invoices to pay..."
-q "SELECT \"FamilyUUID\" FROM \"tblFamilies\" WHERE \"ValidityTo\" IS NULL
-    AND \"FamilyID\" NOT IN (SELECT \"FamilyID\" FROM \"tblPolicy\") ORDER BY random() LIMIT $INVOICES" >"$WORK/families.txt"
-: >"$WORK/invoices.txt"
-i=0
-while IFS= read -r family; do
-    i=$((i + 1))
-    status=$(post /fhir/Contract "{\"resourceType\": \"Contract\", \"status\": \"offered\", \"issued\": \"2022-06-20\",
-        \"subject\": [{\"reference\": \"Group/$family\"}], \"term\": [{\"offer\": {\"text\": \"Enrolment\"}, \"asset\": [{
-        \"period\": [{\"start\": \"2022-07-01\", \"end\": \"2023-06-30\"}],
-        \"valuedItem\": [{\"entityReference\": {\"reference\": \"InsurancePlan/RX01\"}}]}]}]}")
-    [ "$status" = 201 ] || { echo "POST /fhir/Contract answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
-    status=$(post /fhir/Invoice "{\"resourceType\": \"Invoice\", \"status\": \"issued\", \"date\": \"2022-06-20\",
-        \"identifier\": [{\"type\": {\"coding\": [{\"system\": \"$IG/CodeSystem/openimis-identifiers\", \"code\": \"Code\"}]}, \"value\": \"IV-BENCH-$i\"}],
-        \"type\": {\"coding\": [{\"system\": \"$IG/CodeSystem/invoice-type\", \"code\": \"contribution\"}]},
-        \"subject\": {\"reference\": \"Group/$family\"},
-        \"lineItem\": [{\"sequence\": 1, \"chargeItemCodeableConcept\": {\"coding\": [{\"system\": \"$IG/CodeSystem/invoice-charge-item\", \"code\": \"policy\"}]},
-          \"priceComponent\": [{\"type\": \"base\", \"factor\": 1, \"amount\": {\"value\": 1000000.00, \"currency\": \"EUR\"}}]}],
-        \"totalNet\": {\"value\": 1000000.00, \"currency\": \"EUR\"}, \"totalGross\": {\"value\": 1000000.00, \"currency\": \"EUR\"}}")
-    [ "$status" = 201 ] || { echo "POST /fhir/Invoice answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
-    echo "IV-BENCH-$i" >>"$WORK/invoices.txt"
-done <"$WORK/families.txt"
-[ "$i" = "$INVOICES" ] || { echo "only $i families without a policy for $INVOICES invoices" >&2; exit 1; }
-# Both writes must answer 201 before they are measured.
-for probe in "/fhir/Claim claim.json chfids.txt" "/fhir/PaymentNotice notice.json invoices.txt"; do
-    read -r path body values <<<"$probe"
-    status=$(post "$path" "$(sed -e "s|@UNIQUE@|probe-$$|" -e "s|@VALUE@|$(head -n 1 "$WORK/$values")|" "$WORK/$body")")
-    [ "$status" = 201 ] || { echo "POST $path answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
-done
+# The writes need invoices to pay (only when a write is measured).
+if wants claim || wants payment; then
+    # One idle policy and one large invoice per family, so that the notices spread over $INVOICES invoices and none
+    # is ever paid off (each notice pays 0.01 EUR).
+    echo "creating $INVOICES invoices to pay..."
+    q "SELECT \"FamilyUUID\" FROM \"tblFamilies\" WHERE \"ValidityTo\" IS NULL
+        AND \"FamilyID\" NOT IN (SELECT \"FamilyID\" FROM \"tblPolicy\") ORDER BY random() LIMIT $INVOICES" >"$WORK/families.txt"
+    : >"$WORK/invoices.txt"
+    i=0
+    while IFS= read -r family; do
+        i=$((i + 1))
+        status=$(post /fhir/Contract "{\"resourceType\": \"Contract\", \"status\": \"offered\", \"issued\": \"2022-06-20\",
+            \"subject\": [{\"reference\": \"Group/$family\"}], \"term\": [{\"offer\": {\"text\": \"Enrolment\"}, \"asset\": [{
+            \"period\": [{\"start\": \"2022-07-01\", \"end\": \"2023-06-30\"}],
+            \"valuedItem\": [{\"entityReference\": {\"reference\": \"InsurancePlan/RX01\"}}]}]}]}")
+        [ "$status" = 201 ] || { echo "POST /fhir/Contract answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
+        status=$(post /fhir/Invoice "{\"resourceType\": \"Invoice\", \"status\": \"issued\", \"date\": \"2022-06-20\",
+            \"identifier\": [{\"type\": {\"coding\": [{\"system\": \"$IG/CodeSystem/openimis-identifiers\", \"code\": \"Code\"}]}, \"value\": \"IV-BENCH-$i\"}],
+            \"type\": {\"coding\": [{\"system\": \"$IG/CodeSystem/invoice-type\", \"code\": \"contribution\"}]},
+            \"subject\": {\"reference\": \"Group/$family\"},
+            \"lineItem\": [{\"sequence\": 1, \"chargeItemCodeableConcept\": {\"coding\": [{\"system\": \"$IG/CodeSystem/invoice-charge-item\", \"code\": \"policy\"}]},
+              \"priceComponent\": [{\"type\": \"base\", \"factor\": 1, \"amount\": {\"value\": 1000000.00, \"currency\": \"EUR\"}}]}],
+            \"totalNet\": {\"value\": 1000000.00, \"currency\": \"EUR\"}, \"totalGross\": {\"value\": 1000000.00, \"currency\": \"EUR\"}}")
+        [ "$status" = 201 ] || { echo "POST /fhir/Invoice answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
+        echo "IV-BENCH-$i" >>"$WORK/invoices.txt"
+    done <"$WORK/families.txt"
+    [ "$i" = "$INVOICES" ] || { echo "only $i families without a policy for $INVOICES invoices" >&2; exit 1; }
+    # Both writes must answer 201 before they are measured.
+    for probe in "/fhir/Claim claim.json chfids.txt" "/fhir/PaymentNotice notice.json invoices.txt"; do
+        read -r path body values <<<"$probe"
+        status=$(post "$path" "$(sed -e "s|@UNIQUE@|probe-$$|" -e "s|@VALUE@|$(head -n 1 "$WORK/$values")|" "$WORK/$body")")
+        [ "$status" = 201 ] || { echo "POST $path answered $status: $(head -c 400 "$WORK/post.out")" >&2; exit 1; }
+    done
+fi
 
 cat >"$WORK/post.lua" <<'LUA'
 -- POSTs $BENCH_BODY to $BENCH_PATH. In the body, @VALUE@ cycles through the lines of $BENCH_VALUES and
@@ -320,14 +336,16 @@ run() {
 
 echo "measuring ($CONNECTIONS connections, $THREADS wrk thread(s), ${DURATION}s per route after ${WARMUP}s warm-up)..."
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-run "Patient read (\`/Patient/<uuid>\`)" "/fhir/Patient/" "$WORK/uuids.txt"
-run "identifier search (\`/Patient?identifier=<CHF ID>\`)" "/fhir/Patient?identifier=" "$WORK/chfids.txt"
-run "name search (\`/Patient?name=<3 letters>\`, 20 per page)" "/fhir/Patient?name=" "$WORK/names.url.txt"
-run "\`/metadata\`" "/fhir/" "$WORK/metadata.txt"
-run "Claim submission (\`POST /Claim\`, 2 lines, unique code)" "/fhir/Claim" "$WORK/chfids.txt" "$WORK/claim.json"
-run "payment (\`POST /PaymentNotice\`, 0.01 EUR, unique identifier)" "/fhir/PaymentNotice" "$WORK/invoices.txt" "$WORK/notice.json"
+! wants read || run "Patient read (\`/Patient/<uuid>\`)" "/fhir/Patient/" "$WORK/uuids.txt"
+! wants identifier || run "identifier search (\`/Patient?identifier=<CHF ID>\`)" "/fhir/Patient?identifier=" "$WORK/chfids.txt"
+! wants name || run "name search (\`/Patient?name=<3 letters>\`, 20 per page)" "/fhir/Patient?name=" "$WORK/names.url.txt"
+! wants name-accurate || run "name search, \`_total=accurate\`" "/fhir/Patient?_total=accurate&name=" "$WORK/names.url.txt"
+! wants name-estimate || run "name search, \`_total=estimate\`" "/fhir/Patient?_total=estimate&name=" "$WORK/names.url.txt"
+! wants metadata || run "\`/metadata\`" "/fhir/" "$WORK/metadata.txt"
+! wants claim || run "Claim submission (\`POST /Claim\`, 2 lines, unique code)" "/fhir/Claim" "$WORK/chfids.txt" "$WORK/claim.json"
+! wants payment || run "payment (\`POST /PaymentNotice\`, 0.01 EUR, unique identifier)" "/fhir/PaymentNotice" "$WORK/invoices.txt" "$WORK/notice.json"
 # No FHIR work at all: what the server and wrk reach on this machine at this moment, to read the rows above by.
-run "\`/health/live\` (reference: no FHIR work)" "/health/" "$WORK/live.txt"
+! wants live || run "\`/health/live\` (reference: no FHIR work)" "/health/" "$WORK/live.txt"
 # The disk's rate of durable appends from one thread, measured now: what a durable write per request can reach.
 FSYNCS=$(python3 -c '
 import os, sys, time
@@ -341,12 +359,12 @@ for c in $SWEEP; do
     echo "sweep: $c connection(s)..."
     ROWS_BEFORE=${#ROWS[@]}
     RUN_CONNECTIONS=$c
-    run "Patient read, $c" "/fhir/Patient/" "$WORK/uuids.txt"
-    run "identifier search, $c" "/fhir/Patient?identifier=" "$WORK/chfids.txt"
-    run "name search, $c" "/fhir/Patient?name=" "$WORK/names.url.txt"
-    run "Claim submission, $c" "/fhir/Claim" "$WORK/chfids.txt" "$WORK/claim.json"
-    run "PaymentNotice posting, $c" "/fhir/PaymentNotice" "$WORK/invoices.txt" "$WORK/notice.json"
-    run "\`/health/live\`, $c" "/health/" "$WORK/live.txt"
+    ! wants read || run "Patient read, $c" "/fhir/Patient/" "$WORK/uuids.txt"
+    ! wants identifier || run "identifier search, $c" "/fhir/Patient?identifier=" "$WORK/chfids.txt"
+    ! wants name || run "name search, $c" "/fhir/Patient?name=" "$WORK/names.url.txt"
+    ! wants claim || run "Claim submission, $c" "/fhir/Claim" "$WORK/chfids.txt" "$WORK/claim.json"
+    ! wants payment || run "PaymentNotice posting, $c" "/fhir/PaymentNotice" "$WORK/invoices.txt" "$WORK/notice.json"
+    ! wants live || run "\`/health/live\`, $c" "/health/" "$WORK/live.txt"
     SWEEP_ROWS+=("${ROWS[@]:$ROWS_BEFORE}")
     ROWS=("${ROWS[@]:0:$ROWS_BEFORE}")
     RUN_CONNECTIONS=""
@@ -398,7 +416,7 @@ DIRTY=$( (git status --porcelain -- Sources Package.swift 2>/dev/null || true) |
     fi
     echo "Durable appends: $FSYNCS fsyncs/s (4 KB, one thread, measured after the routes above, on the benchmark's temporary folder)."
     echo
-    echo "Writes: every POST is unique, so each stores something: $CLAIMS claims (patients cycling through the sample; most have no policy, so adjudication rejects them) and $PAYMENTS payments (0.01 EUR each, spread over $INVOICES invoices created first), warm-ups included."
+    ! { wants claim || wants payment; } || echo "Writes: every POST is unique, so each stores something: $CLAIMS claims (patients cycling through the sample; most have no policy, so adjudication rejects them) and $PAYMENTS payments (0.01 EUR each, spread over $INVOICES invoices created first), warm-ups included."
     echo
     echo "Server RSS after the runs: $((RSS_KB / 1024)) MB (peak $((HWM_KB / 1024)) MB, anonymous $((ANON_KB / 1024)) MB); database$([ "$BACKEND" = sqlite ] && echo " file") $DB_MB MB."
     if [ "$BACKEND" = postgresql ]; then

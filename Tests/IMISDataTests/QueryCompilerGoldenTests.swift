@@ -208,8 +208,8 @@ lower(t."LastName") = lower($1)
   -> text("BaNdA")
 replace(regexp_replace(normalize(lower(t."LastName"), NFD), E'[\u0300-\u036f]', '', 'g'), 'ß', 'ss') = $1
   -> text("banda")
-replace(regexp_replace(normalize(lower(t."OtherNames"), NFD), E'[\u0300-\u036f]', '', 'g'), 'ß', 'ss') LIKE $1 ESCAPE '\'
-  -> text("ru\\_t\\%h\\\\%")
+(replace(regexp_replace(normalize(lower(t."OtherNames"), NFD), E'[\u0300-\u036f]', '', 'g'), 'ß', 'ss') ~>=~ $1 AND replace(regexp_replace(normalize(lower(t."OtherNames"), NFD), E'[\u0300-\u036f]', '', 'g'), 'ß', 'ss') ~<~ $2)
+  -> text("ru_t%h\\") | text("ru_t%h]")
 replace(regexp_replace(normalize(lower(t."LastName"), NFD), E'[\u0300-\u036f]', '', 'g'), 'ß', 'ss') LIKE $1 ESCAPE '\'
   -> text("%a\\%b\\_c%")
 t."CHFID" = $1

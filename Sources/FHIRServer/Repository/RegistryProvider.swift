@@ -177,6 +177,7 @@ public struct RegistryProvider<Record: VersionedRecord>: ResourceProvider {
             predicates: predicates, order: query.order, after: query.cursor, before: query.beforeCursor,
             limit: query.summaryCount ? 0 : query.count,
             countTotal: query.summaryCount || query.total != .none)
+        if !query.totalAsked && !query.summaryCount { rowQuery.totalLimit = RowQuery.defaultTotalLimit }
         if let pageOffset = query.pageOffset, pageOffset > 1, query.cursor == nil {
             rowQuery.limit = query.count * (pageOffset - 1) + query.count
         }

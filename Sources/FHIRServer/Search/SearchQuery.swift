@@ -18,6 +18,9 @@ public struct SearchQuery: Sendable {
     /// `page-offset` of the openIMIS alias (1-based page number).
     public var pageOffset: Int?
     public var total: TotalMode = .accurate
+    /// Whether the request named `_total` (without it a name search counts only up to a bound, see
+    /// `RowQuery.totalLimit`).
+    public var totalAsked = false
     public var summaryCount = false
     public var elements: [String]?
     public var includes: [IncludeSpec] = []
@@ -88,6 +91,7 @@ public struct SearchQuery: Sendable {
                     throw FHIRError(.badSearch, "_total must be none, estimate or accurate")
                 }
                 query.total = mode
+                query.totalAsked = true
             case "_summary":
                 if value == "count" {
                     query.summaryCount = true

@@ -28,6 +28,23 @@ enum NameFolding {
         prefix + "\u{10FFFF}"
     }
 
+    /// The smallest string greater, in byte (code point) order, than every string starting with `prefix`: the
+    /// prefix with its last character incremented; nil when there is none (an empty prefix).
+    static func byteUpperBound(ofPrefix prefix: String) -> String? {
+        var scalars = Array(prefix.unicodeScalars)
+        while let last = scalars.popLast() {
+            var value = last.value + 1
+            if (0xD800...0xDFFF).contains(value) { value = 0xE000 }
+            if let next = Unicode.Scalar(value) {
+                scalars.append(next)
+                var view = String.UnicodeScalarView()
+                view.append(contentsOf: scalars)
+                return String(view)
+            }
+        }
+        return nil
+    }
+
     /// The deterministic SQL function, so that expression indexes may use it.
     static let sqlFunction = DatabaseFunction(sqlFunctionName, argumentCount: 1, pure: true) { values in
         guard let text = String.fromDatabaseValue(values[0]) else { return nil }

@@ -85,11 +85,14 @@ enum PGSQL {
 struct PostgresCatalog: Sendable {
     /// Table → column name → column. Names as the database spells them.
     let tables: [String: [String: PGColumn]]
+    /// The names of the project's own indexes (`imisfhir_*`) the database has: plans that need one check it.
+    let indexes: Set<String>
     /// Lower-cased table name → the database's spelling.
     private let folded: [String: String]
 
-    init(tables: [String: [String: PGColumn]]) {
+    init(tables: [String: [String: PGColumn]], indexes: Set<String> = []) {
         self.tables = tables
+        self.indexes = indexes
         self.folded = Dictionary(tables.keys.map { ($0.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -105,7 +108,10 @@ struct PostgresCatalog: Sendable {
             let (table, column, type) = try row.decode((String, String, String).self)
             tables[table, default: [:]][column] = PGColumn(name: column, type: type)
         }
-        return PostgresCatalog(tables: tables)
+        let indexes = try await database.rows(PGStatement("""
+            SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'imisfhir%'
+            """)).map { try $0.decode(String.self) }
+        return PostgresCatalog(tables: tables, indexes: Set(indexes))
     }
 
     /// The database's name of `table` (exact, else ignoring case).

@@ -7,7 +7,8 @@ extension IMISPostgres {
     /// (with openIMIS's reference data), the project's own `imisfhir_*` tables, and the project's indexes. A table
     /// that exists is never dropped, altered or rewritten, so this is safe on a live openIMIS database and on every
     /// start of every instance (instances starting together take turns on an advisory lock). Last, the triggers of
-    /// ``PostgresChangeNotifications`` ("v13 change notifications") on the tables that lack them.
+    /// ``PostgresChangeNotifications`` ("v13 change notifications") on the tables that lack them, then the name
+    /// search indexes of ``PostgresNameSearch`` ("v14 name search indexes").
     public func migrate() async throws {
         let tables = try PostgresSchema.tables()
         var created: [String] = []
@@ -22,7 +23,12 @@ extension IMISPostgres {
             for table in tables where created.contains(table.name) && !table.seed.isEmpty {
                 try await insert(table.name, columns: table.columns.map(\.name), rows: table.seed, catalog: after)
             }
-            for index in PostgresSchema.indexes(after) {
+            // PostgresNameSearch.migrationName (its indexes hold columns: PostgreSQL 11 and later): they replace
+            // the indexes of the folded names alone, which the planner would otherwise still pick.
+            let version = try await scalar(PGStatement("SELECT current_setting('server_version_num')::integer"))
+            let includes = (Int.fromDatabaseValue(version) ?? 0) >= 110_000
+            let nameIndexes = includes ? PostgresNameSearch.indexes(after) : []
+            for index in PostgresSchema.indexes(after, foldedNames: nameIndexes.isEmpty) {
                 try await execute(PGStatement(index))
             }
             // PostgresInsuranceIndexes.migrationName.
@@ -31,6 +37,10 @@ extension IMISPostgres {
             }
             // PostgresChangeNotifications.migrationName: last, so that it covers every table created above.
             try await installChangeNotifications(catalog: after, known: tables.map(\.name))
+            // PostgresNameSearch.migrationName.
+            for index in nameIndexes + (nameIndexes.isEmpty ? [] : PostgresNameSearch.replaced(after)) {
+                _ = try await execute(PGStatement(index))
+            }
         }
         resetCatalog()
         if !created.isEmpty { logger.info("created missing tables", metadata: ["count": "\(created.count)"]) }

@@ -126,8 +126,15 @@ struct PostgresQueryCompiler: QueryCompiling {
         case .foldedEquals(let name, let value):
             return "\(Self.fold(text(try column(name)))) = \(statement.bind(.text(NameFolding.fold(value))))"
         case .foldedStartsWith(let name, let value):
-            let pattern = SQLiteQueryCompiler.escapeLike(NameFolding.fold(value)) + "%"
-            return "\(Self.fold(text(try column(name)))) LIKE \(statement.bind(.text(pattern))) ESCAPE '\\'"
+            // A byte-order range (the operators of the `text_pattern_ops` name indexes), which an index serves in
+            // a prepared statement's generic plan too (a bound LIKE pattern does not).
+            let folded = NameFolding.fold(value)
+            let expression = Self.fold(text(try column(name)))
+            var range = "\(expression) ~>=~ \(statement.bind(.text(folded)))"
+            if let upper = NameFolding.byteUpperBound(ofPrefix: folded) {
+                range = "(\(range) AND \(expression) ~<~ \(statement.bind(.text(upper))))"
+            }
+            return range
         case .foldedContains(let name, let value):
             let pattern = "%" + SQLiteQueryCompiler.escapeLike(NameFolding.fold(value)) + "%"
             return "\(Self.fold(text(try column(name)))) LIKE \(statement.bind(.text(pattern))) ESCAPE '\\'"

@@ -9,6 +9,7 @@ extension PostgresRegistryStore: RegistryStore {
     func keysetSearch<R: TableRecord>(_ type: R.Type, _ query: RowQuery) async throws -> RowPage<R> {
         let table = try await database.table(R.sql)
         let catalog = try await database.catalog()
+        if let page = try await namePage(R.self, query, table: table, catalog: catalog) { return page }
         var compiler = PostgresQueryCompiler(catalog: catalog, table: table)
         var terms = [table.current]
         for predicate in query.predicates { terms.append(try compiler.compile(predicate)) }

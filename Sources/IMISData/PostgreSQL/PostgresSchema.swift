@@ -133,7 +133,9 @@ enum PostgresSchema {
     /// The project's indexes, on openIMIS's tables too (a stock openIMIS database has none on `CHFID`, and none on
     /// the case-folded UUIDs): UUID lookups ignoring case, codes and keyset order among current rows, history rows
     /// by their current row. Only for tables and columns the database has.
-    static func indexes(_ catalog: PostgresCatalog) -> [String] {
+    /// `foldedNames`: the indexes of the folded insuree names alone, which the name search indexes of "v14 name
+    /// search indexes" (``PostgresNameSearch``) replace where they are created.
+    static func indexes(_ catalog: PostgresCatalog, foldedNames: Bool = true) -> [String] {
         var result: [String] = []
         for sql in MappedTables.all.map(\.sql) {
             guard let table = catalog.tableName(sql.table) else { continue }
@@ -169,7 +171,7 @@ enum PostgresSchema {
         }
         // Name searches compare the folded name's prefix (`PostgresQueryCompiler.fold`, immutable functions only):
         // an index on that very expression, in byte order for LIKE, serves them.
-        if let insuree = catalog.tableName("tblInsuree") {
+        if foldedNames, let insuree = catalog.tableName("tblInsuree") {
             let current = catalog.column(insuree, "ValidityTo").map { " WHERE \($0.quoted) IS NULL" } ?? ""
             for name in ["LastName", "OtherNames"] {
                 guard let column = catalog.column(insuree, name), column.kind == .text else { continue }

@@ -100,6 +100,12 @@ public struct RowQuery: Sendable, Hashable {
     public var limit: Int
     /// Count every match.
     public var countTotal: Bool
+    /// With ``countTotal``: count at most this many matches and leave the total out (nil) when there are more;
+    /// nil counts every match. Name searches honour it (their count is what grows with the matches, see
+    /// `FoldedPrefixSearch`); other searches count every match.
+    public var totalLimit: Int?
+    /// The ``totalLimit`` of a search whose client did not ask for a total (`_total` absent).
+    public static let defaultTotalLimit = 1000
 
     public init(
         predicates: [RowPredicate] = [], order: RowOrder = .lastUpdated(descending: false), after: RowCursor? = nil,

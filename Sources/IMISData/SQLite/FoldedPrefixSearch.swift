@@ -14,6 +14,8 @@ import GRDB
 ///
 /// The total (when asked) still counts every match, but from the indexes alone: the given names' range, plus the
 /// family names' range less its rows whose given name is in range too, read over an index of both folded names.
+/// With a ``RowQuery/totalLimit`` (a client that did not ask for a total) counting stops past the limit and the
+/// total is left out: then the work no longer grows with the matches at all.
 enum FoldedPrefixSearch {
     /// Per table, the column → index of (folded column, `ValidityFrom`, key) over current rows.
     static let orderIndexes: [String: [String: String]] = [
@@ -99,7 +101,8 @@ enum FoldedPrefixSearch {
         }
         var total: Int?
         if query.countTotal {
-            total = query.limit > 0 && cursor == nil && !more ? items.count : try count(db, sql, alternatives)
+            total = query.limit > 0 && cursor == nil && !more
+                ? items.count : try count(db, sql, alternatives, limit: query.totalLimit)
         }
         let hasNext = backward ? true : more
         let hasPrevious = backward ? more : query.after != nil
@@ -177,26 +180,31 @@ enum FoldedPrefixSearch {
     }
 
     /// Every match, counted from the indexes alone: with two columns, the second one's range plus the rows of the
-    /// first one's range that are not in the second's (read over the index of both names, no table row).
-    static func count(_ db: Database, _ sql: TableSQL, _ alternatives: [Alternative]) throws -> Int {
+    /// first one's range that are not in the second's (read over the index of both names, no table row). With a
+    /// `limit`, at most `limit + 1` index entries are read and nil means more than `limit`.
+    static func count(_ db: Database, _ sql: TableSQL, _ alternatives: [Alternative], limit: Int? = nil) throws -> Int? {
         func folded(_ column: String) -> String { "\(NameFolding.sqlFunctionName)(t.\(column))" }
+        /// `SELECT COUNT(*)` of the rows of `from`, or of its first `limit + 1` rows.
+        func counted(_ from: String, _ arguments: StatementArguments, seen: Int) throws -> Int {
+            guard let limit else {
+                return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) \(from)"), arguments: arguments) ?? 0
+            }
+            let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 \(from) LIMIT ?)")
+            return try Int.fetchOne(statement, arguments: arguments + [max(0, limit + 1 - seen)]) ?? 0
+        }
         let last = alternatives[alternatives.count - 1]
         let column = folded(last.column)
-        let statement = try db.cachedStatement(sql: """
-            SELECT COUNT(*) FROM \(sql.table) t INDEXED BY \(last.index) \
-            WHERE \(sql.current) AND \(column) >= ? AND \(column) < ?
-            """)
-        var total = try Int.fetchOne(statement, arguments: [last.prefix, last.upper]) ?? 0
-        if alternatives.count == 2, let pair = pairIndexes[sql.table] {
+        var total = try counted(
+            "FROM \(sql.table) t INDEXED BY \(last.index) WHERE \(sql.current) AND \(column) >= ? AND \(column) < ?",
+            [last.prefix, last.upper], seen: 0)
+        if alternatives.count == 2, let pair = pairIndexes[sql.table], limit.map({ total <= $0 }) ?? true {
             let (first, second) = (folded(alternatives[0].column), column)
-            let statement = try db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM \(sql.table) t INDEXED BY \(pair.index) WHERE \(sql.current) \
+            total += try counted("""
+                FROM \(sql.table) t INDEXED BY \(pair.index) WHERE \(sql.current) \
                 AND \(first) >= ? AND \(first) < ? AND NOT (\(second) >= ? AND \(second) < ?)
-                """)
-            total += try Int.fetchOne(statement, arguments: [
-                alternatives[0].prefix, alternatives[0].upper, last.prefix, last.upper,
-            ]) ?? 0
+                """, [alternatives[0].prefix, alternatives[0].upper, last.prefix, last.upper], seen: total)
         }
+        if let limit, total > limit { return nil }
         return total
     }
 }
