@@ -1,11 +1,11 @@
-/// Migration "v14 insurance lookup indexes": the keys by which a policy, claim or contract is rendered, indexed on
+/// Migration "v15 insurance lookup indexes": the keys by which a policy, claim or contract is rendered, indexed on
 /// PostgreSQL as the SQLite schema indexes them (`InsuranceIndexes`). A stock openIMIS database has none of them:
 /// without them every rendered Coverage, Contract or Claim scans the policies, memberships, contributions or claim
 /// lines of the whole database (an export of a million insurees read 45 claims a second). Created when missing,
 /// on the tables and columns the database has; nothing else is touched.
 enum PostgresInsuranceIndexes {
-    /// The migration's name, after "v13 change notifications".
-    static let migrationName = "v14 insurance lookup indexes"
+    /// The migration's name, after "v14 name search indexes".
+    static let migrationName = "v15 insurance lookup indexes"
 
     /// (table, columns): a policy's family and product, a membership's policy and insuree, a contribution's
     /// policy, a claim's insuree and facility, a claim line's claim, a family's head.

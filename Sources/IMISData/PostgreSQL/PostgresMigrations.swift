@@ -8,7 +8,8 @@ extension IMISPostgres {
     /// that exists is never dropped, altered or rewritten, so this is safe on a live openIMIS database and on every
     /// start of every instance (instances starting together take turns on an advisory lock). Last, the triggers of
     /// ``PostgresChangeNotifications`` ("v13 change notifications") on the tables that lack them, then the name
-    /// search indexes of ``PostgresNameSearch`` ("v14 name search indexes").
+    /// search indexes of ``PostgresNameSearch`` ("v14 name search indexes"); the insurance lookup indexes of
+    /// ``PostgresInsuranceIndexes`` ("v15 insurance lookup indexes") are created with the others.
     public func migrate() async throws {
         let tables = try PostgresSchema.tables()
         var created: [String] = []
