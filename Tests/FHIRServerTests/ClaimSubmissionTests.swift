@@ -113,6 +113,13 @@ import Testing
             let heard = try await world.messages(to: "device-muller")
             #expect(heard.count == 1 && heard.first?.subject == "Claim rejected")
             #expect(heard.first?.data["claim"] == rejected["id"]?.string && heard.first?.data["outcome"] == "rejected")
+            // Each recipient may read the claim it was told of, and not the other family's.
+            let janeToken = try await client.signIn("janedoe"), zoeToken = try await client.signIn("zoe")
+            let acceptedID = accepted["id"]?.string ?? "", rejectedID = rejected["id"]?.string ?? ""
+            #expect(try await client.status("/fhir/Claim/\(acceptedID)", token: janeToken) == .ok)
+            #expect(try await client.status("/fhir/Claim/\(rejectedID)", token: zoeToken) == .ok)
+            #expect(try await client.status("/fhir/Claim/\(rejectedID)", token: janeToken) != .ok)
+            #expect(try await client.status("/fhir/Claim/\(acceptedID)", token: zoeToken) != .ok)
             // Each family heard of its own claim only; a refused claim (its code taken) tells no one.
             let (again, _, _) = try await claims.post(client, try claims.claim001(code: "PUSH001"))
             #expect(again == .conflict)

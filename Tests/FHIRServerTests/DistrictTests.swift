@@ -65,6 +65,28 @@ struct DistrictTests {
         }
     }
 
+    /// Name searches have plans of their own (index-only paging on both engines); a restricted caller's must still
+    /// be narrowed to what it may read, as the general plan is.
+    @Test func aNameSearchUnderRowSecurityFindsTheInsureesOfTheUsersDistrictsOnly() async throws {
+        let world = try await AuthTestWorld.withRowSecurity()
+        let rapta = try await world.locationID("R1D1")
+        try await world.user("rapta-names", districts: [rapta])
+        try await world.run { client in
+            let clerk = try await client.signIn("rapta-names")
+            var narrowed = false
+            for prefix in ["Pe", "D", "M", "B", "K", "Z", "S", "J"] {
+                for parameter in ["family", "name", "given"] {
+                    let mine = try await client.entryIDs("/fhir/Patient?\(parameter)=\(prefix)&_count=100", token: clerk)
+                    let all = try await client.entryIDs("/fhir/Patient?\(parameter)=\(prefix)&_count=100")
+                    let inRapta = try await client.entryIDs("/fhir/Patient?\(parameter)=\(prefix)&address-district=Rapta&_count=100")
+                    #expect(Set(mine) == Set(inRapta), "\(parameter)=\(prefix)")
+                    if all.count > mine.count { narrowed = true }
+                }
+            }
+            #expect(narrowed, "no prefix matched an insuree outside Rapta")
+        }
+    }
+
     @Test func rowSecurityNarrowsPoliciesAndClaimsAndRefusesWritesOutsideTheDistricts() async throws {
         let world = try await AuthTestWorld.withRowSecurity()
         let rapta = try await world.locationID("R1D1")
