@@ -37,9 +37,7 @@ final class WebhookTransport: NSObject, URLSessionDataDelegate, @unchecked Senda
         self.timeout = timeout
         self.maxAnswerBytes = maxAnswerBytes
         super.init()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
+        let configuration = URLSessionConfiguration.bounded(timeout)
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.httpShouldSetCookies = false

@@ -95,10 +95,7 @@ public final class SentryReporter: Service, Sendable {
     public init(configuration: SentryConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = 5
-        sessionConfiguration.timeoutIntervalForResource = 5
-        session = URLSession(configuration: sessionConfiguration)
+        session = URLSession(configuration: .bounded(5))
     }
 
     /// Queues `report`; returns at once.

@@ -48,10 +48,7 @@ public final class SpanExporter: Service, Sendable {
         self.endpoint = endpoint
         self.serviceName = serviceName
         self.logger = logger
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 5
-        configuration.timeoutIntervalForResource = 5
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: .bounded(5))
     }
 
     /// Queues `span` when its trace is sampled; returns at once.

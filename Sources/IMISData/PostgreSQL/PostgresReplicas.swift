@@ -79,6 +79,8 @@ final class PostgresReplicas: Sendable {
     private let state: NIOLockedValueBox<State>
     private let logger: Logger
     static let checkInterval: Duration = .milliseconds(50)
+    /// The position statements' logger (made once: one is read after every commit).
+    private static let logger = Logger(label: "imis.postgres.replicas")
     /// The primary's WAL position now.
     static let primarySQL = "SELECT pg_current_wal_lsn()::text"
 
@@ -180,7 +182,6 @@ final class PostgresReplicas: Sendable {
 
     /// A WAL position (`pg_lsn` as text, `16/B374D848`) read by `sql` on `connection`.
     static func position(_ connection: PostgresConnection, _ sql: String) async throws -> UInt64 {
-        let logger = Logger(label: "imis.postgres.replicas")
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
             if let text = try row.decode(String?.self), let position = parse(text) { return position }
         }

@@ -43,3 +43,14 @@ struct HTTPPost: Sendable {
         return Data(text.utf8)
     }
 }
+
+extension URLSessionConfiguration {
+    /// An ephemeral configuration (no cookies, cache or credentials kept) whose requests, and whole transfers, give up
+    /// after `timeout` seconds: what every outgoing call of the server uses.
+    public static func bounded(_ timeout: TimeInterval) -> URLSessionConfiguration {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        return configuration
+    }
+}
