@@ -173,9 +173,10 @@ public final class IMISDatabase: Sendable {
     /// Runs `body` on `db`; with `spans` (a traced request), every statement it runs is recorded there as it ends.
     static func tracing<T>(_ db: Database, _ spans: StatementSpans?, _ body: (Database) throws -> T) throws -> T {
         guard let spans else { return try body(db) }
+        let began = Date()
         db.trace(options: .profile) { event in
             if case .profile(let statement, let duration) = event {
-                spans.record(sql: statement.sql, system: "sqlite", duration: duration)
+                spans.record(sql: statement.sql, system: "sqlite", duration: duration, notBefore: began)
             }
         }
         defer { db.trace(options: []) }

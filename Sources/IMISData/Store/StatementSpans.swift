@@ -30,12 +30,14 @@ public final class StatementSpans: Sendable {
     /// The statements recorded so far, and how many were past the limit.
     public var recorded: (spans: [StatementSpan], dropped: Int) { state.withLockedValue { $0 } }
 
-    /// Records a statement of `sql` that ran on `system` for `duration` seconds, ending now.
-    public func record(sql: String, system: String, duration: TimeInterval) {
+    /// Records a statement of `sql` that ran on `system` for `duration` seconds, ending now and not started before
+    /// `notBefore` (SQLite measures in whole milliseconds: a duration rounded up would start the span too early).
+    public func record(sql: String, system: String, duration: TimeInterval, notBefore: Date? = nil) {
         let end = Date()
         let (operation, collection) = Self.describe(sql)
-        let span = StatementSpan(operation: operation, collection: collection, system: system,
-                                 start: end.addingTimeInterval(-max(0, duration)), end: end)
+        var start = end.addingTimeInterval(-max(0, duration))
+        if let notBefore, start < notBefore { start = min(notBefore, end) }
+        let span = StatementSpan(operation: operation, collection: collection, system: system, start: start, end: end)
         state.withLockedValue { state in
             if state.spans.count < Self.limit { state.spans.append(span) } else { state.dropped += 1 }
         }
