@@ -35,8 +35,9 @@ struct ConnectionLimitTests {
     // client up past it measures nothing, and the run is tried again (three times at most).
 
     @Test func aKeptAliveConnectionIsClosedTheIdleTimeoutAfterItsLastResponse() async throws {
-        // 3 s rather than 1: a loaded 2-core machine held the client up past a 1 s timeout three times in a row.
-        try await withLiveServer(configuration: Self.configuration(idle: .seconds(3))) { port in
+        // 6 s rather than 1 or 3: a 2-core machine starting the whole suite held the client up past a 1 s timeout,
+        // and once past 3 s, three times in a row.
+        try await withLiveServer(configuration: Self.configuration(idle: .seconds(6))) { port in
             for _ in 0..<3 {
                 let client = try await RawClient.connect(port: port)
                 client.send(rawGET("/health/live"), after: .milliseconds(300))
@@ -50,7 +51,7 @@ struct ConnectionLimitTests {
                 // Counted from the answer, not from when the connection opened 300 ms before it.
                 let answeredAt = try #require(client.lastReadAt)
                 let closedAt = try #require(client.closedAt)
-                #expect(closedAt - answeredAt >= .milliseconds(2_900))
+                #expect(closedAt - answeredAt >= .milliseconds(5_900))
                 return
             }
             Issue.record("the client was held up past the idle timeout three times")
