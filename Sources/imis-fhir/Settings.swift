@@ -181,7 +181,12 @@ struct Settings {
     /// The storage of a command: `DB_ENGINE`, the database (`--database`, else `DB_NAME`), whether to migrate
     /// (`--migrate`, else `DJANGO_MIGRATE`, on by default) and whether to load the demo dataset.
     func storageSettings(database: String?, migrate: Bool?, demoDataset: Bool = false) throws -> StorageSettings {
-        let options = StorageOptions(migrate: try migrate ?? bool("DJANGO_MIGRATE", true), demoDataset: demoDataset)
+        let groupLimit = try int("DB_COMMIT_GROUP_MAX", IMISDatabase.defaultCommitGroupLimit)
+        guard (1...1_000).contains(groupLimit) else {
+            throw SettingsError(key: "DB_COMMIT_GROUP_MAX", message: "must be 1-1000 (1: each write commits alone)")
+        }
+        let options = StorageOptions(migrate: try migrate ?? bool("DJANGO_MIGRATE", true), demoDataset: demoDataset,
+                                     commitGroupLimit: groupLimit)
         switch try databaseEngine {
         case .sqlite: return .sqlite(path: database ?? databasePath, options: options)
         case .postgresql: return .postgresql(try postgresSettings(database: database), options: options)

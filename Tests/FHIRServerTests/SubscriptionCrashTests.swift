@@ -32,14 +32,14 @@ import Glibc
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Starts `imis-fhir serve` on `database` and `port`, delivering fast.
-    static func serve(database: String, port: Int) throws -> SpawnedProcess {
+    /// Starts `imis-fhir serve` on `database` and `port`, delivering fast, with `settings` added.
+    static func serve(database: String, port: Int, settings: [String: String] = [:]) throws -> SpawnedProcess {
         try SpawnedProcess(
             AccountCommandTests.executable.path, ["serve", "--database", database, "--port", String(port)],
             environment: [
                 "MODE": "DEV", "LOG_LEVEL": "critical", "PATH": "/usr/bin:/bin", "SUBSCRIPTION_POLL_MS": "20",
                 "SUBSCRIPTION_RETRY_FIRST_MS": "50", "SUBSCRIPTION_RETRY_MAX": "1", "SUBSCRIPTION_TIMEOUT": "2",
-            ])
+            ].merging(settings) { $1 })
     }
 
     /// One HTTP request to the child server as the demo administrator (HTTP Basic); status and JSON body.

@@ -37,6 +37,12 @@ struct ScrapeText {
         add(wait, .summary, "", Double(reading.acquisitions), labels: labels, sampleName: wait + "_count")
         add("imisfhir_db_connection_failures_total", .counter, "Waits for a database connection that ended without one",
             Double(reading.failures), labels: labels)
+        guard engine == "sqlite" else { return }
+        add("imisfhir_db_commits_total", .counter, "Durable commits of write transactions", Double(reading.commits),
+            labels: labels)
+        add("imisfhir_db_committed_units_total", .counter,
+            "Write transactions made durable (more than the commits when several shared one)", Double(reading.committedUnits),
+            labels: labels)
     }
 
     static func number(_ value: Double) -> String {

@@ -20,11 +20,16 @@ public final class IMISDatabase: Sendable {
     let lease = WriterLease()
     /// Subscription events written in the transaction of the change (see ``WriteOutbox``).
     public let outbox = WriteOutbox()
+    /// Units of work that may share one commit (see ``CommitGroup``); 1: each commits alone.
+    public let commitGroupLimit: Int
+    /// The commit group whose transaction is open on the writer, if any; used by the lease's holder.
+    let openGroup = NIOLockedValueBox<CommitGroup?>(nil)
     /// Table → its lower-cased column names (`nil`: no such table), as looked up; forgotten when ``migrate()`` runs.
     private let columnCache = NIOLockedValueBox<[String: Set<String>?]>([:])
 
-    private init(writer: any DatabaseWriter, path: String, logger: Logger) {
+    private init(writer: any DatabaseWriter, path: String, logger: Logger, commitGroupLimit: Int) {
         self.writer = writer
+        self.commitGroupLimit = max(1, commitGroupLimit)
         self.path = path
         self.logger = logger
     }
@@ -50,8 +55,13 @@ public final class IMISDatabase: Sendable {
         return config
     }
 
-    /// Opens (creating if needed) the SQLite file at `path`. Call `migrate()` before use.
-    public static func open(path: String, logger: Logger = Logger(label: "imis.database")) throws -> IMISDatabase {
+    /// How many units of work may share one commit by default (`DB_COMMIT_GROUP_MAX`).
+    public static let defaultCommitGroupLimit = 32
+
+    /// Opens (creating if needed) the SQLite file at `path`. Call `migrate()` before use. Up to
+    /// `commitGroupLimit` units of work waiting for the writer share one commit (see ``CommitGroup``).
+    public static func open(path: String, logger: Logger = Logger(label: "imis.database"),
+                            commitGroupLimit: Int = defaultCommitGroupLimit) throws -> IMISDatabase {
         // A 16 MiB page cache per connection and no memory map: a map of the file shows up in the server's RSS
         // page by page (a million insurees: 350 MB after a few name searches), while the page caches are
         // bounded (writer + readers). Point lookups and identifier searches measured no slower; the OS page
@@ -60,14 +70,15 @@ public final class IMISDatabase: Sendable {
         config.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
         let pool = try DatabasePool(path: path, configuration: config)
         logger.debug("opened database", metadata: ["journal": "wal", "synchronous": "full"])
-        return IMISDatabase(writer: pool, path: path, logger: logger)
+        return IMISDatabase(writer: pool, path: path, logger: logger, commitGroupLimit: commitGroupLimit)
     }
 
     /// A fresh private in-memory database (one connection), for tests and throw-away runs. With one connection,
-    /// reads of other tasks made while a unit of work is open see its uncommitted writes.
+    /// reads of other tasks made while a unit of work is open see its uncommitted writes; units of work commit
+    /// one by one (nothing to gain from sharing a commit that never reaches a disk).
     public static func inMemory(logger: Logger = Logger(label: "imis.database")) throws -> IMISDatabase {
         let queue = try DatabaseQueue(configuration: configuration(label: "imis-memory", cacheKiB: 65_536))
-        return IMISDatabase(writer: queue, path: ":memory:", logger: logger)
+        return IMISDatabase(writer: queue, path: ":memory:", logger: logger, commitGroupLimit: 1)
     }
 
     /// Runs the pending schema migrations (tables, indexes, reference data); safe to call on every start.
@@ -132,6 +143,7 @@ public final class IMISDatabase: Sendable {
         if isInUnitOfWork { return try inSavepoint(body) }
         await lease.acquire()
         defer { lease.release() }
+        commitOpenGroup()
         return try writeNow(body)
     }
 
@@ -141,6 +153,7 @@ public final class IMISDatabase: Sendable {
         if isInUnitOfWork { return try inSavepoint(body) }
         lease.acquireBlocking()
         defer { lease.release() }
+        commitOpenGroup()
         return try writeNow(body)
     }
 

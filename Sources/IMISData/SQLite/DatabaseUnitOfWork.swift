@@ -4,9 +4,10 @@ import GRDB
 extension IMISDatabase: UnitOfWorkStore {
     /// See ``UnitOfWorkStore/unitOfWork(_:)``.
     ///
-    /// The unit takes the writer lease for its whole length and opens `BEGIN IMMEDIATE` on the writer
-    /// connection; ``write(_:)`` inside it runs in a savepoint of that transaction, ``read(_:)`` on that
-    /// connection. Writes of other tasks wait for the lease (suspended). The commit observers
+    /// The unit takes the writer lease for its whole length and runs in a savepoint of a `BEGIN IMMEDIATE`
+    /// transaction on the writer connection, which it may share with the units queued after it (one durable
+    /// commit for several, see ``CommitGroup``); ``write(_:)`` inside it runs in a savepoint of its own,
+    /// ``read(_:)`` on that connection. Writes of other tasks wait for the lease (suspended). The commit observers
     /// (``observeCommittedChanges(_:)``) hear of the unit's changes once, on commit; a rollback reports nothing.
     ///
     /// Code inside the unit must not wait for a write of another task that is not part of the unit (a detached
@@ -31,22 +32,7 @@ extension IMISDatabase: UnitOfWorkStore {
             return result
         }
         await lease.acquire()
-        defer { lease.release() }
-        try onWriter { db in try db.beginTransaction(.immediate) }
-        let unit = UnitOfWork(owner: self)
-        let result: T
-        do {
-            result = try await UnitOfWork.$current.withValue(unit) {
-                let value = try await body()
-                try await outbox.beforeCommit(unit)
-                return value
-            }
-            try onWriter { db in try db.commit() }
-        } catch {
-            try? onWriter { db in if db.isInsideTransaction { try db.rollback() } }
-            throw error
-        }
-        return result
+        return try await groupedUnitOfWork(body)
     }
 }
 

@@ -45,22 +45,43 @@ final class WriterLease: @unchecked Sendable {
 
     /// Hands the lease to the longest waiter, or frees it.
     func release() {
-        let next: Waiter? = lock.withLock {
-            guard head < waiters.count else {
-                held = false
-                waiters.removeAll(keepingCapacity: true)
-                head = 0
-                return nil
-            }
-            let waiter = waiters[head]
-            head += 1
-            if head >= 1024 {
-                waiters.removeFirst(head)
-                head = 0
-            }
-            return waiter
+        wake(lock.withLock { nextWaiter(freeing: true) })
+    }
+
+    /// Hands the lease to the longest waiter and returns true; with nobody waiting, keeps it (the caller still
+    /// holds it) and returns false. A waiter never leaves the queue, so a holder that saw ``hasWaiters`` true is
+    /// sure to hand over.
+    func handOver() -> Bool {
+        guard let next = lock.withLock({ nextWaiter(freeing: false) }) else { return false }
+        wake(next)
+        return true
+    }
+
+    /// Whether someone waits for the lease.
+    var hasWaiters: Bool { waiterCount > 0 }
+
+    /// How many wait for the lease.
+    var waiterCount: Int { lock.withLock { waiters.count - head } }
+
+    /// The longest waiter, taken from the queue; nil when nobody waits (then the lease is freed if `freeing`).
+    private func nextWaiter(freeing: Bool) -> Waiter? {
+        guard head < waiters.count else {
+            if freeing { held = false }
+            waiters.removeAll(keepingCapacity: true)
+            head = 0
+            return nil
         }
-        switch next {
+        let waiter = waiters[head]
+        head += 1
+        if head >= 1024 {
+            waiters.removeFirst(head)
+            head = 0
+        }
+        return waiter
+    }
+
+    private func wake(_ waiter: Waiter?) {
+        switch waiter {
         case .task(let continuation): continuation.resume()
         case .thread(let semaphore): semaphore.signal()
         case nil: break

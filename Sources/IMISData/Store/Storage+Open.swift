@@ -24,11 +24,16 @@ public struct StorageOptions: Sendable, Hashable {
     /// Load the demo dataset when the database has none (`DEMO_DATASET`). A PostgreSQL database served as it is
     /// (`migrate` off) is never written to.
     public var demoDataset: Bool
+    /// SQLite: how many write transactions waiting for the writer may share one commit (`DB_COMMIT_GROUP_MAX`;
+    /// 1: each commits alone).
+    public var commitGroupLimit: Int
 
     /// Options; by default the schema is migrated and no demo dataset loaded.
-    public init(migrate: Bool = true, demoDataset: Bool = false) {
+    public init(migrate: Bool = true, demoDataset: Bool = false,
+                commitGroupLimit: Int = IMISDatabase.defaultCommitGroupLimit) {
         self.migrate = migrate
         self.demoDataset = demoDataset
+        self.commitGroupLimit = commitGroupLimit
     }
 }
 
@@ -85,7 +90,7 @@ extension Storage {
         let options = settings.options
         switch settings {
         case .sqlite(let path, _):
-            let database = try IMISDatabase.open(path: path, logger: logger)
+            let database = try IMISDatabase.open(path: path, logger: logger, commitGroupLimit: options.commitGroupLimit)
             if options.migrate { try database.migrate() }
             @Sendable func loadDemo() throws -> Bool {
                 guard !(try DemoDataset.isLoaded(in: database)) else { return false }

@@ -17,6 +17,10 @@ public final class PoolStatistics: Sendable {
         public var waitSeconds: Double
         /// Waits that ended without a connection (timeout, database unreachable).
         public var failures: Int
+        /// Durable commits of write transactions counted by the engine (SQLite: units of work).
+        public var commits = 0
+        /// Units of work those commits made durable: more than ``commits`` when units shared a commit.
+        public var committedUnits = 0
     }
 
     private let state = NIOLockedValueBox(Reading(inUse: 0, waiting: 0, acquisitions: 0, waitSeconds: 0, failures: 0))
@@ -51,6 +55,11 @@ public final class PoolStatistics: Sendable {
 
     /// A wait ended without a connection.
     func failed() { state.withLockedValue { $0.waiting -= 1; $0.failures += 1 } }
+
+    /// A commit made `units` units of work durable.
+    func committed(units: Int) {
+        state.withLockedValue { $0.commits += 1; $0.committedUnits += units }
+    }
 
     /// A connection went back to the pool.
     func released() { state.withLockedValue { $0.inUse -= 1 } }

@@ -58,8 +58,9 @@ extension StoreTransaction {
             paymentUUID: payment.record.uuid, subjectID: invoice.record.uuid, amount: request.amount,
             reconciliationID: request.reconciled ? request.identifier.value : nil,
             reconciliationDate: request.reconciled ? request.datePayment : nil, jsonExt: link), now: now)
-        if try await paidAmount(invoiceUUID: invoice.record.uuid) >= DecimalText.require(invoice.record.amountTotal, "AmountTotal"),
-           invoice.record.invoiceStatus != .paid {
+        // A paid invoice stays paid: its payments are summed only while it is not.
+        if invoice.record.invoiceStatus != .paid,
+           try await paidAmount(invoiceUUID: invoice.record.uuid) >= DecimalText.require(invoice.record.amountTotal, "AmountTotal") {
             var paid = invoice.record
             paid.status = InvoiceStatus.paid.rawValue
             paid.datePayed = request.datePayment
