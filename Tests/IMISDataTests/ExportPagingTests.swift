@@ -132,4 +132,33 @@ import Testing
             #expect(plan.contains("imisfhir_tblclaimservices_claimid_key"))
         }
     }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
+                   "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
+    func theMigrationIndexesTheKeysAPaymentIsRecordedBy() async throws {
+        try await withPostgresDatabase { database in
+            try await database.migrate()
+            // The statements a PaymentNotice runs (see PaymentWorkflows), each served by an index.
+            let lookups = [
+                (#"SELECT t."Amount" FROM "tblDetailPaymentInvoice" t WHERE lower(t."SubjectId") = lower('x')"#,
+                 "imisfhir_tbldetailpaymentinvoice_subjectid_ci"),
+                (#"SELECT t."Amount" FROM "tblDetailPaymentInvoice" t WHERE lower(t."PaymentId") = lower('x')"#,
+                 "imisfhir_tbldetailpaymentinvoice_paymentid_ci"),
+                (#"SELECT t."Code" FROM "tblInvoiceLineItem" t WHERE lower(t."InvoiceId") = lower('x')"#,
+                 "imisfhir_tblinvoicelineitem_invoiceid_ci"),
+                (#"SELECT t."Value" FROM fhir_payment_notice_identifier t WHERE lower(t."PaymentUUID") = lower('x')"#,
+                 "imisfhir_fhir_payment_notice_identifier_paymentuuid_ci"),
+                (#"SELECT t."PaymentUUID" FROM fhir_payment_notice_identifier t WHERE t."System" = 'a' AND t."Value" = 'b'"#,
+                 "imisfhir_fhir_payment_notice_identifier_system_value"),
+            ]
+            for (sql, index) in lookups {
+                let plan = try await database.transaction {
+                    try await database.execute(PGStatement("SET LOCAL enable_seqscan = off"))
+                    return try await database.rows(PGStatement("EXPLAIN " + sql))
+                        .map { String.fromDatabaseValue(try IMISPostgres.values($0)[0]) ?? "" }.joined(separator: "\n")
+                }
+                #expect(plan.contains(index), "\(sql): \(plan)")
+            }
+        }
+    }
 }
