@@ -209,12 +209,12 @@ struct PostgresMigrationTests {
     }
 }
 
-/// Reads outside a unit of work run as named prepared statements, parsed once per connection; statements inside a
-/// unit stay unnamed.
+/// Reads run as named prepared statements, parsed once per connection, inside a unit of work too until one of its
+/// statements fails; writes stay unnamed.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
                 "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
 struct PostgresPreparedStatementTests {
-    @Test func readsArePreparedOnceAndUnitsOfWorkAreNot() async throws {
+    @Test func readsArePreparedOnceAlsoInUnitsOfWorkUntilAStatementFails() async throws {
         try await withPostgresDatabase { database in
             try await database.migrate()
             // One connection, so that every statement below sees the same session.
@@ -234,11 +234,23 @@ struct PostgresPreparedStatementTests {
                 #expect(afterReads.contains(name))
                 // The same shape with the same bind kinds is one statement.
                 #expect(PreparedStatements.name(for: second) == name)
-                // Inside a unit of work: unnamed.
+                // Inside a unit of work: prepared too.
                 var inside = PGStatement(#"SELECT count(*) FROM "tblFamilies" WHERE "FamilyID" = $1"#)
                 inside.binds = [.integer(1)]
                 _ = try await single.transaction { try await single.rows(inside) }
-                #expect(try await prepared() == afterReads)
+                let insideName = try #require(PreparedStatements.name(for: inside))
+                let afterUnit = try await prepared()
+                #expect(afterUnit == (afterReads + [insideName]).sorted())
+                // Once a statement of the unit failed, the unit's reads run unnamed (a preparation in an aborted
+                // transaction would fail, and postgres-nio would remember it for the connection's life).
+                var later = PGStatement(#"SELECT count(*) FROM "tblLocations" WHERE "LocationId" = $1"#)
+                later.binds = [.integer(1)]
+                let found = try await single.transaction { () async throws -> Int in
+                    _ = try? await single.transaction { try await single.rows(PGStatement("SELECT no_such_column FROM \"tblFamilies\"")) }
+                    return try await single.rows(later).count
+                }
+                #expect(found == 1)
+                #expect(try await prepared() == afterUnit)
                 // Writes are never prepared.
                 #expect(PreparedStatements.name(for: PGStatement(#"UPDATE "tblInsuree" SET "Phone" = NULL"#)) == nil)
                 #expect(PreparedStatements.name(for: PGStatement("WITH x AS (DELETE FROM t RETURNING 1) SELECT 1")) == nil)

@@ -168,8 +168,13 @@ public final class IMISPostgres: Service, Sendable {
 
     private func untracedRows(_ statement: PGStatement) async throws -> [PostgresRow] {
         if let unit = PostgresUnit.current, unit.database === self {
-            return try await Self.translatingErrors {
-                try await unit.connection.query(statement.query, logger: logger).collect()
+            // Prepared too, until a statement of the unit fails (see PreparedStatements).
+            let name = unit.mayPrepare ? PreparedStatements.name(for: statement) : nil
+            do {
+                return try await Self.run(statement, name: name, on: unit.connection, logger: logger)
+            } catch {
+                unit.stopPreparing()
+                throw error
             }
         }
         // Outside a unit of work, reads run as named prepared statements (see PreparedStatements).
@@ -300,6 +305,14 @@ final class PostgresUnit: Sendable {
     let database: IMISPostgres
     let connection: PostgresConnection
     let unit: UnitOfWork
+    private let preparing = NIOLockedValueBox(true)
+
+    /// Whether reads of the unit may run as prepared statements: until one of its statements fails (a failed
+    /// statement aborts the transaction, where a preparation would fail, see ``PreparedStatements``).
+    var mayPrepare: Bool { preparing.withLockedValue { $0 } }
+
+    /// A statement of the unit failed: the rest of it runs unnamed.
+    func stopPreparing() { preparing.withLockedValue { $0 = false } }
 
     init(database: IMISPostgres, connection: PostgresConnection, unit: UnitOfWork) {
         self.database = database

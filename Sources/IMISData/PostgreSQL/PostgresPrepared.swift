@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import PostgresNIO
 
-/// Named prepared statements for the reads outside a unit of work (the read and search hot paths).
+/// Named prepared statements for the reads (the read and search hot paths, and the reads of a write).
 ///
 /// PostgreSQL parses and plans an unnamed statement at every execution; for the short keyed reads this server
 /// makes, that costs about four times the execution itself (pgbench on the development machine: 12,600 lookups/s
@@ -14,9 +14,9 @@ import PostgresNIO
 /// type: ``DynamicPreparedStatement`` reads both from a task-local value set around the call, which postgres-nio
 /// reads before the call's first suspension.
 ///
-/// Only reads outside a unit of work are prepared: postgres-nio remembers a failed preparation for the life of the
-/// connection, and inside a transaction a preparation can fail for a reason that passes (a transaction already
-/// aborted). The statements are few (one per query shape and bind types); past ``limit`` distinct ones, further
+/// Only reads are prepared. postgres-nio remembers a failed preparation for the life of the connection, and inside
+/// a transaction a preparation fails while the transaction is aborted by an earlier error: in a unit of work, reads
+/// are prepared only until one of its statements fails (``PostgresUnit/mayPrepare``). The statements are few (one per query shape and bind types); past ``limit`` distinct ones, further
 /// shapes run unnamed, so that neither side's memory grows without bound.
 enum PreparedStatements {
     /// The most distinct statements prepared (per connection, on the server).
