@@ -24,4 +24,30 @@ struct PostgresPageRenderingTests {
         #expect(leases.count <= 1 + RegistryProvider<Insuree>.renderWidth)
         withExtendedLifetime(lease) {}
     }
+
+    @Test func aPageWhoseReadsMayGoToAReplicaLeasesAConnectionPerReadSoThatEachPicksItsServer() async throws {
+        let lease = try await TestPostgres.freshDatabase()
+        try await lease.database.migrate()
+        try await SyntheticData.generate(families: 30, seed: 7, into: lease.database)
+        var settings = try PostgresSettings(url: try #require(TestPostgres.url))
+        settings.database = lease.name
+        settings.tls = .disable
+        settings.maximumConnections = 4
+        settings.allowSlowTestMachines()
+        // The same server named as a replica: whether it is picked or not, each read is routed on its own.
+        settings.replicas = [PostgresReplica(host: settings.host, port: settings.port)]
+        let database = IMISPostgres(settings: settings, logger: TestPostgres.logger)
+        let running = Task.detached { await database.run() }
+        defer { running.cancel() }
+        let provider = try #require(RegistryProviders.all(store: PostgresRegistryStore(database: database), mapping: MappingContext())
+            .first { $0.resourceType == "Patient" })
+        let query = try SearchQuery.parse(QueryParameters([("_count", "100"), ("_total", "none")]), for: provider, strict: true)
+        let leases = ConnectionLeases()
+        let page = try await ReadRouting.$mayUseReplica.withValue(true) {
+            try await ConnectionLeases.$current.withValue(leases) { try await provider.search(query) }
+        }
+        #expect(page.resources.count >= 90)
+        #expect(leases.count > page.resources.count)
+        withExtendedLifetime(lease) {}
+    }
 }

@@ -31,10 +31,11 @@ final class PostgresHeldConnection: Sendable {
 extension IMISPostgres {
     /// Runs `body` with every statement of this database it makes on one pooled connection, leased once for the
     /// whole of `body`. Inside a unit of work, or when the task already holds one, `body` alone (on that
-    /// connection).
+    /// connection); likewise when its reads may go to a replica, which picks a replica (or the primary) per read.
     func holdingConnection<T>(_ body: () async throws -> T) async throws -> T {
         if let unit = PostgresUnit.current, unit.database === self { return try await body() }
         if PostgresHeldConnection.connection(of: self) != nil { return try await body() }
+        if replicas != nil, ReadRouting.mayUseReplica { return try await body() }
         return try await pool.withConnection { connection in
             try await PostgresHeldConnection.$current.withValue(
                 PostgresHeldConnection(database: self, connection: connection)
