@@ -16,6 +16,8 @@
 #   --port P          the server's port (default 8099)
 #   --bin PATH        the imis-fhir binary to measure (default: the release binary, built unless --no-build)
 #   --no-build        do not build the release binary
+#   --only W          cli or http: measure that export only (a million insurees on PostgreSQL takes over an hour
+#                     for both)
 #
 # Writes bench-results/<date>-export-<insurees>[-postgresql].md. Needs curl, python3 and, for PostgreSQL, the
 # postgresql package; installs nothing.
@@ -28,6 +30,7 @@ FAMILIES=3000
 PORT=8099
 BUILD=1
 BIN=""
+ONLY=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --backend) BACKEND="$2"; shift 2 ;;
@@ -36,10 +39,12 @@ while [ $# -gt 0 ]; do
         --port) PORT="$2"; shift 2 ;;
         --bin) BIN="$2"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --only) ONLY="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
 case "$BACKEND" in sqlite|postgresql) ;; *) echo "--backend must be sqlite or postgresql" >&2; exit 2 ;; esac
+case "$ONLY" in ""|cli|http) ;; *) echo "--only must be cli or http" >&2; exit 2 ;; esac
 
 SERVER_PID=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/imis-fhir-export-bench.XXXXXX")
@@ -65,6 +70,8 @@ LOG_LEVEL=warning "$BIN" demo-data "${DATABASE_ARGS[@]}" --families "$FAMILIES" 
 peak_rss_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # 1. The command line.
+cli_row=""
+if [ "$ONLY" != http ]; then
 echo "imis-fhir export..."
 cli_start=$(date +%s.%N)
 EXPORT_SETTLE=0 LOG_LEVEL=warning "$BIN" export "${DATABASE_ARGS[@]}" --output "$WORK/cli" >"$WORK/cli.log" 2>&1 &
@@ -79,8 +86,12 @@ cli_seconds=$(awk -v a="$cli_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f"
 cli_resources=$(python3 -c 'import json,sys; print(sum(o["count"] for o in json.load(open(sys.argv[1]))["output"]))' "$WORK/cli/manifest.json")
 cli_bytes=$(du -sb "$WORK/cli" | cut -f1)
 tail -n 1 "$WORK/cli.log"
+manifest="$WORK/cli/manifest.json"
+ndjson_bytes=$cli_bytes
+fi
 
 # 2. Through HTTP.
+if [ "$ONLY" != cli ]; then
 if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/health/live"; then
     echo "port $PORT is already in use; pass --port" >&2
     exit 1
@@ -112,9 +123,14 @@ for url in $(python3 -c 'import json,sys; print("\n".join(o["url"] for o in json
 done
 http_seconds=$(awk -v a="$http_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 server_peak=$(peak_rss_kb "$SERVER_PID")
-insurees=$(python3 -c 'import json,sys; print(sum(o["count"] for o in json.load(open(sys.argv[1]))["output"] if o["type"] == "Patient"))' "$WORK/manifest.json")
+manifest="$WORK/manifest.json"
+ndjson_bytes=$( (du -sb "$WORK/http" 2>/dev/null || echo 0) | cut -f1)
+fi
+insurees=$(python3 -c 'import json,sys; print(sum(o["count"] for o in json.load(open(sys.argv[1]))["output"] if o["type"] == "Patient"))' "$manifest")
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }'; }
+[ "$ONLY" = http ] || cli_row="| \`imis-fhir export\` (straight from the database) | $cli_resources | $cli_seconds | $(rate "$cli_resources" "$cli_seconds") | $((cli_peak / 1024)) MB |"
+[ "$ONLY" = cli ] || http_row="| \`\$export\` through HTTP (kick-off to last file downloaded) | $http_resources | $http_seconds | $(rate "$http_resources" "$http_seconds") | $((server_peak / 1024)) MB (idle: $((idle_rss / 1024)) MB) |"
 mkdir -p bench-results
 suffix=$([ "$BACKEND" = postgresql ] && echo "-postgresql" || echo "")
 out="bench-results/$(date +%F)-export-$insurees$suffix.md"
@@ -126,9 +142,8 @@ Binary: \`${BIN#"$PWD"/}\`; $(nproc) cores; $(date -u +%FT%TZ).
 
 | what | resources | seconds | resources/s | peak RSS |
 |---|---|---|---|---|
-| \`imis-fhir export\` (straight from the database) | $cli_resources | $cli_seconds | $(rate "$cli_resources" "$cli_seconds") | $((cli_peak / 1024)) MB |
-| \`\$export\` through HTTP (kick-off to last file downloaded) | $http_resources | $http_seconds | $(rate "$http_resources" "$http_seconds") | $((server_peak / 1024)) MB (idle: $((idle_rss / 1024)) MB) |
+$(printf '%s\n' "$cli_row" "${http_row:-}" | sed '/^$/d')
 
-NDJSON written: $((cli_bytes / 1048576)) MB.
+NDJSON written: $((ndjson_bytes / 1048576)) MB.
 REPORT
 cat "$out"

@@ -15,6 +15,13 @@ struct IMISFHIR: AsyncParsableCommand {
         subcommands: [Serve.self, Migrate.self, DemoData.self, Import.self, CreateUser.self, CreateClient.self,
                       Capabilities.self, CheckDatabase.self, Export.self],
         defaultSubcommand: Serve.self)
+
+    /// Sets the allocator up (``MallocArenas/limit()``) before any thread allocates much, then parses and runs the
+    /// command.
+    static func main() async {
+        MallocArenas.limit()
+        await main(nil)
+    }
 }
 
 struct CommonOptions: ParsableArguments {

@@ -161,4 +161,35 @@ import Testing
             }
         }
     }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["IMIS_TEST_POSTGRES"] != nil,
+                   "IMIS_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"))
+    func readsOnOneHeldConnectionRunOnOneBackendHoweverManyRunAtOnce() async throws {
+        try await withPostgresDatabase { database in
+            let store = PostgresRegistryStore(database: database)
+            /// The server processes that answered six reads made at once.
+            @Sendable func backends() async throws -> Set<Int64> {
+                try await withThrowingTaskGroup(of: Int64.self) { group in
+                    for _ in 0..<6 {
+                        group.addTask {
+                            Int64.fromDatabaseValue(try await database.scalar(
+                                PGStatement("SELECT pg_backend_pid() FROM pg_sleep(0.05)"))) ?? 0
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.insert($1) }
+                }
+            }
+            let leases = ConnectionLeases()
+            let held = try await ConnectionLeases.$current.withValue(leases) {
+                try await store.withOneConnection { try await backends() }
+            }
+            #expect(held.count == 1)
+            #expect(leases.count == 1)
+            // Without it, reads made at once run on several connections of the pool, each leased for its read.
+            let spread = ConnectionLeases()
+            let pooled = try await ConnectionLeases.$current.withValue(spread) { try await backends() }
+            #expect(pooled.count > 1)
+            #expect(spread.count == 6)
+        }
+    }
 }

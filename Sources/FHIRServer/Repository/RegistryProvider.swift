@@ -1,6 +1,7 @@
 import FHIRModels
 import Foundation
 import IMISData
+import NIOConcurrencyHelpers
 
 /// A ``ResourceProvider`` over one legacy-versioned openIMIS table: reads by UUID (or business
 /// code), history from the ValidityFrom/ValidityTo/LegacyID rows, keyset-paged search from the
@@ -199,8 +200,10 @@ extension RegistryProvider {
     static var renderWidth: Int { 8 }
 
     /// The resources of a page's rows, in their order. Outside a unit of work, on a database server, they render
-    /// ``renderWidth`` at a time; inside one (on the unit's connection), or on an embedded database (whose reads
-    /// hold a thread each), in turn.
+    /// ``renderWidth`` at a time: as many workers, each taking the next row not yet taken, each with its reads on
+    /// one connection it holds for the page (``RegistryStore/withOneConnection(_:)``: a connection leased per
+    /// read would be leased and given back thousands of times a page). Inside a unit of work (on the unit's
+    /// connection), or on an embedded database (whose reads hold a thread each), in turn.
     func storedPage(_ items: [Versioned<Record>]) async throws(FHIRError) -> [StoredResource] {
         guard items.count > 1, !UnitOfWork.isActive, store.readsWaitOnServer else {
             var resources: [StoredResource] = []
@@ -209,18 +212,27 @@ extension RegistryProvider {
             return resources
         }
         var slots = [StoredResource?](repeating: nil, count: items.count)
+        let taken = NIOLockedValueBox(0)
+        let store = self.store
         do {
-            try await withThrowingTaskGroup(of: (Int, StoredResource).self) { group in
-                var next = 0
-                func start() {
-                    let index = next, item = items[index]
-                    group.addTask { (index, try await stored(item)) }
-                    next += 1
+            try await withThrowingTaskGroup(of: [(Int, StoredResource)].self) { group in
+                for _ in 0..<min(Self.renderWidth, items.count) {
+                    group.addTask {
+                        try await store.withOneConnection {
+                            var done: [(Int, StoredResource)] = []
+                            while true {
+                                let index = taken.withLockedValue { next in
+                                    defer { next += 1 }
+                                    return next
+                                }
+                                guard index < items.count else { return done }
+                                done.append((index, try await stored(items[index])))
+                            }
+                        }
+                    }
                 }
-                while next < min(Self.renderWidth, items.count) { start() }
-                while let (index, resource) = try await group.next() {
-                    slots[index] = resource
-                    if next < items.count { start() }
+                while let done = try await group.next() {
+                    for (index, resource) in done { slots[index] = resource }
                 }
             }
         } catch let error as FHIRError {

@@ -158,6 +158,7 @@ public final class IMISPostgres: Service, Sendable {
     /// Runs `body` on the connection of the running unit of work of this database, or on a pooled one.
     func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         if let unit = PostgresUnit.current, unit.database === self { return try await body(unit.connection) }
+        if let held = PostgresHeldConnection.connection(of: self) { return try await body(held) }
         return try await pool.withConnection { connection in try await body(connection) }
     }
 
@@ -179,6 +180,11 @@ public final class IMISPostgres: Service, Sendable {
         }
         // Outside a unit of work, reads run as named prepared statements (see PreparedStatements).
         let name = PreparedStatements.name(for: statement)
+        if let held = PostgresHeldConnection.connection(of: self) {
+            let rows = try await Self.run(statement, name: name, on: held, logger: logger)
+            if let replicas, !PreparedStatements.isRead(statement.sql) { await replicas.noteCommit(on: held) }
+            return rows
+        }
         if let replicas, ReadRouting.mayUseReplica, ReadRouting.replicaSafe(statement.sql), let member = replicas.pick() {
             do {
                 return try await member.pool.withConnection { connection in

@@ -74,6 +74,7 @@ final class PostgresPool: Sendable {
 
     /// Runs `body` with a connection of the pool, waiting at most ``PostgresSettings/poolTimeout`` for it.
     func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        ConnectionLeases.note()
         let handoff = LeaseHandoff()
         let (generation, unreachable) = state.withLockedValue { state in
             if !state.unreachable { state.waiting[ObjectIdentifier(handoff)] = handoff }

@@ -97,10 +97,17 @@ public protocol RegistryStore: Sendable {
     /// Whether each read waits on a database server (a round trip): reads of several renderings are then worth
     /// running at once. False for an embedded database, whose reads hold a thread while they run.
     var readsWaitOnServer: Bool { get }
+
+    /// Runs `body` with all its reads on one connection of the database server, leased once for the whole of
+    /// `body` rather than once per read (a run of reads, such as a worker rendering its share of a page). An
+    /// embedded database runs `body` as is.
+    func withOneConnection<T>(_ body: () async throws -> T) async throws -> T
 }
 
 extension RegistryStore {
     public var readsWaitOnServer: Bool { false }
+
+    public func withOneConnection<T>(_ body: () async throws -> T) async throws -> T { try await body() }
 }
 
 /// The rows around an insuree that a Patient shows (see ``RegistryStore/insureeSurroundings(_:addressLocation:)``).
