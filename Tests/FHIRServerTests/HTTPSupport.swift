@@ -144,6 +144,14 @@ func entryIDs(_ bundle: JSON) -> [String] {
     (bundle["entry"]?.array ?? []).compactMap { $0["resource"]?["id"]?.string }
 }
 
+/// A Bundle's link of `relation` as a path from `/fhir/` on (to request it again), nil when it has none.
+func bundleLink(_ bundle: JSON, _ relation: String) -> String? {
+    guard let url = bundle["link"]?.array?.first(where: { $0["relation"]?.string == relation })?["url"]?.string,
+          let range = url.range(of: "/fhir/")
+    else { return nil }
+    return String(url[range.lowerBound...])
+}
+
 /// The first issue's code of an OperationOutcome.
 func issueCode(_ outcome: JSON) -> String? { outcome["issue"]?.array?.first?["code"]?.string }
 

@@ -98,13 +98,7 @@ import Testing
         try await client.fhir(uri: uri, method: .get) { response in
             #expect(response.status == .ok, "\(uri)")
             let body = fhirBody(response)
-            func link(_ relation: String) -> String? {
-                guard let url = body["link"]?.array?.first(where: { $0["relation"]?.string == relation })?["url"]?.string,
-                    let range = url.range(of: "/fhir/")
-                else { return nil }
-                return String(url[range.lowerBound...])
-            }
-            return (entryIDs(body), body["total"]?.number, link("next"), link("previous"))
+            return (entryIDs(body), body["total"]?.number, bundleLink(body, "next"), bundleLink(body, "previous"))
         }
     }
 

@@ -111,13 +111,7 @@ import Testing
             func page(_ uri: String) async throws -> (ids: [String], next: String?, previous: String?) {
                 try await client.fhir(uri: uri, method: .get) { response in
                     let body = fhirBody(response)
-                    func link(_ relation: String) -> String? {
-                        guard let url = body["link"]?.array?.first(where: { $0["relation"]?.string == relation })?["url"]?.string,
-                            let range = url.range(of: "/fhir/")
-                        else { return nil }
-                        return String(url[range.lowerBound...])
-                    }
-                    return (entryIDs(body), link("next"), link("previous"))
+                    return (entryIDs(body), bundleLink(body, "next"), bundleLink(body, "previous"))
                 }
             }
             var forward: [[String]] = []

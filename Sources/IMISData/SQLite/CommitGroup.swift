@@ -28,9 +28,10 @@ final class CommitGroup: @unchecked Sendable {
     }
 }
 
-/// The error a member of a commit group gets when the shared transaction could not be committed.
+/// The error a member of a commit group gets when the shared transaction is gone before its commit (SQLite rolled
+/// it back after an error of another member); a commit that fails gives every member SQLite's own error.
 public struct SharedCommitFailed: Error, CustomStringConvertible {
-    /// What SQLite said.
+    /// What happened.
     public let underlying: String
     public var description: String { "the shared commit failed: \(underlying)" }
 }
@@ -58,7 +59,7 @@ extension IMISDatabase {
             try onWriter { db in try db.execute(sql: "RELEASE SAVEPOINT \(CommitGroup.savepoint)") }
         } catch {
             rollBackMember()
-            settle(group, joined: false)
+            settle(group)
             throw error
         }
         try await settleJoined(group)
@@ -100,7 +101,7 @@ extension IMISDatabase {
     }
 
     /// A member that failed: hands the writer (and the open group) to the next in line, or ends the group.
-    private func settle(_ group: CommitGroup, joined: Bool) {
+    private func settle(_ group: CommitGroup) {
         if mayHandOver(group), lease.handOver() { return }
         closeGroup(committing: true, error: nil)
         lease.release()
@@ -110,7 +111,9 @@ extension IMISDatabase {
     /// commit failed). The next in line takes the writer and the open group; the last one commits.
     private func settleJoined(_ group: CommitGroup) async throws {
         guard mayHandOver(group) else {
-            group.waiting.isEmpty ? try commitAlone(group) : try commitShared(group)
+            let error = closeGroup(committing: true, error: nil, committer: 1)
+            lease.release()
+            if let error { throw error }
             return
         }
         try await withCheckedThrowingContinuation { (member: CheckedContinuation<Void, any Error>) in
@@ -127,39 +130,19 @@ extension IMISDatabase {
         group.members < commitGroupLimit && openGroup.withLockedValue({ $0 === group }) && lease.hasWaiters
     }
 
-    /// The only member with work in the group commits it and learns the outcome as its own error.
-    private func commitAlone(_ group: CommitGroup) throws {
-        defer { lease.release() }
-        do {
-            try onWriter { db in try db.commit() }
-            openGroup.withLockedValue { $0 = nil }
-            PoolStatistics.sqlite.committed(units: 1)
-        } catch {
-            closeGroup(committing: false, error: error)
-            throw error
-        }
-    }
-
-    /// The last member commits for all of them.
-    private func commitShared(_ group: CommitGroup) throws {
-        let error = closeGroup(committing: true, error: nil, committer: 1)
-        lease.release()
-        if let error { throw error }
-    }
-
     /// Commits the open group, if there is one: before a write that does not take part in groups.
     func commitOpenGroup() {
         closeGroup(committing: true, error: nil)
     }
 
-    /// Ends the open group: commits it (or rolls it back when `error` is given or nobody waits for it) and tells
-    /// its waiting members (and the `committer`, a member committing for itself too, in the statistics). Returns
-    /// the error they were told.
+    /// Ends the open group: commits the work of its waiting members and of the `committer` (a member ending the
+    /// group with its own work in it), or rolls the transaction back when `error` is given or nobody has work in
+    /// it, and tells the waiting members. Returns the error they were told (the commit's own, when it failed).
     @discardableResult
     private func closeGroup(committing: Bool, error: (any Error)?, committer: Int = 0) -> (any Error)? {
         guard let group = openGroup.withLockedValue({ open in defer { open = nil }; return open }) else { return nil }
         var failure = error
-        let commit = committing && failure == nil && !group.waiting.isEmpty
+        let commit = committing && failure == nil && group.waiting.count + committer > 0
         do {
             try onWriter { db in
                 guard db.isInsideTransaction else {
@@ -170,7 +153,7 @@ extension IMISDatabase {
             }
             if commit { PoolStatistics.sqlite.committed(units: group.waiting.count + committer) }
         } catch {
-            failure = failure ?? SharedCommitFailed(underlying: "\(error)")
+            failure = failure ?? error
             try? onWriter { db in if db.isInsideTransaction { try db.rollback() } }
         }
         group.finish(failure)
